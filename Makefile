@@ -1,0 +1,33 @@
+# The two commands of the quick start: `make site` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: site serve test lint bench schema clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+site: $(STAMP)  ## build site/ from data/ (atomic: a failed build keeps the previous site)
+	$(BIN)/funnel build
+
+serve: $(STAMP)  ## preview with live reload on http://127.0.0.1:8000
+	$(BIN)/funnel serve
+
+test: $(STAMP)  ## the whole test suite, lint included
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+schema: $(STAMP)  ## rewrite schemas/ from the models
+	$(BIN)/funnel schema
+
+bench: $(STAMP)
+	$(BIN)/python bench/check.py
+
+clean:
+	rm -rf site .venv .pytest_cache

@@ -1,0 +1,66 @@
+"""Build and serve adapters over MkDocs: a build goes to a fresh folder, swapped in on success."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+
+class BuildError(Exception):
+    """The build failed; the previous site is untouched."""
+
+
+def _configure(config_file: Path | str, data_dir: str, as_of: date, **overrides):
+    from mkdocs.config import load_config
+
+    _environment(data_dir, as_of)
+    config = load_config(str(config_file), **overrides)
+    if "funnel" not in config.plugins:
+        raise BuildError(f"{config_file}: add `- funnel` under `plugins:`")
+    return config
+
+
+def _environment(data_dir: str, as_of: date) -> None:
+    """Hand the command's options to the plugin; SOURCE_DATE_EPOCH pins MkDocs' dates."""
+    os.environ["FUNNEL_DATA"] = data_dir
+    os.environ["FUNNEL_AS_OF"] = as_of.isoformat()
+    os.environ["SOURCE_DATE_EPOCH"] = str(
+        int(datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC).timestamp())
+    )
+
+
+def build_site(config_file: Path, site_dir: Path, data_dir: str, as_of: date) -> None:
+    """Build into a temporary folder beside `site_dir`, then replace `site_dir` with it."""
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import MkDocsException
+
+    site_dir = site_dir.resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-new-", dir=site_dir.parent))
+    try:
+        config = _configure(config_file, data_dir, as_of, site_dir=str(fresh))
+        build(config)
+    except (MkDocsException, BuildError) as exc:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise BuildError(str(exc)) from None
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    old = None
+    if site_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-old-", dir=site_dir.parent))
+        os.rename(site_dir, old / "site")
+    os.rename(fresh, site_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def serve_site(config_file: str, data_dir: str, as_of: date, dev_addr: str) -> None:
+    """Live preview: `mkdocs serve` with the funnel plugin watching data/ and templates/."""
+    from mkdocs.commands.serve import serve
+
+    _environment(data_dir, as_of)
+    serve(config_file=config_file, dev_addr=dev_addr, livereload=True)

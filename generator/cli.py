@@ -1,0 +1,159 @@
+"""The `funnel` command: each command parses its arguments, calls the library, prints."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .load import DataDirError
+from .problems import count, format_github, format_json, format_text
+from .validate import check as run_check
+
+
+class DateType(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date: write YYYY-MM-DD, e.g. 2026-11-26", param, ctx)
+
+
+DATE = DateType()
+data_option = click.option(
+    "--data",
+    "data_dir",
+    default="data",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="The data folder.",
+)
+as_of_option = click.option(
+    "--as-of",
+    type=DATE,
+    default=None,
+    help="The day to judge the data as of (default: today). Fix it for reproducible output.",
+)
+
+
+def _as_of(value: date | None) -> date:
+    return value or date.today()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="funnel")
+def main() -> None:
+    """The sales funnel as code: deals as YAML in git, checked and built into a site."""
+
+
+@main.command()
+@data_option
+@as_of_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs, github for pull-request annotations.",
+)
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+def check(data_dir: str, as_of: date | None, output_format: str, strict: bool) -> None:
+    """Check every file under the data folder and report every problem at once.
+
+    Exit 0 when clean, 1 on any error (or any warning with --strict), 2 on a usage error.
+    """
+    try:
+        result = run_check(Path(data_dir), _as_of(as_of), display=data_dir)
+    except DataDirError as exc:
+        raise click.UsageError(str(exc)) from None
+    problems = result.problems
+    formatter = {"text": format_text, "json": format_json, "github": format_github}
+    click.echo(formatter[output_format](problems), nl=False)
+    errors, warnings = count(problems)
+    if output_format == "text":
+        deals = len(result.dataset.deals)
+        accounts = len(result.dataset.accounts)
+        summary = (
+            f"{errors} error(s), {warnings} warning(s) in {deals} deals and {accounts} accounts"
+        )
+        click.echo(summary if problems else f"ok: {deals} deals, {accounts} accounts", err=True)
+    sys.exit(1 if errors or (strict and warnings) else 0)
+
+
+@main.command()
+@click.option(
+    "--out",
+    default="schemas",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the schemas into.",
+)
+@click.option("--check", "verify", is_flag=True, help="Only verify the folder is current.")
+def schema(out: Path, verify: bool) -> None:
+    """Write JSON Schemas (draft-07) of the four file kinds, for editors and pre-commit."""
+    from .schema import schema_files
+
+    stale = []
+    for name, text in schema_files().items():
+        target = out / name
+        current = target.read_text(encoding="utf-8") if target.exists() else None
+        if current == text:
+            continue
+        stale.append(name)
+        if not verify:
+            out.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+            click.echo(f"wrote {target}")
+    if verify and stale:
+        click.echo(f"out of date: {', '.join(stale)}: run `funnel schema`", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@data_option
+@as_of_option
+@click.option(
+    "--site-dir",
+    default="site",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the site goes; replaced only when the build succeeds.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    default="mkdocs.yml",
+    show_default=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The MkDocs configuration.",
+)
+def build(data_dir: str, as_of: date | None, site_dir: Path, config_file: Path) -> None:
+    """Build the site into a fresh folder and swap it in only on success."""
+    from .build import BuildError, build_site
+
+    try:
+        build_site(config_file, site_dir, data_dir, _as_of(as_of))
+    except BuildError as exc:
+        click.echo(str(exc), err=True, nl=not str(exc).endswith("\n"))
+        sys.exit(1)
+    click.echo(f"built {site_dir}/", err=True)
+
+
+@main.command()
+@data_option
+@as_of_option
+@click.option("--config", "config_file", default="mkdocs.yml", show_default=True)
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="IP:PORT to serve.")
+def serve(data_dir: str, as_of: date | None, config_file: str, dev_addr: str) -> None:
+    """Preview the site, rebuilding when data/ or templates/ change."""
+    from .build import serve_site
+
+    serve_site(config_file, data_dir, _as_of(as_of), dev_addr)

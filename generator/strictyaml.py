@@ -1,0 +1,284 @@
+"""A strict YAML reader for hand-typed data, on top of PyYAML's C parser.
+
+It reads only the plain subset people need: mappings, lists and scalars. Anchors, aliases,
+merge keys, tags, duplicate keys and several documents are refused, each with its line and
+column. Scalars are not typed by YAML 1.1 guessing: a plain scalar becomes None, a bool, an
+int, an exact Decimal, a date or a string, and the schema decides what it may be.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+
+from .problems import Problem, error
+
+Path = tuple[str | int, ...]
+MAX_DEPTH = 32
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_BOOLS = {
+    word: value
+    for words, value in ((("true", "yes", "on"), True), (("false", "no", "off"), False))
+    for base in words
+    for word in (base, base.capitalize(), base.upper())
+}
+_INT = re.compile(r"[-+]?[0-9]+")
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_FLOAT = re.compile(
+    r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+_CONFLICT = re.compile(r"^(?:<{7}|={7}|>{7}|\|{7})(?: |$)", re.MULTILINE)
+
+
+def resolve_plain(text: str) -> Any:
+    """Type a plain (unquoted) scalar: None, bool, int, Decimal, date, float or str."""
+    if text in _NULLS:
+        return None
+    if text in _BOOLS:
+        return _BOOLS[text]
+    if text[0] in "0123456789+-.":
+        if _INT.fullmatch(text):
+            return int(text)
+        if _DECIMAL.fullmatch(text):
+            return Decimal(text)
+        match = _DATE.fullmatch(text)
+        if match:
+            try:
+                return date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                return text  # an impossible date: the schema reports it with its reason
+        if _FLOAT.fullmatch(text):
+            low = text.lower()
+            if "nan" in low:
+                return float("nan")
+            if "inf" in low:
+                return float("-inf") if low.startswith("-") else float("inf")
+            return float(text)
+    return text
+
+
+@dataclass
+class Marks:
+    """Where each value and each key of a document sits (1-based line and column)."""
+
+    values: dict[Path, tuple[int, int, str | None]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def value(self, path: Path) -> tuple[int, int]:
+        """The position of the value at `path`, or of its nearest enclosing value."""
+        for end in range(len(path), -1, -1):
+            found = self.values.get(path[:end])
+            if found:
+                return found[0], found[1]
+        return 1, 1
+
+    def key(self, path: Path) -> tuple[int, int]:
+        """The position of the key that holds `path` (falls back to the value)."""
+        found = self.keys.get(path)
+        return found if found else self.value(path)
+
+    def raw(self, path: Path) -> str | None:
+        """The scalar's text exactly as typed, if `path` holds a scalar."""
+        found = self.values.get(path)
+        return found[2] if found else None
+
+
+def _position(mark: Any) -> tuple[int, int]:
+    return mark.line + 1, mark.column + 1
+
+
+class _Reader:
+    def __init__(self, text: str, path: str, marks: Marks | None) -> None:
+        self.loader = yaml.CSafeLoader(text)
+        self.path = path
+        self.marks = marks
+        self.problems: list[Problem] = []
+
+    def fail(self, event: Any, message: str) -> None:
+        line, column = _position(event.start_mark)
+        self.problems.append(error(self.path, line, column, message))
+
+    def document(self) -> Any:
+        get = self.loader.get_event
+        get()  # StreamStart
+        event = get()
+        if isinstance(event, StreamEndEvent):
+            self.problems.append(error(self.path, 1, 1, "the file is empty: write the fields"))
+            return None
+        value = self.node(get(), (), 0)
+        get()  # DocumentEnd
+        event = get()
+        if isinstance(event, DocumentStartEvent):
+            self.fail(event, "a file holds one document: remove the second `---` and what follows")
+        return value
+
+    def node(self, event: Any, path: Path, depth: int) -> Any:
+        if isinstance(event, AliasEvent):
+            self.fail(event, f"aliases (`*{event.anchor}`) are not allowed: write the value out")
+            return None
+        if event.anchor is not None:
+            self.fail(event, f"anchors (`&{event.anchor}`) are not allowed: write the value out")
+        if event.tag is not None:
+            self.fail(event, f"tags (`{event.tag}`) are not allowed: remove the tag")
+        if isinstance(event, ScalarEvent):
+            value = resolve_plain(event.value) if not event.style else event.value
+            if self.marks is not None:
+                line, column = _position(event.start_mark)
+                self.marks.values[path] = (line, column, None if event.style else event.value)
+            return value
+        if self.marks is not None:
+            line, column = _position(event.start_mark)
+            self.marks.values[path] = (line, column, None)
+        if depth >= MAX_DEPTH:
+            self.fail(event, "the data is nested too deeply")
+            self.skip()
+            return None
+        if isinstance(event, MappingStartEvent):
+            return self.mapping(path, depth)
+        return self.sequence(path, depth)
+
+    def mapping(self, path: Path, depth: int) -> dict[str, Any]:
+        get = self.loader.get_event
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        while True:
+            event = get()
+            if isinstance(event, MappingEndEvent):
+                return result
+            if not isinstance(event, ScalarEvent):
+                self.fail(event, "a key must be a plain name, not a list or a mapping")
+                self.skip_node(event)
+                self.skip_node(get())
+                continue
+            key = event.value
+            line, column = _position(event.start_mark)
+            if event.anchor is not None or event.tag is not None:
+                self.fail(event, "anchors and tags are not allowed on keys")
+            if key == "<<" and not event.style:
+                self.fail(event, "merge keys (`<<`) are not allowed: write the fields out")
+                self.skip_node(get())
+                continue
+            if key in first_line:
+                self.fail(
+                    event,
+                    f"duplicate key `{key}` (first given on line {first_line[key]}): "
+                    "keep one of them",
+                )
+                self.skip_node(get())
+                continue
+            first_line[key] = line
+            child = (*path, key)
+            if self.marks is not None:
+                self.marks.keys[child] = (line, column)
+            result[key] = self.node(get(), child, depth + 1)
+
+    def sequence(self, path: Path, depth: int) -> list[Any]:
+        get = self.loader.get_event
+        result: list[Any] = []
+        while True:
+            event = get()
+            if isinstance(event, SequenceEndEvent):
+                return result
+            result.append(self.node(event, (*path, len(result)), depth + 1))
+
+    def skip_node(self, event: Any) -> None:
+        """Consume the rest of a node whose start `event` was already read."""
+        if isinstance(event, MappingStartEvent | SequenceStartEvent):
+            self.skip()
+
+    def skip(self) -> None:
+        level = 1
+        get = self.loader.get_event
+        while level:
+            event = get()
+            if isinstance(event, MappingStartEvent | SequenceStartEvent):
+                level += 1
+            elif isinstance(event, MappingEndEvent | SequenceEndEvent):
+                level -= 1
+            elif isinstance(event, DocumentEndEvent | StreamEndEvent):  # pragma: no cover
+                return
+
+
+def check_text(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
+    """Decode a file's bytes; refuse invalid UTF-8, control characters and conflict markers."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [
+            error(path, line, column, "the file is not valid UTF-8: save it with UTF-8 encoding")
+        ]
+    problems = []
+    for match in _CONFLICT.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        problems.append(
+            error(
+                path,
+                line,
+                1,
+                f"merge-conflict marker `{match.group().strip()}`: "
+                "resolve the conflict and delete the marker lines",
+            )
+        )
+    for match in _CONTROL.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        problems.append(
+            error(
+                path,
+                line,
+                column,
+                f"invisible control character U+{ord(match.group()):04X}: delete it",
+            )
+        )
+    return (None if problems else text), problems
+
+
+def parse(text: str, path: str, marks: Marks | None = None) -> tuple[Any, list[Problem]]:
+    """Read one YAML document strictly. Pass `marks` to record where every value sits."""
+    reader = _Reader(text, path, marks)
+    try:
+        value = reader.document()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = _position(mark) if mark else (1, 1)
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        hint = ""
+        if mark and text[mark.index : mark.index + 1] == "\t":
+            hint = ": indent with spaces, not tabs"
+        elif "mapping values are not allowed" in problem:
+            hint = ": put the text in quotes if it contains `: `"
+        reader.problems.append(error(path, line, column, f"invalid YAML: {problem}{hint}"))
+        return None, reader.problems
+    finally:
+        reader.loader.dispose()
+    return value, reader.problems
+
+
+def locate(text: str) -> Marks:
+    """Re-read a document only to learn where its values sit (used when reporting problems)."""
+    marks = Marks()
+    parse(text, "", marks)
+    return marks

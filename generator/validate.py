@@ -1,0 +1,287 @@
+"""Rules across files: references between records, and the team's business rules.
+
+Each file was already checked against its own model by `load`; here the records meet:
+a deal's owner must be a person, its contact one of its account's contacts, and so on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from .load import Dataset, load
+from .model import CLOSED_STAGES
+from .problems import Problem, did_you_mean, error, warning
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The loaded data and every problem found in it, sorted by file and line."""
+
+    dataset: Dataset
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not any(problem.severity == "error" for problem in self.problems)
+
+
+def check(root: Path | str, as_of: date, display: str | None = None) -> CheckResult:
+    """Load `root` and apply every rule; nothing stops at the first problem."""
+    dataset, problems = load(root, display)
+    problems.extend(validate(dataset, as_of))
+    return CheckResult(dataset, sorted(set(problems)))
+
+
+def validate(dataset: Dataset, as_of: date) -> list[Problem]:
+    return [
+        *_funnel_rules(dataset),
+        *_team_rules(dataset),
+        *_account_rules(dataset),
+        *_deal_rules(dataset, as_of),
+    ]
+
+
+def _at(
+    dataset: Dataset, path: str, loc: tuple[str | int, ...], message: str, *, key: bool = False
+) -> Problem:
+    line, column = dataset.where(path, loc, key=key)
+    return error(path, line, column, message)
+
+
+def _warn_at(dataset: Dataset, path: str, loc: tuple[str | int, ...], message: str) -> Problem:
+    line, column = dataset.where(path, loc)
+    return warning(path, line, column, message)
+
+
+def _funnel_rules(dataset: Dataset) -> Iterator[Problem]:
+    funnel = dataset.funnel
+    if funnel is None:
+        return
+    path = f"{dataset.display.rstrip('/')}/funnel.yaml"
+    seen: set[str] = set()
+    for index, stage in enumerate(funnel.stages):
+        loc = ("stages", index, "id")
+        if stage.id in CLOSED_STAGES:
+            yield _at(
+                dataset,
+                path,
+                loc,
+                f"`{stage.id}` is a built-in closing stage: give this stage another id",
+            )
+        elif stage.id in seen:
+            yield _at(dataset, path, loc, f"stage id `{stage.id}` is used twice: rename one")
+        seen.add(stage.id)
+
+
+def _team_rules(dataset: Dataset) -> Iterator[Problem]:
+    team = dataset.team
+    if team is None:
+        return
+    path = f"{dataset.display.rstrip('/')}/team.yaml"
+    territories: set[str] = set()
+    for index, territory in enumerate(team.territories):
+        if territory.id in territories:
+            yield _at(
+                dataset,
+                path,
+                ("territories", index, "id"),
+                f"territory id `{territory.id}` is used twice: rename one",
+            )
+        territories.add(territory.id)
+    people = {}
+    emails: dict[str, str] = {}
+    for index, person in enumerate(team.people):
+        if person.id in people:
+            yield _at(
+                dataset,
+                path,
+                ("people", index, "id"),
+                f"person id `{person.id}` is used twice: rename one",
+            )
+        people.setdefault(person.id, person)
+        if person.email:
+            email = person.email.lower()
+            if email in emails and emails[email] != person.id:
+                yield _at(
+                    dataset,
+                    path,
+                    ("people", index, "email"),
+                    f"email {person.email} is also {emails[email]}'s: "
+                    "commits could not be told apart",
+                )
+            emails.setdefault(email, person.id)
+    for index, person in enumerate(team.people):
+        if person.manager is not None:
+            boss = people.get(person.manager)
+            loc = ("people", index, "manager")
+            if boss is None:
+                hint = did_you_mean(person.manager, people)
+                yield _at(dataset, path, loc, f"`manager`: no person `{person.manager}`{hint}")
+            elif boss.role != "manager":
+                yield _at(
+                    dataset,
+                    path,
+                    loc,
+                    f"`manager`: {boss.id} is a {boss.role}, not a manager: "
+                    f"name a manager or set {boss.id}'s role to manager",
+                )
+            elif boss.id == person.id:
+                yield _at(dataset, path, loc, "`manager`: a person cannot manage themself")
+        if person.territory is not None and person.territory not in territories:
+            hint = did_you_mean(person.territory, territories)
+            yield _at(
+                dataset,
+                path,
+                ("people", index, "territory"),
+                f"`territory`: no territory `{person.territory}` in team.yaml{hint}",
+            )
+
+
+def _account_rules(dataset: Dataset) -> Iterator[Problem]:
+    territories = {t.id for t in dataset.team.territories} if dataset.team else None
+    for account in dataset.accounts.values():
+        if territories is not None and account.territory not in territories:
+            hint = did_you_mean(account.territory, territories)
+            yield _at(
+                dataset,
+                account.path,
+                ("territory",),
+                f"`territory`: no territory `{account.territory}` in team.yaml{hint}",
+            )
+        names: set[str] = set()
+        for index, contact in enumerate(account.contacts):
+            if contact.name in names:
+                yield _at(
+                    dataset,
+                    account.path,
+                    ("contacts", index, "name"),
+                    f"contact `{contact.name}` is listed twice: deals name contacts, "
+                    "so each name must be unique in the account",
+                )
+            names.add(contact.name)
+            if not contact.phone and not contact.email:
+                yield _warn_at(
+                    dataset,
+                    account.path,
+                    ("contacts", index),
+                    f"contact {contact.name} has neither phone nor email: "
+                    "a successor could not reach them",
+                )
+
+
+def _deal_rules(dataset: Dataset, as_of: date) -> Iterator[Problem]:
+    people = {person.id: person for person in dataset.team.people} if dataset.team else None
+    funnel = dataset.funnel
+    for deal in dataset.deals.values():
+        path = deal.path
+        if people is not None:
+            owner = people.get(deal.owner)
+            if owner is None:
+                hint = did_you_mean(deal.owner, people)
+                yield _at(dataset, path, ("owner",), f"`owner`: no person `{deal.owner}`{hint}")
+            elif deal.is_open and owner.status == "left":
+                yield _at(
+                    dataset,
+                    path,
+                    ("owner",),
+                    f"`owner`: {owner.id} has left and cannot own an open deal: "
+                    "hand it over (funnel handover) to an active rep",
+                )
+            elif deal.is_open and owner.status == "leaving":
+                yield _warn_at(
+                    dataset,
+                    path,
+                    ("owner",),
+                    f"`owner`: {owner.id} is leaving: hand this deal over",
+                )
+        account = dataset.accounts.get(deal.account)
+        if account is None:
+            hint = did_you_mean(deal.account, dataset.accounts)
+            yield _at(
+                dataset,
+                path,
+                ("account",),
+                f"`account`: no account `{deal.account}` (a file accounts/{deal.account}.yaml)"
+                f"{hint}",
+            )
+        elif account.contact(deal.contact) is None:
+            names = [contact.name for contact in account.contacts]
+            hint = did_you_mean(deal.contact, names) or f": one of {', '.join(names)}"
+            yield _at(
+                dataset,
+                path,
+                ("contact",),
+                f"`contact`: {account.id} has no contact named `{deal.contact}`{hint}",
+            )
+        if funnel is not None and funnel.stage(deal.stage) is None:
+            hint = did_you_mean(deal.stage, funnel.stage_ids) or (
+                f": one of {', '.join(funnel.stage_ids)}"
+            )
+            yield _at(dataset, path, ("stage",), f"`stage`: no stage `{deal.stage}`{hint}")
+        yield from _deal_dates(dataset, deal, as_of)
+
+
+def _deal_dates(dataset: Dataset, deal, as_of: date) -> Iterator[Problem]:
+    path = deal.path
+    if deal.is_open:
+        if deal.closed_on is not None:
+            yield _at(
+                dataset,
+                path,
+                ("closed_on",),
+                f"`closed_on` is only for won or lost deals; this deal is `{deal.stage}`: "
+                "remove it or close the deal",
+                key=True,
+            )
+        if deal.expected_close < as_of:
+            yield _warn_at(
+                dataset,
+                path,
+                ("expected_close",),
+                f"`expected_close` {deal.expected_close} has passed: "
+                "update the date or close the deal",
+            )
+    else:
+        if deal.closed_on is None:
+            yield _at(
+                dataset,
+                path,
+                ("stage",),
+                f"a {deal.stage} deal needs `closed_on: YYYY-MM-DD`, the day it was {deal.stage}",
+            )
+        elif deal.closed_on < deal.created:
+            yield _at(
+                dataset,
+                path,
+                ("closed_on",),
+                f"`closed_on` {deal.closed_on} is before `created` {deal.created}",
+            )
+        elif deal.closed_on > as_of:
+            yield _warn_at(
+                dataset,
+                path,
+                ("closed_on",),
+                f"`closed_on` {deal.closed_on} lies in the future (as of {as_of})",
+            )
+    if deal.lost_reason is not None and deal.stage != "lost":
+        yield _warn_at(dataset, path, ("lost_reason",), "`lost_reason` is only read on lost deals")
+    previous = None
+    for index, entry in enumerate(deal.log):
+        if previous is not None and entry.date < previous:
+            yield _warn_at(
+                dataset,
+                path,
+                ("log", index, "date"),
+                f"log entries go newest last: {entry.date} comes after {previous}",
+            )
+        if entry.date > as_of:
+            yield _warn_at(
+                dataset,
+                path,
+                ("log", index, "date"),
+                f"log entry dated {entry.date}, after {as_of}: log what has happened",
+            )
+        previous = entry.date
