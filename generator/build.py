@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+import click
 
 
 class BuildError(Exception):
@@ -16,16 +19,22 @@ class BuildError(Exception):
 def _configure(config_file: Path | str, data_dir: str, as_of: date, **overrides):
     from mkdocs.config import load_config
 
-    _environment(data_dir, as_of)
+    _environment(config_file, data_dir, as_of)
     config = load_config(str(config_file), **overrides)
     if "funnel" not in config.plugins:
         raise BuildError(f"{config_file}: add `- funnel` under `plugins:`")
     return config
 
 
-def _environment(data_dir: str, as_of: date) -> None:
-    """Hand the command's options to the plugin; SOURCE_DATE_EPOCH pins MkDocs' dates."""
-    os.environ["FUNNEL_DATA"] = data_dir
+def _environment(config_file: Path | str, data_dir: str, as_of: date) -> None:
+    """Hand the command's options to the plugin; SOURCE_DATE_EPOCH pins MkDocs' dates.
+
+    The plugin reads the data folder relative to mkdocs.yml; the command, relative to the
+    current folder.
+    """
+    config_dir = Path(config_file).resolve().parent
+    data = os.path.relpath(Path(data_dir).resolve(), config_dir)
+    os.environ["FUNNEL_DATA"] = str(Path(data_dir).resolve()) if data.startswith("..") else data
     os.environ["FUNNEL_AS_OF"] = as_of.isoformat()
     os.environ["SOURCE_DATE_EPOCH"] = str(
         int(datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC).timestamp())
@@ -37,6 +46,7 @@ def build_site(config_file: Path, site_dir: Path, data_dir: str, as_of: date) ->
     from mkdocs.commands.build import build
     from mkdocs.exceptions import MkDocsException
 
+    _log_to_stderr()
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-new-", dir=site_dir.parent))
@@ -45,7 +55,7 @@ def build_site(config_file: Path, site_dir: Path, data_dir: str, as_of: date) ->
         build(config)
     except (MkDocsException, BuildError) as exc:
         shutil.rmtree(fresh, ignore_errors=True)
-        raise BuildError(str(exc)) from None
+        raise BuildError(f"build failed ({exc}); the previous site is untouched") from None
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
@@ -58,9 +68,27 @@ def build_site(config_file: Path, site_dir: Path, data_dir: str, as_of: date) ->
         shutil.rmtree(old, ignore_errors=True)
 
 
+class _Stderr(logging.Handler):
+    """Writes to whatever standard error is at the time (tests replace it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(self.format(record), err=True)
+
+
+def _log_to_stderr() -> None:
+    """Show MkDocs' warnings and errors (the data's problems among them) as plain lines."""
+    logger = logging.getLogger("mkdocs")
+    if not any(isinstance(handler, _Stderr) for handler in logger.handlers):
+        handler = _Stderr(logging.WARNING)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def serve_site(config_file: str, data_dir: str, as_of: date, dev_addr: str) -> None:
     """Live preview: `mkdocs serve` with the funnel plugin watching data/ and templates/."""
     from mkdocs.commands.serve import serve
 
-    _environment(data_dir, as_of)
+    _log_to_stderr()
+    _environment(config_file, data_dir, as_of)
     serve(config_file=config_file, dev_addr=dev_addr, livereload=True)

@@ -150,7 +150,13 @@ def build(data_dir: str, as_of: date | None, site_dir: Path, config_file: Path) 
 @main.command()
 @data_option
 @as_of_option
-@click.option("--config", "config_file", default="mkdocs.yml", show_default=True)
+@click.option(
+    "--config",
+    "config_file",
+    default="mkdocs.yml",
+    show_default=True,
+    help="The MkDocs configuration.",
+)
 @click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="IP:PORT to serve.")
 def serve(data_dir: str, as_of: date | None, config_file: str, dev_addr: str) -> None:
     """Preview the site, rebuilding when data/ or templates/ change."""

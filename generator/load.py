@@ -38,6 +38,8 @@ class Dataset:
     team: Team | None = None
     accounts: dict[str, Account] = field(default_factory=dict)
     deals: dict[str, Deal] = field(default_factory=dict)
+    invalid: set[str] = field(default_factory=set)
+    """Ids of accounts and deals whose files exist but have errors (not re-reported)."""
     texts: dict[str, str] = field(default_factory=dict, repr=False)
     _marks: dict[str, Marks] = field(default_factory=dict, repr=False)
 
@@ -236,8 +238,8 @@ def _validate_file(
     extra: dict[str, str] | None = None,
 ) -> Any:
     value, found = parse(text, path)
-    if found:
-        problems.extend(found)
+    problems.extend(found)
+    if value is None and found:
         return None
     if not isinstance(value, dict):
         what = "a list" if isinstance(value, list) else "a single value"
@@ -258,10 +260,11 @@ def _validate_file(
                 return None
         value = {**value, **extra}
     try:
-        return model.model_validate(value)
+        record = model.model_validate(value)
     except ValidationError as exc:
         problems.extend(_describe(exc, model, path, locate(text)))
         return None
+    return None if found else record
 
 
 def load(root: Path | str, display: str | None = None) -> tuple[Dataset, list[Problem]]:
@@ -345,11 +348,14 @@ def load(root: Path | str, display: str | None = None) -> tuple[Dataset, list[Pr
             first_path[stem] = path
             text = _read(entry, path, limit, problems)
             if text is None:
+                dataset.invalid.add(stem)
                 continue
             dataset.texts[path] = text
             record = _validate_file(text, path, model, problems, {"id": stem, "path": path})
             if record is not None:
                 records[stem] = record
+            else:
+                dataset.invalid.add(stem)
     return dataset, problems
 
 

@@ -325,7 +325,10 @@ class Deal(Record):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "if": {"properties": {"stage": {"enum": list(CLOSED_STAGES)}}},
+            "if": {
+                "properties": {"stage": {"enum": list(CLOSED_STAGES)}},
+                "required": ["stage"],
+            },
             "then": {"required": ["closed_on"]},
             "else": {"not": {"required": ["closed_on"]}},
         }

@@ -198,7 +198,9 @@ def _deal_rules(dataset: Dataset, as_of: date) -> Iterator[Problem]:
                     f"`owner`: {owner.id} is leaving: hand this deal over",
                 )
         account = dataset.accounts.get(deal.account)
-        if account is None:
+        if account is None and deal.account in dataset.invalid:
+            pass  # its own file's errors are reported there
+        elif account is None:
             hint = did_you_mean(deal.account, dataset.accounts)
             yield _at(
                 dataset,

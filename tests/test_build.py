@@ -1,0 +1,107 @@
+"""`funnel build`: the sample site builds, reproducibly, and a failed build changes nothing."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = "2026-11-26"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of this repository's site sources: mkdocs.yml, docs/, templates/, data/."""
+    for name in ("data", "docs", "templates"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    return tmp_path
+
+
+def build(project: Path, *extra: str):
+    return CliRunner().invoke(
+        main,
+        [
+            "build",
+            "--config",
+            str(project / "mkdocs.yml"),
+            "--data",
+            str(project / "data"),
+            "--site-dir",
+            str(project / "site"),
+            "--as-of",
+            AS_OF,
+            *extra,
+        ],
+    )
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_sample_site_builds_with_deals_per_stage(project):
+    result = build(project)
+    assert result.exit_code == 0, result.output
+    home = (project / "site" / "index.html").read_text(encoding="utf-8")
+    assert "<table>" in home
+    for stage in ("Qualify", "Compare", "Commit"):
+        assert f"<td>{stage}</td>" in home
+    assert "fonts.googleapis.com" not in home
+
+
+def test_same_data_and_date_build_a_byte_identical_site(project):
+    assert build(project).exit_code == 0
+    first = snapshot(project / "site")
+    assert build(project).exit_code == 0
+    assert snapshot(project / "site") == first
+
+
+def test_bad_data_stops_the_build_and_keeps_the_previous_site(project):
+    assert build(project).exit_code == 0
+    before = snapshot(project / "site")
+    deal = next((project / "data" / "deals").rglob("*.yaml"))
+    deal.write_text(deal.read_text(encoding="utf-8") + "amount: 1e6\n", encoding="utf-8")
+    result = build(project)
+    assert result.exit_code == 1
+    assert f"{deal.name}:" in result.output
+    assert "duplicate key `amount`" in result.output
+    assert "Traceback" not in result.output
+    assert snapshot(project / "site") == before
+    leftovers = [path.name for path in project.iterdir() if path.name.startswith(".site")]
+    assert leftovers == []
+
+
+def test_mkdocs_build_works_through_the_plugin(project):
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--quiet", "--site-dir", "out"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={"FUNNEL_AS_OF": AS_OF, "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Commit" in (project / "out" / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_core_does_not_import_mkdocs():
+    code = (
+        "import sys, generator.validate, generator.pages, generator.cli, generator.schema;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'mkdocs'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
