@@ -163,3 +163,81 @@ def serve(data_dir: str, as_of: date | None, config_file: str, dev_addr: str) ->
     from .build import serve_site
 
     serve_site(config_file, data_dir, _as_of(as_of), dev_addr)
+
+
+def _load_valid(data_dir: str, as_of: date):
+    """The checked dataset, or exit 1 with the problems (bad data never reaches an output)."""
+    try:
+        result = run_check(Path(data_dir), as_of, display=data_dir)
+    except DataDirError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not result.ok:
+        errors = [problem for problem in result.problems if problem.severity == "error"]
+        click.echo(format_text(errors), err=True, nl=False)
+        click.echo(f"{len(errors)} error(s): fix the data first (funnel check)", err=True)
+        sys.exit(1)
+    return result.dataset
+
+
+@main.command()
+@data_option
+@as_of_option
+@click.option(
+    "--period",
+    type=click.Choice(["month", "quarter", "half", "year"]),
+    default="quarter",
+    show_default=True,
+    help="The length of each period.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table for people, json or csv for programs and spreadsheets.",
+)
+def forecast(data_dir: str, as_of: date | None, period: str, output_format: str) -> None:
+    """The weighted forecast by period and by owner, with the overdue deals apart."""
+    from .forecast import build_forecast, to_csv, to_json
+
+    day = _as_of(as_of)
+    result = build_forecast(_load_valid(data_dir, day), day, period)
+    if output_format == "json":
+        click.echo(to_json(result), nl=False)
+    elif output_format == "csv":
+        click.echo(to_csv(result), nl=False)
+    else:
+        _print_forecast_table(result)
+
+
+def _print_forecast_table(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    document = result.as_json()
+    table = Table(
+        title=f"Forecast as of {document['as_of']} ({document['currency']})",
+        title_justify="left",
+    )
+    for name in (result.kind, "deals", "pipeline", "weighted", "won"):
+        table.add_column(name, justify="left" if name == result.kind else "right")
+    for row in document["periods"]:
+        table.add_row(row["period"], *_grouped(row))
+    table.add_section()
+    for row in document["owners"]:
+        table.add_row(row["owner"], *_grouped(row))
+    table.add_section()
+    table.add_row(f"total ({result.as_of.year} won)", *_grouped(document["total"]))
+    table.add_row("overdue", *_grouped(document["overdue"]))
+    Console(highlight=False).print(table)
+
+
+def _grouped(row: dict) -> list[str]:
+    def amount(text: str) -> str:
+        whole, _, fraction = text.partition(".")
+        return f"{int(whole):,}.{fraction}"
+
+    return [str(row["deals"])] + [
+        amount(row[key]) if key in row else "" for key in ("pipeline", "weighted", "won")
+    ]

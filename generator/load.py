@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .model import ID_PATTERN, Account, Deal, Funnel, Record, Rules, Team
+from .model import ID_PATTERN, Account, Deal, Funnel, Record, Rules, Targets, Team
 from .problems import Problem, did_you_mean, error, warning
 from .strictyaml import Marks, check_text, locate, parse
 
@@ -36,6 +36,7 @@ class Dataset:
     display: str
     funnel: Funnel | None = None
     team: Team | None = None
+    targets: Targets | None = None
     accounts: dict[str, Account] = field(default_factory=dict)
     deals: dict[str, Deal] = field(default_factory=dict)
     invalid: set[str] = field(default_factory=set)
@@ -115,6 +116,8 @@ def _classify(relative: str) -> str | None:
         return "funnel"
     if relative == "team.yaml":
         return "team"
+    if relative == "targets.yaml":
+        return "targets"
     parts = relative.split("/")
     if parts[0] == "accounts" and len(parts) == 2 and relative.endswith(".yaml"):
         return "account"
@@ -276,7 +279,13 @@ def load(root: Path | str, display: str | None = None) -> tuple[Dataset, list[Pr
     dataset = Dataset(root=root, display=display)
     problems: list[Problem] = []
     entries = _walk(root, display, problems)
-    by_kind: dict[str, list[_Entry]] = {"funnel": [], "team": [], "account": [], "deal": []}
+    by_kind: dict[str, list[_Entry]] = {
+        "funnel": [],
+        "team": [],
+        "targets": [],
+        "account": [],
+        "deal": [],
+    }
     for entry in entries:
         kind = _classify(entry.relative)
         if kind:
@@ -308,12 +317,13 @@ def load(root: Path | str, display: str | None = None) -> tuple[Dataset, list[Pr
             dataset.funnel = _validate_file(text, path, Funnel, problems)
     if dataset.funnel:
         limit = dataset.funnel.rules.max_file_bytes
-    for entry in by_kind["team"]:
-        path = _display(display, entry.relative)
-        text = _read(entry, path, limit, problems)
-        if text is not None:
-            dataset.texts[path] = text
-            dataset.team = _validate_file(text, path, Team, problems)
+    for kind, model in (("team", Team), ("targets", Targets)):
+        for entry in by_kind[kind]:
+            path = _display(display, entry.relative)
+            text = _read(entry, path, limit, problems)
+            if text is not None:
+                dataset.texts[path] = text
+                setattr(dataset, kind, _validate_file(text, path, model, problems))
 
     for kind, model, records in (
         ("account", Account, dataset.accounts),

@@ -2,17 +2,28 @@
 
 Markdown escaping differs from HTML escaping: `|` ends a table cell and `*` starts
 emphasis, so text is HTML-escaped first, then Markdown's punctuation is backslash-escaped.
+Inside raw HTML blocks (charts, the activity log) Markdown is not read, so there text is
+only HTML-escaped. Notes that users write in Markdown are rendered, then sanitized by nh3.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import unicodedata
+from functools import lru_cache
 
+import markdown
+import nh3
 from markupsafe import Markup
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+NOTE_TAGS = {"p", "br", "strong", "em", "b", "i", "a", "ul", "ol", "li", "code", "blockquote"}
+NOTE_ATTRIBUTES = {"a": {"href", "title"}}
+NOTE_SCHEMES = {"http", "https", "mailto"}
 
 
 def md(text: object) -> Markup:
@@ -22,3 +33,35 @@ def md(text: object) -> Markup:
     escaped = html.escape(str(text), quote=True)
     escaped = _MD_SPECIAL.sub(r"\\\1", escaped)
     return Markup(_LINE_BREAKS.sub(" ", escaped))
+
+
+def html_text(text: object) -> Markup:
+    """Plain text safe inside HTML and SVG (raw HTML blocks, attributes included)."""
+    if text is None:
+        return Markup("")
+    return Markup(html.escape(str(text), quote=True))
+
+
+def note_html(text: str) -> Markup:
+    """A note written in Markdown as safe HTML on one line: no raw HTML, no script, no
+    `javascript:`/`data:` links, no images (so no remote requests)."""
+    rendered = markdown.markdown(text)
+    cleaned = nh3.clean(
+        rendered,
+        tags=NOTE_TAGS,
+        attributes=NOTE_ATTRIBUTES,
+        url_schemes=NOTE_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(" ".join(cleaned.split("\n")).replace("|", "&#124;"))
+
+
+@lru_cache(maxsize=8192)
+def sort_key(text: str) -> tuple[str, str]:
+    """Sort names as people expect: Chinese by pinyin among Latin names, case-insensitively."""
+    folded = unicodedata.normalize("NFKD", text).casefold()
+    if _CJK.search(text):
+        from pypinyin import lazy_pinyin
+
+        folded = " ".join(lazy_pinyin(folded))
+    return folded, text

@@ -356,9 +356,58 @@ class Deal(Record):
         return self.stage not in CLOSED_STAGES
 
 
+# targets.yaml (optional) -----------------------------------------------------------------
+
+
+_PERIOD = re.compile(r"[0-9]{4}(?:-(?:0[1-9]|1[0-2]|Q[1-4]|H[12]))?")
+
+
+def _period(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    text = _text(value)
+    if not _PERIOD.fullmatch(text):
+        raise PydanticCustomError(
+            "period",
+            "`{value}` is not a period: write 2027-03 (month), 2027-Q1, 2027-H1 or 2027",
+            {"value": text},
+        )
+    return text
+
+
+PeriodName = Annotated[
+    str,
+    BeforeValidator(_period),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": f"^{_PERIOD.pattern}$"},
+                {"type": "integer", "minimum": 1000, "maximum": 9999},
+            ]
+        }
+    ),
+]
+
+
+class Target(Record):
+    """A sales target for one period: of an owner, of a territory, or (neither) of the company."""
+
+    owner: Id | None = Field(None, description="The person whose target this is.")
+    territory: Id | None = Field(None, description="The territory whose target this is.")
+    period: PeriodName = Field(description="2027-03 (month), 2027-Q1, 2027-H1 or 2027.")
+    amount: Money = Field(description="The target amount, in the funnel's currency.")
+
+
+class Targets(Record):
+    """targets.yaml (optional): sales targets per owner or territory and period."""
+
+    targets: list[Target] = Field(default_factory=list, description="The targets.")
+
+
 FILE_MODELS: dict[str, type[Record]] = {
     "funnel": Funnel,
     "team": Team,
     "account": Account,
     "deal": Deal,
+    "targets": Targets,
 }

@@ -2,61 +2,90 @@
 
 The user's `templates/` folder comes first; the packaged templates are the fallback and can
 be extended as `default:<name>`. Every `{{ value }}` is escaped once, here, by `finalize`.
+Deal and account pages are reached from tables and search, never listed in the navigation,
+so a page's size does not grow with the number of deals.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import jinja2
 from markupsafe import Markup
 
+from .forecast import ZERO, Forecast, build_forecast, cents, weighted
+from .handover import plan_handover
 from .load import Dataset
-from .markup import md
+from .marketing import scorecard
+from .markup import html_text, md, note_html, sort_key
+from .model import Account, Contact, Deal, Person, Stage
+from .periods import KINDS, Period, period_of
+from .pipeline import DealIndex, by_stage, closing_in, last_activity, overdue, stale
+from .targets import target_for
+from .words import WORDS
 
 PACKAGED = Path(__file__).parent / "templates"
-
-WORDS = {
-    "en": {
-        "title": "Sales funnel",
-        "as_of": "As of",
-        "currency": "Amounts in",
-        "stage": "Stage",
-        "probability": "Probability",
-        "deals": "Deals",
-        "amount": "Amount",
-        "weighted": "Weighted",
-    },
-    "zh": {
-        "title": "销售漏斗",
-        "as_of": "截至",
-        "currency": "货币",
-        "stage": "阶段",
-        "probability": "赢单概率",
-        "deals": "商机数",
-        "amount": "金额",
-        "weighted": "加权金额",
-    },
-}
 
 
 @dataclass(frozen=True)
 class Page:
-    """One generated page: where it goes and its Markdown."""
+    """One generated file: where it goes, its content, and its title in the navigation."""
 
     path: str
     markdown: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class DealView:
+    """A deal with what its pages show beside it: account, contact, stage, weight, owner."""
+
+    deal: Deal
+    account: Account | None
+    contact: Contact | None
+    stage: Stage
+    weighted: Decimal
+    owner: Person | None
+
+    @property
+    def id(self) -> str:
+        return self.deal.id
 
 
 def _finalize(value: object) -> object:
     if isinstance(value, Markup):
         return value
-    if isinstance(value, int | Decimal | date) and not isinstance(value, bool):
+    if isinstance(value, int | float | Decimal | date) and not isinstance(value, bool):
         return Markup(str(value))
     return md(value)
+
+
+def _money(value: Decimal | None) -> Markup:
+    if value is None:
+        return Markup("")
+    return Markup(f"{cents(value):,.2f}")
+
+
+def _px(value: object) -> Markup:
+    return Markup(f"{float(value):.1f}".removesuffix(".0"))  # geometry, never money
+
+
+def _percent(value: Decimal | None) -> Markup:
+    if value is None:
+        return Markup("")
+    return Markup(f"{value.normalize():f}%")
+
+
+@jinja2.pass_context
+def _link(context, target: str) -> Markup:
+    """A relative link from the page being rendered to `target` (a path under docs/)."""
+    here = PurePosixPath(context["page_path"]).parent
+    parts = len(here.parts)
+    return Markup("../" * parts + target)
 
 
 def environment(user_templates: Path | None = None) -> jinja2.Environment:
@@ -72,39 +101,314 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
         finalize=_finalize,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
-    env.filters["md"] = md
+    env.filters.update(md=md, html=html_text, money=_money, px=_px, percent=_percent)
+    env.filters["note"] = note_html
+    env.globals["link"] = _link
     return env
 
 
-@dataclass(frozen=True)
-class StageRow:
-    label: str
-    probability: Decimal
-    deals: int
-    amount: Decimal
-    weighted: Decimal
+class SiteBuilder:
+    """Renders every page of the site from one checked dataset."""
 
-
-def stage_rows(dataset: Dataset) -> list[StageRow]:
-    """Open deals per stage, from the bottom of the funnel up."""
-    funnel = dataset.funnel
-    if funnel is None:
-        return []
-    rows = []
-    for stage in reversed(funnel.stages):
-        deals = [deal for deal in dataset.deals.values() if deal.stage == stage.id]
-        amount = sum((deal.amount for deal in deals), Decimal(0))
-        rows.append(
-            StageRow(
-                label=stage.label,
-                probability=stage.probability,
-                deals=len(deals),
-                amount=amount,
-                weighted=(amount * stage.probability / 100).quantize(Decimal("0.01")),
-            )
+    def __init__(
+        self, dataset: Dataset, as_of: date, templates: Path | None, language: str
+    ) -> None:
+        assert dataset.funnel is not None and dataset.team is not None
+        self.dataset = dataset
+        self.funnel = dataset.funnel
+        self.as_of = as_of
+        self.t = WORDS[language]
+        self.env = environment(templates)
+        self.index = DealIndex.of(dataset)
+        self.people = {person.id: person for person in dataset.team.people}
+        self.territories = {t.id: t for t in dataset.team.territories}
+        self.views = {deal_id: self._view(dataset.deals[deal_id]) for deal_id in dataset.deals}
+        self.reps = sorted(
+            (
+                person
+                for person in dataset.team.people
+                if person.role == "rep" or person.id in self.index.by_owner
+            ),
+            key=lambda person: sort_key(person.name),
         )
-    return rows
+
+    def _view(self, deal: Deal) -> DealView:
+        account = self.dataset.accounts.get(deal.account)
+        stage = self.funnel.stage(deal.stage)
+        assert stage is not None
+        return DealView(
+            deal=deal,
+            account=account,
+            contact=account.contact(deal.contact) if account else None,
+            stage=stage,
+            weighted=weighted(deal, self.funnel) if deal.is_open else ZERO,
+            owner=self.people.get(deal.owner),
+        )
+
+    def render(self, template: str, path: str, **context: object) -> str:
+        return self.env.get_template(template).render(
+            t=self.t,
+            as_of=self.as_of,
+            currency=self.funnel.currency,
+            rules=self.funnel.rules,
+            page_path=path,
+            **context,
+        )
+
+    def page(self, template: str, path: str, title: str, **context: object) -> Page:
+        return Page(path, self.render(template, path, title=title, **context), title)
+
+    # -- pieces shared by several pages ------------------------------------------------------
+
+    def views_of(self, deals: list[Deal]) -> list[DealView]:
+        return [self.views[deal.id] for deal in deals]
+
+    def funnel_section(self, deals: list[Deal]) -> dict[str, object]:
+        """The funnel picture's rows (top down) and the funnel table's groups (bottom up)."""
+        summaries = by_stage(deals, self.funnel)
+        return {
+            "stages": summaries,
+            "groups": [
+                (summary, self.views_of(list(summary.deals))) for summary in reversed(summaries)
+            ],
+            "open_total": sum((s.amount for s in summaries), ZERO),
+            "weighted_total": sum((s.weighted for s in summaries), ZERO),
+            "open_count": sum(s.count for s in summaries),
+        }
+
+    def current_periods(self, forecast_by_kind: dict[str, Forecast], deals=None) -> list[dict]:
+        """This quarter, half and year: weighted forecast beside last year's actual."""
+        rows = []
+        for kind in ("quarter", "half", "year"):
+            period = period_of(self.as_of, kind)
+            totals = forecast_by_kind[kind].periods.get(period)
+            rows.append(
+                {
+                    "period": period,
+                    "deals": totals.deals if totals else 0,
+                    "pipeline": totals.pipeline if totals else ZERO,
+                    "weighted": totals.weighted if totals else ZERO,
+                    "won": totals.won if totals else ZERO,
+                    "won_last_year": self.won_in(period.last_year(), deals),
+                }
+            )
+        return rows
+
+    def won_in(self, period: Period, deals: list[Deal] | None = None) -> Decimal:
+        return sum(
+            (
+                deal.amount
+                for deal in (self.dataset.deals.values() if deals is None else deals)
+                if deal.stage == "won" and deal.closed_on is not None and deal.closed_on in period
+            ),
+            ZERO,
+        )
+
+    def forecasts(self, deals: list[Deal] | None = None) -> dict[str, Forecast]:
+        return {kind: build_forecast(self.dataset, self.as_of, kind, deals) for kind in KINDS}
+
+    # -- the pages ---------------------------------------------------------------------------
+
+    def build(self) -> list[Page]:
+        forecasts = self.forecasts()
+        pages = [
+            self.home(forecasts),
+            self.forecast_page(forecasts),
+            self.marketing_page(),
+            self.accounts_page(),
+            self.support_page(),
+            Page("support.json", self.support_json()),
+            Page("robots.txt", "User-agent: *\nDisallow: /\n"),
+        ]
+        pages += [self.territory_page(territory_id) for territory_id in self.territories]
+        pages += [self.rep_page(person) for person in self.reps]
+        pages += [self.account_page(account) for account in self.dataset.accounts.values()]
+        pages += [self.deal_page(view) for view in self.views.values()]
+        return pages
+
+    def home(self, forecasts: dict[str, Forecast]) -> Page:
+        month = period_of(self.as_of, "month")
+        return self.page(
+            "home.md.j2",
+            "index.md",
+            self.t["home"],
+            funnel=self.funnel_section(list(self.dataset.deals.values())),
+            current=self.current_periods(forecasts),
+            closing=self.views_of(closing_in(self.dataset.deals.values(), month)),
+            territories=[
+                (territory, self.index.by_territory.get(territory.id, []))
+                for territory in self.territories.values()
+            ],
+            reps=self.reps,
+        )
+
+    def forecast_page(self, forecasts: dict[str, Forecast]) -> Page:
+        current = {kind: period_of(self.as_of, kind) for kind in KINDS}
+        sections = []
+        for kind in KINDS:
+            forecast = forecasts[kind]
+            rows = []
+            for period, totals in sorted(forecast.periods.items()):
+                target = target_for(self.dataset.targets, period)
+                rows.append(
+                    {
+                        "period": period,
+                        "totals": totals,
+                        "won_last_year": self.won_in(period.last_year()),
+                        "target": target,
+                        "coverage": _coverage(totals.won + totals.weighted, target),
+                    }
+                )
+            upcoming = [row for row in rows if row["period"] >= current[kind]]
+            sections.append({"kind": kind, "rows": rows, "chart": upcoming})
+        year = period_of(self.as_of, "year")
+        owners = [
+            {
+                "person": self.people.get(owner),
+                "id": owner,
+                "totals": totals,
+                "target": target_for(self.dataset.targets, year, owner=owner),
+            }
+            for owner, totals in sorted(forecasts["year"].owners.items())
+        ]
+        territories = [
+            {
+                "territory": self.territories.get(territory_id),
+                "totals": totals,
+                "target": target_for(self.dataset.targets, year, territory=territory_id),
+            }
+            for territory_id, totals in sorted(forecasts["year"].territories.items())
+        ]
+        return self.page(
+            "forecast.md.j2",
+            "forecast.md",
+            self.t["forecast"],
+            sections=sections,
+            owners=owners,
+            territories=territories,
+            forecast=forecasts["year"],
+            year=year,
+        )
+
+    def marketing_page(self) -> Page:
+        card = scorecard(self.dataset, self.as_of)
+        return self.page(
+            "marketing.md.j2",
+            "marketing.md",
+            self.t["marketing"],
+            card=card,
+            funnel=self.funnel_section(list(self.dataset.deals.values())),
+        )
+
+    def territory_page(self, territory_id: str) -> Page:
+        territory = self.territories[territory_id]
+        deals = self.index.by_territory.get(territory_id, [])
+        people = [person for person in self.reps if person.territory == territory_id]
+        return self.page(
+            "territory.md.j2",
+            f"territories/{territory_id}.md",
+            territory.name,
+            territory=territory,
+            funnel=self.funnel_section(deals),
+            current=self.current_periods(self.forecasts(deals), deals),
+            people=people,
+        )
+
+    def rep_page(self, person: Person) -> Page:
+        deals = self.index.by_owner.get(person.id, [])
+        plan = plan_handover(self.dataset, person.id, self.as_of)
+        stale_deals = stale(deals, self.as_of, self.funnel.rules.stale_after_days)
+        return self.page(
+            "rep.md.j2",
+            f"reps/{person.id}.md",
+            person.name,
+            person=person,
+            manager=self.people.get(person.manager or ""),
+            territory=self.territories.get(person.territory or ""),
+            funnel=self.funnel_section(deals),
+            current=self.current_periods(self.forecasts(deals), deals),
+            stale=[(self.views[deal.id], last_activity(deal)) for deal in stale_deals],
+            overdue=self.views_of(overdue(deals, self.as_of)),
+            handover=[
+                (method, [self.views[item.deal.id] for item in plan.groups[method]])
+                for method in plan.groups
+            ],
+        )
+
+    def accounts_page(self) -> Page:
+        rows = []
+        for account in sorted(self.dataset.accounts.values(), key=lambda a: sort_key(a.name)):
+            deals = self.index.by_account.get(account.id, [])
+            open_deals = [deal for deal in deals if deal.is_open]
+            rows.append(
+                {
+                    "account": account,
+                    "territory": self.territories.get(account.territory),
+                    "open": len(open_deals),
+                    "pipeline": sum((deal.amount for deal in open_deals), ZERO),
+                    "won": sum((deal.amount for deal in deals if deal.stage == "won"), ZERO),
+                }
+            )
+        return self.page("accounts.md.j2", "accounts/index.md", self.t["accounts"], rows=rows)
+
+    def account_page(self, account: Account) -> Page:
+        deals = self.views_of(self.index.by_account.get(account.id, []))
+        return self.page(
+            "account.md.j2",
+            f"accounts/{account.id}.md",
+            account.name,
+            account=account,
+            territory=self.territories.get(account.territory),
+            deals=sorted(deals, key=lambda view: (not view.deal.is_open, view.deal.id)),
+            eligible=any(view.deal.is_open for view in deals),
+        )
+
+    def deal_page(self, view: DealView) -> Page:
+        return self.page("deal.md.j2", f"deals/{view.id}.md", view.deal.title, d=view)
+
+    def eligible_accounts(self) -> list[Account]:
+        return sorted(
+            (
+                account
+                for account in self.dataset.accounts.values()
+                if any(deal.is_open for deal in self.index.by_account.get(account.id, []))
+            ),
+            key=lambda account: account.id,
+        )
+
+    def support_page(self) -> Page:
+        rows = [
+            (account, [d for d in self.index.by_account[account.id] if d.is_open])
+            for account in self.eligible_accounts()
+        ]
+        rows.sort(key=lambda row: sort_key(row[0].name))
+        return self.page("support.md.j2", "support.md", self.t["support"], rows=rows)
+
+    def support_json(self) -> str:
+        """The support desk's list: every account that may receive presales and support."""
+        accounts = []
+        for account in self.eligible_accounts():
+            open_deals = [d for d in self.index.by_account[account.id] if d.is_open]
+            accounts.append(
+                {
+                    "account": account.id,
+                    "name": account.name,
+                    "territory": account.territory,
+                    "owners": sorted({deal.owner for deal in open_deals}),
+                    "open_deals": [deal.id for deal in open_deals],
+                }
+            )
+        document = {"as_of": self.as_of.isoformat(), "accounts": accounts}
+        return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _coverage(expected: Decimal, target: Decimal | None) -> Decimal | None:
+    if not target:
+        return None
+    return (expected * 100 / target).quantize(Decimal(1))
 
 
 def build_pages(
@@ -114,12 +418,27 @@ def build_pages(
     templates: Path | None = None,
     language: str = "en",
 ) -> list[Page]:
-    """Every generated page of the site."""
-    env = environment(templates)
-    context = {
-        "t": WORDS[language],
-        "as_of": as_of,
-        "currency": dataset.funnel.currency if dataset.funnel else "",
-        "stages": stage_rows(dataset),
+    """Every generated page and file of the site."""
+    return SiteBuilder(dataset, as_of, templates, language).build()
+
+
+def navigation(pages: list[Page], language: str = "en") -> list[object]:
+    """The site's navigation in mkdocs.yml's `nav` form; deal and account pages stay out."""
+    t = WORDS[language]
+    section = {
+        prefix: [{page.title: page.path} for page in pages if page.path.startswith(prefix)]
+        for prefix in ("territories/", "reps/")
     }
-    return [Page("index.md", env.get_template("home.md.j2").render(context))]
+    nav: list[object] = [
+        {t["home"]: "index.md"},
+        {t["forecast"]: "forecast.md"},
+        {t["marketing"]: "marketing.md"},
+        {t["territories"]: section["territories/"]},
+        {t["reps"]: section["reps/"]},
+        {t["accounts"]: "accounts/index.md"},
+        {t["support"]: "support.md"},
+    ]
+    return nav
+
+
+STYLESHEET = Page("assets/funnel.css", (PACKAGED / "funnel.css").read_text(encoding="utf-8"))

@@ -12,11 +12,13 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
-from .pages import WORDS, build_pages
+from .pages import STYLESHEET, Page, build_pages, navigation
 from .problems import format_text
 from .validate import check
+from .words import WORDS
 
 log = get_plugin_logger(__name__)
+ROBOTS_META = '<meta name="robots" content="noindex, nofollow">'
 
 
 class FunnelConfig(Config):
@@ -33,8 +35,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
     environment variables FUNNEL_DATA and FUNNEL_AS_OF, which win over mkdocs.yml.
     """
 
-    def _root(self, config) -> Path:
-        return Path(config.config_file_path).parent
+    def __init__(self) -> None:
+        super().__init__()
+        self.pages: list[Page] = []
 
     def _data(self) -> str:
         return os.environ.get("FUNNEL_DATA") or self.config.data_dir
@@ -48,8 +51,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         except ValueError:
             raise PluginError(f"funnel: as_of {value!r} is not a date (YYYY-MM-DD)") from None
 
-    def on_files(self, files: Files, /, *, config) -> Files:
-        root = self._root(config)
+    def on_config(self, config, /):
+        root = Path(config.config_file_path).parent
         as_of = self._as_of()
         data = self._data()
         result = check(root / data, as_of, display=data)
@@ -62,22 +65,40 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
                 f"funnel: the data has {len(errors)} error(s); nothing was built:\n"
                 + format_text(errors)
             )
-        pages = build_pages(
+        self.pages = build_pages(
             result.dataset,
             as_of,
             templates=root / self.config.templates,
             language=self.config.language,
         )
-        for page in pages:
+        if not config.nav:
+            config.nav = navigation(self.pages, self.config.language) + _own_docs(config)
+        config.extra_css = [*config.extra_css, STYLESHEET.path]
+        return config
+
+    def on_files(self, files: Files, /, *, config) -> Files:
+        for page in [*self.pages, STYLESHEET]:
             existing = files.get_file_from_path(page.path)
             if existing is not None:
                 files.remove(existing)
             files.append(File.generated(config, page.path, content=page.markdown))
         return files
 
+    def on_post_page(self, output: str, /, *, page, config) -> str:
+        """Keep the site out of search engines: every page says noindex."""
+        return output.replace("<head>", f"<head>\n    {ROBOTS_META}", 1)
+
     def on_serve(self, server, /, *, config, builder):
-        root = self._root(config)
+        root = Path(config.config_file_path).parent
         for folder in (self._data(), self.config.templates):
             if (root / folder).is_dir():
                 server.watch(str(root / folder))
         return server
+
+
+def _own_docs(config) -> list[str]:
+    """The team's own Markdown pages in docs/ (the data format, a handbook ...)."""
+    docs = Path(config.docs_dir)
+    if not docs.is_dir():
+        return []
+    return sorted(str(path.relative_to(docs).as_posix()) for path in docs.rglob("*.md"))

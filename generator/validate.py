@@ -41,6 +41,7 @@ def validate(dataset: Dataset, as_of: date) -> list[Problem]:
         *_team_rules(dataset),
         *_account_rules(dataset),
         *_deal_rules(dataset, as_of),
+        *_target_rules(dataset),
     ]
 
 
@@ -287,3 +288,44 @@ def _deal_dates(dataset: Dataset, deal, as_of: date) -> Iterator[Problem]:
                 f"log entry dated {entry.date}, after {as_of}: log what has happened",
             )
         previous = entry.date
+
+
+def _target_rules(dataset: Dataset) -> Iterator[Problem]:
+    if dataset.targets is None:
+        return
+    path = f"{dataset.display.rstrip('/')}/targets.yaml"
+    people = {person.id for person in dataset.team.people} if dataset.team else None
+    territories = {t.id for t in dataset.team.territories} if dataset.team else None
+    seen: dict[tuple[str, str, str], int] = {}
+    for index, target in enumerate(dataset.targets.targets):
+        loc: tuple[str | int, ...] = ("targets", index)
+        if target.owner and target.territory:
+            yield _at(
+                dataset,
+                path,
+                (*loc, "territory"),
+                "a target is an owner's or a territory's, not both: remove one",
+                key=True,
+            )
+        if people is not None and target.owner and target.owner not in people:
+            hint = did_you_mean(target.owner, people)
+            yield _at(dataset, path, (*loc, "owner"), f"`owner`: no person `{target.owner}`{hint}")
+        if territories is not None and target.territory and target.territory not in territories:
+            hint = did_you_mean(target.territory, territories)
+            yield _at(
+                dataset,
+                path,
+                (*loc, "territory"),
+                f"`territory`: no territory `{target.territory}` in team.yaml{hint}",
+            )
+        key = (target.owner or "", target.territory or "", target.period)
+        if key in seen:
+            line = dataset.where(path, ("targets", seen[key]))[0]
+            yield _at(
+                dataset,
+                path,
+                (*loc, "period"),
+                f"a second target for the same {'owner' if target.owner else 'territory'} and "
+                f"period {target.period} (first on line {line}): keep one",
+            )
+        seen.setdefault(key, index)

@@ -1,0 +1,107 @@
+"""Calendar periods of the forecast: month, quarter, half and year.
+
+Periods are named `2027-03`, `2027-Q1`, `2027-H1` and `2027`; they sort in time order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+Kind = Literal["month", "quarter", "half", "year"]
+KINDS: tuple[Kind, ...] = ("month", "quarter", "half", "year")
+_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A calendar period: `index` counts months, quarters or halves from 1 (1 for a year)."""
+
+    year: int
+    index: int
+    kind: Kind
+
+    @property
+    def name(self) -> str:
+        if self.kind == "month":
+            return f"{self.year}-{self.index:02d}"
+        if self.kind == "quarter":
+            return f"{self.year}-Q{self.index}"
+        if self.kind == "half":
+            return f"{self.year}-H{self.index}"
+        return f"{self.year}"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def start(self) -> date:
+        return date(self.year, (self.index - 1) * _MONTHS[self.kind] + 1, 1)
+
+    @property
+    def end(self) -> date:
+        """The last day of the period."""
+        return self.next().start - timedelta(days=1)
+
+    def next(self) -> Period:
+        per_year = 12 // _MONTHS[self.kind]
+        if self.index < per_year:
+            return Period(self.year, self.index + 1, self.kind)
+        return Period(self.year + 1, 1, self.kind)
+
+    def previous(self) -> Period:
+        if self.index > 1:
+            return Period(self.year, self.index - 1, self.kind)
+        return Period(self.year - 1, 12 // _MONTHS[self.kind], self.kind)
+
+    def last_year(self) -> Period:
+        """The same period a year earlier."""
+        return Period(self.year - 1, self.index, self.kind)
+
+    def __contains__(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+def period_of(day: date, kind: Kind) -> Period:
+    """The period of this kind that holds `day`."""
+    return Period(day.year, (day.month - 1) // _MONTHS[kind] + 1, kind)
+
+
+def parse_period(name: str) -> Period:
+    """Read `2027-03`, `2027-Q1`, `2027-H1` or `2027`; raise ValueError otherwise."""
+    text = name.strip()
+    try:
+        if len(text) == 4 and text.isdigit():
+            return Period(int(text), 1, "year")
+        year, _, rest = text.partition("-")
+        number = int(year)
+        if len(year) != 4:
+            raise ValueError
+        if rest[:1] == "Q" and rest[1:] in ("1", "2", "3", "4"):
+            return Period(number, int(rest[1:]), "quarter")
+        if rest[:1] == "H" and rest[1:] in ("1", "2"):
+            return Period(number, int(rest[1:]), "half")
+        if len(rest) == 2 and rest.isdigit() and 1 <= int(rest) <= 12:
+            return Period(number, int(rest), "month")
+    except ValueError:
+        pass
+    raise ValueError(f"`{name}` is not a period: write 2027-03, 2027-Q1, 2027-H1 or 2027")
+
+
+def span(first: Period, last: Period) -> list[Period]:
+    """Every period from `first` to `last`, both included."""
+    periods = []
+    current = first
+    while current <= last:
+        periods.append(current)
+        current = current.next()
+    return periods
+
+
+def last_n(last: Period, count: int) -> list[Period]:
+    """The `count` periods ending with `last`, oldest first."""
+    periods = [last]
+    while len(periods) < count:
+        periods.append(periods[-1].previous())
+    return periods[::-1]
