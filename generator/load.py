@@ -44,6 +44,10 @@ class Dataset:
     texts: dict[str, str] = field(default_factory=dict, repr=False)
     _marks: dict[str, Marks] = field(default_factory=dict, repr=False)
 
+    def path(self, relative: str) -> str:
+        """How a file under the data folder is named in messages (`data/funnel.yaml`)."""
+        return _display(self.display, relative)
+
     def where(self, path: str, loc: tuple[str | int, ...], *, key: bool = False) -> tuple[int, int]:
         """Line and column of a value (or its key) in one of the loaded files."""
         text = self.texts.get(path)
@@ -126,6 +130,22 @@ def _classify(relative: str) -> str | None:
     return None
 
 
+def _ignored(relative: str) -> str | None:
+    """Why a YAML-looking file that funnel does not read is ignored (None: not YAML)."""
+    parts = relative.split("/")
+    stem, _, extension = parts[-1].rpartition(".")
+    if extension.lower() not in ("yaml", "yml") or not stem:
+        return None
+    if extension != "yaml":
+        return f"data files end in `.yaml`; rename it to {stem}.yaml"
+    if parts[0] == "accounts":
+        return "account files sit directly in accounts/; move it there"
+    return (
+        "funnel reads funnel.yaml, team.yaml, targets.yaml, accounts/*.yaml and "
+        "deals/**/*.yaml; move or remove this file"
+    )
+
+
 def _unwrap(annotation: Any) -> Any:
     """The model class behind Optional[...], list[...] and Annotated[...]."""
     while True:
@@ -161,16 +181,28 @@ def dotted(loc: tuple[str | int, ...]) -> str:
     return text
 
 
-def _quoted_example(field_name: str, raw: str) -> str:
+def _quoted_example(field_name: str | int, raw: str) -> str:
+    if isinstance(field_name, int):
+        return f'- "{raw}"'
     return f'{field_name}: "{raw}"'
 
 
-def _describe(exc: ValidationError, model: type[Record], path: str, marks: Marks) -> list[Problem]:
+def _describe(
+    exc: ValidationError,
+    model: type[Record],
+    path: str,
+    marks: Marks,
+    flagged: set[tuple[str | int, ...]],
+) -> list[Problem]:
     problems = []
     for item in exc.errors(include_url=False):
         loc = tuple(item["loc"])
         kind = item["type"]
         name = dotted(loc)
+        if any(loc[: len(bad)] == bad for bad in flagged) or (
+            kind == "missing" and (*loc[:-1], "<<") in flagged
+        ):
+            continue  # the reader already reported this value
         field_name = str(loc[-1]) if loc else ""
         line, column = marks.value(loc)
         raw = marks.raw(loc)
@@ -186,14 +218,16 @@ def _describe(exc: ValidationError, model: type[Record], path: str, marks: Marks
             shown = raw if raw is not None else str(item["input"])
             message = (
                 f"`{name}`: unquoted `{shown}` is read as {item['ctx']['kind']}; "
-                f"put the text in quotes: {_quoted_example(field_name, shown)}"
+                f"put the text in quotes: {_quoted_example(loc[-1], shown)}"
             )
         elif kind == "unquoted_phone":
             shown = raw if raw is not None else str(item["input"])
             message = (
                 f"`{name}`: quote the phone number, or its leading + and zeros are lost: "
-                f"{_quoted_example(field_name, shown)}"
+                f"{_quoted_example(loc[-1], shown)}"
             )
+        elif kind == "literal_error" and loc == ("format",):
+            message = f"`format`: this version of funnel reads format 1, not `{raw}`"
         elif kind == "literal_error":
             expected = item["ctx"]["expected"].replace("'", "")
             shown = raw if raw is not None else str(item["input"])
@@ -240,7 +274,8 @@ def _validate_file(
     problems: list[Problem],
     extra: dict[str, str] | None = None,
 ) -> Any:
-    value, found = parse(text, path)
+    flagged: set[tuple[str | int, ...]] = set()
+    value, found = parse(text, path, flagged=flagged)
     problems.extend(found)
     if value is None and found:
         return None
@@ -265,7 +300,7 @@ def _validate_file(
     try:
         record = model.model_validate(value)
     except ValidationError as exc:
-        problems.extend(_describe(exc, model, path, locate(text)))
+        problems.extend(_describe(exc, model, path, locate(text), flagged))
         return None
     return None if found else record
 
@@ -290,18 +325,10 @@ def load(root: Path | str, display: str | None = None) -> tuple[Dataset, list[Pr
         kind = _classify(entry.relative)
         if kind:
             by_kind[kind].append(entry)
-        elif entry.relative.endswith(".yml") and entry.relative.split("/")[0] in (
-            "accounts",
-            "deals",
-        ):
-            problems.append(
-                warning(
-                    _display(display, entry.relative),
-                    1,
-                    1,
-                    "ignored: data files end in `.yaml`; rename it",
-                )
-            )
+            continue
+        reason = _ignored(entry.relative)
+        if reason:
+            problems.append(warning(_display(display, entry.relative), 1, 1, f"ignored: {reason}"))
     for kind, name in (("funnel", "funnel.yaml"), ("team", "team.yaml")):
         if not by_kind[kind]:
             problems.append(

@@ -85,6 +85,17 @@ def _day(value: Any) -> date:
                     "`{value}` is not a real date ({reason})",
                     {"value": value, "reason": str(exc).removeprefix("Invalid isoformat string: ")},
                 ) from None
+        if re.match(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]", value):
+            raise PydanticCustomError(
+                "date_format",
+                "`{value}`: drop the time, write the day only: {day}",
+                {"value": value, "day": value[:10]},
+            )
+        raise PydanticCustomError(
+            "date_format",
+            "`{value}` is not a date: write YYYY-MM-DD, e.g. 2027-03-31",
+            {"value": value},
+        )
     raise PydanticCustomError(
         "date_format",
         "write a date as YYYY-MM-DD, e.g. 2027-03-31 (got {kind})",
@@ -131,6 +142,12 @@ def _money(value: Any) -> Decimal:
 
 
 def _percent(value: Any) -> Decimal:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        raise PydanticCustomError(
+            "percent",
+            "`{value}`: write the number without the % sign, e.g. 40",
+            {"value": value},
+        )
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise PydanticCustomError(
             "percent",
@@ -253,7 +270,8 @@ class Funnel(Record):
 
     @property
     def stage_ids(self) -> list[str]:
-        return [stage.id for stage in self.stages] + list(CLOSED_STAGES)
+        ids = [stage.id for stage in self.stages if stage.id not in CLOSED_STAGES]
+        return list(dict.fromkeys(ids)) + list(CLOSED_STAGES)
 
 
 # team.yaml --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -25,12 +26,20 @@ class Problem:
         return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}"
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _printable(text: str) -> str:
+    """One problem, one line: control characters a user typed are shown as escapes."""
+    return _UNPRINTABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def error(path: str, line: int, column: int, message: str) -> Problem:
-    return Problem(path, line, column, "error", message)
+    return Problem(_printable(path), line, column, "error", _printable(message))
 
 
 def warning(path: str, line: int, column: int, message: str) -> Problem:
-    return Problem(path, line, column, "warning", message)
+    return Problem(_printable(path), line, column, "warning", _printable(message))
 
 
 def count(problems: Iterable[Problem]) -> tuple[int, int]:
@@ -83,5 +92,5 @@ def format_github(problems: list[Problem]) -> str:
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """A hint naming the closest candidate, or an empty string."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.75)
     return f": did you mean `{close[0]}`?" if close else ""

@@ -45,7 +45,8 @@ _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _FLOAT = re.compile(
     r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_TAG_PREFIX = "tag:yaml.org,2002:"
 _CONFLICT = re.compile(r"^(?:<{7}|={7}|>{7}|\|{7})(?: |$)", re.MULTILINE)
 
 
@@ -112,10 +113,13 @@ class _Reader:
         self.path = path
         self.marks = marks
         self.problems: list[Problem] = []
+        self.flagged: set[Path] = set()
 
-    def fail(self, event: Any, message: str) -> None:
+    def fail(self, event: Any, message: str, path: Path | None = None) -> None:
         line, column = _position(event.start_mark)
         self.problems.append(error(self.path, line, column, message))
+        if path is not None:
+            self.flagged.add(path)
 
     def document(self) -> Any:
         get = self.loader.get_event
@@ -133,13 +137,26 @@ class _Reader:
 
     def node(self, event: Any, path: Path, depth: int) -> Any:
         if isinstance(event, AliasEvent):
-            self.fail(event, f"aliases (`*{event.anchor}`) are not allowed: write the value out")
+            self.fail(
+                event, f"aliases (`*{event.anchor}`) are not allowed: write the value out", path
+            )
             return None
         if event.anchor is not None:
-            self.fail(event, f"anchors (`&{event.anchor}`) are not allowed: write the value out")
+            self.fail(
+                event, f"anchors (`&{event.anchor}`) are not allowed: write the value out", path
+            )
         if event.tag is not None:
-            self.fail(event, f"tags (`{event.tag}`) are not allowed: remove the tag")
+            tag = event.tag.replace(_TAG_PREFIX, "!!", 1)
+            self.fail(event, f"tags (`{tag}`) are not allowed: remove the tag", path)
         if isinstance(event, ScalarEvent):
+            if event.style == '"' and _CONTROL.search(event.value):
+                character = _CONTROL.search(event.value).group()
+                self.fail(
+                    event,
+                    f"invisible control character U+{ord(character):04X} (written as an escape): "
+                    "delete it",
+                    path,
+                )
             value = resolve_plain(event.value) if not event.style else event.value
             if self.marks is not None:
                 line, column = _position(event.start_mark)
@@ -172,9 +189,11 @@ class _Reader:
             key = event.value
             line, column = _position(event.start_mark)
             if event.anchor is not None or event.tag is not None:
-                self.fail(event, "anchors and tags are not allowed on keys")
+                self.fail(event, "anchors and tags are not allowed on keys", (*path, "<<"))
             if key == "<<" and not event.style:
-                self.fail(event, "merge keys (`<<`) are not allowed: write the fields out")
+                self.fail(
+                    event, "merge keys (`<<`) are not allowed: write the fields out", (*path, "<<")
+                )
                 self.skip_node(get())
                 continue
             if key in first_line:
@@ -226,7 +245,8 @@ def check_text(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
         return None, [
             error(path, line, column, "the file is not valid UTF-8: save it with UTF-8 encoding")
         ]
@@ -256,25 +276,58 @@ def check_text(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
     return (None if problems else text), problems
 
 
-def parse(text: str, path: str, marks: Marks | None = None) -> tuple[Any, list[Problem]]:
-    """Read one YAML document strictly. Pass `marks` to record where every value sits."""
+def parse(
+    text: str, path: str, marks: Marks | None = None, flagged: set[Path] | None = None
+) -> tuple[Any, list[Problem]]:
+    """Read one YAML document strictly. Pass `marks` to record where every value sits, and
+    `flagged` to learn which values were refused, so no follow-on errors are reported
+    (`(*mapping, "<<")` marks a mapping whose fields may be incomplete)."""
     reader = _Reader(text, path, marks)
     try:
         value = reader.document()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = _position(mark) if mark else (1, 1)
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
-        hint = ""
-        if mark and text[mark.index : mark.index + 1] == "\t":
-            hint = ": indent with spaces, not tabs"
-        elif "mapping values are not allowed" in problem:
-            hint = ": put the text in quotes if it contains `: `"
-        reader.problems.append(error(path, line, column, f"invalid YAML: {problem}{hint}"))
+        reader.problems.append(_syntax_problem(exc, text, path))
+        return None, reader.problems
+    except yaml.YAMLError as exc:  # ReaderError: a character YAML cannot hold
+        position = getattr(exc, "position", 0)
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        character = getattr(exc, "character", None)
+        if isinstance(character, str) and character:
+            character = ord(character)
+        code = f"U+{character:04X}" if isinstance(character, int) else "this character"
+        reader.problems.append(
+            error(path, line, column, f"character {code} is not allowed in YAML: delete it")
+        )
         return None, reader.problems
     finally:
         reader.loader.dispose()
+    if flagged is not None:
+        flagged |= reader.flagged
     return value, reader.problems
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, path: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    problem = (exc.problem or exc.context or "invalid YAML").strip()
+    context = (exc.context or "").strip()
+    if mark and exc.context_mark and exc.context_mark.line != mark.line and context:
+        # an unclosed quote or bracket: point where it opens, not where the file ends
+        line, column = _position(exc.context_mark)
+        return error(
+            path,
+            line,
+            column,
+            f"invalid YAML: {context} that starts here, {problem} on line {mark.line + 1}: "
+            "close the quote or bracket",
+        )
+    line, column = _position(mark) if mark else (1, 1)
+    hint = ""
+    if mark and text[mark.index : mark.index + 1] == "\t":
+        hint = ": indent with spaces, not tabs"
+    elif "mapping values are not allowed" in problem:
+        hint = ": put the text in quotes if it contains `: `"
+    return error(path, line, column, f"invalid YAML: {problem}{hint}")
 
 
 def locate(text: str) -> Marks:

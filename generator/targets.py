@@ -72,5 +72,3 @@ def _level(owner: str | None, territory: str | None) -> str:
     if territory:
         return "territory"
     return "company"
-
-

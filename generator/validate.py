@@ -61,7 +61,7 @@ def _funnel_rules(dataset: Dataset) -> Iterator[Problem]:
     funnel = dataset.funnel
     if funnel is None:
         return
-    path = f"{dataset.display.rstrip('/')}/funnel.yaml"
+    path = dataset.path("funnel.yaml")
     seen: set[str] = set()
     for index, stage in enumerate(funnel.stages):
         loc = ("stages", index, "id")
@@ -81,7 +81,7 @@ def _team_rules(dataset: Dataset) -> Iterator[Problem]:
     team = dataset.team
     if team is None:
         return
-    path = f"{dataset.display.rstrip('/')}/team.yaml"
+    path = dataset.path("team.yaml")
     territories: set[str] = set()
     for index, territory in enumerate(team.territories):
         if territory.id in territories:
@@ -174,7 +174,11 @@ def _account_rules(dataset: Dataset) -> Iterator[Problem]:
 
 
 def _deal_rules(dataset: Dataset, as_of: date) -> Iterator[Problem]:
-    people = {person.id: person for person in dataset.team.people} if dataset.team else None
+    people = None
+    if dataset.team is not None:
+        people = {}
+        for person in dataset.team.people:
+            people.setdefault(person.id, person)  # a second entry is reported in team.yaml
     funnel = dataset.funnel
     for deal in dataset.deals.values():
         path = deal.path
@@ -293,7 +297,7 @@ def _deal_dates(dataset: Dataset, deal, as_of: date) -> Iterator[Problem]:
 def _target_rules(dataset: Dataset) -> Iterator[Problem]:
     if dataset.targets is None:
         return
-    path = f"{dataset.display.rstrip('/')}/targets.yaml"
+    path = dataset.path("targets.yaml")
     people = {person.id for person in dataset.team.people} if dataset.team else None
     territories = {t.id for t in dataset.team.territories} if dataset.team else None
     seen: dict[tuple[str, str, str], int] = {}

@@ -1,0 +1,130 @@
+"""Shared fixtures: a small valid data folder, corpus cases built on it, and golden files.
+
+- `valid_data` copies tests/fixtures/valid/ (custom stage ids and probabilities, a team,
+  2 accounts, 3 deals) into the test's tmp_path and returns the copy.
+- `corpus_case(name)` builds tests/corpus/<name>/ the same way: the valid folder, then the
+  case's own files copied over it (each case holds only its broken files), then what the
+  case's case.toml asks for (files to delete, symlinks and FIFOs git cannot keep).
+- `golden(name, text)` compares text against tests/golden/<name>; run
+  `pytest --update-golden` to rewrite the files, then review them with `git diff`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+VALID = TESTS / "fixtures" / "valid"
+CORPUS = TESTS / "corpus"
+GOLDEN = TESTS / "golden"
+CASE_FILE = "case.toml"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="Rewrite the files under tests/golden/ from the actual output instead of comparing.",
+    )
+
+
+def copy_valid(target: Path) -> Path:
+    """Copy the valid data folder to `target` (which must not exist) and return it."""
+    shutil.copytree(VALID, target)
+    return target
+
+
+def case_meta(name: str) -> dict[str, Any]:
+    """The case's case.toml: about, expect, problems and optional delete/symlinks/fifos/xfail."""
+    return tomllib.loads((CORPUS / name / CASE_FILE).read_text(encoding="utf-8"))
+
+
+def build_case(name: str, target: Path) -> Path:
+    """The valid folder with the case's files laid over it, at `target`."""
+    meta = case_meta(name)
+    copy_valid(target)
+    source = CORPUS / name
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if path.is_dir() or relative.as_posix() == CASE_FILE:
+            continue
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, destination)
+    for relative in meta.get("delete", []):
+        (target / relative).unlink()
+    for relative, points_to in meta.get("symlinks", {}).items():
+        if not hasattr(os, "symlink"):  # pragma: no cover - POSIX only
+            pytest.skip("symbolic links are not available here")
+        link = target / relative
+        link.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(points_to, link)
+    for relative in meta.get("fifos", []):
+        if not hasattr(os, "mkfifo"):  # pragma: no cover - POSIX only
+            pytest.skip("FIFOs are not available here")
+        fifo = target / relative
+        fifo.parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(fifo)
+    return target
+
+
+@pytest.fixture
+def valid_data(tmp_path: Path) -> Path:
+    """A fresh copy of the small valid data folder, as tmp_path/data."""
+    return copy_valid(tmp_path / "data")
+
+
+@pytest.fixture
+def corpus_case(tmp_path: Path) -> Callable[[str], Path]:
+    """Build a corpus case as tmp_path/data and return its path."""
+
+    def build(name: str) -> Path:
+        return build_case(name, tmp_path / "data")
+
+    return build
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """Compare a text with tests/golden/<name>, or rewrite the file with --update-golden."""
+    update = request.config.getoption("--update-golden")
+
+    def compare(name: str, actual: str) -> None:
+        path = GOLDEN / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists() or path.read_bytes() != actual.encode("utf-8"):
+                path.write_bytes(actual.encode("utf-8"))
+            return
+        if not path.exists():
+            pytest.fail(
+                f"golden file {path.relative_to(TESTS.parent)} is missing: "
+                "run `pytest --update-golden` and review the new file",
+                pytrace=False,
+            )
+        expected = path.read_bytes().decode("utf-8")
+        if expected != actual:
+            diff = "".join(
+                difflib.unified_diff(
+                    expected.splitlines(keepends=True),
+                    actual.splitlines(keepends=True),
+                    fromfile=f"golden/{name}",
+                    tofile="actual output",
+                )
+            )
+            pytest.fail(
+                f"output differs from golden/{name}:\n{diff}\n"
+                "If the change is intended, run `pytest --update-golden` and review `git diff`.",
+                pytrace=False,
+            )
+
+    return compare

@@ -1,0 +1,162 @@
+"""The forecast: exact decimal arithmetic, custom probabilities, periods and owners."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.forecast import build_forecast
+from generator.periods import Period, parse_period, period_of
+from generator.validate import check
+
+AS_OF = date(2026, 11, 26)
+
+FUNNEL = """\
+currency: EUR
+stages:
+  - {id: lead, probability: 10, handover: later}
+  - {id: offer, probability: 33, handover: phone}
+  - {id: verbal, probability: 90, handover: visit}
+"""
+TEAM = """\
+territories: [{id: west, name: West}]
+people:
+  - {id: boss, name: Boss, role: manager, status: active, territory: west}
+  - {id: ann, name: Ann, role: rep, status: active, manager: boss, territory: west}
+  - {id: bob, name: Bob, role: rep, status: active, manager: boss, territory: west}
+"""
+ACCOUNT = "name: Acme\nterritory: west\ncontacts: [{name: Li, phone: '+1 555'}]\n"
+
+
+def deal(owner, amount, stage, expected, closed=None):
+    text = (
+        f"account: acme\ncontact: Li\nowner: {owner}\ntitle: T\namount: {amount}\n"
+        f"expected_close: {expected}\nstage: {stage}\ncreated: 2025-01-01\n"
+    )
+    return text + (f"closed_on: {closed}\n" if closed else "")
+
+
+def make(tmp_path, deals):
+    (tmp_path / "accounts").mkdir()
+    (tmp_path / "deals").mkdir()
+    (tmp_path / "funnel.yaml").write_text(FUNNEL)
+    (tmp_path / "team.yaml").write_text(TEAM)
+    (tmp_path / "accounts" / "acme.yaml").write_text(ACCOUNT)
+    for name, text in deals.items():
+        (tmp_path / "deals" / f"{name}.yaml").write_text(text)
+    result = check(tmp_path, AS_OF)
+    assert result.ok, result.problems
+    return result.dataset
+
+
+def test_weighted_sums_are_exact_to_the_cent(tmp_path):
+    dataset = make(
+        tmp_path,
+        {
+            "a": deal("ann", "100.01", "offer", "2027-01-15"),  # 33.0033
+            "b": deal("ann", "0.03", "offer", "2027-02-01"),  # 0.0099
+            "c": deal("bob", "1000.10", "verbal", "2027-03-31"),  # 900.09
+            "d": deal("bob", "999.99", "lead", "2027-04-01"),  # 99.999
+        },
+    )
+    forecast = build_forecast(dataset, AS_OF, "quarter").as_json()
+    q1 = next(row for row in forecast["periods"] if row["period"] == "2027-Q1")
+    assert q1 == {
+        "period": "2027-Q1",
+        "deals": 3,
+        "pipeline": "1100.14",
+        "weighted": "933.10",  # 33.0033 + 0.0099 + 900.09 = 933.1032
+        "won": "0.00",
+    }
+    q2 = next(row for row in forecast["periods"] if row["period"] == "2027-Q2")
+    assert q2["weighted"] == "100.00"  # 99.999 rounds half up to cents
+    assert forecast["total"]["pipeline"] == "2100.13"
+    assert forecast["total"]["weighted"] == "1033.10"  # 1033.1022
+
+
+def test_periods_won_overdue_and_owners(tmp_path):
+    dataset = make(
+        tmp_path,
+        {
+            "late": deal("ann", "200", "verbal", "2026-10-31"),
+            "future": deal("bob", "300", "lead", "2027-07-01"),
+            "won-this-year": deal("ann", "500.50", "won", "2027-01-01", "2026-02-10"),
+            "won-last-year": deal("bob", "700", "won", "2025-12-01", "2025-12-20"),
+            "lost": deal("bob", "900", "lost", "2026-05-01", "2026-05-02"),
+        },
+    )
+    forecast = build_forecast(dataset, AS_OF, "month").as_json()
+    assert [row["period"] for row in forecast["periods"]] == [
+        "2025-12",
+        "2026-02",
+        "2026-10",
+        "2027-07",
+    ]
+    by_name = {row["period"]: row for row in forecast["periods"]}
+    assert by_name["2026-02"]["won"] == "500.50"  # by closed_on, not expected close
+    assert by_name["2026-10"]["deals"] == 1  # overdue stays in its past period
+    assert forecast["overdue"] == {"deals": 1, "pipeline": "200.00", "weighted": "180.00"}
+    assert forecast["owners"] == [
+        {"owner": "ann", "deals": 1, "pipeline": "200.00", "weighted": "180.00", "won": "500.50"},
+        {"owner": "bob", "deals": 1, "pipeline": "300.00", "weighted": "30.00", "won": "0.00"},
+    ]
+    assert forecast["total"] == {
+        "deals": 2,
+        "pipeline": "500.00",
+        "weighted": "210.00",
+        "won": "500.50",
+    }
+
+
+def test_owner_with_only_a_win_this_year_is_listed(tmp_path):
+    dataset = make(tmp_path, {"w": deal("bob", "10", "won", "2026-01-01", "2026-03-01")})
+    owners = build_forecast(dataset, AS_OF, "year").as_json()["owners"]
+    assert owners == [
+        {"owner": "bob", "deals": 0, "pipeline": "0.00", "weighted": "0.00", "won": "10.00"}
+    ]
+
+
+def test_period_names_and_arithmetic():
+    day = date(2027, 3, 31)
+    assert [period_of(day, kind).name for kind in ("month", "quarter", "half", "year")] == [
+        "2027-03",
+        "2027-Q1",
+        "2027-H1",
+        "2027",
+    ]
+    assert Period(2027, 4, "quarter").next().name == "2028-Q1"
+    assert Period(2027, 1, "month").previous().name == "2026-12"
+    assert Period(2027, 2, "half").end == date(2027, 12, 31)
+    assert parse_period("2027-Q3") == Period(2027, 3, "quarter")
+    assert parse_period("2027").last_year().name == "2026"
+
+
+def test_forecast_command_json_and_csv(tmp_path):
+    make(tmp_path, {"a": deal("ann", "100.01", "offer", "2027-01-15")})
+    runner = CliRunner()
+    args = ["forecast", "--data", str(tmp_path), "--as-of", "2026-11-26"]
+    result = runner.invoke(main, [*args, "--format", "json", "--period", "half"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["as_of"] == "2026-11-26"
+    assert document["currency"] == "EUR"
+    assert document["period"] == "half"
+    assert document["periods"][0]["period"] == "2027-H1"
+    assert Decimal(document["periods"][0]["weighted"]) == Decimal("33.00")
+    csv_out = runner.invoke(main, [*args, "--format", "csv"]).output
+    assert csv_out.splitlines()[0] == "section,name,deals,pipeline,weighted,won"
+    assert "period,2027-Q1,1,100.01,33.00,0.00" in csv_out
+    table = runner.invoke(main, args).output
+    assert "2027-Q1" in table and "33.00" in table
+
+
+def test_forecast_refuses_bad_data(tmp_path):
+    make(tmp_path, {"a": deal("ann", "1", "offer", "2027-01-15")})
+    (tmp_path / "deals" / "b.yaml").write_text(deal("ann", "1e6", "offer", "2027-01-15"))
+    result = CliRunner().invoke(main, ["forecast", "--data", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "b.yaml:5:9: error" in result.output
