@@ -30,7 +30,7 @@ def md(text: object) -> Markup:
     """Plain text safe inside Markdown (including a table cell): shown exactly as typed."""
     if text is None:
         return Markup("")
-    escaped = html.escape(str(text), quote=True)
+    escaped = html.escape(str(text), quote=False)
     escaped = _MD_SPECIAL.sub(r"\\\1", escaped)
     return Markup(_LINE_BREAKS.sub(" ", escaped))
 

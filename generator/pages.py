@@ -126,14 +126,7 @@ class SiteBuilder:
         self.people = {person.id: person for person in dataset.team.people}
         self.territories = {t.id: t for t in dataset.team.territories}
         self.views = {deal_id: self._view(dataset.deals[deal_id]) for deal_id in dataset.deals}
-        self.reps = sorted(
-            (
-                person
-                for person in dataset.team.people
-                if person.role == "rep" or person.id in self.index.by_owner
-            ),
-            key=lambda person: sort_key(person.name),
-        )
+        self.reps = sorted(dataset.team.people, key=lambda person: sort_key(person.name))
 
     def _view(self, deal: Deal) -> DealView:
         account = self.dataset.accounts.get(deal.account)
@@ -327,6 +320,7 @@ class SiteBuilder:
             person.name,
             person=person,
             manager=self.people.get(person.manager or ""),
+            reports=[other for other in self.reps if other.manager == person.id],
             territory=self.territories.get(person.territory or ""),
             funnel=self.funnel_section(deals),
             current=self.current_periods(self.forecasts(deals), deals),
@@ -426,7 +420,11 @@ def navigation(pages: list[Page], language: str = "en") -> list[object]:
     """The site's navigation in mkdocs.yml's `nav` form; deal and account pages stay out."""
     t = WORDS[language]
     section = {
-        prefix: [{page.title: page.path} for page in pages if page.path.startswith(prefix)]
+        prefix: [
+            {str(html_text(page.title)): page.path}  # MkDocs puts nav titles into HTML as is
+            for page in pages
+            if page.path.startswith(prefix)
+        ]
         for prefix in ("territories/", "reps/")
     }
     nav: list[object] = [
@@ -434,7 +432,7 @@ def navigation(pages: list[Page], language: str = "en") -> list[object]:
         {t["forecast"]: "forecast.md"},
         {t["marketing"]: "marketing.md"},
         {t["territories"]: section["territories/"]},
-        {t["reps"]: section["reps/"]},
+        {t["people"]: section["reps/"]},
         {t["accounts"]: "accounts/index.md"},
         {t["support"]: "support.md"},
     ]

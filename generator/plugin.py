@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import os
 from datetime import date
 from pathlib import Path
 
+from markupsafe import Markup
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
@@ -85,8 +87,19 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         return files
 
     def on_post_page(self, output: str, /, *, page, config) -> str:
-        """Keep the site out of search engines: every page says noindex."""
-        return output.replace("<head>", f"<head>\n    {ROBOTS_META}", 1)
+        """Keep the site out of search engines (noindex), and keep titles text.
+
+        Themes print `page.title | striptags` into <title>, which turns the escaped
+        `&lt;/title&gt;` of a user's text back into markup; it is escaped again here.
+        """
+        output = output.replace("<head>", f"<head>\n    {ROBOTS_META}", 1)
+        if page.title:
+            printed = Markup(page.title).striptags()
+            if printed != html.escape(printed, quote=False):
+                output = output.replace(
+                    f"<title>{printed}", f"<title>{html.escape(printed, quote=False)}", 1
+                )
+        return output
 
     def on_serve(self, server, /, *, config, builder):
         root = Path(config.config_file_path).parent
