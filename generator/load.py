@@ -7,6 +7,7 @@ refused unread.
 
 from __future__ import annotations
 
+import gc
 import os
 import types
 import typing
@@ -307,7 +308,18 @@ def _validate_file(
 
 def load(root: Path | str, display: str | None = None) -> tuple[Dataset, list[Problem]]:
     """Read and validate every file under `root`; return what is valid and every problem."""
-    root = Path(root)
+    # Loading builds many small objects and no cycles: the cyclic collector would only
+    # rescan them again and again (a third of the time at 100,000 deals).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(Path(root), display)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(root: Path, display: str | None) -> tuple[Dataset, list[Problem]]:
     display = str(root) if display is None else display
     if not root.is_dir():
         raise DataDirError(f"no data folder at {display}: pass --data DIR")
