@@ -29,6 +29,8 @@ from .targets import target_for
 from .words import WORDS
 
 PACKAGED = Path(__file__).parent / "templates"
+LISTED_PER_STAGE = 25
+"""Territory pages and the home page list this many deals per table; rep pages list all."""
 
 
 @dataclass(frozen=True)
@@ -159,13 +161,22 @@ class SiteBuilder:
     def views_of(self, deals: list[Deal]) -> list[DealView]:
         return [self.views[deal.id] for deal in deals]
 
-    def funnel_section(self, deals: list[Deal]) -> dict[str, object]:
-        """The funnel picture's rows (top down) and the funnel table's groups (bottom up)."""
+    def funnel_section(self, deals: list[Deal], limit: int | None = None) -> dict[str, object]:
+        """The funnel picture's rows (top down) and the funnel table's groups (bottom up).
+
+        With a `limit`, each stage lists only its largest deals, so a territory's page keeps
+        its size however many deals there are; the reps' pages list every deal.
+        """
         summaries = by_stage(deals, self.funnel)
         return {
             "stages": summaries,
             "groups": [
-                (summary, self.views_of(list(summary.deals))) for summary in reversed(summaries)
+                (
+                    summary,
+                    self.views_of(list(summary.deals[:limit])),
+                    max(0, summary.count - limit) if limit else 0,
+                )
+                for summary in reversed(summaries)
             ],
             "open_total": sum((s.amount for s in summaries), ZERO),
             "weighted_total": sum((s.weighted for s in summaries), ZERO),
@@ -224,13 +235,18 @@ class SiteBuilder:
 
     def home(self, forecasts: dict[str, Forecast]) -> Page:
         month = period_of(self.as_of, "month")
+        closing = sorted(
+            self.views_of(closing_in(self.dataset.deals.values(), month)),
+            key=lambda view: (-view.weighted, view.deal.expected_close, view.id),
+        )
         return self.page(
             "home.md.j2",
             "index.md",
             self.t["home"],
             funnel=self.funnel_section(list(self.dataset.deals.values())),
             current=self.current_periods(forecasts),
-            closing=self.views_of(closing_in(self.dataset.deals.values(), month)),
+            closing=closing[:LISTED_PER_STAGE],
+            closing_more=max(0, len(closing) - LISTED_PER_STAGE),
             territories=[
                 (territory, self.index.by_territory.get(territory.id, []))
                 for territory in self.territories.values()
@@ -305,7 +321,7 @@ class SiteBuilder:
             f"territories/{territory_id}.md",
             territory.name,
             territory=territory,
-            funnel=self.funnel_section(deals),
+            funnel=self.funnel_section(deals, limit=LISTED_PER_STAGE),
             current=self.current_periods(self.forecasts(deals), deals),
             people=people,
         )

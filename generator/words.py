@@ -106,6 +106,7 @@ EN = {
     "no_deals": "No deals.",
     "days": "days",
     "field": "Field",
+    "more_deals": "… and {count} smaller deals: see each rep's funnel.",
     "value": "Value",
 }
 
@@ -212,6 +213,7 @@ ZH = {
     "no_deals": "没有商机。",
     "days": "天",
     "field": "字段",
+    "more_deals": "…… 另有 {count} 个较小的商机：见各销售代表的漏斗。",
     "value": "值",
 }
 
