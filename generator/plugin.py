@@ -92,7 +92,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         Themes print `page.title | striptags` into <title>, which turns the escaped
         `&lt;/title&gt;` of a user's text back into markup; it is escaped again here.
         """
-        output = output.replace("<head>", f"<head>\n    {ROBOTS_META}", 1)
+        output = _noindex(output)
         if page.title:
             printed = Markup(page.title).striptags()
             if printed != html.escape(printed, quote=False):
@@ -101,12 +101,20 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
                 )
         return output
 
+    def on_post_template(self, output_content: str, /, *, template_name: str, config) -> str:
+        """The theme's own pages (404.html) say noindex too."""
+        return _noindex(output_content) if template_name.endswith(".html") else output_content
+
     def on_serve(self, server, /, *, config, builder):
         root = Path(config.config_file_path).parent
         for folder in (self._data(), self.config.templates):
             if (root / folder).is_dir():
                 server.watch(str(root / folder))
         return server
+
+
+def _noindex(html_page: str) -> str:
+    return html_page.replace("<head>", f"<head>\n    {ROBOTS_META}", 1)
 
 
 def _own_docs(config) -> list[str]:

@@ -235,9 +235,7 @@ def links(browser: Any, base_url: str) -> dict[str, str]:
             ("deal", PAGES["rep"], r"^/deals/[^/]+/$"),
         ):
             page.goto(urljoin(base_url, path))
-            hrefs = page.eval_on_selector_all(
-                "article a[href]", "links => links.map(a => a.href)"
-            )
+            hrefs = page.eval_on_selector_all("article a[href]", "links => links.map(a => a.href)")
             here = urlsplit(base_url).netloc
             targets = [urlsplit(h).path for h in hrefs if urlsplit(h).netloc == here]
             matching = [t for t in targets if re.match(pattern, t)]

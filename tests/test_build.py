@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -105,3 +106,18 @@ def test_the_core_does_not_import_mkdocs():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_sample_site_has_no_external_urls_and_stays_out_of_search_engines(project):
+    assert build(project).exit_code == 0
+    site = project / "site"
+    pages = list(site.rglob("*.html"))
+    assert len(pages) > 100
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        found = re.findall(r'(?:src|href|action|srcset)="(?:https?:)?//[^"]*"', text)
+        assert not found, (page, found)
+        assert '<meta name="robots" content="noindex, nofollow">' in text, page
+    assert (site / "robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
+    css = (site / "assets" / "funnel.css").read_text(encoding="utf-8")
+    assert "http" not in css and "@import" not in css
