@@ -43,6 +43,18 @@ as_of_option = click.option(
 )
 
 
+def format_option(*choices: str, help: str):
+    """`--format`, the first choice being the default (the one for people)."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help=f"{choices[0]} for people; {help}",
+    )
+
+
 def _as_of(value: date | None) -> date:
     return value or date.today()
 
@@ -56,14 +68,7 @@ def main() -> None:
 @main.command()
 @data_option
 @as_of_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for programs, github for pull-request annotations.",
-)
+@format_option("text", "json", "github", help="json for programs, github for PR annotations.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 def check(data_dir: str, as_of: date | None, output_format: str, strict: bool) -> None:
     """Check every file under the data folder and report every problem at once.
@@ -189,14 +194,7 @@ def _load_valid(data_dir: str, as_of: date):
     show_default=True,
     help="The length of each period.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="table for people, json or csv for programs and spreadsheets.",
-)
+@format_option("table", "json", "csv", help="json or csv for programs and spreadsheets.")
 def forecast(data_dir: str, as_of: date | None, period: str, output_format: str) -> None:
     """The weighted forecast by period and by owner, with the overdue deals apart."""
     from .forecast import build_forecast, to_csv, to_json
