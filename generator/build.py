@@ -75,11 +75,11 @@ class _Stderr(logging.Handler):
         click.echo(self.format(record), err=True)
 
 
-def _log_to_stderr() -> None:
+def _log_to_stderr(level: int = logging.WARNING) -> None:
     """Show MkDocs' warnings and errors (the data's problems among them) as plain lines."""
     logger = logging.getLogger("mkdocs")
     if not any(isinstance(handler, _Stderr) for handler in logger.handlers):
-        handler = _Stderr(logging.WARNING)
+        handler = _Stderr(level)
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
@@ -89,6 +89,6 @@ def serve_site(config_file: str, data_dir: str, as_of: date, dev_addr: str) -> N
     """Live preview: `mkdocs serve` with the funnel plugin watching data/ and templates/."""
     from mkdocs.commands.serve import serve
 
-    _log_to_stderr()
+    _log_to_stderr(logging.INFO)  # "Serving on ...", each rebuild, the data's warnings
     _environment(config_file, data_dir, as_of)
     serve(config_file=config_file, dev_addr=dev_addr, livereload=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import os
 from datetime import date
 from pathlib import Path
@@ -75,6 +76,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         )
         if not config.nav:
             config.nav = navigation(self.pages, self.config.language) + _own_docs(config)
+            # deal and account pages stay out of the navigation by design: say nothing of it
+            config.validation.nav.omitted_files = logging.DEBUG
         config.extra_css = [*config.extra_css, STYLESHEET.path]
         return config
 
