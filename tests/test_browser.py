@@ -3,20 +3,26 @@
 For each kind of page (home, forecast, marketing, a territory, a rep, a manager, the accounts
 list, an account, support, a deal, the data contract) the page loads with no console error and
 no uncaught exception, asks nothing of any host but 127.0.0.1, draws every chart with a table
-after it, and has no serious or critical axe-core violation. Search finds a Chinese and an
-English word, and a rep's page prints without the navigation, charts kept, on a few pages.
+after it, and has no serious or critical axe-core violation. Search finds Chinese and English
+words of the sample data; a rep's page prints without the navigation, charts kept, on a few
+pages.
 
-The site is built once from the repository's data/ with a fixed date, served from a thread on
-a free port of 127.0.0.1, and driven through Playwright with Debian's Chromium (never a
-downloaded browser). Without Chromium the tests skip, except in CI (CI=true), where they fail:
-.ci/setup-browser installs it there. FUNNEL_CHROMIUM overrides the browser's path.
+The site is built once from the repository's mkdocs.yml and data/ with a fixed date, served
+from a thread on a free port of 127.0.0.1, and driven through Playwright with Debian's
+Chromium, never a browser that Playwright downloads. Without Chromium the tests skip, except in
+CI (CI=true), where they fail: .ci/setup-browser installs it there. FUNNEL_CHROMIUM overrides
+the browser's path.
+
+Problems the site has today (KNOWN_AXE, one search case, the print columns) have test cases of
+their own marked strict xfail: a fix makes such a case pass, which fails the run until its mark
+is removed. Any other failure is new.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
-import json
 import os
 import re
 import threading
@@ -47,11 +53,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+VIEWPORT = {"width": 1280, "height": 900}  # desktop: both sidebars and the header search box
 TIMEOUT_MS = 10_000
 SEARCH_TIMEOUT_MS = 5_000
 MAX_PDF_PAGES = 6
+# The PDF's paper and margins, and the same printable width in CSS pixels (96 per inch).
+PDF_FORMAT = "A4"
+PDF_MARGIN_MM = 12
+PRINT_WIDTH_PX = round((210 - 2 * PDF_MARGIN_MM) / 25.4 * 96)
 
-# One page of every kind. "account" and "deal" are found by following a link (see `url_of`).
+# One page of every kind. "account" and "deal" are found by following links (`links`).
 PAGES = {
     "home": "/",
     "forecast": "/forecast/",
@@ -68,19 +79,38 @@ PAGES = {
 # Kinds whose page must show at least one chart (the others may show none).
 CHARTED = {"home", "forecast", "marketing", "territory", "rep", "manager"}
 
-# Real problems of the site, one (check, page kind) each: the assertion is expected to fail
-# until the generator is fixed, and strict xfail turns the fix into a reminder to drop it here.
-KNOWN: dict[tuple[str, str], str] = {}
+
+@dataclass(frozen=True)
+class Known:
+    """A serious axe-core violation the site has today: on which pages, which nodes, and why."""
+
+    kinds: tuple[str, ...]
+    targets: str  # regular expression every known node's selector matches
+    reason: str
 
 
-def kinds(check: str) -> list[Any]:
-    """Every page kind as a parameter, marked xfail where KNOWN lists a problem for `check`."""
-    params = []
-    for kind in PAGES:
-        reason = KNOWN.get((check, kind))
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        params.append(pytest.param(kind, id=kind, marks=marks))
-    return params
+EVERY_PAGE = tuple(PAGES)
+KNOWN_AXE: dict[str, Known] = {
+    "aria-dialog-name": Known(
+        EVERY_PAGE,
+        r"^\.md-search$",
+        "Material's search <div class=md-search role=dialog> has no accessible name; "
+        "override partials/search.html to add aria-label",
+    ),
+    "link-in-text-block": Known(
+        ("home", "territory", "rep", "manager", "account", "support", "deal"),
+        r".",
+        "links inside text (rep, territory, manager, account names; support.json) are told "
+        "from text by colour alone, 2.34:1 < 3:1; underline links in .md-typeset p and li",
+    ),
+    "scrollable-region-focusable": Known(
+        ("forecast", "marketing"),
+        r"^\.md-typeset__scrollwrap",
+        "tables wider than the content scroll sideways in a .md-typeset__scrollwrap a "
+        "keyboard cannot reach (no link inside); make them fit, or tabindex=0 the wrapper",
+    ),
+}
+SERIOUS = {"serious", "critical"}
 
 
 # --- the site, the server, the browser ---------------------------------------------------------
@@ -92,12 +122,12 @@ def chromium() -> str:
     if Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK):
         return CHROMIUM
     message = (
-        f"Chromium not found at {CHROMIUM} (Debian's package `chromium`; "
-        "`apt-get install chromium`, or set FUNNEL_CHROMIUM to its path). "
-        "Never `playwright install`: these tests drive the system Chromium."
+        f"Chromium not found at {CHROMIUM} (Debian's package `chromium`: "
+        "`apt-get install chromium`, or set FUNNEL_CHROMIUM to its path; "
+        "never `playwright install`)"
     )
     if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true and {message} .ci/setup-browser should have installed it.")
+        pytest.fail(f"CI=true and {message}: .ci/setup-browser should have installed it")
     pytest.skip(message)
 
 
@@ -157,9 +187,16 @@ def browser(chromium: str) -> Iterator[Any]:
             browser.close()
 
 
+def is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme in {"data", "blob", "about"}:
+        return True
+    return parts.hostname in LOCAL_HOSTS
+
+
 @dataclass
 class Visit:
-    """A page with what it did: console errors, uncaught exceptions, requests to other hosts."""
+    """A page and what it did: console errors, uncaught exceptions, requests to other hosts."""
 
     page: Any
     base_url: str
@@ -168,53 +205,51 @@ class Visit:
 
     def goto(self, path: str) -> None:
         response = self.page.goto(urljoin(self.base_url, path), wait_until="load")
-        assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
-        # Material's scripts finish their setup after `load`; let them, and any late requests.
+        assert response is not None, f"{path}: no response"
+        assert response.ok, f"{path}: HTTP {response.status}"
+        # Material's scripts finish their setup after `load`: let them, and any late request.
         self.page.wait_for_load_state("networkidle")
 
-    def path(self) -> str:
-        return urlsplit(self.page.url).path
 
-
-def is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.scheme in {"data", "blob", "about"}:
-        return True
-    return parts.hostname in LOCAL_HOSTS
-
-
-@pytest.fixture
-def visit(browser: Any, base_url: str) -> Iterator[Visit]:
-    """A fresh page (own context) that records errors and blocks every non-local request."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+def open_visit(browser: Any, base_url: str, **options: Any) -> tuple[Any, Visit]:
+    """A new context and page that record errors and block (and record) non-local requests."""
+    context = browser.new_context(**{"viewport": VIEWPORT, "locale": "en-US", **options})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     seen = Visit(page=page, base_url=base_url)
 
+    def note(request: Any) -> None:
+        line = f"{request.resource_type} {request.url}"
+        if line not in seen.external:
+            seen.external.append(line)
+
     def route(route: Any) -> None:
-        url = route.request.url
-        if is_local(url):
+        if is_local(route.request.url):
             route.continue_()
         else:
-            seen.external.append(f"{route.request.resource_type} {url}")
+            note(route.request)
             route.abort("blockedbyclient")
 
-    def on_request(request: Any) -> None:  # requests the route did not see (workers)
-        line = f"{request.resource_type} {request.url}"
-        if not is_local(request.url) and line not in seen.external:
-            seen.external.append(line)
+    def on_request(request: Any) -> None:  # also what the route does not see (workers)
+        if not is_local(request.url):
+            note(request)
 
     def on_console(message: Any) -> None:
         if message.type == "error":
-            location = message.location or {}
-            where = location.get("url", "")
-            seen.errors.append(f"console.error: {message.text} ({where})")
+            where = (message.location or {}).get("url", "")
+            seen.errors.append(f"console error: {message.text} ({where})")
 
     page.route("**/*", route)
     context.on("request", on_request)
-    page.on("websocket", lambda ws: seen.external.append(f"websocket {ws.url}"))
+    page.on("websocket", lambda socket: seen.external.append(f"websocket {socket.url}"))
     page.on("console", on_console)
     page.on("pageerror", lambda error: seen.errors.append(f"page error: {error}"))
+    return context, seen
+
+
+@pytest.fixture
+def visit(browser: Any, base_url: str) -> Iterator[Visit]:
+    context, seen = open_visit(browser, base_url)
     try:
         yield seen
     finally:
@@ -223,30 +258,27 @@ def visit(browser: Any, base_url: str) -> Iterator[Visit]:
 
 @pytest.fixture(scope="module")
 def links(browser: Any, base_url: str) -> dict[str, str]:
-    """The pages found by following links: the first account listed, the first deal of a rep."""
-    context = browser.new_context()
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.route("**/*", lambda r: r.continue_() if is_local(r.request.url) else r.abort())
+    """Pages found by following links: the first account listed, the rep's first deal."""
+    context, seen = open_visit(browser, base_url)
+    here = urlsplit(base_url).netloc
     found = {}
     try:
         for kind, path, pattern in (
-            ("account", "/accounts/", r"^/accounts/[^/]+/$"),
+            ("account", PAGES["accounts"], r"^/accounts/[^/]+/$"),
             ("deal", PAGES["rep"], r"^/deals/[^/]+/$"),
         ):
-            page.goto(urljoin(base_url, path))
-            hrefs = page.eval_on_selector_all("article a[href]", "links => links.map(a => a.href)")
-            here = urlsplit(base_url).netloc
-            targets = [urlsplit(h).path for h in hrefs if urlsplit(h).netloc == here]
-            matching = [t for t in targets if re.match(pattern, t)]
-            assert matching, f"no link matching {pattern} on {path}: {targets}"
+            seen.goto(path)
+            hrefs = seen.page.eval_on_selector_all("article a[href]", "as => as.map(a => a.href)")
+            paths = [urlsplit(href).path for href in hrefs if urlsplit(href).netloc == here]
+            matching = [p for p in paths if re.match(pattern, p)]
+            assert matching, f"{path}: no link matching {pattern} among {paths}"
             found[kind] = matching[0]
     finally:
         context.close()
     return found
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def url_of(links: dict[str, str]) -> Callable[[str], str]:
     def resolve(kind: str) -> str:
         return PAGES[kind] or links[kind]
@@ -254,17 +286,17 @@ def url_of(links: dict[str, str]) -> Callable[[str], str]:
     return resolve
 
 
-# --- every kind of page ------------------------------------------------------------------------
+# --- every kind of page: errors, requests, charts ----------------------------------------------
 
 
-@pytest.mark.parametrize("kind", kinds("errors"))
+@pytest.mark.parametrize("kind", PAGES)
 def test_page_has_no_console_error_or_page_error(visit: Visit, url_of, kind: str) -> None:
     path = url_of(kind)
     visit.goto(path)
     assert not visit.errors, f"{path}:\n" + "\n".join(visit.errors)
 
 
-@pytest.mark.parametrize("kind", kinds("network"))
+@pytest.mark.parametrize("kind", PAGES)
 def test_page_requests_nothing_but_the_local_server(visit: Visit, url_of, kind: str) -> None:
     path = url_of(kind)
     visit.goto(path)
@@ -279,19 +311,15 @@ CHARTS_JS = """
     .filter(s => !s.closest('.legend'))
     .map(s => { const b = s.getBoundingClientRect(); return [s.tagName, b.width, b.height]; });
   const chart = svg.parentElement;
-  const next = [...document.querySelectorAll('div.chart')]
-    .find(c => chart.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING);
-  const table = [...document.querySelectorAll('table')]
-    .find(t => chart.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_FOLLOWING);
+  const after = node => !!(chart.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING);
+  const table = [...document.querySelectorAll('table')].find(after);
+  const next = [...document.querySelectorAll('div.chart')].find(after);
   return {
     title: title ? title.textContent.trim() : null,
     width: box.width,
-    height: box.height,
-    visible: getComputedStyle(svg).display !== 'none'
-      && getComputedStyle(svg).visibility !== 'hidden',
     shapes,
     table: !!table,
-    tableBeforeNextChart: !!table && (!next
+    tableFirst: !!table && (!next
       || !!(table.compareDocumentPosition(next) & Node.DOCUMENT_POSITION_FOLLOWING)),
   };
 })
@@ -303,25 +331,25 @@ def chart_problems(charts: list[dict[str, Any]]) -> list[str]:
     for number, chart in enumerate(charts, start=1):
         name = f"chart {number} ({chart['title']!r})"
         if not chart["title"]:
-            problems.append(f"{name}: no <title> or an empty one")
+            problems.append(f"{name}: no <title>, or an empty one")
         if chart["width"] <= 200:
             problems.append(f"{name}: {chart['width']:.0f}px wide, want more than 200px")
         drawn = [
-            shape
-            for shape in chart["shapes"]
-            if (shape[0] == "rect" and shape[1] > 0 and shape[2] > 0)
-            or (shape[0] == "polyline" and (shape[1] > 0 or shape[2] > 0))
+            (tag, width, height)
+            for tag, width, height in chart["shapes"]
+            if (tag == "rect" and width > 0 and height > 0)
+            or (tag == "polyline" and width + height > 0)  # a flat line has no height
         ]
         if not drawn:
             problems.append(f"{name}: no rect or polyline of non-zero size: {chart['shapes']}")
         if not chart["table"]:
             problems.append(f"{name}: no table after it on the page")
-        elif not chart["tableBeforeNextChart"]:
+        elif not chart["tableFirst"]:
             problems.append(f"{name}: the next chart comes before any table")
     return problems
 
 
-@pytest.mark.parametrize("kind", kinds("charts"))
+@pytest.mark.parametrize("kind", PAGES)
 def test_every_chart_is_drawn_with_a_title_and_a_table_after_it(
     visit: Visit, url_of, kind: str
 ) -> None:
@@ -334,40 +362,83 @@ def test_every_chart_is_drawn_with_a_title_and_a_table_after_it(
     assert not problems, f"{path}:\n" + "\n".join(problems)
 
 
+# --- accessibility (axe-core) ------------------------------------------------------------------
+
 AXE_RUN_JS = """
 async () => {
   const results = await axe.run(document, {resultTypes: ['violations']});
   return results.violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    id: v.id, impact: v.impact, help: v.help,
     targets: v.nodes.map(n => n.target.join(' ')),
   }));
 }
 """
 
 
-@functools.cache
-def axe_source() -> str:
-    return AXE.read_text(encoding="utf-8")
+@pytest.fixture(scope="module")
+def axe_violations(browser: Any, base_url: str, url_of) -> Callable[[str], list[dict[str, Any]]]:
+    """axe-core's violations on a kind of page, run once per page and kept for the module."""
+    source = AXE.read_text(encoding="utf-8")
+    cache: dict[str, list[dict[str, Any]]] = {}
+
+    def run(kind: str) -> list[dict[str, Any]]:
+        if kind not in cache:
+            context, seen = open_visit(browser, base_url)
+            try:
+                seen.goto(url_of(kind))
+                seen.page.add_script_tag(content=source)
+                cache[kind] = seen.page.evaluate(AXE_RUN_JS)
+            finally:
+                context.close()
+        return cache[kind]
+
+    return run
 
 
-def axe_violations(visit: Visit) -> list[dict[str, Any]]:
-    visit.page.add_script_tag(content=axe_source())
-    return visit.page.evaluate(AXE_RUN_JS)
-
-
-@pytest.mark.parametrize("kind", kinds("axe"))
-def test_page_has_no_serious_accessibility_violation(visit: Visit, url_of, kind: str) -> None:
-    path = url_of(kind)
-    visit.goto(path)
-    violations = axe_violations(visit)
-    serious = [v for v in violations if v["impact"] in {"serious", "critical"}]
-    lines = [
+def describe(violations: list[dict[str, Any]]) -> str:
+    return "\n".join(
         f"{v['id']} [{v['impact']}] {v['help']} ({len(v['targets'])} nodes): "
         + ", ".join(v["targets"][:3])
-        for v in serious
-    ]
-    print(f"{path}: axe violations: " + json.dumps([(v["id"], v["impact"]) for v in violations]))
-    assert not serious, f"{path}: serious or critical axe-core violations:\n" + "\n".join(lines)
+        for v in violations
+    )
+
+
+def unknown_part(violation: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    """The violation less the nodes KNOWN_AXE lists for this page, or None if none is left."""
+    known = KNOWN_AXE.get(violation["id"])
+    targets = violation["targets"]
+    if known and kind in known.kinds:
+        targets = [t for t in targets if not re.search(known.targets, t)]
+    return {**violation, "targets": targets} if targets else None
+
+
+@pytest.mark.parametrize("kind", PAGES)
+def test_page_has_no_new_serious_accessibility_violation(axe_violations, url_of, kind: str) -> None:
+    """Serious or critical axe-core violations, apart from the known ones tested below."""
+    serious = [v for v in axe_violations(kind) if v["impact"] in SERIOUS]
+    new = [part for v in serious if (part := unknown_part(v, kind))]
+    assert not new, f"{url_of(kind)}: serious or critical axe-core violations:\n" + describe(new)
+
+
+@pytest.mark.parametrize(
+    ("rule", "kind"),
+    [
+        pytest.param(
+            rule,
+            kind,
+            id=f"{rule}-{kind}",
+            marks=pytest.mark.xfail(
+                strict=True, raises=AssertionError, reason=f"{rule}: {known.reason}"
+            ),
+        )
+        for rule, known in KNOWN_AXE.items()
+        for kind in known.kinds
+    ],
+)
+def test_known_accessibility_problem_is_gone(axe_violations, url_of, rule: str, kind: str) -> None:
+    """One case per known problem and page: each fails (xfail) until the site is fixed."""
+    found = [v for v in axe_violations(kind) if v["id"] == rule and v["impact"] in SERIOUS]
+    assert not found, f"{url_of(kind)}:\n" + describe(found)
 
 
 # --- search ------------------------------------------------------------------------------------
@@ -375,49 +446,93 @@ def test_page_has_no_serious_accessibility_violation(visit: Visit, url_of, kind:
 SEARCHES = [
     pytest.param("王丽", id="chinese-person"),
     pytest.param("上海华东电子有限公司", id="chinese-company"),
+    pytest.param(
+        "华东电子",
+        id="chinese-part-of-company",
+        marks=pytest.mark.xfail(
+            strict=True,
+            raises=AssertionError,
+            reason="no Chinese word segmentation in the search index: 上海华东电子有限公司 is one "
+            "token, so part of the name (华东电子, 华东, 电子) finds nothing; install jieba for "
+            "Material's search plugin and add \\u200b to its separator",
+        ),
+    ),
     pytest.param("ProBook", id="english-product"),
 ]
 
 
-def search_results(visit: Visit, query: str) -> int:
-    """Open Material's search on the home page, type `query`, return how many results show."""
-    page = visit.page
-    visit.goto("/")
-    page.locator("label.md-header__button[for='__search']").click()
-    box = page.locator("input.md-search__input")
-    box.wait_for(state="visible")
-    box.press_sequentially(query, delay=20)
-    results = page.locator(".md-search-result__item")
+@pytest.mark.parametrize("query", SEARCHES)
+def test_search_on_the_home_page_finds_words_of_the_sample_data(visit: Visit, query: str) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    try:
+    page = visit.page
+    visit.goto(PAGES["home"])
+    box = page.locator("input.md-search__input")
+    box.click()  # at desktop width the box is in the header: a click opens the search
+    box.press_sequentially(query, delay=20)
+    # Playwright enters characters its keyboard lacks (Chinese) as text, with no key events;
+    # Material reads the query on keyup, which an input method's commit key sends.
+    box.press("End")
+    results = page.locator(".md-search-result__item")
+    with contextlib.suppress(PlaywrightTimeout):  # none within the time: the assert says so
         results.first.wait_for(state="visible", timeout=SEARCH_TIMEOUT_MS)
-    except PlaywrightTimeout:
-        return 0
-    return results.count()
-
-
-@pytest.mark.parametrize("query", SEARCHES)
-def test_search_finds_names_from_the_sample_data(visit: Visit, query: str) -> None:
-    found = search_results(visit, query)
-    meta = visit.page.locator(".md-search-result__meta").text_content() or ""
-    assert found > 0, f"search for {query!r} shows no result (meta: {meta.strip()!r})"
+    meta = (page.locator(".md-search-result__meta").text_content() or "").strip()
+    assert results.count() > 0, f"search for {query!r}: no result in {SEARCH_TIMEOUT_MS}ms ({meta})"
     assert not visit.errors, "\n".join(visit.errors)
 
 
 # --- print -------------------------------------------------------------------------------------
 
-PRINT_JS = """
+LAYOUT_JS = """
 () => ({
   sidebars: [...document.querySelectorAll('.md-sidebar')]
     .map(s => [s.className, getComputedStyle(s).display]),
   charts: [...document.querySelectorAll('div.chart > svg[role=img]')].map(svg => {
     const b = svg.getBoundingClientRect();
     return [b.width, b.height, getComputedStyle(svg).display,
-            getComputedStyle(svg.parentElement).display];
+            getComputedStyle(svg.parentElement).display,
+            getComputedStyle(svg).visibility];
   }),
 })
 """
+
+CUT_COLUMNS_JS = """
+() => {
+  const right = document.querySelector('article').getBoundingClientRect().right + 1;
+  return [...document.querySelectorAll('article table')]
+    .filter(t => t.getBoundingClientRect().right > right)
+    .map(t => {
+      const cut = [...t.rows[0].cells].filter(c => c.getBoundingClientRect().right > right);
+      let h = (t.closest('.md-typeset__scrollwrap') || t).previousElementSibling;
+      while (h && !/^H[1-6]$/.test(h.tagName)) h = h.previousElementSibling;
+      const heading = h ? h.textContent.replace('\u00b6', '').trim() : '(no heading)';
+      return heading + ': ' + cut.map(c => c.textContent.trim()).join(', ');
+    });
+}
+"""
+
+
+def test_rep_page_in_print_hides_the_sidebars_and_keeps_the_charts(visit: Visit) -> None:
+    path = PAGES["rep"]
+    visit.goto(path)
+    screen = visit.page.evaluate(LAYOUT_JS)
+    shown = [name for name, display in screen["sidebars"] if display != "none"]
+    assert shown, f"{path}: no sidebar shown on screen at {VIEWPORT}, so print proves nothing"
+
+    visit.page.emulate_media(media="print")
+    printed = visit.page.evaluate(LAYOUT_JS)
+    shown = [name for name, display in printed["sidebars"] if display != "none"]
+    assert not shown, f"{path}: sidebars still displayed in print: {shown}"
+    assert len(printed["charts"]) == len(screen["charts"]) > 0, (screen, printed)
+    hidden = [
+        chart
+        for chart in printed["charts"]
+        if chart[0] <= 0 or chart[1] <= 0 or "none" in chart[2:4] or chart[4] == "hidden"
+    ]
+    assert not hidden, f"{path}: charts not visible in print: {hidden}"
+    for svg in visit.page.locator("div.chart > svg[role=img]").all():
+        assert svg.is_visible()
+    assert not visit.errors, "\n".join(visit.errors)
 
 
 def pdf_page_count(pdf: bytes) -> int:
@@ -425,31 +540,50 @@ def pdf_page_count(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf))
 
 
-def test_rep_page_prints_without_navigation_and_with_its_charts(
+def test_rep_page_prints_on_at_most_six_pages(
     visit: Visit, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     path = PAGES["rep"]
     visit.goto(path)
     visit.page.emulate_media(media="print")
-    state = visit.page.evaluate(PRINT_JS)
-    assert state["sidebars"], f"{path}: no .md-sidebar at all, nothing to check"
-    shown = [name for name, display in state["sidebars"] if display != "none"]
-    assert not shown, f"{path}: sidebars still displayed in print: {shown}"
-    assert state["charts"], f"{path}: no chart in print"
-    hidden = [c for c in state["charts"] if c[0] <= 0 or c[1] <= 0 or "none" in c[2:]]
-    assert not hidden, f"{path}: charts not visible in print (width, height, displays): {hidden}"
-    for svg in visit.page.locator("div.chart > svg[role=img]").all():
-        assert svg.is_visible()
-
+    # Under pytest's base temp (in /tmp), which keeps the last runs' files for a look.
     out = tmp_path_factory.mktemp("print") / "liu-yang.pdf"
-    pdf = visit.page.pdf(path=str(out), format="A4", print_background=True)
+    margin = f"{PDF_MARGIN_MM}mm"
+    pdf = visit.page.pdf(
+        path=str(out),
+        format=PDF_FORMAT,
+        print_background=True,
+        margin={"top": margin, "bottom": margin, "left": margin, "right": margin},
+    )
     assert out.read_bytes() == pdf
     assert pdf.startswith(b"%PDF-")
     pages = pdf_page_count(pdf)
-    count = re.search(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", pdf) or re.search(
+    total = re.search(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", pdf) or re.search(
         rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", pdf
     )
-    if count:
-        assert pages == int(count.group(1)), (pages, count.group(0))
-    assert 1 <= pages <= MAX_PDF_PAGES, f"{path} prints on {pages} pages ({out}), want at most 6"
-    assert not visit.errors, "\n".join(visit.errors)
+    if total:  # the page tree's own count, where it can be read, must agree
+        assert pages == int(total.group(1)), (pages, total.group(0))
+    assert 1 <= pages <= MAX_PDF_PAGES, f"{path} prints on {pages} {PDF_FORMAT} pages: {out}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="wide tables are cut off in print: on A4 the scroll wrapper clips the open-deal "
+    "tables' Expected close, Stage, Probability, Weighted and the handover tables' Stage, "
+    "Expected close; let tables wrap or shrink in @media print",
+)
+def test_rep_page_prints_every_table_column(browser: Any, base_url: str) -> None:
+    context, seen = open_visit(
+        browser, base_url, viewport={"width": PRINT_WIDTH_PX, "height": 1000}
+    )
+    try:
+        seen.goto(PAGES["rep"])
+        seen.page.emulate_media(media="print")
+        cut = seen.page.evaluate(CUT_COLUMNS_JS)
+    finally:
+        context.close()
+    assert not cut, (
+        f"{PAGES['rep']} on {PDF_FORMAT} with {PDF_MARGIN_MM} mm margins "
+        f"({PRINT_WIDTH_PX}px): tables whose columns are cut off:\n" + "\n".join(cut)
+    )
