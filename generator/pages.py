@@ -456,3 +456,4 @@ def navigation(pages: list[Page], language: str = "en") -> list[object]:
 
 
 STYLESHEET = Page("assets/funnel.css", (PACKAGED / "funnel.css").read_text(encoding="utf-8"))
+SCRIPT = Page("assets/funnel.js", (PACKAGED / "funnel.js").read_text(encoding="utf-8"))

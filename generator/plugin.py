@@ -15,7 +15,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
-from .pages import STYLESHEET, Page, build_pages, navigation
+from .pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
 from .problems import format_text
 from .validate import check
 from .words import WORDS
@@ -79,10 +79,11 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             # deal and account pages stay out of the navigation by design: say nothing of it
             config.validation.nav.omitted_files = logging.DEBUG
         config.extra_css = [*config.extra_css, STYLESHEET.path]
+        config.extra_javascript = [*config.extra_javascript, SCRIPT.path]
         return config
 
     def on_files(self, files: Files, /, *, config) -> Files:
-        for page in [*self.pages, STYLESHEET]:
+        for page in [*self.pages, STYLESHEET, SCRIPT]:
             existing = files.get_file_from_path(page.path)
             if existing is not None:
                 files.remove(existing)
@@ -116,8 +117,13 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         return server
 
 
+SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
+
+
 def _noindex(html_page: str) -> str:
-    return html_page.replace("<head>", f"<head>\n    {ROBOTS_META}", 1)
+    """noindex for search engines; and a name for the theme's search dialog (accessibility)."""
+    html_page = html_page.replace("<head>", f"<head>\n    {ROBOTS_META}", 1)
+    return html_page.replace(SEARCH_DIALOG, SEARCH_DIALOG[:-1] + ' aria-label="Search">', 1)
 
 
 def _own_docs(config) -> list[str]:
