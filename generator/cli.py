@@ -239,3 +239,46 @@ def _grouped(row: dict) -> list[str]:
     return [str(row["deals"])] + [
         amount(row[key]) if key in row else "" for key in ("pipeline", "weighted", "won")
     ]
+
+
+def _funnel(data_dir: str, as_of: date):
+    """The funnel's rules (stages and probabilities) from the data folder, or exit 1."""
+    try:
+        result = run_check(Path(data_dir), as_of, display=data_dir)
+    except DataDirError as exc:
+        raise click.UsageError(str(exc)) from None
+    if result.dataset.funnel is None:
+        errors = [p for p in result.problems if p.severity == "error"]
+        click.echo(format_text(errors), err=True, nl=False)
+        sys.exit(1)
+    return result
+
+
+def _history_failed(exc: Exception) -> None:
+    click.echo(f"funnel: {exc}", err=True)
+    sys.exit(2)
+
+
+@main.command()
+@click.argument("base")
+@click.argument("head", required=False)
+@data_option
+@format_option("md", "json", help="json for programs (see README).")
+def diff(base: str, head: str | None, data_dir: str, output_format: str) -> None:
+    """The business changes between BASE and HEAD (default: the working tree).
+
+    Stage moves, amounts, slips, owners, new and removed deals, and the change of the
+    weighted forecast per owner: the text for a pull request's review comment.
+    """
+    from .diff import business_diff, to_json, to_markdown
+    from .history import HistoryError
+
+    funnel = _funnel(data_dir, date.today()).dataset.funnel
+    try:
+        result = business_diff(Path(data_dir), base, head, funnel)
+    except HistoryError as exc:
+        _history_failed(exc)
+    if output_format == "json":
+        click.echo(to_json(result), nl=False)
+    else:
+        click.echo(to_markdown(result, funnel.currency), nl=False)

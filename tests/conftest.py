@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import os
 import shutil
+import subprocess
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -128,3 +129,97 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
             )
 
     return compare
+
+
+class GitRepo:
+    """A real repository in tmp_path with pinned authors and dates, for history tests."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.data = root / "data"
+        self.data.mkdir(parents=True)
+        self.git("init", "-q", "-b", "main")
+
+    def git(self, *args: str, date: str = "2026-01-05", who: str = "Wang Li") -> str:
+        email = who.lower().replace(" ", ".") + "@example.com"
+        env = {
+            "GIT_AUTHOR_NAME": who,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_COMMITTER_NAME": who,
+            "GIT_COMMITTER_EMAIL": email,
+            "GIT_AUTHOR_DATE": f"{date}T10:00:00+00:00",
+            "GIT_COMMITTER_DATE": f"{date}T10:00:00+00:00",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(self.root),
+            "GIT_CONFIG_NOSYSTEM": "1",
+        }
+        result = subprocess.run(
+            ["git", *args], cwd=self.root, env=env, capture_output=True, text=True, check=True
+        )
+        return result.stdout.strip()
+
+    def write(self, path: str, text: str) -> None:
+        target = self.data / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+    def remove(self, path: str) -> None:
+        (self.data / path).unlink()
+
+    def commit(self, message: str, *, date: str, who: str = "Wang Li") -> str:
+        self.git("add", "-A", date=date, who=who)
+        self.git("commit", "-q", "--allow-empty", "-m", message, date=date, who=who)
+        return self.git("rev-parse", "HEAD")
+
+
+def deal_yaml(
+    owner: str = "ann",
+    stage: str = "lead",
+    amount: str = "1000.00",
+    expected: str = "2026-06-30",
+    account: str = "acme",
+    closed: str | None = None,
+    log: list[tuple[str, str]] = (),
+) -> str:
+    """A deal file for history tests (valid against `history_repo`'s funnel and team)."""
+    text = (
+        f"account: {account}\ncontact: Li\nowner: {owner}\ntitle: Laptops\namount: {amount}\n"
+        f"expected_close: {expected}\nstage: {stage}\ncreated: 2026-01-01\n"
+    )
+    if closed:
+        text += f"closed_on: {closed}\n"
+    if log:
+        text += "log:\n" + "".join(f"  - {{date: {d}, note: {n}}}\n" for d, n in log)
+    return text
+
+
+HISTORY_FUNNEL = """\
+currency: EUR
+stages:
+  - {id: lead, probability: 10, handover: later}
+  - {id: offer, probability: 40, handover: phone}
+  - {id: verbal, probability: 80, handover: visit}
+rules: {min_days_in_funnel: 14, stale_after_days: 14}
+"""
+HISTORY_TEAM = """\
+territories: [{id: west, name: West}]
+people:
+  - {id: boss, name: Boss, email: boss@example.com, role: manager, status: active, territory: west}
+  - {id: ann, name: Ann, email: wang.li@example.com, role: rep, status: active, manager: boss, territory: west}
+  - {id: bob, name: Bob, email: bob@example.com, role: rep, status: active, manager: boss, territory: west}
+"""
+
+
+@pytest.fixture
+def history_repo(tmp_path: Path) -> GitRepo:
+    """A repository whose first commit holds the rules, the team and two accounts."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("funnel.yaml", HISTORY_FUNNEL)
+    repo.write("team.yaml", HISTORY_TEAM)
+    for account in ("acme", "globex", "initech"):
+        repo.write(
+            f"accounts/{account}.yaml",
+            f"name: {account.title()}\nterritory: west\ncontacts: [{{name: Li, phone: '+1 5'}}]\n",
+        )
+    repo.commit("The team and its customers", date="2026-01-02")
+    return repo

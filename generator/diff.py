@@ -1,0 +1,155 @@
+"""`funnel diff`: the business-level changes between two revisions, for pull requests.
+
+"stage compare to commit, weighted +300,000" instead of raw YAML lines: grouped by owner, red
+flags first (deals removed instead of closed, deals entered as already won).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .events import Change, compare, weighted_delta
+from .forecast import cents, money
+from .history import deals_at, repository, resolve
+from .markup import md
+from .model import Funnel
+
+WORKTREE = "worktree"
+
+
+@dataclass(frozen=True)
+class Diff:
+    base: str
+    head: str
+    changes: list[tuple[str | None, Change]]  # (owner, change)
+    total: Decimal
+    owners: dict[str, Decimal]
+
+
+def business_diff(data_dir: Path, base: str, head: str | None, funnel: Funnel) -> Diff:
+    """Compare the deals at `base` with those at `head` (None: the working tree)."""
+    root, prefix = repository(data_dir)
+    base_sha = resolve(root, base)
+    head_sha = resolve(root, head) if head else None
+    old = deals_at(root, base_sha, prefix)
+    new = deals_at(root, head_sha, prefix)
+    changes: list[tuple[str | None, Change]] = []
+    for deal in sorted(old.keys() | new.keys()):
+        before, after = old.get(deal), new.get(deal)
+        owner = (after or before).owner if (after or before) else None
+        for change in compare(deal, before, after, funnel):
+            changes.append((owner, change))
+    total, owners = weighted_delta(old, new, funnel)
+    return Diff(base_sha, head_sha or WORKTREE, changes, total, owners)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return money(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple) and len(value) == 2:  # a log entry
+        day, note = value
+        return {"date": _plain(day), "note": note}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    return value
+
+
+def to_json(diff: Diff) -> str:
+    changes = []
+    for owner, change in diff.changes:
+        entry: dict[str, Any] = {"deal": change.deal, "owner": owner, "kind": change.kind}
+        if change.kind in ("changed", "moved"):
+            entry.update(
+                field=change.field, **{"from": _plain(change.old), "to": _plain(change.new)}
+            )
+        entry["what"] = change.what
+        changes.append(entry)
+    document = {
+        "base": diff.base,
+        "head": diff.head,
+        "changes": changes,
+        "weighted_delta": {
+            "total": money(diff.total),
+            "owners": {owner: money(delta) for owner, delta in sorted(diff.owners.items())},
+        },
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def signed(value: Decimal) -> str:
+    return f"{cents(value):+,.2f}"
+
+
+def describe(change: Change) -> str:
+    """One line in the sales team's words (plain text; escape before use in Markdown)."""
+    if change.what == "added":
+        return f"new deal in {change.new}"
+    if change.what == "won_at_once":
+        return "entered as already won: the deal never appeared in the funnel"
+    if change.what == "removed":
+        return "removed without being closed: close it as lost instead"
+    if change.what == "removed_closed":
+        return "closed deal removed"
+    if change.what == "moved":
+        return f"file moved from {change.old} to {change.new}"
+    if change.what == "logged":
+        day, note = change.new
+        return f"logged {day}: {note}"
+    words = {
+        "stage_up": "moved down the funnel",
+        "stage_down": "moved back up the funnel",
+        "slipped": "slipped",
+        "pulled_in": "pulled in",
+    }
+    verb = words.get(change.what, "")
+    old, new = _shown(change.old), _shown(change.new)
+    return f"{change.field} {old} → {new}" + (f" ({verb})" if verb else "")
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, Decimal):
+        return f"{cents(value):,.2f}"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def to_markdown(diff: Diff, currency: str) -> str:
+    """A pull-request comment: red flags first, then each owner's changes and weighted delta."""
+    head = diff.head[:10] if diff.head != WORKTREE else "the working tree"
+    lines = [
+        f"### Funnel changes {diff.base[:10]} → {head}",
+        "",
+        f"Weighted forecast **{signed(diff.total)} {currency}**.",
+        "",
+    ]
+    if not diff.changes:
+        return "\n".join([*lines, "No business change."]) + "\n"
+    flags = [(owner, change) for owner, change in diff.changes if change.red_flag]
+    if flags:
+        lines += ["#### ⚠ Red flags", ""]
+        lines += [
+            f"- **{md(change.deal)}** ({md(owner or '?')}): {md(describe(change))}"
+            for owner, change in flags
+        ]
+        lines.append("")
+    owners = sorted({owner or "" for owner, _ in diff.changes} | set(diff.owners))
+    for owner in owners:
+        delta = diff.owners.get(owner, Decimal(0))
+        lines += [f"#### {md(owner or '(no owner)')} · weighted {signed(delta)}", ""]
+        for who, change in diff.changes:
+            if (who or "") == owner and not change.red_flag:
+                lines.append(f"- **{md(change.deal)}**: {md(describe(change))}")
+        lines.append("")
+    return "\n".join(lines)

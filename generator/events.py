@@ -1,0 +1,166 @@
+"""What changed in the business: two versions of a deal compared field by field.
+
+The same comparison drives `funnel diff` (two revisions), the deals' timelines and the weekly
+review (every commit of the main line). Stages are compared by their place in the team's own
+funnel, never by their names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from .history import Commit, History, Snapshot, Version
+from .model import CLOSED_STAGES, Funnel
+
+ZERO = Decimal(0)
+FIELDS = ("stage", "amount", "expected_close", "owner", "account", "contact", "title", "closed_on")
+EXTRA_FIELDS = ("products", "source", "lost_reason", "next_step", "created")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One business change of one deal: added, removed, moved, or a field changed.
+
+    `what` names it in the sales team's words: added, removed, moved, stage_up, stage_down,
+    won, lost, reopened, amount, slipped, pulled_in, owner, logged, or changed (other fields).
+    """
+
+    deal: str
+    kind: str
+    what: str
+    field: str | None = None
+    old: Any = None
+    new: Any = None
+
+    @property
+    def red_flag(self) -> bool:
+        """Deals removed instead of closed hide business; entries won at once hide it too."""
+        return self.what in ("removed", "won_at_once")
+
+
+def _stage_rank(funnel: Funnel, stage: str | None) -> int | None:
+    ids = [s.id for s in funnel.stages]
+    if stage in ids:
+        return ids.index(stage)
+    if stage == "won":
+        return len(ids)
+    return None
+
+
+def compare(deal: str, old: Snapshot | None, new: Snapshot | None, funnel: Funnel) -> list[Change]:
+    """The business changes from `old` to `new` (None: the deal does not exist)."""
+    if old is None and new is None:
+        return []
+    if old is None:
+        assert new is not None
+        what = "won_at_once" if new.stage == "won" else "added"
+        return [Change(deal, "added", what, "stage", None, new.stage)]
+    if new is None:
+        closed = old.stage in CLOSED_STAGES
+        return [Change(deal, "removed", "removed_closed" if closed else "removed")]
+    changes: list[Change] = []
+    if old.path != new.path:
+        changes.append(Change(deal, "moved", "moved", "path", old.path, new.path))
+    for name in FIELDS:
+        before, after = getattr(old, name), getattr(new, name)
+        if before != after:
+            changes.append(
+                Change(deal, "changed", _what(name, before, after, funnel), name, before, after)
+            )
+    for name in EXTRA_FIELDS:
+        before, after = old.data.get(name), new.data.get(name)
+        if before != after:
+            changes.append(Change(deal, "changed", "changed", name, before, after))
+    for index, entry in enumerate(new.log):
+        if index >= len(old.log):
+            changes.append(Change(deal, "changed", "logged", "log", None, entry))
+        elif old.log[index] != entry:
+            changes.append(Change(deal, "changed", "changed", "log", old.log[index], entry))
+    if len(new.log) < len(old.log):
+        changes.append(Change(deal, "changed", "changed", "log", len(old.log), len(new.log)))
+    return changes
+
+
+def _what(name: str, before: Any, after: Any, funnel: Funnel) -> str:
+    if name == "stage":
+        if after in ("won", "lost"):
+            return str(after)
+        if before in CLOSED_STAGES:
+            return "reopened"
+        old_rank, new_rank = _stage_rank(funnel, before), _stage_rank(funnel, after)
+        if old_rank is not None and new_rank is not None:
+            return "stage_up" if new_rank > old_rank else "stage_down"
+        return "changed"
+    if name == "expected_close" and isinstance(before, date) and isinstance(after, date):
+        return "slipped" if after > before else "pulled_in"
+    if name in ("amount", "owner"):
+        return name
+    return "changed"
+
+
+def weighted(snapshot: Snapshot | None, funnel: Funnel) -> Decimal:
+    """The weighted amount of an open deal's version (0 when closed, gone or unreadable)."""
+    if snapshot is None or snapshot.amount is None or snapshot.stage in CLOSED_STAGES:
+        return ZERO
+    stage = funnel.stage(snapshot.stage or "")
+    return snapshot.amount * stage.probability / 100 if stage else ZERO
+
+
+def weighted_delta(
+    old: dict[str, Snapshot], new: dict[str, Snapshot], funnel: Funnel
+) -> tuple[Decimal, dict[str, Decimal]]:
+    """The change in weighted open pipeline, in total and per owner (a new owner takes the
+    weight, the old one loses it)."""
+    owners: dict[str, Decimal] = {}
+    for deal in old.keys() | new.keys():
+        before, after = old.get(deal), new.get(deal)
+        if before is not None and before.owner:
+            owners[before.owner] = owners.get(before.owner, ZERO) - weighted(before, funnel)
+        if after is not None and after.owner:
+            owners[after.owner] = owners.get(after.owner, ZERO) + weighted(after, funnel)
+    owners = {owner: delta for owner, delta in owners.items() if delta != 0}
+    return sum(owners.values(), ZERO), owners
+
+
+@dataclass(frozen=True)
+class Event:
+    """A change as history tells it: when, in which commit, by whom, and whose deal it was."""
+
+    change: Change
+    commit: Commit
+    owner: str | None
+    weighted_delta: Decimal
+
+    @property
+    def day(self) -> date:
+        return self.commit.day
+
+
+def deal_events(deal: str, versions: list[Version], funnel: Funnel) -> list[Event]:
+    """Every business change of one deal along the main line, oldest first."""
+    events: list[Event] = []
+    previous: Snapshot | None = None
+    for version in versions:
+        current = version.snapshot
+        delta = weighted(current, funnel) - weighted(previous, funnel)
+        owner = (current or previous).owner if (current or previous) else None
+        for change in compare(deal, previous, current, funnel):
+            events.append(Event(change, version.commit, owner, delta))
+            delta = ZERO  # the weight moves once per commit
+        previous = current
+    return events
+
+
+def all_events(history: History, funnel: Funnel) -> list[Event]:
+    """Every deal's events, in the order of the main line."""
+    order = {commit.sha: index for index, commit in enumerate(history.commits)}
+    events = [
+        event
+        for deal, versions in history.deals.items()
+        for event in deal_events(deal, versions, funnel)
+    ]
+    events.sort(key=lambda event: (order.get(event.commit.sha, 0), event.change.deal))
+    return events

@@ -1,0 +1,382 @@
+"""The funnel's history from git: every version of every deal on the main line, in one pass.
+
+All git access of the project goes through this module: `git log` lists the changed files of
+each first-parent commit (a merged pull request counts as one change, on the day it landed),
+and one `git cat-file --batch` reads their contents. The result is cached by commit inside
+`.git/`, so a rebuild reads only the commits that are new.
+
+A deal's identity is its id (the file stem): a move between folders keeps the deal, and a deal
+removed and added again keeps its oldest appearance.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .strictyaml import parse
+
+CACHE_VERSION = 1
+SHALLOW_MESSAGE = (
+    "this clone is shallow, so the funnel's history is cut off: fetch the full history "
+    "(`git fetch --unshallow`; in GitHub Actions, `actions/checkout` with `fetch-depth: 0`)"
+)
+
+
+class HistoryError(Exception):
+    """History cannot be read (not a git repository, a shallow clone, an unknown revision)."""
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A commit of the main line. `day` is its committer date, never earlier than its
+    parent's: a back-dated commit cannot move a deal's first appearance into the past."""
+
+    sha: str
+    author: str
+    email: str
+    day: date
+    subject: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The fields of one version of a deal that its history is told in (None: unreadable)."""
+
+    path: str
+    account: str | None
+    contact: str | None
+    owner: str | None
+    title: str | None
+    amount: Decimal | None
+    expected_close: date | None
+    stage: str | None
+    closed_on: date | None
+    log: tuple[tuple[date | None, str], ...]
+    data: dict[str, Any] = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Version:
+    """A deal as a commit left it; `snapshot` is None when the commit removed the deal."""
+
+    commit: Commit
+    snapshot: Snapshot | None
+
+
+@dataclass
+class History:
+    """Every version of every deal, oldest first, along the main line up to `head`."""
+
+    root: Path
+    data_prefix: str
+    head: str
+    commits: list[Commit] = field(default_factory=list)
+    deals: dict[str, list[Version]] = field(default_factory=dict)
+    baseline: str | None = None
+    """The first commit that brought deals (an import, usually); shown apart in reports."""
+
+    def first_seen(self, deal_id: str) -> date | None:
+        """The day the deal first appeared on the main line; never its editable `created`."""
+        versions = self.deals.get(deal_id)
+        return versions[0].commit.day if versions else None
+
+    def account_first_seen(self) -> dict[str, date]:
+        """Account id -> the first appearance of any deal of that account."""
+        seen: dict[str, date] = {}
+        for deal_id, versions in self.deals.items():
+            day = self.first_seen(deal_id)
+            for version in versions:
+                account = version.snapshot.account if version.snapshot else None
+                if account and day is not None and (account not in seen or day < seen[account]):
+                    seen[account] = day
+        return seen
+
+
+# -- git ---------------------------------------------------------------------------------------
+
+
+def git(root: Path, *args: str, input: bytes | None = None) -> bytes:
+    """Run git in `root` and return its output; a failure becomes a HistoryError."""
+    result = subprocess.run(
+        ["git", "-C", str(root), *args],
+        input=input,
+        capture_output=True,
+        check=False,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+    )
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise HistoryError(message[-1] if message else f"git {args[0]} failed")
+    return result.stdout
+
+
+def repository(data_dir: Path) -> tuple[Path, str]:
+    """The repository's top folder and the data folder's path inside it (`data`)."""
+    try:
+        top = git(data_dir, "rev-parse", "--show-toplevel").decode().strip()
+    except (HistoryError, FileNotFoundError) as exc:
+        raise HistoryError(f"{data_dir} is not inside a git repository: {exc}") from None
+    root = Path(top)
+    prefix = Path(os.path.relpath(data_dir.resolve(), root.resolve())).as_posix()
+    return root, "" if prefix == "." else prefix
+
+
+def is_shallow(root: Path) -> bool:
+    return git(root, "rev-parse", "--is-shallow-repository").decode().strip() == "true"
+
+
+def resolve(root: Path, revision: str) -> str:
+    try:
+        return (
+            git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").decode().strip()
+        )
+    except HistoryError:
+        raise HistoryError(f"unknown revision `{revision}`: name a commit, branch or tag") from None
+
+
+def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
+    """The contents of many blobs through one `git cat-file --batch`."""
+    wanted = list(dict.fromkeys(shas))
+    if not wanted:
+        return {}
+    out = git(root, "cat-file", "--batch", input="".join(f"{sha}\n" for sha in wanted).encode())
+    blobs: dict[str, bytes] = {}
+    position = 0
+    for sha in wanted:
+        end = out.index(b"\n", position)
+        header = out[position:end].split()
+        if len(header) < 3 or header[1] == b"missing":
+            position = end + 1
+            continue
+        size = int(header[2])
+        blobs[sha] = out[end + 1 : end + 1 + size]
+        position = end + 1 + size + 1
+    return blobs
+
+
+def tree_files(root: Path, revision: str, prefix: str) -> dict[str, str]:
+    """Path -> blob sha of every file under `prefix` at `revision`."""
+    listing = git(root, "ls-tree", "-r", "-z", "--full-tree", revision, "--", prefix or ".")
+    files = {}
+    for entry in listing.decode("utf-8", "surrogateescape").split("\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            files[path] = parts[2]
+    return files
+
+
+@dataclass(frozen=True)
+class _Change:
+    status: str
+    blob: str
+    path: str
+
+
+def _log(root: Path, revisions: str, prefix: str) -> Iterator[tuple[Commit, list[_Change]]]:
+    """First-parent commits (oldest first) with the deal files each one changed."""
+    deals = f"{prefix}/deals" if prefix else "deals"
+    out = git(
+        root,
+        "log",
+        "-z",
+        "--first-parent",
+        "--reverse",
+        "--raw",
+        "--no-renames",
+        "--no-abbrev",
+        "--diff-merges=first-parent",
+        "--format=%x01%H%x02%an%x02%ae%x02%ct%x02%s",
+        revisions,
+        "--",
+        deals,
+    ).decode("utf-8", "surrogateescape")
+    for chunk in out.split("\x01")[1:]:
+        header, _, rest = chunk.partition("\0")
+        sha, author, email, stamp, subject = header.split("\x02", 4)
+        day = datetime.fromtimestamp(int(stamp), UTC).date()
+        tokens = rest.lstrip("\n").split("\0")
+        changes = []
+        for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
+            parts = meta.lstrip("\n").split()
+            if len(parts) >= 5 and path.endswith(".yaml"):
+                changes.append(_Change(parts[4][0], parts[3], path))
+        yield Commit(sha, author, email, day, subject), changes
+
+
+# -- snapshots ---------------------------------------------------------------------------------
+
+
+def _date(value: Any) -> date | None:
+    return value if isinstance(value, date) else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _amount(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | Decimal):
+        return Decimal(value)
+    return None
+
+
+def snapshot(text: bytes, path: str) -> Snapshot:
+    """Read one version of a deal leniently: what cannot be read becomes None."""
+    try:
+        value, _ = parse(text.decode("utf-8"), path)
+    except UnicodeDecodeError:
+        value = None
+    data = value if isinstance(value, dict) else {}
+    log = data.get("log") if isinstance(data.get("log"), list) else []
+    return Snapshot(
+        path=path,
+        account=_text(data.get("account")),
+        contact=_text(data.get("contact")),
+        owner=_text(data.get("owner")),
+        title=_text(data.get("title")),
+        amount=_amount(data.get("amount")),
+        expected_close=_date(data.get("expected_close")),
+        stage=_text(data.get("stage")),
+        closed_on=_date(data.get("closed_on")),
+        log=tuple(
+            (_date(entry.get("date")), str(entry.get("note", "")))
+            for entry in log
+            if isinstance(entry, dict)
+        ),
+        data=data,
+    )
+
+
+def deal_id(path: str) -> str:
+    return path.rsplit("/", 1)[-1].removesuffix(".yaml")
+
+
+# -- mining and the cache ----------------------------------------------------------------------
+
+
+def _cache_path(root: Path) -> Path:
+    common = git(root, "rev-parse", "--git-common-dir").decode().strip()
+    folder = Path(common) if os.path.isabs(common) else root / common
+    return folder / "funnel" / f"history-v{CACHE_VERSION}.pickle"
+
+
+def _extend(history: History, revisions: str) -> None:
+    """Add the first-parent commits of `revisions` to `history` (oldest first)."""
+    pending = list(_log(history.root, revisions, history.data_prefix))
+    blobs = read_blobs(
+        history.root,
+        (c.blob for _, changes in pending for c in changes if c.status != "D"),
+    )
+    last_day = history.commits[-1].day if history.commits else date.min
+    for commit, changes in pending:
+        if commit.day < last_day:  # back-dated: it cannot land before what came first
+            commit = Commit(commit.sha, commit.author, commit.email, last_day, commit.subject)
+        last_day = commit.day
+        history.commits.append(commit)
+        touched: dict[str, Version] = {}
+        for change in changes:
+            deal = deal_id(change.path)
+            if change.status == "D":
+                touched.setdefault(deal, Version(commit, None))
+            elif change.blob in blobs:
+                touched[deal] = Version(commit, snapshot(blobs[change.blob], change.path))
+        if touched and history.baseline is None:
+            history.baseline = commit.sha
+        for deal, version in touched.items():
+            versions = history.deals.setdefault(deal, [])
+            already_gone = version.snapshot is None and (
+                not versions or versions[-1].snapshot is None
+            )
+            if not already_gone:
+                versions.append(version)
+
+
+def read_history(data_dir: Path, *, use_cache: bool = True) -> History:
+    """The history of the deals under `data_dir` up to HEAD, from the cache where it can."""
+    root, prefix = repository(data_dir)
+    if is_shallow(root):
+        raise HistoryError(SHALLOW_MESSAGE)
+    try:
+        head = resolve(root, "HEAD")
+    except HistoryError:
+        return History(root, prefix, head="")  # a repository without commits
+    cache = _cache_path(root)
+    history = _load_cache(cache, prefix) if use_cache else None
+    if history is not None and history.head == head:
+        history.root = root
+        return history
+    if history is not None and _is_first_parent_ancestor(root, history.head, head):
+        history.root = root
+        _extend(history, f"{history.head}..{head}")
+    else:
+        history = History(root, prefix, head)
+        _extend(history, head)
+    history.head = head
+    if use_cache:
+        _save_cache(cache, history)
+    return history
+
+
+def _is_first_parent_ancestor(root: Path, old: str, new: str) -> bool:
+    try:
+        chain = git(root, "rev-list", "--first-parent", f"{old}^..{new}").decode().split()
+    except HistoryError:
+        return False
+    return old in chain
+
+
+def _load_cache(path: Path, prefix: str) -> History | None:
+    try:
+        with path.open("rb") as handle:
+            history = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        return None
+    if not isinstance(history, History) or history.data_prefix != prefix:
+        return None
+    return history
+
+
+def _save_cache(path: Path, history: History) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        with temporary.open("wb") as handle:
+            pickle.dump(history, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a read-only repository: history is mined again next time
+
+
+# -- deals at a revision -----------------------------------------------------------------------
+
+
+def deals_at(root: Path, revision: str | None, prefix: str) -> dict[str, Snapshot]:
+    """Every deal as it is at `revision` (None revision: the working tree)."""
+    deals_prefix = f"{prefix}/deals" if prefix else "deals"
+    if revision is None:
+        folder = root / deals_prefix
+        return {
+            deal_id(path.name): snapshot(path.read_bytes(), path.relative_to(root).as_posix())
+            for path in sorted(folder.rglob("*.yaml"))
+            if path.is_file() and not path.is_symlink()
+        }
+    files = tree_files(root, revision, deals_prefix)
+    blobs = read_blobs(root, files.values())
+    return {
+        deal_id(path): snapshot(blobs[sha], path)
+        for path, sha in sorted(files.items())
+        if path.endswith(".yaml") and sha in blobs
+    }

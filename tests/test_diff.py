@@ -1,0 +1,105 @@
+"""`funnel diff`: business changes between two revisions, as JSON and as a review comment."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from conftest import deal_yaml
+
+from generator.cli import main
+
+
+def run(repo, *args):
+    return CliRunner().invoke(main, ["diff", *args, "--data", str(repo.data)])
+
+
+def scenario(repo):
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer", amount="1000.00"))
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex", amount="2000.00"))
+    repo.write("deals/initech-printers.yaml", deal_yaml(account="initech", owner="bob"))
+    repo.write("deals/old-deal.yaml", deal_yaml(owner="bob", amount="500.00"))
+    base = repo.commit("week 1", date="2026-02-02")
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="verbal", amount="1000.00"))
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex", amount="2500.00"))
+    repo.write(
+        "deals/initech-printers.yaml",
+        deal_yaml(account="initech", owner="ann", expected="2026-08-31"),
+    )
+    repo.remove("deals/old-deal.yaml")
+    repo.write("deals/new-deal.yaml", deal_yaml(owner="bob", stage="won", closed="2026-02-08"))
+    head = repo.commit("week 2", date="2026-02-09", who="Bob")
+    return base, head
+
+
+def test_json_lists_every_business_change(history_repo):
+    base, head = scenario(history_repo)
+    result = run(history_repo, base, head, "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["base"] == base and document["head"] == head
+    changes = {(c["deal"], c["kind"], c.get("field")): c for c in document["changes"]}
+    stage = changes[("acme-laptops", "changed", "stage")]
+    assert (stage["from"], stage["to"], stage["owner"], stage["what"]) == (
+        "offer",
+        "verbal",
+        "ann",
+        "stage_up",
+    )
+    amount = changes[("globex-servers", "changed", "amount")]
+    assert (amount["from"], amount["to"]) == ("2000.00", "2500.00")
+    slip = changes[("initech-printers", "changed", "expected_close")]
+    assert (slip["from"], slip["to"], slip["what"]) == ("2026-06-30", "2026-08-31", "slipped")
+    owner = changes[("initech-printers", "changed", "owner")]
+    assert (owner["from"], owner["to"]) == ("bob", "ann")
+    assert changes[("old-deal", "removed", None)]["owner"] == "bob"
+    added = changes[("new-deal", "added", None)]
+    assert added["what"] == "won_at_once" and added["owner"] == "bob"
+    # weighted: acme 400 -> 800 (+400); globex 200 -> 250 (+50); initech's 100 moves from
+    # bob to ann; old-deal -50 (bob); new-deal is won (0)
+    assert document["weighted_delta"] == {
+        "total": "400.00",
+        "owners": {"ann": "550.00", "bob": "-150.00"},
+    }
+
+
+def test_markdown_puts_red_flags_first_and_groups_by_owner(history_repo):
+    base, head = scenario(history_repo)
+    result = run(history_repo, base, head)
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert text.index("Red flags") < text.index("#### ann")
+    assert "old\\-deal" in text.split("#### ann")[0]
+    assert "removed without being closed" in text
+    assert "entered as already won" in text
+    assert "stage offer → verbal \\(moved down the funnel\\)" in text
+    assert "Weighted forecast **+400.00 EUR**" in text
+    assert "#### bob · weighted -150.00" in text
+
+
+def test_without_head_the_working_tree_is_compared(history_repo):
+    base, _ = scenario(history_repo)
+    history_repo.write("deals/acme-laptops.yaml", deal_yaml(stage="lead"))
+    document = json.loads(run(history_repo, "HEAD", "--format", "json").output)
+    assert document["head"] == "worktree"
+    assert [(c["deal"], c["field"], c["to"]) for c in document["changes"]] == [
+        ("acme-laptops", "stage", "lead")
+    ]
+
+
+def test_a_move_is_listed_as_moved_and_nothing_else(history_repo):
+    history_repo.write("deals/acme-laptops.yaml", deal_yaml())
+    base = history_repo.commit("new", date="2026-02-02")
+    (history_repo.data / "deals" / "west").mkdir()
+    history_repo.git("mv", "data/deals/acme-laptops.yaml", "data/deals/west/acme-laptops.yaml")
+    head = history_repo.commit("move", date="2026-02-03")
+    document = json.loads(run(history_repo, base, head, "--format", "json").output)
+    assert [c["kind"] for c in document["changes"]] == ["moved"]
+    assert document["weighted_delta"] == {"total": "0.00", "owners": {}}
+
+
+def test_unknown_revision_is_a_usage_error(history_repo):
+    result = run(history_repo, "no-such-branch")
+    assert result.exit_code == 2
+    assert "unknown revision `no-such-branch`" in result.output
+    assert "Traceback" not in result.output

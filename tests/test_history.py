@@ -1,0 +1,193 @@
+"""History from git: versions on the main line, first-seen dates, events, cache, shallow clones."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from conftest import HISTORY_FUNNEL, deal_yaml
+
+from generator.events import all_events, deal_events
+from generator.history import HistoryError, read_history
+from generator.model import Funnel
+from generator.strictyaml import parse
+
+FUNNEL = Funnel.model_validate(parse(HISTORY_FUNNEL, "funnel.yaml")[0])
+
+
+def whats(events):
+    return [event.change.what for event in events]
+
+
+def test_versions_and_events_of_a_deal(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="lead"))
+    repo.commit("new deal", date="2026-02-02")
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer", amount="1500.00"))
+    repo.commit("offer sent", date="2026-02-10", who="Bob")
+    repo.write(
+        "deals/acme-laptops.yaml",
+        deal_yaml(
+            stage="offer",
+            amount="1500.00",
+            expected="2026-09-30",
+            owner="bob",
+            log=[("2026-02-20", "Customer asked for a discount")],
+        ),
+    )
+    repo.commit("slip", date="2026-02-20")
+    repo.write(
+        "deals/acme-laptops.yaml",
+        deal_yaml(
+            stage="won",
+            amount="1500.00",
+            expected="2026-09-30",
+            owner="bob",
+            closed="2026-03-01",
+            log=[("2026-02-20", "Customer asked for a discount")],
+        ),
+    )
+    repo.commit("won", date="2026-03-01")
+    history = read_history(repo.data, use_cache=False)
+    versions = history.deals["acme-laptops"]
+    assert [v.commit.day for v in versions] == [
+        date(2026, 2, 2),
+        date(2026, 2, 10),
+        date(2026, 2, 20),
+        date(2026, 3, 1),
+    ]
+    assert versions[1].commit.author == "Bob"
+    assert history.first_seen("acme-laptops") == date(2026, 2, 2)
+    events = deal_events("acme-laptops", versions, FUNNEL)
+    assert whats(events) == [
+        "added",
+        "stage_up",
+        "amount",
+        "slipped",
+        "owner",
+        "logged",
+        "won",
+        "changed",
+    ]
+    assert events[-1].change.field == "closed_on"
+    stage_up = events[1]
+    assert (stage_up.change.old, stage_up.change.new) == ("lead", "offer")
+    # weighted: 1000 x 10% -> 1500 x 40%: +500, counted once for the commit
+    assert stage_up.weighted_delta == Decimal("500.00")
+    assert events[2].weighted_delta == 0
+
+
+def test_a_move_between_folders_is_not_a_business_change(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    (repo.data / "deals" / "west").mkdir()
+    repo.git("mv", "data/deals/acme-laptops.yaml", "data/deals/west/acme-laptops.yaml")
+    repo.commit("file by territory", date="2026-03-02")
+    history = read_history(repo.data, use_cache=False)
+    events = deal_events("acme-laptops", history.deals["acme-laptops"], FUNNEL)
+    assert whats(events) == ["added", "moved"]
+    assert history.first_seen("acme-laptops") == date(2026, 2, 2)
+
+
+def test_delete_and_re_add_keeps_the_oldest_appearance(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    repo.remove("deals/acme-laptops.yaml")
+    repo.commit("hide it", date="2026-03-02")
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="verbal"))
+    repo.commit("back", date="2026-04-02")
+    history = read_history(repo.data, use_cache=False)
+    events = deal_events("acme-laptops", history.deals["acme-laptops"], FUNNEL)
+    assert whats(events) == ["added", "removed", "added"]
+    assert events[1].change.red_flag
+    assert history.first_seen("acme-laptops") == date(2026, 2, 2)
+
+
+def test_a_merged_branch_counts_on_the_day_it_landed(history_repo):
+    repo = history_repo
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex"))
+    repo.commit("on a branch", date="2026-02-01")
+    repo.git("checkout", "-q", "main")
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("on main", date="2026-02-03")
+    repo.git("merge", "-q", "--no-ff", "feature", "-m", "Merge feature", date="2026-02-15")
+    history = read_history(repo.data, use_cache=False)
+    assert history.first_seen("globex-servers") == date(2026, 2, 15)
+    assert history.first_seen("acme-laptops") == date(2026, 2, 3)
+    assert history.account_first_seen() == {"acme": date(2026, 2, 3), "globex": date(2026, 2, 15)}
+
+
+def test_a_back_dated_commit_cannot_move_a_deal_into_the_past(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-05-01")
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex"))
+    repo.commit("pretend it was there in January", date="2026-01-03")
+    history = read_history(repo.data, use_cache=False)
+    assert history.first_seen("globex-servers") == date(2026, 5, 1)
+
+
+def test_first_seen_comes_from_git_never_from_created(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="won", closed="2026-01-20"))
+    repo.commit("import from the CRM", date="2026-02-01")
+    repo.write("deals/initech-printers.yaml", deal_yaml(account="initech"))
+    repo.commit("new", date="2026-02-05")
+    history = read_history(repo.data, use_cache=False)
+    assert history.first_seen("acme-laptops") == date(2026, 2, 1)  # `created` says 2026-01-01
+    assert history.first_seen("initech-printers") == date(2026, 2, 5)
+    assert history.baseline == history.deals["acme-laptops"][0].commit.sha
+
+
+def test_non_ascii_paths(history_repo):
+    repo = history_repo
+    repo.write("deals/华东/acme-laptops.yaml", deal_yaml(log=[("2026-02-02", "拜访客户")]))
+    repo.commit("新商机", date="2026-02-02", who="王丽")
+    history = read_history(repo.data, use_cache=False)
+    version = history.deals["acme-laptops"][0]
+    assert version.snapshot.path == "data/deals/华东/acme-laptops.yaml"
+    assert version.commit.author == "王丽"
+    assert version.snapshot.log == ((date(2026, 2, 2), "拜访客户"),)
+
+
+def test_the_cache_reads_only_new_commits(history_repo, monkeypatch):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    first = read_history(repo.data)
+    cache = repo.root / ".git" / "funnel" / "history-v1.pickle"
+    assert cache.is_file()
+    assert not (repo.data / ".funnel").exists()
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
+    repo.commit("offer", date="2026-02-09")
+    import generator.history as history_module
+
+    seen = []
+    original = history_module._log
+    monkeypatch.setattr(
+        history_module,
+        "_log",
+        lambda root, revs, prefix: seen.append(revs) or original(root, revs, prefix),
+    )
+    second = read_history(repo.data)
+    assert seen == [f"{first.head}..{second.head}"]
+    assert [v.snapshot.stage for v in second.deals["acme-laptops"]] == ["lead", "offer"]
+    assert all_events(second, FUNNEL)[-1].change.what == "stage_up"
+
+
+def test_a_shallow_clone_is_refused_with_advice(history_repo, tmp_path):
+    repo = history_repo
+    for day in ("2026-02-02", "2026-02-03"):
+        repo.write("deals/acme-laptops.yaml", deal_yaml(expected=day))
+        repo.commit(day, date=day)
+    clone = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone)], check=True
+    )
+    with pytest.raises(HistoryError, match="fetch-depth: 0"):
+        read_history(clone / "data")
