@@ -204,9 +204,12 @@ rules: {min_days_in_funnel: 14, stale_after_days: 14}
 HISTORY_TEAM = """\
 territories: [{id: west, name: West}]
 people:
-  - {id: boss, name: Boss, email: boss@example.com, role: manager, status: active, territory: west}
-  - {id: ann, name: Ann, email: wang.li@example.com, role: rep, status: active, manager: boss, territory: west}
-  - {id: bob, name: Bob, email: bob@example.com, role: rep, status: active, manager: boss, territory: west}
+  - {id: boss, name: Boss, email: boss@example.com, role: manager, status: active,
+     territory: west}
+  - {id: ann, name: Ann, email: wang.li@example.com, role: rep, status: active, manager: boss,
+     territory: west}
+  - {id: bob, name: Bob, email: bob@example.com, role: rep, status: active, manager: boss,
+     territory: west}
 """
 
 

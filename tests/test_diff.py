@@ -78,7 +78,7 @@ def test_markdown_puts_red_flags_first_and_groups_by_owner(history_repo):
 
 
 def test_without_head_the_working_tree_is_compared(history_repo):
-    base, _ = scenario(history_repo)
+    scenario(history_repo)
     history_repo.write("deals/acme-laptops.yaml", deal_yaml(stage="lead"))
     document = json.loads(run(history_repo, "HEAD", "--format", "json").output)
     assert document["head"] == "worktree"
