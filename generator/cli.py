@@ -282,3 +282,41 @@ def diff(base: str, head: str | None, data_dir: str, output_format: str) -> None
         click.echo(to_json(result), nl=False)
     else:
         click.echo(to_markdown(result, funnel.currency), nl=False)
+
+
+@main.command("check-order")
+@click.argument("account")
+@click.option("--date", "day", type=DATE, default=None, help="The order's date (default: today).")
+@data_option
+@format_option("text", "json", help="json for order processing (see README).")
+def check_order(account: str, day: date | None, data_dir: str, output_format: str) -> None:
+    """Accept or refuse an order from ACCOUNT: the hook for order processing.
+
+    Exit 0: accept. Exit 1: refuse (the account never appeared in the funnel, appeared fewer
+    than rules.min_days_in_funnel days before the order, or is unknown). Exit 2: usage error.
+    """
+    from .compliance import order_decision
+    from .history import HistoryError, read_history
+
+    day = _as_of(day)
+    result = _funnel(data_dir, day)
+    try:
+        history = read_history(Path(data_dir))
+    except HistoryError as exc:
+        _history_failed(exc)
+    decision = order_decision(
+        history,
+        set(result.dataset.accounts) | result.dataset.invalid,
+        account,
+        day,
+        result.dataset.funnel.rules.min_days_in_funnel,
+    )
+    if output_format == "json":
+        click.echo(decision.to_json(), nl=False)
+    else:
+        click.echo(f"{'accept' if decision.accept else 'refuse'}: {decision.reason}")
+    sys.exit(0 if decision.accept else 1)
+
+
+if __name__ == "__main__":
+    main()
