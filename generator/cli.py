@@ -320,3 +320,69 @@ def check_order(account: str, day: date | None, data_dir: str, output_format: st
 
 if __name__ == "__main__":
     main()
+
+
+@main.command()
+@click.option(
+    "--week", default=None, help="An ISO week such as 2026-W48 (default: the as-of week)."
+)
+@click.option("--owner", default=None, help="Only this rep (a person id).")
+@data_option
+@as_of_option
+@format_option("md", "json", help="json for programs (see README).")
+def review(
+    week: str | None, owner: str | None, data_dir: str, as_of: date | None, output_format: str
+) -> None:
+    """The weekly review: each rep's week from git, as the agenda of the manager's meeting.
+
+    What changed (new and removed deals, stage moves, slips, amounts, owners), what the rep
+    logged that week, and the stale, overdue and untouched deals at the end of the week.
+    """
+    from .events import all_events
+    from .history import HistoryError, read_history
+    from .pages import environment
+    from .review import Week, to_json, weekly_review
+    from .words import WORDS
+
+    day = _as_of(as_of)
+    try:
+        chosen = Week.parse(week) if week else Week.of(day)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--week") from None
+    result = _funnel(data_dir, day)
+    dataset = result.dataset
+    people = {person.id: person for person in dataset.team.people} if dataset.team else {}
+    if owner is not None and owner not in people:
+        raise click.BadParameter(f"no person `{owner}` in team.yaml", param_hint="--owner")
+    try:
+        history = read_history(Path(data_dir))
+    except HistoryError as exc:
+        _history_failed(exc)
+    reviews = weekly_review(
+        history,
+        all_events(history, dataset.funnel),
+        dataset.funnel,
+        chosen,
+        [owner] if owner else None,
+    )
+    if output_format == "json":
+        click.echo(to_json(chosen, reviews), nl=False)
+        return
+    from .diff import describe
+    from .history_pages import SECTIONS
+
+    template = environment(None).get_template("review.md.j2")
+    click.echo(
+        template.render(
+            t=WORDS["en"],
+            title=f"Weekly review {chosen.name}",
+            week=chosen,
+            reps=[(rep, people.get(rep.owner)) for rep in reviews.values()],
+            sections=SECTIONS,
+            links=False,
+            currency=dataset.funnel.currency,
+            describe=describe,
+            page_path="review.md",
+        ),
+        nl=False,
+    )

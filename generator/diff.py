@@ -118,6 +118,8 @@ def describe(change: Change) -> str:
 def _shown(value: Any) -> str:
     if value is None:
         return "(none)"
+    if isinstance(value, tuple) and len(value) == 2:  # a log entry
+        return f'"{value[0]}: {value[1]}"'
     if isinstance(value, Decimal):
         return f"{cents(value):,.2f}"
     if isinstance(value, list):

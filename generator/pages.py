@@ -17,8 +17,12 @@ from pathlib import Path, PurePosixPath
 import jinja2
 from markupsafe import Markup
 
+from .diff import describe, signed
+from .events import Event, all_events
 from .forecast import ZERO, Forecast, build_forecast, cents, weighted
 from .handover import plan_handover
+from .history import History
+from .history_pages import build_history_pages
 from .load import Dataset
 from .marketing import scorecard
 from .markup import html_text, md, note_html, sort_key
@@ -107,6 +111,7 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(md=md, html=html_text, money=_money, px=_px, percent=_percent)
+    env.filters["signed"] = signed
     env.filters["note"] = note_html
     env.globals["link"] = _link
     return env
@@ -116,7 +121,13 @@ class SiteBuilder:
     """Renders every page of the site from one checked dataset."""
 
     def __init__(
-        self, dataset: Dataset, as_of: date, templates: Path | None, language: str
+        self,
+        dataset: Dataset,
+        as_of: date,
+        templates: Path | None,
+        language: str,
+        history: History | None = None,
+        history_notice: str | None = None,
     ) -> None:
         assert dataset.funnel is not None and dataset.team is not None
         self.dataset = dataset
@@ -129,6 +140,12 @@ class SiteBuilder:
         self.territories = {t.id: t for t in dataset.team.territories}
         self.views = {deal_id: self._view(dataset.deals[deal_id]) for deal_id in dataset.deals}
         self.reps = sorted(dataset.team.people, key=lambda person: sort_key(person.name))
+        self.history = history
+        self.history_notice = history_notice
+        self.events = all_events(history, self.funnel) if history is not None else []
+        self.timelines: dict[str, list[Event]] = {}
+        for event in self.events:
+            self.timelines.setdefault(event.change.deal, []).append(event)
 
     def _view(self, deal: Deal) -> DealView:
         account = self.dataset.accounts.get(deal.account)
@@ -150,6 +167,8 @@ class SiteBuilder:
             currency=self.funnel.currency,
             rules=self.funnel.rules,
             page_path=path,
+            describe=describe,
+            history_notice=self.history_notice if self.history is None else None,
             **context,
         )
 
@@ -231,6 +250,7 @@ class SiteBuilder:
         pages += [self.rep_page(person) for person in self.reps]
         pages += [self.account_page(account) for account in self.dataset.accounts.values()]
         pages += [self.deal_page(view) for view in self.views.values()]
+        pages += build_history_pages(self, self.history, self.events, self.history_notice)
         return pages
 
     def home(self, forecasts: dict[str, Forecast]) -> Page:
@@ -377,7 +397,14 @@ class SiteBuilder:
         )
 
     def deal_page(self, view: DealView) -> Page:
-        return self.page("deal.md.j2", f"deals/{view.id}.md", view.deal.title, d=view)
+        return self.page(
+            "deal.md.j2",
+            f"deals/{view.id}.md",
+            view.deal.title,
+            d=view,
+            timeline=self.timelines.get(view.id, []),
+            first_seen=self.history.first_seen(view.id) if self.history else None,
+        )
 
     def eligible_accounts(self) -> list[Account]:
         return sorted(
@@ -427,9 +454,13 @@ def build_pages(
     *,
     templates: Path | None = None,
     language: str = "en",
+    history: History | None = None,
+    history_notice: str | None = None,
 ) -> list[Page]:
-    """Every generated page and file of the site."""
-    return SiteBuilder(dataset, as_of, templates, language).build()
+    """Every generated page and file of the site; without `history`, the pages that need it
+    show `history_notice` instead."""
+    builder = SiteBuilder(dataset, as_of, templates, language, history, history_notice)
+    return builder.build()
 
 
 def navigation(pages: list[Page], language: str = "en") -> list[object]:
@@ -449,8 +480,11 @@ def navigation(pages: list[Page], language: str = "en") -> list[object]:
         {t["marketing"]: "marketing.md"},
         {t["territories"]: section["territories/"]},
         {t["people"]: section["reps/"]},
+        {t["review"]: "reviews/index.md"},
         {t["accounts"]: "accounts/index.md"},
         {t["support"]: "support.md"},
+        {t["compliance"]: "compliance.md"},
+        {t["trends"]: "trends.md"},
     ]
     return nav
 

@@ -15,6 +15,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
+from .history import HistoryError, read_history
 from .pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
 from .problems import format_text
 from .validate import check
@@ -68,11 +69,18 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
                 f"funnel: the data has {len(errors)} error(s); nothing was built:\n"
                 + format_text(errors)
             )
+        try:
+            history, notice = read_history(root / data), None
+        except HistoryError as exc:
+            history, notice = None, f"{exc}."
+            log.info(f"funnel: no history pages: {exc}")
         self.pages = build_pages(
             result.dataset,
             as_of,
             templates=root / self.config.templates,
             language=self.config.language,
+            history=history,
+            history_notice=notice,
         )
         if not config.nav:
             config.nav = navigation(self.pages, self.config.language) + _own_docs(config)

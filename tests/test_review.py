@@ -1,0 +1,145 @@
+"""The weekly review from git, as a command and as pages of the site."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import deal_yaml
+
+from generator.cli import main
+from generator.history import read_history
+from generator.pages import build_pages
+from generator.review import Week
+from generator.validate import check
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def a_month_of_work(repo):
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="lead"))
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex", owner="bob"))
+    repo.commit("import", date="2026-01-05")
+    repo.write("deals/initech-printers.yaml", deal_yaml(account="initech", amount="800.00"))
+    repo.commit("new deal", date="2026-02-02")  # week 6
+    repo.write(
+        "deals/acme-laptops.yaml",
+        deal_yaml(stage="offer", expected="2026-09-30", log=[("2026-02-11", "Demo done")]),
+    )
+    repo.commit("demo", date="2026-02-11")  # week 7
+    repo.remove("deals/globex-servers.yaml")
+    repo.commit("tidy", date="2026-02-12", who="Bob")
+
+
+def test_review_json_tells_the_reps_week(history_repo):
+    a_month_of_work(history_repo)
+    result = CliRunner().invoke(
+        main,
+        [
+            "review",
+            "--week",
+            "2026-W07",
+            "--data",
+            str(history_repo.data),
+            "--format",
+            "json",
+            "--as-of",
+            "2026-02-15",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert (document["week"], document["from"], document["to"]) == (
+        "2026-W07",
+        "2026-02-09",
+        "2026-02-15",
+    )
+    reps = {rep["owner"]: rep for rep in document["reps"]}
+    ann = reps["ann"]
+    assert [(c["deal"], c["what"]) for c in ann["changes"]] == [
+        ("acme-laptops", "stage_up"),
+        ("acme-laptops", "slipped"),
+        ("acme-laptops", "logged"),
+    ]
+    assert ann["logged"] == [{"deal": "acme-laptops", "date": "2026-02-11", "note": "Demo done"}]
+    assert ann["weighted_delta"] == "300.00"  # 1000 x 10% -> 40%
+    bob = reps["bob"]
+    assert [(c["deal"], c["what"], c["author"]) for c in bob["changes"]] == [
+        ("globex-servers", "removed", "Bob")
+    ]
+    assert ann["untouched"] == []
+    later = CliRunner().invoke(
+        main,
+        [
+            "review",
+            "--week",
+            "2026-W09",
+            "--owner",
+            "ann",
+            "--data",
+            str(history_repo.data),
+            "--format",
+            "json",
+        ],
+    )
+    (ann_later,) = json.loads(later.output)["reps"]
+    assert ann_later["changes"] == []
+    assert ann_later["untouched"] == [{"deal": "initech-printers", "last_change": "2026-02-02"}]
+
+
+def test_review_markdown_is_an_agenda(history_repo):
+    a_month_of_work(history_repo)
+    result = CliRunner().invoke(
+        main, ["review", "--week", "2026-W07", "--owner", "bob", "--data", str(history_repo.data)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "## Bob" in result.output
+    assert "Red flags" in result.output
+    assert "removed without being closed" in result.output
+    assert "## Ann" not in result.output
+
+
+def test_weeks_are_iso_weeks():
+    assert Week.parse("2026-W48").start == date(2026, 11, 23)
+    assert Week.of(date(2027, 1, 1)).name == "2026-W53"
+    assert Week.parse("2027-W01").previous().name == "2026-W53"
+
+
+def test_site_pages_from_history(history_repo):
+    a_month_of_work(history_repo)
+    history_repo.write(
+        "deals/initech-printers.yaml",
+        deal_yaml(account="initech", amount="800.00", stage="won", closed="2026-02-13"),
+    )
+    history_repo.commit("won", date="2026-02-13")
+    as_of = date(2026, 2, 15)
+    result = check(history_repo.data, as_of)
+    assert result.ok, result.problems
+    history = read_history(history_repo.data, use_cache=False)
+    pages = {p.path: p.markdown for p in build_pages(result.dataset, as_of, history=history)}
+    assert "reviews/2026-W07/ann.md" in pages
+    assert "reviews/2026-W07/team-boss.md" in pages
+    assert "2026\\-W07" in pages["reviews/index.md"]
+    deal = pages["deals/acme-laptops.md"]
+    assert "## Timeline" in deal and "stage lead → offer" in deal.replace("\\", "")
+    compliance = pages["compliance.md"]
+    assert "initech\\-printers" in compliance  # won 11 days after it appeared
+    assert "globex\\-servers" in compliance  # removed without being closed
+    assert "acme\\-laptops" not in compliance
+
+
+def test_without_git_the_history_pages_say_so(tmp_path):
+    for name in ("data", "docs", "templates"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    result = check(tmp_path / "data", date(2026, 11, 26))
+    notice = "not inside a git repository"
+    pages = {
+        p.path: p.markdown
+        for p in build_pages(result.dataset, date(2026, 11, 26), history_notice=notice)
+    }
+    assert notice in pages["reviews/index.md"]
+    assert notice in pages["index.md"]
+    assert notice in pages["deals/contoso-elitebooks.md"]
