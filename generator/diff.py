@@ -15,7 +15,7 @@ from typing import Any
 
 from .events import Change, compare, weighted_delta
 from .forecast import cents, money
-from .history import deals_at, repository, resolve
+from .history import deals_at, is_log_entry, repository, resolve
 from .markup import md
 from .model import Funnel
 
@@ -53,10 +53,10 @@ def _plain(value: Any) -> Any:
         return money(value)
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, tuple) and len(value) == 2:  # a log entry
+    if is_log_entry(value):
         day, note = value
         return {"date": _plain(day), "note": note}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     if isinstance(value, dict):
         return {str(key): _plain(item) for key, item in value.items()}
@@ -118,11 +118,11 @@ def describe(change: Change) -> str:
 def _shown(value: Any) -> str:
     if value is None:
         return "(none)"
-    if isinstance(value, tuple) and len(value) == 2:  # a log entry
+    if is_log_entry(value):
         return f'"{value[0]}: {value[1]}"'
     if isinstance(value, Decimal):
         return f"{cents(value):,.2f}"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return ", ".join(str(item) for item in value)
     return str(value)
 

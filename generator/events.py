@@ -12,12 +12,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .history import Commit, History, Snapshot, Version
+from .history import EXTRA_FIELDS, Commit, History, Snapshot, Version
 from .model import CLOSED_STAGES, Funnel
 
 ZERO = Decimal(0)
 FIELDS = ("stage", "amount", "expected_close", "owner", "account", "contact", "title", "closed_on")
-EXTRA_FIELDS = ("products", "source", "lost_reason", "next_step", "created")
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ def compare(deal: str, old: Snapshot | None, new: Snapshot | None, funnel: Funne
                 Change(deal, "changed", _what(name, before, after, funnel), name, before, after)
             )
     for name in EXTRA_FIELDS:
-        before, after = old.data.get(name), new.data.get(name)
+        before, after = old.get(name), new.get(name)
         if before != after:
             changes.append(Change(deal, "changed", "changed", name, before, after))
     for index, entry in enumerate(new.log):

@@ -11,6 +11,7 @@ removed and added again keeps its oldest appearance.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import subprocess
@@ -46,6 +47,9 @@ class Commit:
     subject: str
 
 
+EXTRA_FIELDS = ("products", "source", "lost_reason", "next_step", "created")
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The fields of one version of a deal that its history is told in (None: unreadable)."""
@@ -60,7 +64,12 @@ class Snapshot:
     stage: str | None
     closed_on: date | None
     log: tuple[tuple[date | None, str], ...]
-    data: dict[str, Any] = field(compare=False, repr=False)
+    extra: tuple[Any, ...] = ()
+    """The values of EXTRA_FIELDS, in that order (lists as tuples)."""
+
+    def get(self, name: str) -> Any:
+        """A field of EXTRA_FIELDS (None when absent)."""
+        return self.extra[EXTRA_FIELDS.index(name)] if self.extra else None
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,8 @@ class History:
     deals: dict[str, list[Version]] = field(default_factory=dict)
     baseline: str | None = None
     """The first commit that brought deals (an import, usually); shown apart in reports."""
+    saved: int = field(default=0, repr=False, compare=False)
+    saved_head: str = field(default="", repr=False, compare=False)
 
     def first_seen(self, deal_id: str) -> date | None:
         """The day the deal first appeared on the main line; never its editable `created`."""
@@ -183,8 +194,9 @@ class _Change:
     path: str
 
 
-def _log(root: Path, revisions: str, prefix: str) -> Iterator[tuple[Commit, list[_Change]]]:
-    """First-parent commits (oldest first) with the deal files each one changed."""
+def _log(root: Path, revisions: str, prefix: str) -> Iterator[tuple[Commit, str, list[_Change]]]:
+    """First-parent commits (oldest first), each with its first parent and the deal files it
+    changed."""
     deals = f"{prefix}/deals" if prefix else "deals"
     out = git(
         root,
@@ -196,14 +208,14 @@ def _log(root: Path, revisions: str, prefix: str) -> Iterator[tuple[Commit, list
         "--no-renames",
         "--no-abbrev",
         "--diff-merges=first-parent",
-        "--format=%x01%H%x02%an%x02%ae%x02%ct%x02%s",
+        "--format=%x01%H%x02%P%x02%an%x02%ae%x02%ct%x02%s",
         revisions,
         "--",
         deals,
     ).decode("utf-8", "surrogateescape")
     for chunk in out.split("\x01")[1:]:
         header, _, rest = chunk.partition("\0")
-        sha, author, email, stamp, subject = header.split("\x02", 4)
+        sha, parents, author, email, stamp, subject = header.split("\x02", 5)
         day = datetime.fromtimestamp(int(stamp), UTC).date()
         tokens = rest.lstrip("\n").split("\0")
         changes = []
@@ -211,18 +223,39 @@ def _log(root: Path, revisions: str, prefix: str) -> Iterator[tuple[Commit, list
             parts = meta.lstrip("\n").split()
             if len(parts) >= 5 and path.endswith(".yaml"):
                 changes.append(_Change(parts[4][0], parts[3], path))
-        yield Commit(sha, author, email, day, subject), changes
+        commit = Commit(sha, _shared(author), _shared(email), _shared(day), subject)
+        yield commit, parents.split(" ")[0], changes
 
 
 # -- snapshots ---------------------------------------------------------------------------------
 
 
+_SHARED: dict[Any, Any] = {}
+
+
+def is_log_entry(value: Any) -> bool:
+    """A log entry as history keeps it: a (date or None, note) pair."""
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and (value[0] is None or isinstance(value[0], date))
+        and isinstance(value[1], str)
+    )
+
+
+def _shared(value: Any) -> Any:
+    """One object for equal values (ids, stages, dates): a smaller, faster cache."""
+    if value is None:
+        return None
+    return _SHARED.setdefault(value, value)
+
+
 def _date(value: Any) -> date | None:
-    return value if isinstance(value, date) else None
+    return _shared(value) if isinstance(value, date) else None
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    return _shared(value) if isinstance(value, str) else None
 
 
 def _amount(value: Any) -> Decimal | None:
@@ -231,6 +264,14 @@ def _amount(value: Any) -> Decimal | None:
     if isinstance(value, int | Decimal):
         return Decimal(value)
     return None
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, dict):
+        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
+    return _shared(value) if isinstance(value, str | date) else value
 
 
 def snapshot(text: bytes, path: str) -> Snapshot:
@@ -242,7 +283,7 @@ def snapshot(text: bytes, path: str) -> Snapshot:
     data = value if isinstance(value, dict) else {}
     log = data.get("log") if isinstance(data.get("log"), list) else []
     return Snapshot(
-        path=path,
+        path=_shared(path),
         account=_text(data.get("account")),
         contact=_text(data.get("contact")),
         owner=_text(data.get("owner")),
@@ -256,7 +297,7 @@ def snapshot(text: bytes, path: str) -> Snapshot:
             for entry in log
             if isinstance(entry, dict)
         ),
-        data=data,
+        extra=tuple(_frozen(data.get(name)) for name in EXTRA_FIELDS),
     )
 
 
@@ -267,21 +308,24 @@ def deal_id(path: str) -> str:
 # -- mining and the cache ----------------------------------------------------------------------
 
 
-def _cache_path(root: Path) -> Path:
+def _cache_folder(root: Path) -> Path:
     common = git(root, "rev-parse", "--git-common-dir").decode().strip()
     folder = Path(common) if os.path.isabs(common) else root / common
-    return folder / "funnel" / f"history-v{CACHE_VERSION}.pickle"
+    return folder / "funnel"
 
 
-def _extend(history: History, revisions: str) -> None:
-    """Add the first-parent commits of `revisions` to `history` (oldest first)."""
+def _extend(history: History, revisions: str, after: str | None = None) -> bool:
+    """Add the first-parent commits of `revisions` to `history` (oldest first). With `after`,
+    refuse (return False) unless they continue the main line from that commit."""
     pending = list(_log(history.root, revisions, history.data_prefix))
+    if after is not None and pending and pending[0][1] != after:
+        return False  # `after` is not on the new main line (history was rewritten)
     blobs = read_blobs(
         history.root,
-        (c.blob for _, changes in pending for c in changes if c.status != "D"),
+        (c.blob for _, _, changes in pending for c in changes if c.status != "D"),
     )
     last_day = history.commits[-1].day if history.commits else date.min
-    for commit, changes in pending:
+    for commit, _, changes in pending:
         if commit.day < last_day:  # back-dated: it cannot land before what came first
             commit = Commit(commit.sha, commit.author, commit.email, last_day, commit.subject)
         last_day = commit.day
@@ -302,6 +346,7 @@ def _extend(history: History, revisions: str) -> None:
             )
             if not already_gone:
                 versions.append(version)
+    return True
 
 
 def read_history(data_dir: Path, *, use_cache: bool = True) -> History:
@@ -313,49 +358,108 @@ def read_history(data_dir: Path, *, use_cache: bool = True) -> History:
         head = resolve(root, "HEAD")
     except HistoryError:
         return History(root, prefix, head="")  # a repository without commits
-    cache = _cache_path(root)
-    history = _load_cache(cache, prefix) if use_cache else None
+    enabled = gc.isenabled()
+    gc.disable()  # many small objects and no cycles: the collector would only slow it down
+    try:
+        return _read(root, prefix, head, use_cache)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read(root: Path, prefix: str, head: str, use_cache: bool) -> History:
+    folder = _cache_folder(root)
+    history = _load_cache(folder, prefix) if use_cache else None
     if history is not None and history.head == head:
         history.root = root
         return history
-    if history is not None and _is_first_parent_ancestor(root, history.head, head):
+    if history is not None and _is_ancestor(root, history.head, head):
         history.root = root
-        _extend(history, f"{history.head}..{head}")
+        if not _extend(history, f"{history.head}..{head}", after=history.head):
+            history = None
     else:
+        history = None
+    if history is None:
         history = History(root, prefix, head)
         _extend(history, head)
     history.head = head
     if use_cache:
-        _save_cache(cache, history)
+        _save_cache(folder, history)
     return history
 
 
-def _is_first_parent_ancestor(root: Path, old: str, new: str) -> bool:
+def _is_ancestor(root: Path, old: str, new: str) -> bool:
     try:
-        chain = git(root, "rev-list", "--first-parent", f"{old}^..{new}").decode().split()
+        git(root, "merge-base", "--is-ancestor", old, new)
     except HistoryError:
         return False
-    return old in chain
+    return True
 
 
-def _load_cache(path: Path, prefix: str) -> History | None:
+# The cache: a base file with the whole history as it was once, and a tail file with the
+# commits since, rewritten on each rebuild (small); past TAIL_LIMIT commits the base is
+# written anew. Both live in .git/funnel/, never in the working tree.
+TAIL_LIMIT = 500
+BASE_FILE = f"history-v{CACHE_VERSION}.base.pickle"
+TAIL_FILE = f"history-v{CACHE_VERSION}.tail.pickle"
+
+
+def _unpickle(path: Path) -> Any:
     try:
         with path.open("rb") as handle:
-            history = pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            return pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError):
         return None
+
+
+def _load_cache(folder: Path, prefix: str) -> History | None:
+    history = _unpickle(folder / BASE_FILE)
     if not isinstance(history, History) or history.data_prefix != prefix:
         return None
+    history.saved = len(history.commits)
+    tail = _unpickle(folder / TAIL_FILE)
+    if isinstance(tail, dict) and tail.get("base") == history.head:
+        history.commits.extend(tail["commits"])
+        for deal, versions in tail["versions"].items():
+            history.deals.setdefault(deal, []).extend(versions)
+        history.baseline = history.baseline or tail["baseline"]
+        history.head = tail["head"]
+        history.saved_head = tail["base"]
+    else:
+        history.saved_head = history.head
     return history
 
 
-def _save_cache(path: Path, history: History) -> None:
+def _write(path: Path, value: Any) -> None:
+    temporary = path.with_suffix(".tmp")
+    with temporary.open("wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, path)
+
+
+def _save_cache(folder: Path, history: History) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        with temporary.open("wb") as handle:
-            pickle.dump(history, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
+        folder.mkdir(parents=True, exist_ok=True)
+        new = history.commits[history.saved :]
+        if not history.saved or len(new) > TAIL_LIMIT:
+            history.saved, history.saved_head = len(history.commits), history.head
+            _write(folder / BASE_FILE, history)
+            (folder / TAIL_FILE).unlink(missing_ok=True)
+            return
+        shas = {commit.sha for commit in new}
+        versions = {
+            deal: suffix
+            for deal, all_versions in history.deals.items()
+            if (suffix := [v for v in all_versions[-len(new) :] if v.commit.sha in shas])
+        }
+        tail = {
+            "base": history.saved_head,
+            "head": history.head,
+            "commits": new,
+            "versions": versions,
+            "baseline": history.baseline,
+        }
+        _write(folder / TAIL_FILE, tail)
     except OSError:
         pass  # a read-only repository: history is mined again next time
 

@@ -171,7 +171,7 @@ def weekly_review(
         if snapshot.stage in CLOSED_STAGES:
             continue
         last = max((day for day, _ in snapshot.log if day), default=None)
-        last = last or snapshot.data.get("created") or changed
+        last = last or snapshot.get("created") or changed
         if isinstance(last, date) and (week.end - last).days >= stale_days:
             rep.stale.append((deal, last))
         if snapshot.expected_close and snapshot.expected_close < week.end:

@@ -160,7 +160,7 @@ def test_the_cache_reads_only_new_commits(history_repo, monkeypatch):
     repo.write("deals/acme-laptops.yaml", deal_yaml())
     repo.commit("new", date="2026-02-02")
     first = read_history(repo.data)
-    cache = repo.root / ".git" / "funnel" / "history-v1.pickle"
+    cache = repo.root / ".git" / "funnel" / "history-v1.base.pickle"
     assert cache.is_file()
     assert not (repo.data / ".funnel").exists()
     repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
@@ -178,6 +178,10 @@ def test_the_cache_reads_only_new_commits(history_repo, monkeypatch):
     assert seen == [f"{first.head}..{second.head}"]
     assert [v.snapshot.stage for v in second.deals["acme-laptops"]] == ["lead", "offer"]
     assert all_events(second, FUNNEL)[-1].change.what == "stage_up"
+    assert (repo.root / ".git" / "funnel" / "history-v1.tail.pickle").is_file()
+    third = read_history(repo.data)  # from the base and the tail, nothing read from git log
+    assert len(seen) == 1
+    assert third.deals == second.deals and third.commits == second.commits
 
 
 def test_a_shallow_clone_is_refused_with_advice(history_repo, tmp_path):
@@ -191,3 +195,17 @@ def test_a_shallow_clone_is_refused_with_advice(history_repo, tmp_path):
     )
     with pytest.raises(HistoryError, match="fetch-depth: 0"):
         read_history(clone / "data")
+
+
+def test_a_rewritten_main_line_is_mined_again(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
+    repo.commit("offer", date="2026-02-09")
+    read_history(repo.data)
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="verbal"))
+    repo.commit("verbal instead", date="2026-02-10")
+    history = read_history(repo.data)
+    assert [v.snapshot.stage for v in history.deals["acme-laptops"]] == ["lead", "verbal"]
