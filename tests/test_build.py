@@ -60,6 +60,36 @@ def test_sample_site_builds_with_deals_per_stage(project):
     for stage in ("Qualify", "Compare", "Commit"):
         assert f"<td>{stage}</td>" in home
     assert "fonts.googleapis.com" not in home
+    # the copy is not a git repository: the history pages say so instead of guessing
+    reviews = (project / "site" / "reviews" / "index.html").read_text(encoding="utf-8")
+    assert "History is not available" in reviews
+    assert "not inside a git repository" in reviews
+
+
+def test_a_shallow_clone_builds_with_a_notice(tmp_path):
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{ROOT}", str(tmp_path / "clone")],
+        check=True,
+    )
+    clone = tmp_path / "clone"
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            "--config",
+            str(clone / "mkdocs.yml"),
+            "--data",
+            str(clone / "data"),
+            "--site-dir",
+            str(clone / "site"),
+            "--as-of",
+            AS_OF,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    reviews = (clone / "site" / "reviews" / "index.html").read_text(encoding="utf-8")
+    assert "fetch-depth: 0" in reviews
+    assert not (clone / "site" / "reviews" / "2026-W48").exists()
 
 
 def test_same_data_and_date_build_a_byte_identical_site(project):
