@@ -17,9 +17,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .model import ID_PATTERN, Account, Deal, Funnel, Record, Rules, Targets, Team
+from .model import Account, Deal, Funnel, Record, Rules, Targets, Team
 from .problems import Problem, did_you_mean, error, warning
 from .strictyaml import Marks, check_text, locate, parse
+from .values import ID_PATTERN
 
 DEFAULT_MAX_BYTES = Rules().max_file_bytes
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")

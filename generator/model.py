@@ -1,207 +1,22 @@
 """The data contract (format 1) as pydantic models: the one source of the schema.
 
 Each file kind has a model: `Funnel` (funnel.yaml), `Team` (team.yaml), `Account`
-(accounts/<id>.yaml) and `Deal` (deals/**/<id>.yaml). Values arrive from the strict YAML
-reader already typed (str, int, Decimal, date); the validators here refuse what YAML 1.1
-would have guessed (an unquoted `no`, a phone number typed as a number) with a message that
-says what to write instead.
+(accounts/<id>.yaml), `Deal` (deals/**/<id>.yaml), `Targets` (targets.yaml) and `Handover`
+(handovers/<from>-<date>.yaml). Their values are the types of `values.py`.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from decimal import Decimal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
-from pydantic_core import PydanticCustomError
 
-ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
-_ID = re.compile(ID_PATTERN)
-_MONEY = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-_CURRENCY = re.compile(r"[A-Z]{3}")
+from .values import Count, Currency, Day, Id, Money, Percent, PeriodName, Phone, Text
+
 CLOSED_STAGES = ("won", "lost")
 HANDOVER_METHODS = ("visit", "phone", "later")
-
-
-def _kind(value: Any) -> str:
-    """Name how YAML read an unquoted value, for messages."""
-    if isinstance(value, bool):
-        return "a yes/no value"
-    if isinstance(value, int | float | Decimal):
-        return "a number"
-    if isinstance(value, date):
-        return "a date"
-    if value is None:
-        return "empty"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return "text"
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        if not value.strip():
-            raise PydanticCustomError("blank", "must not be blank")
-        return value
-    if isinstance(value, bool | int | float | Decimal | date):
-        raise PydanticCustomError("unquoted", "{kind}", {"kind": _kind(value)})
-    raise PydanticCustomError("text_type", "must be text, not {kind}", {"kind": _kind(value)})
-
-
-def _phone(value: Any) -> str:
-    if isinstance(value, int | float | Decimal):
-        raise PydanticCustomError("unquoted_phone", "a number")
-    return _text(value)
-
-
-def _id(value: Any) -> str:
-    text = _text(value)
-    if not _ID.match(text):
-        raise PydanticCustomError(
-            "id",
-            "`{value}` is not a valid id: use lower-case letters, digits, `.`, `_` and `-`, "
-            "starting with a letter or digit",
-            {"value": text},
-        )
-    return text
-
-
-def _day(value: Any) -> date:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError as exc:
-            if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-                raise PydanticCustomError(
-                    "impossible_date",
-                    "`{value}` is not a real date ({reason})",
-                    {"value": value, "reason": str(exc).removeprefix("Invalid isoformat string: ")},
-                ) from None
-        if re.match(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]", value):
-            raise PydanticCustomError(
-                "date_format",
-                "`{value}`: drop the time, write the day only: {day}",
-                {"value": value, "day": value[:10]},
-            )
-        raise PydanticCustomError(
-            "date_format",
-            "`{value}` is not a date: write YYYY-MM-DD, e.g. 2027-03-31",
-            {"value": value},
-        )
-    raise PydanticCustomError(
-        "date_format",
-        "write a date as YYYY-MM-DD, e.g. 2027-03-31 (got {kind})",
-        {"kind": _kind(value)},
-    )
-
-
-def _money(value: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise PydanticCustomError("money", "write an amount in digits, e.g. 1200000.00")
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            raise PydanticCustomError("money", "an amount must be a number, not NaN or infinity")
-        raise PydanticCustomError(
-            "money", "write the amount in full digits, without an exponent (e.g. 1000000.00)"
-        )
-    if isinstance(value, int):
-        value = Decimal(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        if "," in text or " " in text or "_" in text:
-            raise PydanticCustomError(
-                "money",
-                "`{value}`: remove the thousands separators (write 1200000.00)",
-                {"value": value},
-            )
-        if not _MONEY.fullmatch(text.lstrip("-")):
-            raise PydanticCustomError(
-                "money",
-                "`{value}` is not an amount: write digits, e.g. 1200000.00",
-                {"value": value},
-            )
-        try:
-            value = Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-            raise PydanticCustomError("money", "not an amount") from None
-    if not isinstance(value, Decimal):
-        raise PydanticCustomError("money", "must be an amount, not {kind}", {"kind": _kind(value)})
-    if not value.is_finite():
-        raise PydanticCustomError("money", "an amount must be a number, not NaN or infinity")
-    if value < 0:
-        raise PydanticCustomError("money", "an amount cannot be negative")
-    return value
-
-
-def _percent(value: Any) -> Decimal:
-    if isinstance(value, str) and value.strip().endswith("%"):
-        raise PydanticCustomError(
-            "percent",
-            "`{value}`: write the number without the % sign, e.g. 40",
-            {"value": value},
-        )
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise PydanticCustomError(
-            "percent",
-            "write a percentage as a number from 0 to 100 (got {kind})",
-            {"kind": _kind(value)},
-        )
-    value = Decimal(value)
-    if not 0 <= value <= 100:
-        raise PydanticCustomError("percent", "a probability lies between 0 and 100 (percent)")
-    return value
-
-
-def _count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise PydanticCustomError("count", "write a whole number of 0 or more")
-    return value
-
-
-def _currency(value: Any) -> str:
-    text = _text(value)
-    if not _CURRENCY.fullmatch(text):
-        raise PydanticCustomError(
-            "currency",
-            "`{value}` is not a currency code: write three capital letters, e.g. CNY",
-            {"value": text},
-        )
-    return text
-
-
-Text = Annotated[str, BeforeValidator(_text), WithJsonSchema({"type": "string", "minLength": 1})]
-Phone = Annotated[str, BeforeValidator(_phone), WithJsonSchema({"type": "string", "minLength": 1})]
-Id = Annotated[str, BeforeValidator(_id), WithJsonSchema({"type": "string", "pattern": ID_PATTERN})]
-Day = Annotated[date, BeforeValidator(_day), WithJsonSchema({"type": "string", "format": "date"})]
-Money = Annotated[
-    Decimal,
-    BeforeValidator(_money),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "number", "minimum": 0},
-                {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"},
-            ]
-        }
-    ),
-]
-Percent = Annotated[
-    Decimal,
-    BeforeValidator(_percent),
-    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100}),
-]
-Count = Annotated[int, BeforeValidator(_count), WithJsonSchema({"type": "integer", "minimum": 0})]
-Currency = Annotated[
-    str, BeforeValidator(_currency), WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$"})
-]
 
 
 class Record(BaseModel):
@@ -375,36 +190,6 @@ class Deal(Record):
 
 
 # targets.yaml (optional) -----------------------------------------------------------------
-
-
-_PERIOD = re.compile(r"[0-9]{4}(?:-(?:0[1-9]|1[0-2]|Q[1-4]|H[12]))?")
-
-
-def _period(value: Any) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    text = _text(value)
-    if not _PERIOD.fullmatch(text):
-        raise PydanticCustomError(
-            "period",
-            "`{value}` is not a period: write 2027-03 (month), 2027-Q1, 2027-H1 or 2027",
-            {"value": text},
-        )
-    return text
-
-
-PeriodName = Annotated[
-    str,
-    BeforeValidator(_period),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string", "pattern": f"^{_PERIOD.pattern}$"},
-                {"type": "integer", "minimum": 1000, "maximum": 9999},
-            ]
-        }
-    ),
-]
 
 
 class Target(Record):
