@@ -10,7 +10,7 @@ import click
 
 from . import __version__
 from .load import DataDirError
-from .problems import count, format_github, format_json, format_text
+from .problems import count, did_you_mean, format_github, format_json, format_text
 from .validate import check as run_check
 
 
@@ -383,6 +383,109 @@ def review(
             currency=dataset.funnel.currency,
             describe=describe,
             page_path="review.md",
+        ),
+        nl=False,
+    )
+
+
+@main.command()
+@click.argument("from_id", metavar="FROM")
+@click.argument("to_id", metavar="TO")
+@click.option(
+    "--account", "accounts", multiple=True, help="Only this account's deals (repeat for more)."
+)
+@data_option
+@as_of_option
+@format_option("md", "json", help="json for programs (see README).")
+@click.option(
+    "--apply",
+    "apply_plan",
+    is_flag=True,
+    help="Give the deals to TO and write the checklist (no commit).",
+)
+def handover(
+    from_id: str,
+    to_id: str,
+    accounts: tuple[str, ...],
+    data_dir: str,
+    as_of: date | None,
+    output_format: str,
+    apply_plan: bool,
+) -> None:
+    """Hand FROM's open deals over to TO: bottom of the funnel by a joint visit, the middle
+    by phone, the top later; within each, the largest weighted amount first.
+
+    With --apply, only the `owner:` line of each deal changes, the checklist
+    data/handovers/FROM-DATE.yaml is written, and nothing is committed: review, commit and
+    open the pull request.
+    """
+    from .handover import (
+        HandoverError,
+        apply_handover,
+        plan_handover,
+        plan_rows,
+    )
+    from .history import HistoryError
+
+    day = _as_of(as_of)
+    dataset = _load_valid(data_dir, day)
+    people = {person.id: person for person in dataset.team.people}
+    for role, person_id in (("FROM", from_id), ("TO", to_id)):
+        if person_id not in people:
+            hint = did_you_mean(person_id, people)
+            raise click.BadParameter(f"no person `{person_id}` in team.yaml{hint}", param_hint=role)
+    if to_id == from_id:
+        raise click.BadParameter("FROM and TO are the same person", param_hint="TO")
+    if people[to_id].status == "left":
+        raise click.BadParameter(f"{to_id} has left: choose an active successor", param_hint="TO")
+    for account in accounts:
+        if account not in dataset.accounts:
+            hint = did_you_mean(account, dataset.accounts)
+            raise click.BadParameter(f"no account `{account}`{hint}", param_hint="--account")
+    plan = plan_handover(dataset, from_id, day, to_id, accounts or None)
+    if apply_plan:
+        try:
+            applied = apply_handover(Path(data_dir), dataset, plan)
+        except (HandoverError, HistoryError) as exc:
+            click.echo(f"funnel: {exc}; nothing was changed", err=True)
+            sys.exit(1)
+        if applied is None:
+            click.echo(f"nothing to hand over: {from_id} owns no open deal in the plan", err=True)
+            return
+        after = run_check(Path(data_dir), day, display=data_dir)
+        if not after.ok:
+            applied.rollback()
+            errors = [p for p in after.problems if p.severity == "error"]
+            click.echo(format_text(errors), err=True, nl=False)
+            click.echo("funnel: the result would not be valid; nothing was changed", err=True)
+            sys.exit(1)
+        branch = f"handover/{from_id}-{day.isoformat()}"
+        click.echo(
+            f"{len(applied.deals)} deal(s) now owned by {to_id}; checklist {applied.checklist}\n"
+            "Review and commit:\n"
+            f"  git switch -c {branch}\n"
+            f"  git add {data_dir}\n"
+            f'  git commit -m "Hand over {from_id}\'s deals to {to_id}"\n'
+            f"  git push -u origin {branch}   # then open the pull request",
+            err=True,
+        )
+        return
+    if output_format == "json":
+        click.echo(plan.to_json(), nl=False)
+        return
+    from .pages import environment
+    from .words import WORDS
+
+    click.echo(
+        environment(None)
+        .get_template("handover.md.j2")
+        .render(
+            t=WORDS["en"],
+            title=f"Handover of {people[from_id].name} to {people[to_id].name}, {day}",
+            groups=plan_rows(plan),
+            progress=False,
+            links=False,
+            page_path="handover.md",
         ),
         nl=False,
     )

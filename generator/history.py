@@ -484,3 +484,10 @@ def deals_at(root: Path, revision: str | None, prefix: str) -> dict[str, Snapsho
         for path, sha in sorted(files.items())
         if path.endswith(".yaml") and sha in blobs
     }
+
+
+def uncommitted(data_dir: Path) -> list[str]:
+    """Tracked files under `data_dir` with changes not yet committed (staged or not)."""
+    root, prefix = repository(data_dir)
+    out = git(root, "status", "--porcelain", "-z", "--untracked-files=no", "--", prefix or ".")
+    return [entry[3:] for entry in out.decode("utf-8", "surrogateescape").split("\0") if entry]

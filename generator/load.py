@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .model import Account, Deal, Funnel, Record, Rules, Targets, Team
+from .model import Account, Deal, Funnel, Handover, Record, Rules, Targets, Team
 from .problems import Problem, did_you_mean, error, warning
 from .strictyaml import Marks, check_text, locate, parse
 from .values import ID_PATTERN
@@ -41,9 +41,12 @@ class Dataset:
     targets: Targets | None = None
     accounts: dict[str, Account] = field(default_factory=dict)
     deals: dict[str, Deal] = field(default_factory=dict)
+    handovers: dict[str, Handover] = field(default_factory=dict)
     invalid: set[str] = field(default_factory=set)
     """Ids of accounts and deals whose files exist but have errors (not re-reported)."""
     texts: dict[str, str] = field(default_factory=dict, repr=False)
+    files: dict[str, Path] = field(default_factory=dict, repr=False)
+    """The file on disk behind each path that messages name."""
     _marks: dict[str, Marks] = field(default_factory=dict, repr=False)
 
     def path(self, relative: str) -> str:
@@ -129,6 +132,8 @@ def _classify(relative: str) -> str | None:
         return "account"
     if parts[0] == "deals" and len(parts) >= 2 and relative.endswith(".yaml"):
         return "deal"
+    if parts[0] == "handovers" and len(parts) == 2 and relative.endswith(".yaml"):
+        return "handover"
     return None
 
 
@@ -140,11 +145,11 @@ def _ignored(relative: str) -> str | None:
         return None
     if extension != "yaml":
         return f"data files end in `.yaml`; rename it to {stem}.yaml"
-    if parts[0] == "accounts":
-        return "account files sit directly in accounts/; move it there"
+    if parts[0] in ("accounts", "handovers"):
+        return f"{parts[0]} files sit directly in {parts[0]}/; move it there"
     return (
-        "funnel reads funnel.yaml, team.yaml, targets.yaml, accounts/*.yaml and "
-        "deals/**/*.yaml; move or remove this file"
+        "funnel reads funnel.yaml, team.yaml, targets.yaml, accounts/*.yaml, "
+        "deals/**/*.yaml and handovers/*.yaml; move or remove this file"
     )
 
 
@@ -172,7 +177,9 @@ def _fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
                 return []
             current = _unwrap(info.annotation)
     if isinstance(current, type) and issubclass(current, BaseModel):
-        return [name for name, info in current.model_fields.items() if not info.exclude]
+        return [
+            info.alias or name for name, info in current.model_fields.items() if not info.exclude
+        ]
     return []
 
 
@@ -333,6 +340,7 @@ def _load(root: Path, display: str | None) -> tuple[Dataset, list[Problem]]:
         "targets": [],
         "account": [],
         "deal": [],
+        "handover": [],
     }
     for entry in entries:
         kind = _classify(entry.relative)
@@ -354,6 +362,7 @@ def _load(root: Path, display: str | None) -> tuple[Dataset, list[Problem]]:
         text = _read(entry, path, limit, problems)
         if text is not None:
             dataset.texts[path] = text
+            dataset.files[path] = Path(entry.absolute)
             dataset.funnel = _validate_file(text, path, Funnel, problems)
     if dataset.funnel:
         limit = dataset.funnel.rules.max_file_bytes
@@ -363,11 +372,13 @@ def _load(root: Path, display: str | None) -> tuple[Dataset, list[Problem]]:
             text = _read(entry, path, limit, problems)
             if text is not None:
                 dataset.texts[path] = text
+                dataset.files[path] = Path(entry.absolute)
                 setattr(dataset, kind, _validate_file(text, path, model, problems))
 
     for kind, model, records in (
         ("account", Account, dataset.accounts),
         ("deal", Deal, dataset.deals),
+        ("handover", Handover, dataset.handovers),
     ):
         first_path: dict[str, str] = {}
         for entry in by_kind[kind]:
@@ -401,6 +412,7 @@ def _load(root: Path, display: str | None) -> tuple[Dataset, list[Problem]]:
                 dataset.invalid.add(stem)
                 continue
             dataset.texts[path] = text
+            dataset.files[path] = Path(entry.absolute)
             record = _validate_file(text, path, model, problems, {"id": stem, "path": path})
             if record is not None:
                 records[stem] = record

@@ -207,10 +207,40 @@ class Targets(Record):
     targets: list[Target] = Field(default_factory=list, description="The targets.")
 
 
+# handovers/<from>-<date>.yaml ---------------------------------------------------------------
+
+
+class HandoverItem(Record):
+    """One deal of a handover checklist, ticked off in pull requests."""
+
+    deal: Id = Field(description="The id of the deal handed over.")
+    to: Id = Field(description="The successor: the person who owns the deal now.")
+    method: Literal["visit", "phone", "later"] = Field(
+        description="visit (both reps visit), phone (the leaving rep calls and introduces "
+        "the successor) or later (the successor calls)."
+    )
+    status: Literal["pending", "done"] = Field("pending", description="pending or done.")
+    done_on: Day | None = Field(None, description="When it was done (with status done).")
+    note: Text | None = Field(None, description="How it went.")
+
+
+class Handover(Record):
+    """handovers/<from>-<date>.yaml: the checklist of a leaving rep's deals."""
+
+    id: SkipJsonSchema[str] = Field("", exclude=True)
+    path: SkipJsonSchema[str] = Field("", exclude=True)
+    from_: Id = Field(alias="from", description="The person who hands the deals over.")
+    date: Day = Field(description="The day the handover was planned.")
+    deals: list[HandoverItem] = Field(default_factory=list, description="The deals, in order.")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
 FILE_MODELS: dict[str, type[Record]] = {
     "funnel": Funnel,
     "team": Team,
     "account": Account,
     "deal": Deal,
     "targets": Targets,
+    "handover": Handover,
 }

@@ -42,6 +42,7 @@ def validate(dataset: Dataset, as_of: date) -> list[Problem]:
         *_account_rules(dataset),
         *_deal_rules(dataset, as_of),
         *_target_rules(dataset),
+        *_handover_rules(dataset, as_of),
     ]
 
 
@@ -333,3 +334,66 @@ def _target_rules(dataset: Dataset) -> Iterator[Problem]:
                 f"period {target.period} (first on line {line}): keep one",
             )
         seen.setdefault(key, index)
+
+
+def _handover_rules(dataset: Dataset, as_of: date) -> Iterator[Problem]:
+    """Checklists name known people and deals; a done item says when."""
+    people = {person.id for person in dataset.team.people} if dataset.team else None
+    known_deals = set(dataset.deals) | dataset.invalid
+    for handover in dataset.handovers.values():
+        path = handover.path
+        if people is not None and handover.from_ not in people:
+            hint = did_you_mean(handover.from_, people)
+            yield _at(dataset, path, ("from",), f"`from`: no person `{handover.from_}`{hint}")
+        seen: set[str] = set()
+        for index, item in enumerate(handover.deals):
+            loc = ("deals", index)
+            if item.deal not in known_deals:
+                hint = did_you_mean(item.deal, known_deals)
+                yield _at(dataset, path, (*loc, "deal"), f"`deal`: no deal `{item.deal}`{hint}")
+            elif item.deal in seen:
+                yield _at(
+                    dataset, path, (*loc, "deal"), f"deal `{item.deal}` is listed twice: keep one"
+                )
+            seen.add(item.deal)
+            if people is not None and item.to not in people:
+                hint = did_you_mean(item.to, people)
+                yield _at(dataset, path, (*loc, "to"), f"`to`: no person `{item.to}`{hint}")
+            deal = dataset.deals.get(item.deal)
+            if deal is not None and deal.owner != item.to and deal.is_open:
+                yield _warn_at(
+                    dataset,
+                    path,
+                    (*loc, "to"),
+                    f"{item.deal} is owned by {deal.owner}, not by the successor {item.to}: "
+                    "change the deal's owner, or the checklist",
+                )
+            if item.status == "done" and item.done_on is None:
+                yield _at(
+                    dataset,
+                    path,
+                    (*loc, "status"),
+                    "a done item needs `done_on: YYYY-MM-DD`, the day it was done",
+                )
+            elif item.status == "pending" and item.done_on is not None:
+                yield _at(
+                    dataset,
+                    path,
+                    (*loc, "done_on"),
+                    "`done_on` is for done items: set `status: done`, or remove `done_on`",
+                    key=True,
+                )
+            elif item.done_on is not None and item.done_on < handover.date:
+                yield _at(
+                    dataset,
+                    path,
+                    (*loc, "done_on"),
+                    f"`done_on` {item.done_on} is before the handover's date {handover.date}",
+                )
+            elif item.done_on is not None and item.done_on > as_of:
+                yield _warn_at(
+                    dataset,
+                    path,
+                    (*loc, "done_on"),
+                    f"`done_on` {item.done_on} lies in the future (as of {as_of})",
+                )

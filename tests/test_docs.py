@@ -40,7 +40,7 @@ def _documented_fields(model: type[BaseModel], prefix: str = "") -> list[str]:
     for name, info in model.model_fields.items():
         if info.exclude:
             continue
-        dotted = f"{prefix}{name}"
+        dotted = f"{prefix}{info.alias or name}"
         names.append(dotted)
         inner = _unwrap(info.annotation)
         if isinstance(inner, type) and issubclass(inner, BaseModel):
