@@ -21,6 +21,7 @@ from .diff import describe, signed
 from .events import Event, all_events
 from .forecast import ZERO, Forecast, build_forecast, cents, weighted
 from .handover import plan_handover
+from .handover_pages import build_handover_pages
 from .history import History
 from .history_pages import build_history_pages
 from .load import Dataset
@@ -251,6 +252,7 @@ class SiteBuilder:
         pages += [self.account_page(account) for account in self.dataset.accounts.values()]
         pages += [self.deal_page(view) for view in self.views.values()]
         pages += build_history_pages(self, self.history, self.events, self.history_notice)
+        pages += build_handover_pages(self)
         return pages
 
     def home(self, forecasts: dict[str, Forecast]) -> Page:
@@ -481,6 +483,7 @@ def navigation(pages: list[Page], language: str = "en") -> list[object]:
         {t["territories"]: section["territories/"]},
         {t["people"]: section["reps/"]},
         {t["review"]: "reviews/index.md"},
+        {t["handovers"]: "handovers/index.md"},
         {t["accounts"]: "accounts/index.md"},
         {t["support"]: "support.md"},
         {t["compliance"]: "compliance.md"},

@@ -76,6 +76,8 @@ PAGES = {
     "review": "/reviews/2026-W48/team-zhang-wei/",
     "compliance": "/compliance/",
     "trends": "/trends/",
+    "handovers": "/handovers/",
+    "handover": "/handovers/liu-yang-2026-11-20/",
 }
 # Kinds whose page must show at least one chart (the others may show none).
 CHARTED = {"home", "forecast", "marketing", "territory", "rep", "manager", "trends"}
@@ -477,14 +479,16 @@ def pdf_page_count(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf))
 
 
-def test_rep_page_prints_on_at_most_six_pages(
-    visit: Visit, tmp_path_factory: pytest.TempPathFactory
+@pytest.mark.parametrize(("kind", "most"), [("rep", MAX_PDF_PAGES), ("handover", 1)])
+def test_page_prints_on_few_a4_pages(
+    visit: Visit, tmp_path_factory: pytest.TempPathFactory, kind: str, most: int
 ) -> None:
-    path = PAGES["rep"]
+    """A rep's page on a few sheets; a handover checklist on one, to take to the customer."""
+    path = PAGES[kind]
     visit.goto(path)
     visit.page.emulate_media(media="print")
     # Under pytest's base temp (in /tmp), which keeps the last runs' files for a look.
-    out = tmp_path_factory.mktemp("print") / "liu-yang.pdf"
+    out = tmp_path_factory.mktemp("print") / f"{kind}.pdf"
     margin = f"{PDF_MARGIN_MM}mm"
     pdf = visit.page.pdf(
         path=str(out),
@@ -500,7 +504,7 @@ def test_rep_page_prints_on_at_most_six_pages(
     )
     if total:  # the page tree's own count, where it can be read, must agree
         assert pages == int(total.group(1)), (pages, total.group(0))
-    assert 1 <= pages <= MAX_PDF_PAGES, f"{path} prints on {pages} {PDF_FORMAT} pages: {out}"
+    assert 1 <= pages <= most, f"{path} prints on {pages} {PDF_FORMAT} pages: {out}"
 
 
 def test_rep_page_prints_every_table_column(browser: Any, base_url: str) -> None:
