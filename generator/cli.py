@@ -489,3 +489,37 @@ def handover(
         ),
         nl=False,
     )
+
+
+@main.command()
+@click.option("--base", required=True, help="The revision the pull request starts from.")
+@click.option("--head", default="HEAD", show_default=True, help="The pull request's revision.")
+@data_option
+@format_option("text", "json", help="json for programs (see README).")
+def policy(base: str, head: str, data_dir: str, output_format: str) -> None:
+    """Check who changed what between BASE and HEAD against the access rules.
+
+    Exit 1, saying who changed what, when a rep changed a deal that is not theirs, took a
+    deal over, deleted a deal instead of closing it as lost, or changed the rules, the team,
+    the workflows or the code without being a manager; or when an author is not in
+    team.yaml. Managers may change their own reps' deals. Exit 2 on a usage error.
+    """
+    from .history import HistoryError
+    from .policy import PolicyError, check_policy
+
+    try:
+        result = check_policy(Path(data_dir), base, head)
+    except (HistoryError, PolicyError) as exc:
+        _history_failed(exc)
+    if output_format == "json":
+        click.echo(result.to_json(), nl=False)
+    else:
+        for violation in result.violations:
+            click.echo(f"refuse: {violation}")
+        verdict = "refused" if result.violations else "ok"
+        click.echo(
+            f"{verdict}: {result.commits} commit(s) checked, "
+            f"{len(result.violations)} rule(s) broken",
+            err=True,
+        )
+    sys.exit(1 if result.violations else 0)

@@ -491,3 +491,51 @@ def uncommitted(data_dir: Path) -> list[str]:
     root, prefix = repository(data_dir)
     out = git(root, "status", "--porcelain", "-z", "--untracked-files=no", "--", prefix or ".")
     return [entry[3:] for entry in out.decode("utf-8", "surrogateescape").split("\0") if entry]
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A file a commit changed: status A/M/D, the blobs before and after, and its path."""
+
+    status: str
+    old_blob: str
+    new_blob: str
+    path: str
+
+
+def commits_between(root: Path, base: str, head: str) -> list[tuple[Commit, list[FileChange]]]:
+    """Every commit (merges left out) in base..head, oldest first, with all the files it
+    changed: who changed what, for the access rules."""
+    out = git(
+        root,
+        "log",
+        "-z",
+        "--reverse",
+        "--no-merges",
+        "--raw",
+        "--no-renames",
+        "--no-abbrev",
+        "--format=%x01%H%x02%an%x02%ae%x02%ct%x02%s",
+        f"{base}..{head}",
+    ).decode("utf-8", "surrogateescape")
+    commits = []
+    for chunk in out.split("\x01")[1:]:
+        header, _, rest = chunk.partition("\0")
+        sha, author, email, stamp, subject = header.split("\x02", 4)
+        day = datetime.fromtimestamp(int(stamp), UTC).date()
+        tokens = rest.lstrip("\n").split("\0")
+        changes = []
+        for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
+            parts = meta.lstrip("\n").split()
+            if len(parts) >= 5:
+                changes.append(FileChange(parts[4][0], parts[2], parts[3], path))
+        commits.append((Commit(sha, author, email, day, subject), changes))
+    return commits
+
+
+def file_at(root: Path, revision: str, path: str) -> bytes | None:
+    """A file's content at a revision (None if it does not exist there)."""
+    try:
+        return git(root, "show", f"{revision}:{path}")
+    except HistoryError:
+        return None

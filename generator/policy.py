@@ -1,0 +1,210 @@
+"""Access rules for pull requests: nobody quietly takes over another rep's customer.
+
+Each commit's author is a person of team.yaml (by email), judged by the team as it was at the
+base revision, so a pull request cannot grant itself rights. A rep may change only their own
+deals, may not take a deal over from someone else, and closes deals as lost instead of
+deleting them; a manager may change their own reps' deals; only managers change the rules
+(funnel.yaml, team.yaml, targets.yaml), the workflows and the code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .history import (
+    Commit,
+    FileChange,
+    commits_between,
+    deal_id,
+    file_at,
+    read_blobs,
+    repository,
+    resolve,
+    snapshot,
+)
+from .model import Person, Team
+from .strictyaml import parse
+
+MANAGERS_ONLY = (
+    "{data}/funnel.yaml",
+    "{data}/team.yaml",
+    "{data}/targets.yaml",
+    ".github/",
+    "generator/",
+    "templates/",
+    "mkdocs.yml",
+    "pyproject.toml",
+    "requirements.lock",
+    "Makefile",
+    ".ci/",
+    "CODEOWNERS",
+)
+
+
+class PolicyError(Exception):
+    """The rules cannot be applied (no team at the base revision, unknown revision)."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    commit: Commit
+    person: str | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        who = f"{self.commit.author} <{self.commit.email}>"
+        return f"{self.commit.sha[:10]} {who}: {self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    base: str
+    head: str
+    commits: int
+    violations: list[Violation]
+
+    def to_json(self) -> str:
+        document = {
+            "base": self.base,
+            "head": self.head,
+            "commits": self.commits,
+            "ok": not self.violations,
+            "violations": [
+                {
+                    "commit": v.commit.sha,
+                    "author": v.commit.author,
+                    "email": v.commit.email,
+                    "person": v.person,
+                    "path": v.path,
+                    "message": v.message,
+                }
+                for v in self.violations
+            ],
+        }
+        return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def team_at(root: Path, revision: str, prefix: str) -> Team:
+    """team.yaml as it was at `revision`: the rules in force before the pull request."""
+    path = f"{prefix}/team.yaml" if prefix else "team.yaml"
+    text = file_at(root, revision, path)
+    if text is None:
+        raise PolicyError(f"no {path} at {revision[:10]}: the base must have a team")
+    value, problems = parse(text.decode("utf-8", "replace"), path)
+    try:
+        if problems or not isinstance(value, dict):
+            raise ValueError
+        return Team.model_validate(value)
+    except (ValueError, ValidationError):
+        raise PolicyError(f"{path} at {revision[:10]} is not valid: fix it first") from None
+
+
+def check_policy(data_dir: Path, base: str, head: str = "HEAD") -> PolicyResult:
+    """Judge every commit of base..head by the rules (see the module's docstring)."""
+    root, prefix = repository(data_dir)
+    base_sha, head_sha = resolve(root, base), resolve(root, head)
+    team = team_at(root, base_sha, prefix)
+    by_email = {p.email.lower(): p for p in team.people if p.email}
+    people = {p.id: p for p in team.people}
+    commits = commits_between(root, base_sha, head_sha)
+    deals_prefix = f"{prefix}/deals/" if prefix else "deals/"
+    blobs = read_blobs(
+        root,
+        (
+            blob
+            for _, changes in commits
+            for change in changes
+            if change.path.startswith(deals_prefix)
+            for blob in (change.old_blob, change.new_blob)
+            if set(blob) != {"0"}
+        ),
+    )
+    protected = [pattern.format(data=prefix or ".") for pattern in MANAGERS_ONLY]
+    violations: list[Violation] = []
+    for commit, changes in commits:
+        person = by_email.get(commit.email.lower())
+        if person is None:
+            violations.append(
+                Violation(
+                    commit,
+                    None,
+                    "(commit)",
+                    f"the author's email {commit.email} is not in team.yaml: commit with the "
+                    "email team.yaml gives you, or ask a manager to add you",
+                )
+            )
+            continue
+        moved = _moved_deals(changes, deals_prefix)
+        for change in changes:
+            if change.path.startswith(deals_prefix):
+                if change.status == "D" and deal_id(change.path) in moved:
+                    continue  # a move between folders
+                message = _deal_rule(person, people, change, blobs)
+            elif _is_protected(change.path, protected) and person.role != "manager":
+                message = (
+                    "only managers change the rules, the team, the workflows and the code: "
+                    "ask your manager to make this change"
+                )
+            else:
+                message = None
+            if message:
+                violations.append(Violation(commit, person.id, change.path, message))
+    return PolicyResult(base_sha, head_sha, len(commits), violations)
+
+
+def _is_protected(path: str, protected: list[str]) -> bool:
+    return any(
+        path == pattern or (pattern.endswith("/") and path.startswith(pattern))
+        for pattern in protected
+    )
+
+
+def _moved_deals(changes: list[FileChange], deals_prefix: str) -> set[str]:
+    deleted = {deal_id(c.path) for c in changes if c.status == "D"}
+    added = {deal_id(c.path) for c in changes if c.status == "A"}
+    return {d for d in deleted & added if d}
+
+
+def _owner(blob: str, path: str, blobs: dict[str, bytes]) -> str | None:
+    if blob not in blobs:
+        return None
+    return snapshot(blobs[blob], path).owner
+
+
+def _deal_rule(
+    person: Person, people: dict[str, Person], change: FileChange, blobs: dict[str, bytes]
+) -> str | None:
+    deal = deal_id(change.path)
+    before = _owner(change.old_blob, change.path, blobs)
+    after = _owner(change.new_blob, change.path, blobs)
+    if change.status == "D":
+        stage = (
+            snapshot(blobs[change.old_blob], change.path).stage
+            if change.old_blob in blobs
+            else None
+        )
+        if stage not in ("won", "lost"):
+            return (
+                f"deleted deal {deal} instead of closing it: set `stage: lost`, "
+                "`closed_on` and a `lost_reason`"
+            )
+    if person.role == "manager":
+        team = {p.id for p in people.values() if p.manager == person.id} | {person.id}
+        outside = [owner for owner in (before, after) if owner and owner not in team]
+        if outside:
+            return (
+                f"changed deal {deal} of {', '.join(sorted(set(outside)))}, who is not in "
+                f"{person.id}'s team"
+            )
+        return None
+    if before and before != person.id and after == person.id:
+        return f"took deal {deal} over from {before}: a manager hands deals over"
+    if person.id not in (before, after):
+        owner = after or before or "nobody"
+        return f"changed deal {deal}, which belongs to {owner}: only its owner or their manager may"
+    return None
