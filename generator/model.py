@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from .values import Count, Currency, Day, Id, Money, Percent, PeriodName, Phone, Text
+from .values import Count, Currency, Day, GitHubUser, Id, Money, Percent, PeriodName, Phone, Text
 
 CLOSED_STAGES = ("won", "lost")
 HANDOVER_METHODS = ("visit", "phone", "later")
@@ -103,6 +103,9 @@ class Person(Record):
     id: Id = Field(description="The person's id, used as a deal's `owner`.")
     name: Text = Field(description="Full name, in any script.")
     email: Text | None = Field(None, description="Links git commits to this person.")
+    github: GitHubUser | None = Field(
+        None, description="GitHub user name, for review requests (CODEOWNERS)."
+    )
     role: Literal["rep", "manager"] = Field(description="rep or manager.")
     manager: Id | None = Field(None, description="The id of this person's manager.")
     territory: Id | None = Field(None, description="The id of this person's territory.")

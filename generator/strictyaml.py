@@ -314,12 +314,14 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, path: str) -> Problem:
     if mark and exc.context_mark and exc.context_mark.line != mark.line and context:
         # an unclosed quote or bracket: point where it opens, not where the file ends
         line, column = _position(exc.context_mark)
+        unclosed = "quoted" in context or "flow" in context
+        advice = "close the quote or bracket" if unclosed else "check the indentation"
         return error(
             path,
             line,
             column,
             f"invalid YAML: {context} that starts here, {problem} on line {mark.line + 1}: "
-            "close the quote or bracket",
+            f"{advice}",
         )
     line, column = _position(mark) if mark else (1, 1)
     hint = ""

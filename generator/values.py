@@ -228,3 +228,24 @@ PeriodName = Annotated[
         }
     ),
 ]
+
+
+_GITHUB_USER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
+
+
+def _github_user(value: Any) -> str:
+    text = _text(value).removeprefix("@")
+    if not _GITHUB_USER.fullmatch(text):
+        raise PydanticCustomError(
+            "github",
+            "`{value}` is not a GitHub user name: letters, digits and `-`",
+            {"value": text},
+        )
+    return text
+
+
+GitHubUser = Annotated[
+    str,
+    BeforeValidator(_github_user),
+    WithJsonSchema({"type": "string", "pattern": "^@?[A-Za-z0-9][A-Za-z0-9-]{0,38}$"}),
+]

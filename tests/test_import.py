@@ -1,0 +1,154 @@
+"""`funnel import` from a Salesforce export and from any CSV with a mapping file."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from generator.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SALESFORCE = Path(__file__).parent / "fixtures" / "salesforce"
+
+
+def data_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "valid", target)
+    return target
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, ["import", *args, "--as-of", "2026-11-26"])
+
+
+def test_salesforce_export_imports_with_its_totals(tmp_path):
+    data = data_copy(tmp_path)
+    args = [str(SALESFORCE), "--data", str(data), "--territory", "south"]
+    dry = invoke(*args, "--format", "json")
+    assert dry.exit_code == 1  # the owner is not mapped yet
+    refused = json.loads(dry.output.split("\n50 row")[0])["refused"]
+    assert len(refused) == 50 and refused[0]["line"] == 2
+    assert "--owner 005Ec000004oBPNIA2=<person-id>" in refused[0]["reason"]
+    before = sorted(data.rglob("*.yaml"))
+    assert sorted(data.rglob("*.yaml")) == before, "nothing written without --write"
+    result = invoke(*args, "--owner", "005Ec000004oBPNIA2=li-lei", "--write", "--format", "json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.split("\n50 row")[0])
+    assert summary["deals"] == 50 and summary["accounts"] == 18
+    assert Decimal(summary["amount"]) == Decimal("43603545.98")
+    assert summary["stages"]["won"] == 12 and summary["stages"]["lost"] == 3
+    check = CliRunner().invoke(main, ["check", "--data", str(data), "--as-of", "2026-11-26"])
+    assert check.exit_code == 0, check.output
+    forecast = CliRunner().invoke(
+        main, ["forecast", "--data", str(data), "--as-of", "2026-11-26", "--format", "json"]
+    )
+    periods = json.loads(forecast.output)["periods"]
+    with (SALESFORCE / "Opportunity.csv").open(encoding="utf-8-sig") as handle:
+        won = sum(
+            Decimal(row["Amount"])
+            for row in csv.DictReader(handle)
+            if row["StageName"] == "Closed Won"
+        )
+    fixture_won = Decimal("256000.00")  # the valid fixture's own won deal
+    assert sum(Decimal(p["won"]) for p in periods) == won + fixture_won
+
+
+def write_crm_export(path: Path, rows: int) -> tuple[Decimal, int]:
+    """A CSV of another CRM: decimal commas, day-first dates, owner names, some bad rows."""
+    rng = random.Random(7)
+    total, bad = Decimal(0), 0
+    stages = ["Lead", "Angebot", "Verhandlung", "Gewonnen", "Verloren"]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(
+            [
+                "Firma",
+                "Ansprechpartner",
+                "Telefon",
+                "Betreuer",
+                "Projekt",
+                "Betrag",
+                "Abschluss",
+                "Phase",
+                "Quelle",
+                "Region",
+            ]
+        )
+        for index in range(rows):
+            cents = rng.randint(100_000, 500_000_000)
+            amount = Decimal(cents) / 100
+            owner = "li.lei@example.com" if index % 2 else "陈华"
+            stage = stages[index % 5]
+            closing = f"{1 + index % 28:02d}.{1 + index % 12:02d}.2027"
+            if index % 250 == 17:  # a stage nobody mapped
+                stage, bad = "Eingefroren", bad + 1
+            else:
+                total += amount
+            writer.writerow([
+                f"Kunde {index % 400} GmbH", f"Kontakt {index % 400}", f"+49 30 {index:06d}",
+                owner, f"Projekt {index}", f"{amount:,.2f}".replace(",", "X").replace(".", ",")
+                .replace("X", "."), closing, stage, "Messe", "Süd",
+            ])  # fmt: skip
+    return total, bad
+
+
+MAPPING = """\
+deals: export.csv
+delimiter: ";"
+date_format: "%d.%m.%Y"
+decimal_comma: true
+folder: imported
+columns:
+  account: Firma
+  contact: Ansprechpartner
+  phone: Telefon
+  owner: Betreuer
+  title: Projekt
+  amount: Betrag
+  expected_close: Abschluss
+  stage: Phase
+  source: Quelle
+  territory: Region
+stages: {Lead: lead, Angebot: proposal, Verhandlung: negotiation, Gewonnen: won, Verloren: lost}
+territories: {Süd: south}
+"""
+
+
+def test_a_large_export_through_a_mapping_file(tmp_path):
+    data = data_copy(tmp_path)
+    total, bad = write_crm_export(tmp_path / "export.csv", 3000)
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    args = [str(tmp_path / "export.csv"), "--mapping", str(tmp_path / "mapping.yaml"),
+            "--data", str(data), "--format", "json"]  # fmt: skip
+    result = invoke(*args, "--write")
+    summary = json.loads(result.output[: result.output.rindex("}") + 1])
+    assert result.exit_code == 1  # some rows refused, the rest written
+    assert len(summary["refused"]) == bad == 12
+    assert summary["refused"][0]["line"] == 19  # header on line 1, row 17 on line 19
+    assert "stage `Eingefroren` has no mapping" in summary["refused"][0]["reason"]
+    assert summary["deals"] == 3000 - bad and summary["accounts"] == 400
+    assert Decimal(summary["amount"]) == total
+    check = CliRunner().invoke(main, ["check", "--data", str(data), "--as-of", "2026-11-26"])
+    assert check.exit_code == 0, check.output
+    assert len(list((data / "deals" / "imported").glob("*.yaml"))) == 3000 - bad
+
+
+def test_mapping_mistakes_are_usage_errors(tmp_path):
+    data = data_copy(tmp_path)
+    write_crm_export(tmp_path / "export.csv", 3)
+    (tmp_path / "mapping.yaml").write_text(MAPPING.replace("Firma", "Company"), encoding="utf-8")
+    result = invoke(str(tmp_path / "export.csv"), "--mapping", str(tmp_path / "mapping.yaml"),
+                    "--data", str(data))  # fmt: skip
+    assert result.exit_code == 2
+    assert "no column 'Company'" in result.output
+    colour = MAPPING.replace("  territory: Region\n", "  territory: Region\n  colour: Farbe\n")
+    (tmp_path / "mapping.yaml").write_text(colour, encoding="utf-8")
+    result = invoke(str(tmp_path / "export.csv"), "--mapping", str(tmp_path / "mapping.yaml"),
+                    "--data", str(data))  # fmt: skip
+    assert result.exit_code == 2 and "unknown field(s) under columns: colour" in result.output

@@ -1,0 +1,95 @@
+"""The GitHub workflows and pre-commit hooks: they parse, and every command they run works
+on the sample repository."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from generator.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def funnel_commands() -> list[tuple[str, list[str]]]:
+    """Every `funnel ...` command line of every workflow step, with the workflow's name."""
+    found = []
+    for path in WORKFLOWS:
+        for job in load(path)["jobs"].values():
+            for step in job.get("steps", []):
+                for line in step.get("run", "").splitlines():
+                    line = line.split(" > ")[0].strip()
+                    if line.startswith("funnel "):
+                        found.append((path.name, shlex.split(line)[1:]))
+    return found
+
+
+def test_workflows_parse_and_pin_their_actions():
+    assert {p.name for p in WORKFLOWS} == {"pull-request.yml", "publish.yml"}
+    for path in WORKFLOWS:
+        workflow = load(path)
+        assert workflow["concurrency"]["group"], path
+        for job in workflow["jobs"].values():
+            for step in job.get("steps", []):
+                if "uses" in step:
+                    assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+\.\d+\.\d+", step["uses"]), step
+                if step.get("uses", "").startswith("actions/checkout"):
+                    assert step["with"]["fetch-depth"] == 0, path
+
+
+def test_publish_builds_and_uploads_the_site():
+    steps = load(ROOT / ".github" / "workflows" / "publish.yml")["jobs"]["build"]["steps"]
+    uses = [step.get("uses", "") for step in steps]
+    assert any(u.startswith("actions/upload-pages-artifact") for u in uses)
+
+
+@pytest.fixture(scope="module")
+def sample_clone(tmp_path_factory) -> Path:
+    """A clone of this repository, as a workflow's checkout would have it."""
+    clone = tmp_path_factory.mktemp("workflow") / "repo"
+    subprocess.run(["git", "clone", "-q", "--no-local", str(ROOT), str(clone)], check=True)
+    return clone
+
+
+@pytest.mark.parametrize(
+    ("workflow", "args"), funnel_commands(), ids=lambda v: " ".join(v) if isinstance(v, list) else v
+)
+def test_every_workflow_command_works_on_the_sample_repository(
+    sample_clone, monkeypatch, workflow, args
+):
+    branch = subprocess.run(
+        ["git", "-C", str(sample_clone), "rev-parse", "--abbrev-ref", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    args = [arg.replace("${{ github.base_ref }}", branch) for arg in args]
+    assert args[0] in main.commands, f"{workflow}: no command `funnel {args[0]}`"
+    monkeypatch.chdir(sample_clone)
+    result = CliRunner().invoke(
+        main, [*args, "--as-of", "2026-11-26"] if args[0] in ("check", "build") else args
+    )
+    assert result.exit_code == 0, f"{workflow}: funnel {' '.join(args)}\n{result.output}"
+
+
+def test_pre_commit_hooks_name_working_commands():
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert [hook["id"] for hook in hooks] == ["funnel-check", "funnel-schema"]
+    for hook in hooks:
+        args = shlex.split(hook["entry"])
+        assert args[0] == "funnel" and args[1] in main.commands
+        assert hook["pass_filenames"] is False
+    own = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    entries = [hook["entry"] for repo in own["repos"] for hook in repo["hooks"]]
+    assert ".venv/bin/funnel check --data data" in entries
