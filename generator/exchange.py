@@ -61,6 +61,11 @@ def codeowners(dataset: Dataset, repo_root: Path) -> str:
         "# The managers review the rules and the code.",
         *(f"{pattern.format(data=data)} {everyone}" for pattern in RULES_AND_CODE),
         "",
+        "# New files until this is written again: all managers.",
+        f"{data}/accounts/ {everyone}",
+        f"{data}/deals/ {everyone}",
+        f"{data}/handovers/ {everyone}",
+        "",
         "# Accounts and deals: the manager of their territory.",
     ]
     for account in sorted(dataset.accounts.values(), key=lambda a: a.id):
