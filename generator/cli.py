@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,7 +10,7 @@ import click
 
 from . import __version__
 from .load import DataDirError
-from .problems import count, did_you_mean, format_github, format_json, format_text
+from .problems import count, format_github, format_json, format_text
 from .validate import check as run_check
 
 
@@ -56,7 +55,8 @@ def format_option(*choices: str, help: str):
     )
 
 
-def _as_of(value: date | None) -> date:
+def today_or(value: date | None) -> date:
+    """The --as-of date, or today: the one place below which no code reads the clock."""
     return value or date.today()
 
 
@@ -77,7 +77,7 @@ def check(data_dir: str, as_of: date | None, output_format: str, strict: bool) -
     Exit 0 when clean, 1 on any error (or any warning with --strict), 2 on a usage error.
     """
     try:
-        result = run_check(Path(data_dir), _as_of(as_of), display=data_dir)
+        result = run_check(Path(data_dir), today_or(as_of), display=data_dir)
     except DataDirError as exc:
         raise click.UsageError(str(exc)) from None
     problems = result.problems
@@ -104,7 +104,7 @@ def check(data_dir: str, as_of: date | None, output_format: str, strict: bool) -
 )
 @click.option("--check", "verify", is_flag=True, help="Only verify the folder is current.")
 def schema(out: Path, verify: bool) -> None:
-    """Write JSON Schemas (draft-07) of the four file kinds, for editors and pre-commit."""
+    """Write JSON Schemas (draft-07) of each file kind of data/, for editors and pre-commit."""
     from .schema import schema_files
 
     stale = []
@@ -146,7 +146,7 @@ def build(data_dir: str, as_of: date | None, site_dir: Path, config_file: Path) 
     from .build import BuildError, build_site
 
     try:
-        build_site(config_file, site_dir, data_dir, _as_of(as_of))
+        build_site(config_file, site_dir, data_dir, today_or(as_of))
     except BuildError as exc:
         click.echo(str(exc), err=True, nl=not str(exc).endswith("\n"))
         sys.exit(1)
@@ -168,10 +168,10 @@ def serve(data_dir: str, as_of: date | None, config_file: str, dev_addr: str) ->
     """Preview the site, rebuilding when data/ or templates/ change."""
     from .build import serve_site
 
-    serve_site(config_file, data_dir, _as_of(as_of), dev_addr)
+    serve_site(config_file, data_dir, today_or(as_of), dev_addr)
 
 
-def _load_valid(data_dir: str, as_of: date):
+def load_valid(data_dir: str, as_of: date):
     """The checked dataset, or exit 1 with the problems (bad data never reaches an output)."""
     try:
         result = run_check(Path(data_dir), as_of, display=data_dir)
@@ -200,8 +200,8 @@ def forecast(data_dir: str, as_of: date | None, period: str, output_format: str)
     """The weighted forecast by period and by owner, with the overdue deals apart."""
     from .forecast import build_forecast, to_csv, to_json
 
-    day = _as_of(as_of)
-    result = build_forecast(_load_valid(data_dir, day), day, period)
+    day = today_or(as_of)
+    result = build_forecast(load_valid(data_dir, day), day, period)
     if output_format == "json":
         click.echo(to_json(result), nl=False)
     elif output_format == "csv":
@@ -242,7 +242,7 @@ def _grouped(row: dict) -> list[str]:
     ]
 
 
-def _funnel(data_dir: str, as_of: date):
+def rules_of(data_dir: str, as_of: date):
     """The funnel's rules (stages and probabilities) from the data folder, or exit 1."""
     try:
         result = run_check(Path(data_dir), as_of, display=data_dir)
@@ -255,541 +255,14 @@ def _funnel(data_dir: str, as_of: date):
     return result
 
 
-def _history_failed(exc: Exception) -> None:
+def history_failed(exc: Exception) -> None:
     click.echo(f"funnel: {exc}", err=True)
     sys.exit(2)
 
 
-@main.command()
-@click.argument("base")
-@click.argument("head", required=False)
-@data_option
-@format_option("md", "json", help="json for programs (see README).")
-def diff(base: str, head: str | None, data_dir: str, output_format: str) -> None:
-    """The business changes between BASE and HEAD (default: the working tree).
-
-    Stage moves, amounts, slips, owners, new and removed deals, and the change of the
-    weighted forecast per owner: the text for a pull request's review comment.
-    """
-    from .diff import business_diff, to_json, to_markdown
-    from .history import HistoryError
-
-    funnel = _funnel(data_dir, date.today()).dataset.funnel
-    try:
-        result = business_diff(Path(data_dir), base, head, funnel)
-    except HistoryError as exc:
-        _history_failed(exc)
-    if output_format == "json":
-        click.echo(to_json(result), nl=False)
-    else:
-        click.echo(to_markdown(result, funnel.currency), nl=False)
+def _register() -> None:
+    """The other commands live beside this module; importing them adds them to `main`."""
+    from . import cli_data, cli_history  # noqa: F401
 
 
-@main.command("check-order")
-@click.argument("account")
-@click.option("--date", "day", type=DATE, default=None, help="The order's date (default: today).")
-@data_option
-@format_option("text", "json", help="json for order processing (see README).")
-def check_order(account: str, day: date | None, data_dir: str, output_format: str) -> None:
-    """Accept or refuse an order from ACCOUNT: the hook for order processing.
-
-    Exit 0: accept. Exit 1: refuse (the account never appeared in the funnel, appeared fewer
-    than rules.min_days_in_funnel days before the order, or is unknown). Exit 2: usage error.
-    """
-    from .compliance import order_decision
-    from .history import HistoryError, read_history
-
-    day = _as_of(day)
-    result = _funnel(data_dir, day)
-    try:
-        history = read_history(Path(data_dir))
-    except HistoryError as exc:
-        _history_failed(exc)
-    decision = order_decision(
-        history,
-        set(result.dataset.accounts) | result.dataset.invalid,
-        account,
-        day,
-        result.dataset.funnel.rules.min_days_in_funnel,
-    )
-    if output_format == "json":
-        click.echo(decision.to_json(), nl=False)
-    else:
-        click.echo(f"{'accept' if decision.accept else 'refuse'}: {decision.reason}")
-    sys.exit(0 if decision.accept else 1)
-
-
-if __name__ == "__main__":
-    main()
-
-
-@main.command()
-@click.option(
-    "--week", default=None, help="An ISO week such as 2026-W48 (default: the as-of week)."
-)
-@click.option("--owner", default=None, help="Only this rep (a person id).")
-@data_option
-@as_of_option
-@format_option("md", "json", help="json for programs (see README).")
-def review(
-    week: str | None, owner: str | None, data_dir: str, as_of: date | None, output_format: str
-) -> None:
-    """The weekly review: each rep's week from git, as the agenda of the manager's meeting.
-
-    What changed (new and removed deals, stage moves, slips, amounts, owners), what the rep
-    logged that week, and the stale, overdue and untouched deals at the end of the week.
-    """
-    from .events import all_events
-    from .history import HistoryError, read_history
-    from .pages import environment
-    from .review import Week, to_json, weekly_review
-    from .words import WORDS
-
-    day = _as_of(as_of)
-    try:
-        chosen = Week.parse(week) if week else Week.of(day)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--week") from None
-    result = _funnel(data_dir, day)
-    dataset = result.dataset
-    people = {person.id: person for person in dataset.team.people} if dataset.team else {}
-    if owner is not None and owner not in people:
-        raise click.BadParameter(f"no person `{owner}` in team.yaml", param_hint="--owner")
-    try:
-        history = read_history(Path(data_dir))
-    except HistoryError as exc:
-        _history_failed(exc)
-    reviews = weekly_review(
-        history,
-        all_events(history, dataset.funnel),
-        dataset.funnel,
-        chosen,
-        [owner] if owner else None,
-    )
-    if output_format == "json":
-        click.echo(to_json(chosen, reviews), nl=False)
-        return
-    from .diff import describe
-    from .history_pages import SECTIONS
-
-    template = environment(None).get_template("review.md.j2")
-    click.echo(
-        template.render(
-            t=WORDS["en"],
-            title=f"Weekly review {chosen.name}",
-            week=chosen,
-            reps=[(rep, people.get(rep.owner)) for rep in reviews.values()],
-            sections=SECTIONS,
-            links=False,
-            currency=dataset.funnel.currency,
-            describe=describe,
-            page_path="review.md",
-        ),
-        nl=False,
-    )
-
-
-@main.command()
-@click.argument("from_id", metavar="FROM")
-@click.argument("to_id", metavar="TO")
-@click.option(
-    "--account", "accounts", multiple=True, help="Only this account's deals (repeat for more)."
-)
-@data_option
-@as_of_option
-@format_option("md", "json", help="json for programs (see README).")
-@click.option(
-    "--apply",
-    "apply_plan",
-    is_flag=True,
-    help="Give the deals to TO and write the checklist (no commit).",
-)
-def handover(
-    from_id: str,
-    to_id: str,
-    accounts: tuple[str, ...],
-    data_dir: str,
-    as_of: date | None,
-    output_format: str,
-    apply_plan: bool,
-) -> None:
-    """Hand FROM's open deals over to TO: bottom of the funnel by a joint visit, the middle
-    by phone, the top later; within each, the largest weighted amount first.
-
-    With --apply, only the `owner:` line of each deal changes, the checklist
-    data/handovers/FROM-DATE.yaml is written, and nothing is committed: review, commit and
-    open the pull request.
-    """
-    from .handover import (
-        HandoverError,
-        apply_handover,
-        plan_handover,
-        plan_rows,
-    )
-    from .history import HistoryError
-
-    day = _as_of(as_of)
-    dataset = _load_valid(data_dir, day)
-    people = {person.id: person for person in dataset.team.people}
-    for role, person_id in (("FROM", from_id), ("TO", to_id)):
-        if person_id not in people:
-            hint = did_you_mean(person_id, people)
-            raise click.BadParameter(f"no person `{person_id}` in team.yaml{hint}", param_hint=role)
-    if to_id == from_id:
-        raise click.BadParameter("FROM and TO are the same person", param_hint="TO")
-    if people[to_id].status == "left":
-        raise click.BadParameter(f"{to_id} has left: choose an active successor", param_hint="TO")
-    for account in accounts:
-        if account not in dataset.accounts:
-            hint = did_you_mean(account, dataset.accounts)
-            raise click.BadParameter(f"no account `{account}`{hint}", param_hint="--account")
-    plan = plan_handover(dataset, from_id, day, to_id, accounts or None)
-    if apply_plan:
-        try:
-            applied = apply_handover(Path(data_dir), dataset, plan)
-        except (HandoverError, HistoryError) as exc:
-            click.echo(f"funnel: {exc}; nothing was changed", err=True)
-            sys.exit(1)
-        if applied is None:
-            click.echo(f"nothing to hand over: {from_id} owns no open deal in the plan", err=True)
-            return
-        after = run_check(Path(data_dir), day, display=data_dir)
-        if not after.ok:
-            applied.rollback()
-            errors = [p for p in after.problems if p.severity == "error"]
-            click.echo(format_text(errors), err=True, nl=False)
-            click.echo("funnel: the result would not be valid; nothing was changed", err=True)
-            sys.exit(1)
-        branch = f"handover/{from_id}-{day.isoformat()}"
-        click.echo(
-            f"{len(applied.deals)} deal(s) now owned by {to_id}; checklist {applied.checklist}\n"
-            "Review and commit:\n"
-            f"  git switch -c {branch}\n"
-            f"  git add {data_dir}\n"
-            f'  git commit -m "Hand over {from_id}\'s deals to {to_id}"\n'
-            f"  git push -u origin {branch}   # then open the pull request",
-            err=True,
-        )
-        return
-    if output_format == "json":
-        click.echo(plan.to_json(), nl=False)
-        return
-    from .pages import environment
-    from .words import WORDS
-
-    click.echo(
-        environment(None)
-        .get_template("handover.md.j2")
-        .render(
-            t=WORDS["en"],
-            title=f"Handover of {people[from_id].name} to {people[to_id].name}, {day}",
-            groups=plan_rows(plan),
-            progress=False,
-            links=False,
-            page_path="handover.md",
-        ),
-        nl=False,
-    )
-
-
-@main.command()
-@click.option("--base", required=True, help="The revision the pull request starts from.")
-@click.option("--head", default="HEAD", show_default=True, help="The pull request's revision.")
-@data_option
-@format_option("text", "json", help="json for programs (see README).")
-def policy(base: str, head: str, data_dir: str, output_format: str) -> None:
-    """Check who changed what between BASE and HEAD against the access rules.
-
-    Exit 1, saying who changed what, when a rep changed a deal that is not theirs, took a
-    deal over, deleted a deal instead of closing it as lost, or changed the rules, the team,
-    the workflows or the code without being a manager; or when an author is not in
-    team.yaml. Managers may change their own reps' deals. Exit 2 on a usage error.
-    """
-    from .history import HistoryError
-    from .policy import PolicyError, check_policy
-
-    try:
-        result = check_policy(Path(data_dir), base, head)
-    except (HistoryError, PolicyError) as exc:
-        _history_failed(exc)
-    if output_format == "json":
-        click.echo(result.to_json(), nl=False)
-    else:
-        for violation in result.violations:
-            click.echo(f"refuse: {violation}")
-        verdict = "refused" if result.violations else "ok"
-        click.echo(
-            f"{verdict}: {result.commits} commit(s) checked, "
-            f"{len(result.violations)} rule(s) broken",
-            err=True,
-        )
-    sys.exit(1 if result.violations else 0)
-
-
-@main.command()
-@data_option
-@click.option(
-    "--out",
-    default="CODEOWNERS",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write it (.github/CODEOWNERS works too).",
-)
-@click.option("--check", "verify", is_flag=True, help="Only verify the file is current.")
-def codeowners(data_dir: str, out: Path, verify: bool) -> None:
-    """Write CODEOWNERS: each territory's manager reviews its deals and accounts, and the
-    managers review the rules and the code (GitHub user names from team.yaml's `github`)."""
-    from .exchange import codeowners as codeowners_text
-    from .history import HistoryError, repository
-
-    dataset = _load_valid(data_dir, date.today())
-    try:
-        root, _ = repository(Path(data_dir))
-    except HistoryError:
-        root = Path.cwd()
-    text = codeowners_text(dataset, root)
-    current = out.read_text(encoding="utf-8") if out.exists() else None
-    if verify:
-        if current != text:
-            click.echo(f"{out} is out of date: run `funnel codeowners`", err=True)
-            sys.exit(1)
-        return
-    if current != text:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {out}", err=True)
-
-
-@main.command()
-@data_option
-@as_of_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["csv", "json"]),
-    default="csv",
-    show_default=True,
-    help="csv for spreadsheets, json for programs (see README).",
-)
-def export(data_dir: str, as_of: date | None, output_format: str) -> None:
-    """Every deal with its account and computed fields (probability, weighted amount, first
-    seen in git), for finance and spreadsheets."""
-    from .exchange import export_rows, to_csv, to_json
-    from .history import HistoryError, read_history
-
-    day = _as_of(as_of)
-    dataset = _load_valid(data_dir, day)
-    try:
-        history = read_history(Path(data_dir))
-    except HistoryError as exc:
-        click.echo(f"funnel: first_seen left empty: {exc}", err=True)
-        history = None
-    rows = export_rows(dataset, history)
-    click.echo(to_csv(rows) if output_format == "csv" else to_json(rows, day), nl=False)
-
-
-@main.command()
-@click.option("--account", help="The customer's account id.")
-@click.option("--contact", help="One of the account's contacts.")
-@click.option("--owner", help="The person who owns the deal.")
-@click.option("--title", help="What the customer may buy, in a few words.")
-@click.option("--amount", help="Expected amount, e.g. 1200000.00.")
-@click.option("--expected-close", "expected_close", type=DATE, help="YYYY-MM-DD.")
-@click.option("--stage", help="A stage id of funnel.yaml (default: the top of the funnel).")
-@click.option("--source", help="Lead source, e.g. trade-show-2026.")
-@click.option("--product", "products", multiple=True, help="A product (repeat for more).")
-@click.option("--note", help="A first log entry.")
-@click.option("--id", "deal_id", help="The deal's id (default: from the account and title).")
-@click.option("--folder", default="", help="A subfolder of deals/, e.g. east.")
-@data_option
-@as_of_option
-def new(
-    account,
-    contact,
-    owner,
-    title,
-    amount,
-    expected_close,
-    stage,
-    source,
-    products,
-    note,
-    deal_id,
-    folder,
-    data_dir,
-    as_of,
-) -> None:
-    """Create a deal file from flags, asking for what is missing (on a terminal).
-
-    The file carries the editor's schema line and is checked before it is written.
-    """
-    from decimal import Decimal, InvalidOperation
-
-    from .load import is_id
-    from .new_deal import NewDeal, suggest_id, write_deal
-
-    day = _as_of(as_of)
-    dataset = _load_valid(data_dir, day)
-    funnel, people = dataset.funnel, {p.id: p for p in dataset.team.people}
-    interactive = sys.stdin.isatty()
-
-    def ask(name: str, value, choices=None, default=None):
-        if value is None and interactive:
-            value = click.prompt(
-                name, default=default, type=click.Choice(choices) if choices else str
-            )
-        if value is None:
-            value = default
-        if value is None:
-            raise click.UsageError(f"give --{name.replace(' ', '-')} (or run it on a terminal)")
-        if choices is not None and value not in choices:
-            hint = did_you_mean(str(value), choices) or f": one of {', '.join(choices)}"
-            raise click.BadParameter(f"`{value}` is not known{hint}", param_hint=f"--{name}")
-        return value
-
-    account = ask("account", account, sorted(dataset.accounts))
-    names = [c.name for c in dataset.accounts[account].contacts]
-    contact = ask("contact", contact, names, names[0] if len(names) == 1 else None)
-    active = sorted(p.id for p in people.values() if p.status != "left")
-    owner = ask("owner", owner, active)
-    title = ask("title", title)
-    amount_text = ask("amount", amount)
-    try:
-        value = Decimal(str(amount_text).replace(",", ""))
-        if not value.is_finite() or value < 0:
-            raise InvalidOperation
-    except InvalidOperation:
-        raise click.BadParameter(
-            f"`{amount_text}` is not an amount", param_hint="--amount"
-        ) from None
-    expected = expected_close or (
-        DATE.convert(click.prompt("expected close (YYYY-MM-DD)"), None, None)
-        if interactive
-        else None
-    )
-    if expected is None:
-        raise click.UsageError("give --expected-close YYYY-MM-DD (or run it on a terminal)")
-    open_stages = [s.id for s in funnel.stages]
-    stage = ask("stage", stage, open_stages, open_stages[0])
-    deal = NewDeal(
-        account, contact, owner, title, value, expected, stage, day, source, list(products), note
-    )
-    deal_id = deal_id or suggest_id(dataset, account, title, expected)
-    if not is_id(deal_id) or deal_id in dataset.deals:
-        raise click.BadParameter(f"`{deal_id}` is not a new, valid id", param_hint="--id")
-    target = write_deal(dataset, deal, deal_id, folder)
-    after = run_check(Path(data_dir), day, display=data_dir)
-    if not after.ok:
-        target.unlink()
-        errors = [p for p in after.problems if p.severity == "error"]
-        click.echo(format_text(errors), err=True, nl=False)
-        sys.exit(1)
-    click.echo(str(target))
-
-
-@main.command("import")
-@click.argument("source", type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--mapping",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A mapping file for any CSV (see README); without it, SOURCE is a Salesforce export.",
-)
-@click.option("--owner", "owners", multiple=True, help="CRM_OWNER=person-id (repeatable).")
-@click.option("--stage", "stages", multiple=True, help="CRM_STAGE=stage-id (repeatable).")
-@click.option("--territory", help="The territory of new accounts.")
-@click.option("--folder", default="", help="A subfolder of deals/ for the imported deals.")
-@click.option("--write", is_flag=True, help="Write the files (without it, only report).")
-@data_option
-@as_of_option
-@format_option("text", "json", help="json for programs.")
-def import_(
-    source: Path,
-    mapping: Path | None,
-    owners: tuple[str, ...],
-    stages: tuple[str, ...],
-    territory: str | None,
-    folder: str,
-    write: bool,
-    data_dir: str,
-    as_of: date | None,
-    output_format: str,
-) -> None:
-    """Import accounts and deals from a CRM's CSV export.
-
-    SOURCE is a folder with Salesforce's Opportunity.csv, Account.csv and Contact.csv, or,
-    with --mapping, the mapping file's CSV. Rows that cannot be imported are listed with
-    their CSV line and why; nothing is written without --write. Exit 1 if any row was refused
-    or the result does not pass `funnel check`.
-    """
-    from .importer import (
-        ImportError_,
-        Mapping,
-        import_rows,
-        load_mapping,
-        read_csv,
-        salesforce_rows,
-        write_import,
-    )
-
-    day = _as_of(as_of)
-    dataset = _load_valid(data_dir, day)
-
-    def pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
-        found = {}
-        for value in values:
-            key, sep, target = value.rpartition("=")
-            if not sep or not key or not target:
-                raise click.BadParameter(f"`{value}`: write NAME=ID", param_hint=option)
-            found[key] = target
-        return found
-
-    try:
-        if mapping is not None:
-            loaded, csv_path = load_mapping(mapping)
-            rows = read_csv(csv_path, loaded)
-        else:
-            if not source.is_dir():
-                raise ImportError_(
-                    f"{source}: give the folder of the Salesforce export, or --mapping"
-                )
-            territories = dataset.team.territories
-            loaded = Mapping(
-                columns={},
-                territory=territory or (territories[0].id if len(territories) == 1 else None),
-            )
-            rows = salesforce_rows(source, loaded)
-        loaded.owners.update(pairs(owners, "--owner"))
-        loaded.stages.update(pairs(stages, "--stage"))
-        if territory:
-            loaded.territory = territory
-        if folder:
-            loaded.folder = folder
-        imported = import_rows(rows, loaded, dataset)
-    except ImportError_ as exc:
-        raise click.UsageError(str(exc)) from None
-    summary = imported.summary()
-    written = []
-    if write and imported.deals:
-        written = write_import(imported, dataset)
-    after = run_check(Path(data_dir), day, display=data_dir) if written else None
-    if output_format == "json":
-        summary["written"] = len(written)
-        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
-    else:
-        for refused in imported.refused:
-            click.echo(f"refused: {refused}")
-        click.echo(
-            f"{summary['rows']} row(s): {summary['accounts']} new account(s), "
-            f"{summary['deals']} deal(s), amount {summary['amount']}, "
-            f"{len(imported.refused)} refused; "
-            + (f"wrote {len(written)} file(s)" if written else "nothing written (use --write)"),
-            err=True,
-        )
-    if after is not None and not after.ok:
-        for path in written:
-            path.unlink(missing_ok=True)
-        errors = [p for p in after.problems if p.severity == "error"]
-        click.echo(format_text(errors), err=True, nl=False)
-        click.echo("funnel: the imported data would not pass `funnel check`; removed it", err=True)
-        sys.exit(1)
-    sys.exit(1 if imported.refused else 0)
+_register()

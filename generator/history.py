@@ -213,18 +213,30 @@ def _log(root: Path, revisions: str, prefix: str) -> Iterator[tuple[Commit, str,
         "--",
         deals,
     ).decode("utf-8", "surrogateescape")
-    for chunk in out.split("\x01")[1:]:
-        header, _, rest = chunk.partition("\0")
+    for header, entries in _raw_entries(out):
         sha, parents, author, email, stamp, subject = header.split("\x02", 5)
         day = datetime.fromtimestamp(int(stamp), UTC).date()
-        tokens = rest.lstrip("\n").split("\0")
-        changes = []
-        for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
-            parts = meta.lstrip("\n").split()
-            if len(parts) >= 5 and path.endswith(".yaml"):
-                changes.append(_Change(parts[4][0], parts[3], path))
+        changes = [
+            _Change(status, new_blob, path)
+            for status, _, new_blob, path in entries
+            if path.endswith(".yaml")
+        ]
         commit = Commit(sha, _shared(author), _shared(email), _shared(day), subject)
         yield commit, parents.split(" ")[0], changes
+
+
+def _raw_entries(out: str) -> Iterator[tuple[str, list[tuple[str, str, str, str]]]]:
+    """Parse `git log -z --raw --format=%x01...`: each commit's header and its files as
+    (status, old blob, new blob, path)."""
+    for chunk in out.split("\x01")[1:]:
+        header, _, rest = chunk.partition("\0")
+        tokens = rest.lstrip("\n").split("\0")
+        entries = []
+        for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
+            parts = meta.lstrip("\n").split()
+            if len(parts) >= 5:
+                entries.append((parts[4][0], parts[2], parts[3], path))
+        yield header, entries
 
 
 # -- snapshots ---------------------------------------------------------------------------------
@@ -519,16 +531,10 @@ def commits_between(root: Path, base: str, head: str) -> list[tuple[Commit, list
         f"{base}..{head}",
     ).decode("utf-8", "surrogateescape")
     commits = []
-    for chunk in out.split("\x01")[1:]:
-        header, _, rest = chunk.partition("\0")
+    for header, entries in _raw_entries(out):
         sha, author, email, stamp, subject = header.split("\x02", 4)
         day = datetime.fromtimestamp(int(stamp), UTC).date()
-        tokens = rest.lstrip("\n").split("\0")
-        changes = []
-        for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
-            parts = meta.lstrip("\n").split()
-            if len(parts) >= 5:
-                changes.append(FileChange(parts[4][0], parts[2], parts[3], path))
+        changes = [FileChange(*entry) for entry in entries]
         commits.append((Commit(sha, author, email, day, subject), changes))
     return commits
 

@@ -45,14 +45,17 @@ class ImportError_(Exception):
     """The source or the mapping cannot be read at all (a usage error)."""
 
 
-@dataclass
-class Mapping:
-    """How the columns of a CSV become the fields of the data (see the README)."""
+class Mapping(BaseModel):
+    """How the columns of a CSV become the fields of the data: a mapping file (see the
+    README), or the built-in one of the Salesforce export."""
 
-    columns: dict[str, str]
-    stages: dict[str, str] = field(default_factory=dict)
-    owners: dict[str, str] = field(default_factory=dict)
-    territories: dict[str, str] = field(default_factory=dict)
+    model_config = ConfigDict(extra="forbid")
+
+    deals: str | None = Field(None, description="The CSV file, relative to the mapping file.")
+    columns: dict[str, str] = Field(default_factory=dict, description="funnel field: column.")
+    stages: dict[str, str] = Field(default_factory=dict)
+    owners: dict[str, str] = Field(default_factory=dict)
+    territories: dict[str, str] = Field(default_factory=dict)
     territory: str | None = None
     date_format: str | None = None
     decimal_comma: bool = False
@@ -100,25 +103,6 @@ class Imported:
         }
 
 
-class MappingFile(BaseModel):
-    """A mapping file for `funnel import` (YAML; see the README)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    deals: str = Field(description="The CSV file, relative to the mapping file.")
-    columns: dict[str, str] = Field(description="funnel field: CSV column.")
-    stages: dict[str, str] = Field(default_factory=dict)
-    owners: dict[str, str] = Field(default_factory=dict)
-    territories: dict[str, str] = Field(default_factory=dict)
-    territory: str | None = None
-    date_format: str | None = None
-    decimal_comma: bool = False
-    default_contact: str | None = None
-    folder: str = ""
-    encoding: str = "utf-8-sig"
-    delimiter: str = ","
-
-
 def load_mapping(path: Path) -> tuple[Mapping, Path]:
     """A mapping file and the CSV it names; problems raise ImportError_ with path:line."""
     try:
@@ -134,20 +118,21 @@ def load_mapping(path: Path) -> tuple[Mapping, Path]:
             for key, item in value.items()
         }
     try:
-        loaded = MappingFile.model_validate(value)
+        mapping = Mapping.model_validate(value)
     except ValidationError as exc:
         details = "; ".join(
             f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
         )
         raise ImportError_(f"{path}: {details}") from None
-    unknown = sorted(set(loaded.columns) - set(FIELDS))
+    if not mapping.deals or not mapping.columns:
+        raise ImportError_(f"{path}: give `deals:` (the CSV file) and `columns:`")
+    unknown = sorted(set(mapping.columns) - set(FIELDS))
     if unknown:
         raise ImportError_(
             f"{path}: unknown field(s) under columns: {', '.join(unknown)} "
             f"(fields: {', '.join(FIELDS)})"
         )
-    mapping = Mapping(**loaded.model_dump(exclude={"deals"}))
-    return mapping, (path.parent / loaded.deals)
+    return mapping, (path.parent / mapping.deals)
 
 
 def slug(text: str) -> str:

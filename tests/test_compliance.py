@@ -79,7 +79,7 @@ def test_a_shallow_clone_exits_2_with_advice(history_repo, tmp_path):
         [
             sys.executable,
             "-m",
-            "generator.cli",
+            "generator",
             "check-order",
             "acme",
             "--data",
