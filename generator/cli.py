@@ -260,6 +260,16 @@ def history_failed(exc: Exception) -> None:
     sys.exit(2)
 
 
+def history_or_exit(data_dir: str):
+    """The main line's history of the data, or exit 2 saying why (a shallow clone, no git)."""
+    from .history import HistoryError, read_history
+
+    try:
+        return read_history(Path(data_dir))
+    except HistoryError as exc:
+        history_failed(exc)
+
+
 def _register() -> None:
     """The other commands live beside this module; importing them adds them to `main`."""
     from . import cli_data, cli_history  # noqa: F401

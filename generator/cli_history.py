@@ -14,6 +14,7 @@ from .cli import (
     data_option,
     format_option,
     history_failed,
+    history_or_exit,
     main,
     rules_of,
     today_or,
@@ -57,14 +58,10 @@ def check_order(account: str, day: date | None, data_dir: str, output_format: st
     than rules.min_days_in_funnel days before the order, or is unknown). Exit 2: usage error.
     """
     from .compliance import order_decision
-    from .history import HistoryError, read_history
 
     day = today_or(day)
     result = rules_of(data_dir, day)
-    try:
-        history = read_history(Path(data_dir))
-    except HistoryError as exc:
-        history_failed(exc)
+    history = history_or_exit(data_dir)
     decision = order_decision(
         history,
         set(result.dataset.accounts) | result.dataset.invalid,
@@ -96,7 +93,6 @@ def review(
     logged that week, and the stale, overdue and untouched deals at the end of the week.
     """
     from .events import all_events
-    from .history import HistoryError, read_history
     from .pages import environment
     from .review import Week, to_json, weekly_review
     from .words import WORDS
@@ -111,10 +107,7 @@ def review(
     people = {person.id: person for person in dataset.team.people} if dataset.team else {}
     if owner is not None and owner not in people:
         raise click.BadParameter(f"no person `{owner}` in team.yaml", param_hint="--owner")
-    try:
-        history = read_history(Path(data_dir))
-    except HistoryError as exc:
-        history_failed(exc)
+    history = history_or_exit(data_dir)
     reviews = weekly_review(
         history,
         all_events(history, dataset.funnel),

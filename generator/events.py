@@ -12,10 +12,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .forecast import ZERO
 from .history import EXTRA_FIELDS, Commit, History, Snapshot, Version
 from .model import CLOSED_STAGES, Funnel
 
-ZERO = Decimal(0)
 FIELDS = ("stage", "amount", "expected_close", "owner", "account", "contact", "title", "closed_on")
 
 
