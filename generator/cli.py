@@ -9,55 +9,16 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_options import (
+    as_of_option,
+    data_option,
+    format_option,
+    load_valid,
+    today_or,
+)
 from .load import DataDirError
 from .problems import count, format_github, format_json, format_text
 from .validate import check as run_check
-
-
-class DateType(click.ParamType):
-    name = "YYYY-MM-DD"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            self.fail(f"{value!r} is not a date: write YYYY-MM-DD, e.g. 2026-11-26", param, ctx)
-
-
-DATE = DateType()
-data_option = click.option(
-    "--data",
-    "data_dir",
-    default="data",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=str),
-    help="The data folder.",
-)
-as_of_option = click.option(
-    "--as-of",
-    type=DATE,
-    default=None,
-    help="The day to judge the data as of (default: today). Fix it for reproducible output.",
-)
-
-
-def format_option(*choices: str, help: str):
-    """`--format`, the first choice being the default (the one for people)."""
-    return click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(choices),
-        default=choices[0],
-        show_default=True,
-        help=f"{choices[0]} for people; {help}",
-    )
-
-
-def today_or(value: date | None) -> date:
-    """The --as-of date, or today: the one place below which no code reads the clock."""
-    return value or date.today()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -171,20 +132,6 @@ def serve(data_dir: str, as_of: date | None, config_file: str, dev_addr: str) ->
     serve_site(config_file, data_dir, today_or(as_of), dev_addr)
 
 
-def load_valid(data_dir: str, as_of: date):
-    """The checked dataset, or exit 1 with the problems (bad data never reaches an output)."""
-    try:
-        result = run_check(Path(data_dir), as_of, display=data_dir)
-    except DataDirError as exc:
-        raise click.UsageError(str(exc)) from None
-    if not result.ok:
-        errors = [problem for problem in result.problems if problem.severity == "error"]
-        click.echo(format_text(errors), err=True, nl=False)
-        click.echo(f"{len(errors)} error(s): fix the data first (funnel check)", err=True)
-        sys.exit(1)
-    return result.dataset
-
-
 @main.command()
 @data_option
 @as_of_option
@@ -242,37 +189,13 @@ def _grouped(row: dict) -> list[str]:
     ]
 
 
-def rules_of(data_dir: str, as_of: date):
-    """The funnel's rules (stages and probabilities) from the data folder, or exit 1."""
-    try:
-        result = run_check(Path(data_dir), as_of, display=data_dir)
-    except DataDirError as exc:
-        raise click.UsageError(str(exc)) from None
-    if result.dataset.funnel is None:
-        errors = [p for p in result.problems if p.severity == "error"]
-        click.echo(format_text(errors), err=True, nl=False)
-        sys.exit(1)
-    return result
-
-
-def history_failed(exc: Exception) -> None:
-    click.echo(f"funnel: {exc}", err=True)
-    sys.exit(2)
-
-
-def history_or_exit(data_dir: str):
-    """The main line's history of the data, or exit 2 saying why (a shallow clone, no git)."""
-    from .history import HistoryError, read_history
-
-    try:
-        return read_history(Path(data_dir))
-    except HistoryError as exc:
-        history_failed(exc)
-
-
 def _register() -> None:
-    """The other commands live beside this module; importing them adds them to `main`."""
-    from . import cli_data, cli_history  # noqa: F401
+    """The commands of the history and of the data's changes live beside this module."""
+    from . import cli_data, cli_history
+
+    for module in (cli_history, cli_data):
+        for command in module.COMMANDS:
+            main.add_command(command)
 
 
 _register()

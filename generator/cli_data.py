@@ -9,20 +9,19 @@ from pathlib import Path
 
 import click
 
-from .cli import (
+from .cli_options import (
     DATE,
     as_of_option,
     data_option,
     format_option,
     load_valid,
-    main,
-    run_check,
     today_or,
 )
 from .problems import did_you_mean, format_text
+from .validate import check as run_check
 
 
-@main.command()
+@click.command()
 @click.argument("from_id", metavar="FROM")
 @click.argument("to_id", metavar="TO")
 @click.option(
@@ -125,7 +124,7 @@ def handover(
     )
 
 
-@main.command()
+@click.command()
 @data_option
 @click.option(
     "--out",
@@ -159,7 +158,7 @@ def codeowners(data_dir: str, out: Path, verify: bool) -> None:
         click.echo(f"wrote {out}", err=True)
 
 
-@main.command()
+@click.command()
 @data_option
 @as_of_option
 @click.option(
@@ -187,7 +186,7 @@ def export(data_dir: str, as_of: date | None, output_format: str) -> None:
     click.echo(to_csv(rows) if output_format == "csv" else to_json(rows, day), nl=False)
 
 
-@main.command()
+@click.command()
 @click.option("--account", help="The customer's account id.")
 @click.option("--contact", help="One of the account's contacts.")
 @click.option("--owner", help="The person who owns the deal.")
@@ -286,7 +285,7 @@ def new(
     click.echo(str(target))
 
 
-@main.command("import")
+@click.command("import")
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--mapping",
@@ -392,3 +391,6 @@ def import_(
         click.echo("funnel: the imported data would not pass `funnel check`; removed it", err=True)
         sys.exit(1)
     sys.exit(1 if imported.refused else 0)
+
+
+COMMANDS = [handover, codeowners, export, new, import_]

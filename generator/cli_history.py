@@ -8,20 +8,19 @@ from pathlib import Path
 
 import click
 
-from .cli import (
+from .cli_options import (
     DATE,
     as_of_option,
     data_option,
     format_option,
     history_failed,
     history_or_exit,
-    main,
     rules_of,
     today_or,
 )
 
 
-@main.command()
+@click.command()
 @click.argument("base")
 @click.argument("head", required=False)
 @data_option
@@ -46,7 +45,7 @@ def diff(base: str, head: str | None, data_dir: str, output_format: str) -> None
         click.echo(to_markdown(result, funnel.currency), nl=False)
 
 
-@main.command("check-order")
+@click.command("check-order")
 @click.argument("account")
 @click.option("--date", "day", type=DATE, default=None, help="The order's date (default: today).")
 @data_option
@@ -76,7 +75,7 @@ def check_order(account: str, day: date | None, data_dir: str, output_format: st
     sys.exit(0 if decision.accept else 1)
 
 
-@main.command()
+@click.command()
 @click.option(
     "--week", default=None, help="An ISO week such as 2026-W48 (default: the as-of week)."
 )
@@ -138,7 +137,7 @@ def review(
     )
 
 
-@main.command()
+@click.command()
 @click.option("--base", required=True, help="The revision the pull request starts from.")
 @click.option("--head", default="HEAD", show_default=True, help="The pull request's revision.")
 @data_option
@@ -170,3 +169,6 @@ def policy(base: str, head: str, data_dir: str, output_format: str) -> None:
             err=True,
         )
     sys.exit(1 if result.violations else 0)
+
+
+COMMANDS = [diff, check_order, review, policy]

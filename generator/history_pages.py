@@ -49,8 +49,6 @@ def weeks_to_show(as_of: date) -> list[Week]:
 
 def build_history_pages(site, history: History | None, events: list[Event], notice: str | None):
     """Review, compliance and trends pages (or their notices)."""
-    from .pages import Page
-
     t = site.t
     if history is None:
         return [
@@ -63,7 +61,7 @@ def build_history_pages(site, history: History | None, events: list[Event], noti
         ]
     funnel = site.funnel
     people = site.people
-    pages: list[Page] = []
+    pages = []
     weeks = weeks_to_show(site.as_of)
     managers = [p for p in site.reps if p.role == "manager"]
     index_rows = []

@@ -1,0 +1,101 @@
+"""What the commands share: the date type, the common options, loading checked data."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from .load import DataDirError
+from .problems import format_text
+from .validate import check as run_check
+
+
+class DateType(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date: write YYYY-MM-DD, e.g. 2026-11-26", param, ctx)
+
+
+DATE = DateType()
+data_option = click.option(
+    "--data",
+    "data_dir",
+    default="data",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="The data folder.",
+)
+as_of_option = click.option(
+    "--as-of",
+    type=DATE,
+    default=None,
+    help="The day to judge the data as of (default: today). Fix it for reproducible output.",
+)
+
+
+def format_option(*choices: str, help: str):
+    """`--format`, the first choice being the default (the one for people)."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help=f"{choices[0]} for people; {help}",
+    )
+
+
+def today_or(value: date | None) -> date:
+    """The --as-of date, or today: the one place below which no code reads the clock."""
+    return value or date.today()
+
+
+def load_valid(data_dir: str, as_of: date):
+    """The checked dataset, or exit 1 with the problems (bad data never reaches an output)."""
+    try:
+        result = run_check(Path(data_dir), as_of, display=data_dir)
+    except DataDirError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not result.ok:
+        errors = [problem for problem in result.problems if problem.severity == "error"]
+        click.echo(format_text(errors), err=True, nl=False)
+        click.echo(f"{len(errors)} error(s): fix the data first (funnel check)", err=True)
+        sys.exit(1)
+    return result.dataset
+
+
+def rules_of(data_dir: str, as_of: date):
+    """The funnel's rules (stages and probabilities) from the data folder, or exit 1."""
+    try:
+        result = run_check(Path(data_dir), as_of, display=data_dir)
+    except DataDirError as exc:
+        raise click.UsageError(str(exc)) from None
+    if result.dataset.funnel is None:
+        errors = [p for p in result.problems if p.severity == "error"]
+        click.echo(format_text(errors), err=True, nl=False)
+        sys.exit(1)
+    return result
+
+
+def history_failed(exc: Exception) -> None:
+    click.echo(f"funnel: {exc}", err=True)
+    sys.exit(2)
+
+
+def history_or_exit(data_dir: str):
+    """The main line's history of the data, or exit 2 saying why (a shallow clone, no git)."""
+    from .history import HistoryError, read_history
+
+    try:
+        return read_history(Path(data_dir))
+    except HistoryError as exc:
+        history_failed(exc)
