@@ -226,3 +226,13 @@ def history_repo(tmp_path: Path) -> GitRepo:
         )
     repo.commit("The team and its customers", date="2026-01-02")
     return repo
+
+
+def repository_is_shallow() -> bool:
+    """Whether this checkout lacks history (some tests read the repository's own history)."""
+    result = subprocess.run(
+        ["git", "-C", str(Path(__file__).resolve().parent.parent), "rev-parse",
+         "--is-shallow-repository"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return result.stdout.strip() != "false"
