@@ -129,6 +129,11 @@ def test_site_pages_from_history(history_repo):
     assert "initech\\-printers" in compliance  # won 11 days after it appeared
     assert "globex\\-servers" in compliance  # removed without being closed
     assert "acme\\-laptops" not in compliance
+    trends = pages["trends.md"].splitlines()
+    header = trends.index("| Week | lead | offer | verbal | ")
+    assert trends[header + 1] == "| --- | ---: | ---: | ---: | "
+    assert trends[header + 2].startswith("| 2025\\-W48 | 0 ")
+    assert trends[header + 13] == "| 2026\\-W07 | 0 · 0.00 | 1 · 1,000.00 | 0 · 0.00 | "
 
 
 def test_without_git_the_history_pages_say_so(tmp_path):
