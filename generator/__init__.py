@@ -6,4 +6,3 @@ Data flows one way: files -> load -> validate -> model -> history -> analytics -
 from __future__ import annotations
 
 __version__ = "0.1.0"
-FORMAT_VERSION = 1

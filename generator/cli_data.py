@@ -223,8 +223,8 @@ def new(
     """
     from decimal import Decimal, InvalidOperation
 
-    from .load import is_id
     from .new_deal import NewDeal, suggest_id, write_deal
+    from .values import is_id
 
     day = today_or(as_of)
     dataset = load_valid(data_dir, day)

@@ -9,7 +9,6 @@ with its CSV line and the reason; nothing is written unless asked.
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,8 +20,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .load import Dataset
-from .new_deal import NewDeal, deal_text
+from .new_deal import NewDeal, deal_text, yaml_text
 from .strictyaml import parse
+from .values import slug
 
 FIELDS = (
     "id", "account", "account_id", "territory", "industry", "address", "contact", "contact_title",
@@ -133,10 +133,6 @@ def load_mapping(path: Path) -> tuple[Mapping, Path]:
             f"(fields: {', '.join(FIELDS)})"
         )
     return mapping, (path.parent / mapping.deals)
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
 
 
 def _unique(base: str, taken: set[str]) -> str:
@@ -396,23 +392,19 @@ def salesforce_rows(folder: Path, mapping: Mapping) -> Iterator[tuple[str, int, 
         }  # fmt: skip
 
 
-def _scalar(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 def account_text(account: dict[str, Any]) -> str:
     lines = [
         "# yaml-language-server: $schema=../../schemas/account.schema.json\n",
-        f"name: {_scalar(account['name'])}\n",
+        f"name: {yaml_text(account['name'])}\n",
         f"territory: {account['territory']}\n",
     ]
     for key in ("industry", "address"):
         if account.get(key):
-            lines.append(f"{key}: {_scalar(account[key])}\n")
+            lines.append(f"{key}: {yaml_text(account[key])}\n")
     lines.append("contacts:\n")
     for contact in account["contacts"]:
         fields = ", ".join(
-            f"{key}: {_scalar(contact[key])}"
+            f"{key}: {yaml_text(contact[key])}"
             for key in ("name", "title", "phone", "email")
             if contact.get(key)
         )

@@ -20,10 +20,9 @@ from pydantic import BaseModel, ValidationError
 from .model import Account, Deal, Funnel, Handover, Record, Rules, Targets, Team
 from .problems import Problem, did_you_mean, error, warning
 from .strictyaml import Marks, check_text, locate, parse
-from .values import ID_PATTERN
+from .values import ID_PATTERN, is_id, slug
 
 DEFAULT_MAX_BYTES = Rules().max_file_bytes
-_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
 class DataDirError(Exception):
@@ -62,10 +61,6 @@ class Dataset:
             self._marks[path] = locate(text)
         marks = self._marks[path]
         return marks.key(loc) if key else marks.value(loc)
-
-
-def is_id(text: str) -> bool:
-    return bool(text) and text[0] not in "._-" and set(text) <= _ID_CHARS
 
 
 def _display(display: str, relative: str) -> str:
@@ -391,7 +386,7 @@ def _load(root: Path, display: str | None) -> tuple[Dataset, list[Problem]]:
                         1,
                         1,
                         f"the file name `{stem}` is not a valid {kind} id "
-                        f"({ID_PATTERN}): rename the file, e.g. `{_suggest_id(stem)}.yaml`",
+                        f"({ID_PATTERN}): rename the file, e.g. `{slug(stem) or 'my-id'}.yaml`",
                     )
                 )
                 continue
@@ -419,8 +414,3 @@ def _load(root: Path, display: str | None) -> tuple[Dataset, list[Problem]]:
             else:
                 dataset.invalid.add(stem)
     return dataset, problems
-
-
-def _suggest_id(stem: str) -> str:
-    lowered = "".join(c if c in _ID_CHARS else "-" for c in stem.lower()).strip("-._")
-    return lowered or "my-id"

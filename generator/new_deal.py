@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -11,6 +10,7 @@ from pathlib import Path
 
 from .load import Dataset
 from .model import Deal
+from .values import slug
 
 MODELINE = "# yaml-language-server: $schema={up}schemas/deal.schema.json\n"
 
@@ -37,16 +37,15 @@ class NewDeal:
 
 def suggest_id(dataset: Dataset, account: str, title: str, expected_close: date) -> str:
     """A readable, unused id: the account and the title's Latin words, or the month."""
-    words = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    base = f"{account}-{words}" if words else f"{account}-{expected_close:%Y-%m}"
-    base = base[:60].strip("-")
+    words = slug(title)
+    base = slug(f"{account}-{words}" if words else f"{account}-{expected_close:%Y-%m}")
     candidate, number = base, 2
     while candidate in dataset.deals or candidate in dataset.invalid:
         candidate, number = f"{base}-{number}", number + 1
     return candidate
 
 
-def _text(value: str) -> str:
+def yaml_text(value: str) -> str:
     """A YAML scalar that reads back as exactly this text (JSON strings are YAML)."""
     return json.dumps(value, ensure_ascii=False)
 
@@ -65,12 +64,12 @@ def deal_text(deal: NewDeal, depth: int) -> str:
     lines = [
         MODELINE.format(up="../" * (depth + 1)),
         f"account: {deal.account}\n",
-        f"contact: {_text(deal.contact)}\n",
+        f"contact: {yaml_text(deal.contact)}\n",
         f"owner: {deal.owner}\n",
-        f"title: {_text(deal.title)}\n",
+        f"title: {yaml_text(deal.title)}\n",
     ]
     if deal.products:
-        lines.append(f"products: [{', '.join(_text(p) for p in deal.products)}]\n")
+        lines.append(f"products: [{', '.join(yaml_text(p) for p in deal.products)}]\n")
     lines += [
         f"amount: {_amount(deal.amount)}\n",
         f"expected_close: {deal.expected_close.isoformat()}\n",
@@ -79,14 +78,16 @@ def deal_text(deal: NewDeal, depth: int) -> str:
     if deal.closed_on:
         lines.append(f"closed_on: {deal.closed_on.isoformat()}\n")
     if deal.lost_reason:
-        lines.append(f"lost_reason: {_text(deal.lost_reason)}\n")
+        lines.append(f"lost_reason: {yaml_text(deal.lost_reason)}\n")
     if deal.source:
-        lines.append(f"source: {_text(deal.source)}\n")
+        lines.append(f"source: {yaml_text(deal.source)}\n")
     if deal.next_step:
-        lines.append(f"next_step: {_text(deal.next_step)}\n")
+        lines.append(f"next_step: {yaml_text(deal.next_step)}\n")
     lines.append(f"created: {deal.created.isoformat()}\n")
     if deal.note:
-        lines.append(f"log:\n  - {{date: {deal.created.isoformat()}, note: {_text(deal.note)}}}\n")
+        lines.append(
+            f"log:\n  - {{date: {deal.created.isoformat()}, note: {yaml_text(deal.note)}}}\n"
+        )
     return "".join(lines)
 
 

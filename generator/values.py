@@ -56,9 +56,19 @@ def _phone(value: Any) -> str:
     return _text(value)
 
 
+def is_id(text: str) -> bool:
+    """Whether `text` may be an id (a deal's or an account's file name, a person's id)."""
+    return bool(_ID.match(text))
+
+
+def slug(text: str) -> str:
+    """An id made from any text: lower case, words joined by `-` (empty for no Latin words)."""
+    return re.sub(r"[^a-z0-9._]+", "-", text.lower()).strip("-._")[:60].strip("-._")
+
+
 def _id(value: Any) -> str:
     text = _text(value)
-    if not _ID.match(text):
+    if not is_id(text):
         raise PydanticCustomError(
             "id",
             "`{value}` is not a valid id: use lower-case letters, digits, `.`, `_` and `-`, "
