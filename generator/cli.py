@@ -11,14 +11,14 @@ import click
 from . import __version__
 from .cli_options import (
     as_of_option,
+    checked,
     data_option,
     format_option,
     load_valid,
     today_or,
+    write_or_verify,
 )
-from .load import DataDirError
 from .problems import count, format_github, format_json, format_text
-from .validate import check as run_check
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,10 +37,7 @@ def check(data_dir: str, as_of: date | None, output_format: str, strict: bool) -
 
     Exit 0 when clean, 1 on any error (or any warning with --strict), 2 on a usage error.
     """
-    try:
-        result = run_check(Path(data_dir), today_or(as_of), display=data_dir)
-    except DataDirError as exc:
-        raise click.UsageError(str(exc)) from None
+    result = checked(data_dir, today_or(as_of))
     problems = result.problems
     formatter = {"text": format_text, "json": format_json, "github": format_github}
     click.echo(formatter[output_format](problems), nl=False)
@@ -68,19 +65,11 @@ def schema(out: Path, verify: bool) -> None:
     """Write JSON Schemas (draft-07) of each file kind of data/, for editors and pre-commit."""
     from .schema import schema_files
 
-    stale = []
-    for name, text in schema_files().items():
-        target = out / name
-        current = target.read_text(encoding="utf-8") if target.exists() else None
-        if current == text:
-            continue
-        stale.append(name)
-        if not verify:
-            out.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-            click.echo(f"wrote {target}")
-    if verify and stale:
-        click.echo(f"out of date: {', '.join(stale)}: run `funnel schema`", err=True)
+    current = [
+        write_or_verify(out / name, text, "funnel schema", verify=verify)
+        for name, text in schema_files().items()
+    ]
+    if not all(current):
         sys.exit(1)
 
 

@@ -16,6 +16,7 @@ from .cli_options import (
     format_option,
     load_valid,
     today_or,
+    write_or_verify,
 )
 from .problems import did_you_mean, format_text
 from .validate import check as run_check
@@ -146,16 +147,8 @@ def codeowners(data_dir: str, out: Path, verify: bool) -> None:
     except HistoryError:
         root = Path.cwd()
     text = codeowners_text(dataset, root)
-    current = out.read_text(encoding="utf-8") if out.exists() else None
-    if verify:
-        if current != text:
-            click.echo(f"{out} is out of date: run `funnel codeowners`", err=True)
-            sys.exit(1)
-        return
-    if current != text:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {out}", err=True)
+    if not write_or_verify(out, text, "funnel codeowners", verify=verify):
+        sys.exit(1)
 
 
 @click.command()

@@ -59,31 +59,51 @@ def today_or(value: date | None) -> date:
     return value or date.today()
 
 
-def load_valid(data_dir: str, as_of: date):
-    """The checked dataset, or exit 1 with the problems (bad data never reaches an output)."""
+def checked(data_dir: str, as_of: date):
+    """Every problem of the data folder; a missing folder is a usage error (exit 2)."""
     try:
-        result = run_check(Path(data_dir), as_of, display=data_dir)
+        return run_check(Path(data_dir), as_of, display=data_dir)
     except DataDirError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+def _exit_with_errors(result, advice: str = "") -> None:
+    errors = [problem for problem in result.problems if problem.severity == "error"]
+    click.echo(format_text(errors), err=True, nl=False)
+    if advice:
+        click.echo(f"{len(errors)} error(s): {advice}", err=True)
+    sys.exit(1)
+
+
+def load_valid(data_dir: str, as_of: date):
+    """The checked dataset, or exit 1 with the problems (bad data never reaches an output)."""
+    result = checked(data_dir, as_of)
     if not result.ok:
-        errors = [problem for problem in result.problems if problem.severity == "error"]
-        click.echo(format_text(errors), err=True, nl=False)
-        click.echo(f"{len(errors)} error(s): fix the data first (funnel check)", err=True)
-        sys.exit(1)
+        _exit_with_errors(result, "fix the data first (funnel check)")
     return result.dataset
 
 
 def rules_of(data_dir: str, as_of: date):
     """The funnel's rules (stages and probabilities) from the data folder, or exit 1."""
-    try:
-        result = run_check(Path(data_dir), as_of, display=data_dir)
-    except DataDirError as exc:
-        raise click.UsageError(str(exc)) from None
+    result = checked(data_dir, as_of)
     if result.dataset.funnel is None:
-        errors = [p for p in result.problems if p.severity == "error"]
-        click.echo(format_text(errors), err=True, nl=False)
-        sys.exit(1)
+        _exit_with_errors(result)
     return result
+
+
+def write_or_verify(path: Path, text: str, command: str, *, verify: bool) -> bool:
+    """Write a generated file when it changed; with `verify`, only say whether it is current.
+    Returns whether the file was (or, verifying, would be) up to date."""
+    current = path.read_text(encoding="utf-8") if path.exists() else None
+    if current == text:
+        return True
+    if verify:
+        click.echo(f"{path} is out of date: run `{command}`", err=True)
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {path}", err=True)
+    return True
 
 
 def history_failed(exc: Exception) -> None:

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from .diff import describe, signed
 from .events import Event, all_events
-from .forecast import ZERO, Forecast, build_forecast, cents, weighted
+from .forecast import ZERO, Forecast, build_forecast, cents, weighted, won_in
 from .handover import plan_handover
 from .handover_pages import build_handover_pages
 from .history import History
@@ -28,12 +28,13 @@ from .load import Dataset
 from .marketing import scorecard
 from .markup import html_text, md, note_html, sort_key
 from .model import Account, Contact, Deal, Person, Stage
-from .periods import KINDS, Period, period_of
+from .periods import KINDS, period_of
 from .pipeline import DealIndex, by_stage, closing_in, last_activity, overdue, stale
 from .targets import target_for
 from .words import WORDS
 
 PACKAGED = Path(__file__).parent / "templates"
+CURRENT_KINDS = ("quarter", "half", "year")
 LISTED_PER_STAGE = 25
 """Territory pages and the home page list this many deals per table; rep pages list all."""
 
@@ -203,12 +204,18 @@ class SiteBuilder:
             "open_count": sum(s.count for s in summaries),
         }
 
-    def current_periods(self, forecast_by_kind: dict[str, Forecast], deals=None) -> list[dict]:
-        """This quarter, half and year: weighted forecast beside last year's actual."""
+    def current_periods(
+        self, forecasts: dict[str, Forecast] | None = None, deals: list[Deal] | None = None
+    ) -> list[dict]:
+        """This quarter, half and year (of `deals`): the weighted forecast beside what was won
+        in the same period a year earlier."""
         rows = []
-        for kind in ("quarter", "half", "year"):
+        for kind in CURRENT_KINDS:
             period = period_of(self.as_of, kind)
-            totals = forecast_by_kind[kind].periods.get(period)
+            forecast = (forecasts or {}).get(kind) or build_forecast(
+                self.dataset, self.as_of, kind, deals
+            )
+            totals = forecast.periods.get(period)
             rows.append(
                 {
                     "period": period,
@@ -216,28 +223,15 @@ class SiteBuilder:
                     "pipeline": totals.pipeline if totals else ZERO,
                     "weighted": totals.weighted if totals else ZERO,
                     "won": totals.won if totals else ZERO,
-                    "won_last_year": self.won_in(period.last_year(), deals),
+                    "won_last_year": won_in(self.dataset, period.last_year(), deals),
                 }
             )
         return rows
 
-    def won_in(self, period: Period, deals: list[Deal] | None = None) -> Decimal:
-        return sum(
-            (
-                deal.amount
-                for deal in (self.dataset.deals.values() if deals is None else deals)
-                if deal.stage == "won" and deal.closed_on is not None and deal.closed_on in period
-            ),
-            ZERO,
-        )
-
-    def forecasts(self, deals: list[Deal] | None = None) -> dict[str, Forecast]:
-        return {kind: build_forecast(self.dataset, self.as_of, kind, deals) for kind in KINDS}
-
     # -- the pages ---------------------------------------------------------------------------
 
     def build(self) -> list[Page]:
-        forecasts = self.forecasts()
+        forecasts = {kind: build_forecast(self.dataset, self.as_of, kind) for kind in KINDS}
         pages = [
             self.home(forecasts),
             self.forecast_page(forecasts),
@@ -288,7 +282,7 @@ class SiteBuilder:
                     {
                         "period": period,
                         "totals": totals,
-                        "won_last_year": self.won_in(period.last_year()),
+                        "won_last_year": won_in(self.dataset, period.last_year()),
                         "target": target,
                         "coverage": _coverage(totals.won + totals.weighted, target),
                     }
@@ -344,7 +338,7 @@ class SiteBuilder:
             territory.name,
             territory=territory,
             funnel=self.funnel_section(deals, limit=LISTED_PER_STAGE),
-            current=self.current_periods(self.forecasts(deals), deals),
+            current=self.current_periods(deals=deals),
             people=people,
         )
 
@@ -361,7 +355,7 @@ class SiteBuilder:
             reports=[other for other in self.reps if other.manager == person.id],
             territory=self.territories.get(person.territory or ""),
             funnel=self.funnel_section(deals),
-            current=self.current_periods(self.forecasts(deals), deals),
+            current=self.current_periods(deals=deals),
             stale=[(self.views[deal.id], last_activity(deal)) for deal in stale_deals],
             overdue=self.views_of(overdue(deals, self.as_of)),
             handover=[
