@@ -1,8 +1,8 @@
 """Data out of and around the repository: CODEOWNERS for reviews, exports for finance.
 
 `codeowners` makes each territory's manager review its deals and accounts, and the managers
-review the rules and the code. `export_rows` gives every deal with its account and computed
-fields (probability, weighted amount, first seen) for spreadsheets.
+review what only managers may change (the same paths `policy` protects). `export_rows` gives
+every deal with its account and computed fields (probability, weighted amount, first seen).
 """
 
 from __future__ import annotations
@@ -18,19 +18,7 @@ from .forecast import money, weighted
 from .history import History
 from .load import Dataset
 from .model import Person
-
-RULES_AND_CODE = (
-    "{data}/funnel.yaml",
-    "{data}/team.yaml",
-    "{data}/targets.yaml",
-    "/.github/",
-    "/generator/",
-    "/templates/",
-    "/mkdocs.yml",
-    "/pyproject.toml",
-    "/requirements.lock",
-    "/CODEOWNERS",
-)
+from .policy import managers_only
 
 
 def _handle(person: Person) -> str | None:
@@ -53,13 +41,15 @@ def codeowners(dataset: Dataset, repo_root: Path) -> str:
         absolute = dataset.files[display_path].resolve()
         return "/" + absolute.relative_to(repo_root.resolve()).as_posix()
 
-    data = "/" + dataset.root.resolve().relative_to(repo_root.resolve()).as_posix()
+    prefix = dataset.root.resolve().relative_to(repo_root.resolve()).as_posix()
+    prefix = "" if prefix == "." else prefix
+    data = f"/{prefix}" if prefix else ""
     lines = [
         "# Written by `funnel codeowners` from team.yaml: run it again after changing the team.",
         "# Later lines win: each deal and account names the manager of its territory.",
         "",
         "# The managers review the rules and the code.",
-        *(f"{pattern.format(data=data)} {everyone}" for pattern in RULES_AND_CODE),
+        *(f"/{path} {everyone}" for path in managers_only(prefix)),
         "",
         "# New files until this is written again: all managers.",
         f"{data}/accounts/ {everyone}",

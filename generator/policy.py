@@ -30,9 +30,9 @@ from .model import Person, Team
 from .strictyaml import parse
 
 MANAGERS_ONLY = (
-    "{data}/funnel.yaml",
-    "{data}/team.yaml",
-    "{data}/targets.yaml",
+    "{data}funnel.yaml",
+    "{data}team.yaml",
+    "{data}targets.yaml",
     ".github/",
     "generator/",
     "templates/",
@@ -43,6 +43,13 @@ MANAGERS_ONLY = (
     ".ci/",
     "CODEOWNERS",
 )
+
+
+def managers_only(data_prefix: str) -> list[str]:
+    """The rules, the team, the workflows and the code: paths from the repository's top that
+    only managers change (folders end in `/`); `data_prefix` is the data folder's path."""
+    data = f"{data_prefix}/" if data_prefix else ""
+    return [pattern.format(data=data) for pattern in MANAGERS_ONLY]
 
 
 class PolicyError(Exception):
@@ -124,7 +131,7 @@ def check_policy(data_dir: Path, base: str, head: str = "HEAD") -> PolicyResult:
             if set(blob) != {"0"}
         ),
     )
-    protected = [pattern.format(data=prefix or ".") for pattern in MANAGERS_ONLY]
+    protected = managers_only(prefix)
     violations: list[Violation] = []
     for commit, changes in commits:
         person = by_email.get(commit.email.lower())
