@@ -76,6 +76,23 @@ class HandoverPlan:
         return json.dumps(self.as_json(), ensure_ascii=False, indent=2) + "\n"
 
 
+def handover_item(dataset: Dataset, deal: Deal) -> HandoverItem | None:
+    """The deal with what a successor needs: account, contact, stage, weighted amount."""
+    funnel = dataset.funnel
+    assert funnel is not None
+    stage = funnel.stage(deal.stage)
+    if stage is None:
+        return None
+    account = dataset.accounts.get(deal.account)
+    return HandoverItem(
+        deal=deal,
+        account=account,
+        contact=account.contact(deal.contact) if account else None,
+        stage=stage,
+        weighted=weighted(deal, funnel) if deal.is_open else Decimal(0),
+    )
+
+
 def plan_handover(
     dataset: Dataset,
     from_id: str,
@@ -93,19 +110,9 @@ def plan_handover(
             continue
         if only is not None and deal.account not in only:
             continue
-        stage = funnel.stage(deal.stage)
-        if stage is None:
-            continue
-        account = dataset.accounts.get(deal.account)
-        groups[stage.handover].append(
-            HandoverItem(
-                deal=deal,
-                account=account,
-                contact=account.contact(deal.contact) if account else None,
-                stage=stage,
-                weighted=weighted(deal, funnel),
-            )
-        )
+        item = handover_item(dataset, deal)
+        if item is not None:
+            groups[item.stage.handover].append(item)
     for items in groups.values():
         items.sort(key=lambda item: (-item.weighted, -item.deal.amount, item.deal.id))
     return HandoverPlan(from_id, to_id, as_of, groups)
@@ -251,22 +258,12 @@ def plan_rows(plan: HandoverPlan) -> dict[str, list[ChecklistRow]]:
 
 def checklist_rows(checklist: Handover, dataset: Dataset) -> dict[str, list[ChecklistRow]]:
     """A checklist file's deals by method, with the deals' current contact data."""
-    funnel = dataset.funnel
-    assert funnel is not None
     groups: dict[str, list[ChecklistRow]] = {method: [] for method in HANDOVER_METHODS}
     for entry in checklist.deals:
         deal = dataset.deals.get(entry.deal)
-        if deal is None:
+        item = handover_item(dataset, deal) if deal is not None else None
+        if item is None:
             continue
-        account = dataset.accounts.get(deal.account)
-        stage = funnel.stage(deal.stage) or funnel.stages[0]
-        item = HandoverItem(
-            deal=deal,
-            account=account,
-            contact=account.contact(deal.contact) if account else None,
-            stage=stage,
-            weighted=weighted(deal, funnel) if deal.is_open else Decimal(0),
-        )
         groups[entry.method].append(
             ChecklistRow(item, entry.to, entry.status, entry.done_on, entry.note)
         )
