@@ -22,7 +22,7 @@ from pathlib import Path
 
 from check import OUT
 
-from generator.history import read_history
+from generator.history import MAIN_LINE_LOG, read_history
 
 STAGES = ("lead", "offer", "verbal")
 TARGET_COLD, TARGET_REBUILD = 2.0, 0.10
@@ -78,21 +78,7 @@ def write_repository(root: Path, deals: int, commits: int, seed: int = 1) -> Non
 def floor(root: Path) -> float:
     started = time.perf_counter()
     log = subprocess.run(
-        [
-            "git",
-            "log",
-            "-z",
-            "--first-parent",
-            "--reverse",
-            "--raw",
-            "--no-renames",
-            "--no-abbrev",
-            "--diff-merges=first-parent",
-            "--format=%x01%H",
-            "HEAD",
-            "--",
-            "data/deals",
-        ],
+        ["git", *MAIN_LINE_LOG, "--format=%x01%H", "HEAD", "--", "data/deals"],
         cwd=root,
         capture_output=True,
         check=True,

@@ -194,20 +194,26 @@ class _Change:
     path: str
 
 
+MAIN_LINE_LOG = (
+    "log",
+    "-z",
+    "--first-parent",
+    "--reverse",
+    "--raw",
+    "--no-renames",
+    "--no-abbrev",
+    "--diff-merges=first-parent",
+)
+"""`git log` of the main line, oldest first, with each commit's changed files and blobs."""
+
+
 def _log(root: Path, revisions: str, prefix: str) -> Iterator[tuple[Commit, str, list[_Change]]]:
     """First-parent commits (oldest first), each with its first parent and the deal files it
     changed."""
     deals = f"{prefix}/deals" if prefix else "deals"
     out = git(
         root,
-        "log",
-        "-z",
-        "--first-parent",
-        "--reverse",
-        "--raw",
-        "--no-renames",
-        "--no-abbrev",
-        "--diff-merges=first-parent",
+        *MAIN_LINE_LOG,
         "--format=%x01%H%x02%P%x02%an%x02%ae%x02%ct%x02%s",
         revisions,
         "--",
