@@ -63,10 +63,11 @@ def build_history_pages(site, history: History | None, events: list[Event], noti
     people = site.people
     pages = []
     weeks = weeks_to_show(site.as_of)
+    states = {week: state_at(history, week.end) for week in weeks}
     managers = [p for p in site.reps if p.role == "manager"]
     index_rows = []
     for week in weeks:
-        reviews = weekly_review(history, events, funnel, week)
+        reviews = weekly_review(history, events, funnel, week, state=states[week])
         by_person = []
         for owner, rep in reviews.items():
             person = people.get(owner)
@@ -102,7 +103,7 @@ def build_history_pages(site, history: History | None, events: list[Event], noti
         index_rows.append((week, team_pages, by_person))
     pages.append(site.page("reviews.md.j2", "reviews/index.md", t["review"], rows=index_rows))
     pages.append(compliance_page(site, history, events))
-    pages.append(trends_page(site, history, weeks))
+    pages.append(trends_page(site, states))
     return pages
 
 
@@ -125,15 +126,16 @@ def compliance_page(site, history: History, events: list[Event]):
     )
 
 
-def trends_page(site, history: History, weeks: list[Week]):
+def trends_page(site, states: dict[Week, dict]):
+    """Funnel fill per week, and each rep's weighted forecast of a week against what of it
+    was won; `states` holds the deals at each week's end, newest week first."""
     funnel = site.funnel
     won = {
         deal_id: deal.amount for deal_id, deal in site.dataset.deals.items() if deal.stage == "won"
     }
     fill: list[FillRow] = []
     accuracy: dict[str, list[AccuracyRow]] = {}
-    for week in reversed(weeks):
-        state = state_at(history, week.end)
+    for week, state in reversed(states.items()):
         counts = {stage.id: [0, Decimal(0)] for stage in funnel.stages}
         forecast: dict[str, Decimal] = {}
         won_of: dict[str, Decimal] = {}

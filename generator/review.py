@@ -136,8 +136,10 @@ def weekly_review(
     funnel: Funnel,
     week: Week,
     owners: list[str] | None = None,
+    state: dict[str, tuple[Snapshot, date]] | None = None,
 ) -> dict[str, RepWeek]:
-    """Every rep's week (or only `owners`'), keyed by owner id."""
+    """Every rep's week (or only `owners`'), keyed by owner id. `state` is the deals at the
+    week's end (`state_at`), when the caller has it already."""
     reviews: dict[str, RepWeek] = {}
 
     def review(owner: str) -> RepWeek:
@@ -158,7 +160,8 @@ def weekly_review(
         rep.weighted_delta += event.weighted_delta
         if event.change.what == "owner" and event.change.old:  # the weight left the old owner
             review(str(event.change.old)).changes.append(event)
-    state = state_at(history, week.end)
+    if state is None:
+        state = state_at(history, week.end)
     stale_days = funnel.rules.stale_after_days
     for deal, (snapshot, changed) in sorted(state.items()):
         if snapshot.owner is None:
