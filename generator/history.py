@@ -35,16 +35,27 @@ class HistoryError(Exception):
     """History cannot be read (not a git repository, a shallow clone, an unknown revision)."""
 
 
+BASELINE_TRAILER = "Funnel-Baseline"
+"""The commit trailer (`Funnel-Baseline: import`) that marks a commit as part of the baseline:
+the team's existing funnel, brought in on adoption day (see `funnel import`)."""
+
+
 @dataclass(frozen=True)
 class Commit:
-    """A commit of the main line. `day` is its committer date, never earlier than its
-    parent's: a back-dated commit cannot move a deal's first appearance into the past."""
+    """A change as the main line tells it. `day` is the main-line commit's committer date,
+    never earlier than its parent's: a back-dated commit cannot move a deal's first
+    appearance into the past. `author` made the change (for a merge, the author of the branch
+    commit that changed the deal); `merged_by` landed it, when that is someone else."""
 
     sha: str
     author: str
     email: str
     day: date
     subject: str
+    merged_by: str = ""
+    baseline: bool = False
+    """The change came with the baseline: the history's first data commit, or a commit
+    marked with the BASELINE_TRAILER."""
 
 
 EXTRA_FIELDS = ("products", "source", "lost_reason", "next_step", "created")

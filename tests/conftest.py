@@ -140,15 +140,25 @@ class GitRepo:
         self.data.mkdir(parents=True)
         self.git("init", "-q", "-b", "main")
 
-    def git(self, *args: str, date: str = "2026-01-05", who: str = "Wang Li") -> str:
-        email = who.lower().replace(" ", ".") + "@example.com"
+    def git(
+        self,
+        *args: str,
+        date: str = "2026-01-05",
+        who: str = "Wang Li",
+        committed: str | None = None,
+        committer: str | None = None,
+    ) -> str:
+        """Run git with pinned people and dates: `who` writes the change on `date`; the
+        committer (default: the same person) lands it on `committed` (default: `date`)."""
+        committer = committer or who
+        committed = committed or date
         env = {
             "GIT_AUTHOR_NAME": who,
-            "GIT_AUTHOR_EMAIL": email,
-            "GIT_COMMITTER_NAME": who,
-            "GIT_COMMITTER_EMAIL": email,
+            "GIT_AUTHOR_EMAIL": email_of(who),
+            "GIT_COMMITTER_NAME": committer,
+            "GIT_COMMITTER_EMAIL": email_of(committer),
             "GIT_AUTHOR_DATE": f"{date}T10:00:00+00:00",
-            "GIT_COMMITTER_DATE": f"{date}T10:00:00+00:00",
+            "GIT_COMMITTER_DATE": f"{committed}T10:00:00+00:00",
             "PATH": "/usr/bin:/bin",
             "HOME": str(self.root),
             "GIT_CONFIG_NOSYSTEM": "1",
@@ -166,10 +176,53 @@ class GitRepo:
     def remove(self, path: str) -> None:
         (self.data / path).unlink()
 
-    def commit(self, message: str, *, date: str, who: str = "Wang Li") -> str:
-        self.git("add", "-A", date=date, who=who)
-        self.git("commit", "-q", "--allow-empty", "-m", message, date=date, who=who)
+    def commit(
+        self,
+        message: str,
+        *,
+        date: str,
+        who: str = "Wang Li",
+        committed: str | None = None,
+        committer: str | None = None,
+    ) -> str:
+        """Commit everything; `committed`/`committer` set the committer apart from the author."""
+        people = {"date": date, "who": who, "committed": committed, "committer": committer}
+        self.git("add", "-A", **people)
+        self.git("commit", "-q", "--allow-empty", "-m", message, **people)
         return self.git("rev-parse", "HEAD")
+
+    def branch(self, name: str, start: str = "main") -> None:
+        """Start a branch (a rep's pull request) at `start` and check it out."""
+        self.git("checkout", "-q", "-b", name, start)
+
+    def merge(
+        self, branch: str, *, date: str, who: str = "Boss", how: str = "merge", into: str = "main"
+    ) -> str:
+        """Land `branch` on `into` as GitHub would: `merge` (a merge commit by `who`),
+        `squash` (one commit authored by the branch's last author, committed by `who`) or
+        `rebase` (the branch's commits replayed, committed by `who`)."""
+        self.git("checkout", "-q", into, date=date, who=who)
+        if how == "merge":
+            self.git("merge", "-q", "--no-ff", branch, "-m", f"Merge {branch}", date=date, who=who)
+        elif how == "squash":
+            author = self.git("log", "-1", "--format=%an", branch)
+            self.git("merge", "-q", "--squash", branch, date=date, who=who)
+            message = f"{branch} (squashed)"
+            self.git(
+                "commit", "-q", "-m", message, date=date, who=author, committed=date, committer=who
+            )
+        elif how == "rebase":
+            self.git("rebase", "-q", into, branch, date=date, who=who, committer=who)
+            self.git("checkout", "-q", into, date=date, who=who)
+            self.git("merge", "-q", "--ff-only", branch, date=date, who=who)
+        else:
+            raise ValueError(how)
+        return self.git("rev-parse", "HEAD")
+
+
+def email_of(who: str) -> str:
+    """The pinned email of a test author: `Wang Li` -> wang.li@example.com."""
+    return who.lower().replace(" ", ".") + "@example.com"
 
 
 def deal_yaml(
