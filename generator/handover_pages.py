@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .forecast import ZERO
 from .handover import checklist_rows
 
 
@@ -20,11 +21,11 @@ def build_handover_pages(site) -> list:
                 links=True,
             )
         )
-    due = [
-        (person, [d for d in site.index.by_owner.get(person.id, []) if d.is_open])
-        for person in site.reps
-        if person.status == "leaving"
-    ]
+    due = []
+    for person in site.reps:
+        if person.status == "leaving":
+            deals = [d for d in site.index.by_owner.get(person.id, []) if d.is_open]
+            due.append((person, deals, sum((deal.amount for deal in deals), ZERO)))
     pages.append(
         site.page(
             "handovers.md.j2",

@@ -72,10 +72,11 @@ def _finalize(value: object) -> object:
     return md(value)
 
 
-def _money(value: Decimal | None) -> Markup:
+def _money(value: Decimal | int | None) -> Markup:
+    """An amount with cents; a template's `sum` of nothing is the integer 0, shown as 0.00."""
     if value is None:
         return Markup("")
-    return Markup(f"{cents(value):,.2f}")
+    return Markup(f"{cents(Decimal(value)):,.2f}")
 
 
 def _px(value: object) -> Markup:
