@@ -120,3 +120,175 @@ def test_text_output_says_who_changed_what(history_repo):
     assert result.exit_code == 1
     assert "refuse: " in result.output and "Bob <bob@example.com>" in result.output
     assert "data/deals/ann-deal.yaml" in result.output
+
+
+# -- handover checklists -------------------------------------------------------------------------
+
+CHECKLIST = """\
+from: ann
+date: 2026-03-01
+deals:
+  - {deal: acme-laptops, to: bob, method: visit, status: pending}
+  - {deal: globex-servers, to: dan, method: phone, status: pending}
+"""
+MORE_PEOPLE = (
+    "  - {id: cid, name: Cid, email: cid@example.com, role: rep, status: active, manager: boss}\n"
+    "  - {id: eve, name: Eve, email: eve@example.com, role: manager, status: active}\n"
+    "  - {id: dan, name: Dan, email: dan@example.com, role: rep, status: active, manager: eve}\n"
+)
+
+
+def with_checklist(repo, checklist=CHECKLIST):
+    """A base where ann hands acme-laptops to bob and globex-servers to eve's rep dan."""
+    repo.write("team.yaml", (repo.data / "team.yaml").read_text() + MORE_PEOPLE)
+    if checklist is not None:
+        repo.write("handovers/ann-2026-03-01.yaml", checklist)
+    return repo.commit("the handover", date="2026-03-01", who="Boss")
+
+
+def tick(repo, deal, who, day="2026-03-05", note=None):
+    """`who` ticks `deal` off the checklist (or changes its note) in a commit of their own."""
+    path = repo.data / "handovers" / "ann-2026-03-01.yaml"
+    text = path.read_text()
+    line = next(line for line in text.splitlines() if f"deal: {deal}," in line)
+    ticked = line.split(", status: ")[0] + f", status: done, done_on: {day}"
+    ticked += f", note: {note}}}" if note else "}"
+    repo.write("handovers/ann-2026-03-01.yaml", text.replace(line, ticked))
+    return repo.commit(f"{deal} done", date=day, who=who)
+
+
+def violations(repo, start):
+    result = run(repo, start)
+    document = json.loads(result.output)
+    assert result.exit_code == (0 if document["ok"] else 1)
+    return [(v["person"], v["message"]) for v in document["violations"]]
+
+
+def test_the_handovers_people_and_their_managers_tick_items_off(history_repo):
+    repo = history_repo
+    start = with_checklist(repo)
+    tick(repo, "acme-laptops", "Wang Li")  # ann hands over
+    tick(repo, "globex-servers", "Dan", day="2026-03-06")  # dan takes over
+    tick(repo, "acme-laptops", "Bob", note="Went well.")  # bob, acme-laptops' successor
+    tick(repo, "acme-laptops", "Boss", note="Checked.")  # ann's and bob's manager
+    tick(repo, "globex-servers", "Eve", day="2026-03-06", note="Checked.")  # dan's manager
+    assert violations(repo, start) == []
+
+
+def test_others_may_not_tick_a_handover_item(history_repo):
+    repo = history_repo
+    start = with_checklist(repo)
+    tick(repo, "acme-laptops", "Cid")  # a rep of the same manager, not in this handover
+    tick(repo, "globex-servers", "Bob")  # bob's item is acme-laptops, not this one
+    found = violations(repo, start)
+    assert [person for person, _ in found] == ["cid", "bob"]
+    assert found[0][1] == (
+        "changed the handover of acme-laptops: only ann, bob and their managers tick it off"
+    )
+    assert "globex-servers: only ann, dan and their managers" in found[1][1]
+
+
+def test_a_manager_outside_the_handover_may_not_tick_an_item(history_repo):
+    repo = history_repo
+    start = with_checklist(repo)
+    tick(repo, "acme-laptops", "Eve")  # a manager, but neither ann's nor bob's
+    assert [person for person, _ in violations(repo, start)] == ["eve"]
+
+
+def test_the_checklist_at_the_base_decides_who_ticks(history_repo):
+    repo = history_repo
+    start = with_checklist(repo)
+    text = (repo.data / "handovers" / "ann-2026-03-01.yaml").read_text()
+    repo.write(
+        "handovers/ann-2026-03-01.yaml",
+        text.replace("acme-laptops, to: bob", "acme-laptops, to: cid"),
+    )
+    repo.commit("give it to cid", date="2026-03-02", who="Bob")  # bob may change his item
+    tick(repo, "acme-laptops", "Cid", day="2026-03-03")  # cid is not its successor at base
+    found = violations(repo, start)
+    assert [person for person, _ in found] == ["cid"]
+    assert "only ann, bob and their managers" in found[0][1]
+
+
+def test_the_leavers_manager_writes_the_checklist(history_repo):
+    repo = history_repo
+    start = with_checklist(repo, checklist=None)
+    repo.write("handovers/ann-2026-03-01.yaml", CHECKLIST)
+    repo.commit("handover", date="2026-03-02", who="Boss")  # ann's manager: --apply
+    assert violations(repo, start) == []
+
+
+def test_nobody_else_writes_a_checklist(history_repo):
+    repo = history_repo
+    start = with_checklist(repo, checklist=None)
+    for who, day in (("Wang Li", "2026-03-02"), ("Bob", "2026-03-03"), ("Eve", "2026-03-04")):
+        repo.write("handovers/ann-2026-03-01.yaml", CHECKLIST + f"# {who}\n" * (who != "Eve"))
+        repo.commit("handover", date=day, who=who)
+    found = violations(repo, start)
+    assert [person for person, _ in found] == ["ann", "bob", "eve"]
+    assert found[0][1] == (
+        "wrote the handover checklist of ann: only ann's manager (boss) writes a checklist "
+        "and adds deals to it (`funnel handover --apply`)"
+    )
+
+
+def test_only_the_leavers_manager_adds_deals_or_removes_a_checklist(history_repo):
+    repo = history_repo
+    start = with_checklist(repo)
+    path = "handovers/ann-2026-03-01.yaml"
+    added = (repo.data / path).read_text() + (
+        "  - {deal: initech-x, to: bob, method: later, status: pending}\n"
+    )
+    repo.write(path, added)
+    repo.commit("one more", date="2026-03-02", who="Bob")
+    repo.write(path, added.replace("2026-03-01", "2026-02-01"))
+    repo.commit("an earlier date", date="2026-03-03", who="Wang Li")
+    repo.remove(path)
+    repo.commit("done with it", date="2026-03-04", who="Bob")
+    found = violations(repo, start)
+    assert [person for person, _ in found] == ["bob", "ann", "bob"]
+    assert found[0][1].startswith("added initech-x to the handover checklist of ann: only")
+    assert found[1][1].startswith("wrote the handover checklist of ann")
+    assert found[2][1].startswith("wrote the handover checklist of ann")
+    repo.write(path, added)
+    repo.commit("back, with one more", date="2026-03-05", who="Boss")
+    assert violations(repo, repo.git("rev-parse", "HEAD~1")) == []
+
+
+# -- the baseline trailer ------------------------------------------------------------------------
+
+
+def test_only_managers_mark_the_baseline(history_repo):
+    repo = history_repo
+    start = base(repo)
+    repo.write("deals/acme-import.yaml", deal_yaml(owner="ann"))
+    repo.commit("import\n\nFunnel-Baseline: import", date="2026-02-03", who="Boss")
+    assert violations(repo, start) == []
+    later = repo.git("rev-parse", "HEAD")
+    repo.write("deals/acme-late.yaml", deal_yaml(owner="ann"))
+    repo.commit("old customer\n\nfunnel-baseline: yes", date="2026-02-04", who="Wang Li")
+    repo.commit("nothing\n\nSigned-off-by: Bob <bob@example.com>\nFunnel-Baseline: import",
+                date="2026-02-05", who="Bob")  # fmt: skip
+    repo.commit("not a trailer: Funnel-Baseline: import", date="2026-02-06", who="Bob")
+    found = violations(repo, later)
+    assert [person for person, _ in found] == ["ann", "bob"]
+    assert found[0][1] == (
+        "only managers mark a commit as the baseline (the team's existing funnel on adoption "
+        "day): remove the `Funnel-Baseline` trailer, or ask your manager"
+    )
+
+
+def test_a_merge_commit_cannot_carry_the_baseline_for_a_rep(history_repo):
+    repo = history_repo
+    start = base(repo)
+    repo.branch("ann-import")
+    repo.write("deals/acme-late.yaml", deal_yaml(owner="ann"))
+    repo.commit("old customer", date="2026-02-03", who="Wang Li")
+    repo.git("checkout", "-q", "main")
+    repo.write("deals/bob-other.yaml", deal_yaml(owner="bob", account="globex"))
+    repo.commit("meanwhile", date="2026-02-03", who="Bob")
+    repo.git("checkout", "-q", "ann-import")
+    repo.git("merge", "-q", "--no-ff", "main", "-m", "Merge main\n\nFunnel-Baseline: import",
+             date="2026-02-04", who="Wang Li")  # fmt: skip
+    found = violations(repo, start)
+    assert [(person, "baseline" in message) for person, message in found] == [("ann", True)]
