@@ -78,7 +78,7 @@ def write_repository(root: Path, deals: int, commits: int, seed: int = 1) -> Non
 def floor(root: Path) -> float:
     started = time.perf_counter()
     log = subprocess.run(
-        ["git", *MAIN_LINE_LOG, "--format=%x01%H", "HEAD", "--", "data/deals"],
+        ["git", *MAIN_LINE_LOG, "--format=%x01%H", "HEAD", "--", "data"],
         cwd=root,
         capture_output=True,
         check=True,

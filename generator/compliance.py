@@ -87,7 +87,6 @@ class Finding:
     day: date
     commit: str
     author: str
-    imported: bool  # it came with the first commit of the history (an import)
 
     @property
     def days(self) -> int:
@@ -96,13 +95,16 @@ class Finding:
 
 def findings(history: History, events: list[Event], min_days: int) -> list[Finding]:
     """Late entries (won fewer than `min_days` after first seen, or entered as already won)
-    and deals removed without being closed, oldest first."""
+    and deals removed without being closed, oldest first. The baseline (the team's funnel on
+    adoption day) brings no findings, and its deals are never late entries."""
     found = []
     for event in events:
         what = event.change.what
-        if what not in ("won", "won_at_once", "removed"):
+        if what not in ("won", "won_at_once", "removed") or event.commit.baseline:
             continue
         deal = event.change.deal
+        if what != "removed" and history.in_baseline(deal):
+            continue
         first_seen = history.first_seen(deal) or event.day
         kind = {"won": "late_entry", "won_at_once": "entered_won", "removed": "removed"}[what]
         if kind == "late_entry" and (event.day - first_seen).days >= min_days:
@@ -116,7 +118,6 @@ def findings(history: History, events: list[Event], min_days: int) -> list[Findi
                 day=event.day,
                 commit=event.commit.sha,
                 author=event.commit.author,
-                imported=event.commit.sha == history.baseline,
             )
         )
     return found

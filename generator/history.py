@@ -24,7 +24,7 @@ from typing import Any
 
 from .strictyaml import parse
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 SHALLOW_MESSAGE = (
     "this clone is shallow, so the funnel's history is cut off: fetch the full history "
     "(`git fetch --unshallow`; in GitHub Actions, `actions/checkout` with `fetch-depth: 0`)"
@@ -101,14 +101,22 @@ class History:
     commits: list[Commit] = field(default_factory=list)
     deals: dict[str, list[Version]] = field(default_factory=dict)
     baseline: str | None = None
-    """The first commit that brought deals (an import, usually); shown apart in reports."""
+    """The first commit that brought deals (an import, usually). It and the commits marked
+    with BASELINE_TRAILER make the baseline (see `Commit.baseline`)."""
     saved: int = field(default=0, repr=False, compare=False)
     saved_head: str = field(default="", repr=False, compare=False)
 
     def first_seen(self, deal_id: str) -> date | None:
-        """The day the deal first appeared on the main line; never its editable `created`."""
+        """The day the deal first appeared on the main line. A deal that came with the
+        baseline is known since its own `created` date (or `closed_on`, if earlier), never
+        later than the baseline commit; every other deal since the day its commit landed."""
         versions = self.deals.get(deal_id)
-        return versions[0].commit.day if versions else None
+        if not versions:
+            return None
+        first = versions[0]
+        if first.commit.baseline and first.snapshot is not None:
+            return min([*known_since(first.snapshot), first.commit.day])
+        return first.commit.day
 
     def account_first_seen(self) -> dict[str, date]:
         """Account id -> the first appearance of any deal of that account."""
@@ -120,6 +128,20 @@ class History:
                 if account and day is not None and (account not in seen or day < seen[account]):
                     seen[account] = day
         return seen
+
+    def in_baseline(self, deal_id: str) -> bool:
+        """Whether the deal first came with the baseline (adoption day, an import)."""
+        versions = self.deals.get(deal_id)
+        return bool(versions) and versions[0].commit.baseline
+
+
+def known_since(snapshot: Snapshot) -> list[date]:
+    """The dates a baseline deal says it was known on: `created`, and `closed_on` for a
+    closed deal."""
+    dates = [snapshot.get("created")]
+    if snapshot.stage in ("won", "lost"):
+        dates.append(snapshot.closed_on)
+    return [day for day in dates if isinstance(day, date)]
 
 
 # -- git ---------------------------------------------------------------------------------------
@@ -218,28 +240,113 @@ MAIN_LINE_LOG = (
 """`git log` of the main line, oldest first, with each commit's changed files and blobs."""
 
 
-def _log(root: Path, revisions: str, prefix: str) -> Iterator[tuple[Commit, str, list[_Change]]]:
-    """First-parent commits (oldest first), each with its first parent and the deal files it
-    changed."""
-    deals = f"{prefix}/deals" if prefix else "deals"
-    out = git(
-        root,
-        *MAIN_LINE_LOG,
-        "--format=%x01%H%x02%P%x02%an%x02%ae%x02%ct%x02%s",
-        revisions,
-        "--",
-        deals,
-    ).decode("utf-8", "surrogateescape")
+LOG_FORMAT = (
+    "--format=%x01%H%x02%P%x02%an%x02%ae%x02%cn%x02%ce%x02%ct%x02"
+    f"%(trailers:key={BASELINE_TRAILER},valueonly,separator=%x2C)%x02%s"
+)
+"""Each commit's sha, parents, author, committer, date, baseline trailer and subject."""
+
+
+@dataclass
+class _Logged:
+    """A commit as `git log` gave it, with the files it changed."""
+
+    sha: str
+    parents: list[str]
+    author: str
+    email: str
+    committer: str
+    committer_email: str
+    day: date
+    marked: bool
+    subject: str
+    changes: list[_Change]
+    touched_data: bool = False
+
+
+def _parse_log(out: str) -> Iterator[_Logged]:
     for header, entries in _raw_entries(out):
-        sha, parents, author, email, stamp, subject = header.split("\x02", 5)
-        day = datetime.fromtimestamp(int(stamp), UTC).date()
-        changes = [
-            _Change(status, new_blob, path)
-            for status, _, new_blob, path in entries
-            if path.endswith(".yaml")
-        ]
-        commit = Commit(sha, _shared(author), _shared(email), _shared(day), subject)
-        yield commit, parents.split(" ")[0], changes
+        sha, parents, author, email, committer, committer_email, stamp, trailer, subject = (
+            header.split("\x02", 8)
+        )
+        yield _Logged(
+            sha=sha,
+            parents=parents.split(),
+            author=author,
+            email=email,
+            committer=committer,
+            committer_email=committer_email,
+            day=datetime.fromtimestamp(int(stamp), UTC).date(),
+            marked=bool(trailer.strip()),
+            subject=subject,
+            changes=[
+                _Change(status, new_blob, path)
+                for status, _, new_blob, path in entries
+                if path.endswith(".yaml")
+            ],
+            touched_data=bool(entries),
+        )
+
+
+def _log(root: Path, revisions: str, prefix: str) -> list[_Logged]:
+    """First-parent commits that changed the data folder (oldest first), each with the deal
+    files it changed (`touched_data`: whether it changed any file of the data folder)."""
+    out = git(root, *MAIN_LINE_LOG, LOG_FORMAT, revisions, "--", prefix or ".")
+    deals = f"{prefix}/deals/" if prefix else "deals/"
+    logged = list(_parse_log(out.decode("utf-8", "surrogateescape")))
+    for commit in logged:
+        commit.touched_data = bool(commit.changes) or commit.touched_data
+        commit.changes[:] = [c for c in commit.changes if c.path.startswith(deals)]
+    return logged
+
+
+def _branch_commits(
+    root: Path, merges: list[_Logged], main_line: set[str], prefix: str
+) -> dict[str, list[_Logged]]:
+    """For each merge of the main line, the commits its branch brought (newest first), with
+    the deal files each changed: who made the changes that the merge landed."""
+    if not merges:
+        return {}
+    tips = [parent for merge in merges for parent in merge.parents[1:]]
+    out = git(
+        root, "log", "-z", "--raw", "--no-renames", "--no-abbrev", "--no-merges", LOG_FORMAT,
+        *tips, "--not", *(merge.parents[0] for merge in merges[:1]),
+    )  # fmt: skip
+    deals = f"{prefix}/deals/" if prefix else "deals/"
+    logged = {commit.sha: commit for commit in _parse_log(out.decode("utf-8", "surrogateescape"))}
+    for commit in logged.values():
+        commit.changes[:] = [c for c in commit.changes if c.path.startswith(deals)]
+    parents = _parents(root, tips, merges[0].parents[0])
+    seen = set(main_line)
+    brought: dict[str, list[_Logged]] = {}
+    for merge in merges:
+        found: list[_Logged] = []
+        stack = list(merge.parents[1:])
+        while stack:
+            sha = stack.pop()
+            if sha in seen:
+                continue
+            seen.add(sha)
+            if sha in logged:
+                found.append(logged[sha])
+            stack.extend(parents.get(sha, ()))
+        found.sort(key=lambda commit: commit.day, reverse=True)
+        brought[merge.sha] = found
+    return brought
+
+
+def _parents(root: Path, tips: list[str], base: str) -> dict[str, list[str]]:
+    """Commit -> parents, for every commit reachable from `tips` but not from `base`."""
+    out = git(root, "rev-list", "--parents", *tips, "--not", base).decode()
+    return {sha: rest for sha, *rest in (line.split() for line in out.splitlines() if line)}
+
+
+def _author_of(deal: str, merge: _Logged, brought: list[_Logged]) -> _Logged:
+    """The branch commit that last changed `deal` (the merge itself when none did)."""
+    for commit in brought:
+        if any(deal_id(change.path) == deal for change in commit.changes):
+            return commit
+    return merge
 
 
 def _raw_entries(out: str) -> Iterator[tuple[str, list[tuple[str, str, str, str]]]]:
@@ -346,28 +453,38 @@ def _cache_folder(root: Path) -> Path:
 def _extend(history: History, revisions: str, after: str | None = None) -> bool:
     """Add the first-parent commits of `revisions` to `history` (oldest first). With `after`,
     refuse (return False) unless they continue the main line from that commit."""
-    pending = list(_log(history.root, revisions, history.data_prefix))
-    if after is not None and pending and pending[0][1] != after:
+    pending = _log(history.root, revisions, history.data_prefix)
+    if after is not None and pending and pending[0].parents[:1] != [after]:
         return False  # `after` is not on the new main line (history was rewritten)
+    merges = [logged for logged in pending if len(logged.parents) > 1 and logged.changes]
+    brought = _branch_commits(
+        history.root, merges, {logged.sha for logged in pending}, history.data_prefix
+    )
     blobs = read_blobs(
         history.root,
-        (c.blob for _, _, changes in pending for c in changes if c.status != "D"),
+        (c.blob for logged in pending for c in logged.changes if c.status != "D"),
     )
     last_day = history.commits[-1].day if history.commits else date.min
-    for commit, _, changes in pending:
-        if commit.day < last_day:  # back-dated: it cannot land before what came first
-            commit = Commit(commit.sha, commit.author, commit.email, last_day, commit.subject)
-        last_day = commit.day
+    for logged in pending:
+        day = max(logged.day, last_day)  # back-dated: it cannot land before what came first
+        last_day = day
+        first_data = history.baseline is None and logged.touched_data
+        if first_data:
+            history.baseline = logged.sha
+        commit = _landed(logged, logged, day, first_data)
         history.commits.append(commit)
         touched: dict[str, Version] = {}
-        for change in changes:
+        for change in logged.changes:
             deal = deal_id(change.path)
+            if logged.sha in brought:
+                made = _author_of(deal, logged, brought[logged.sha])
+                by = _landed(made, logged, day, first_data)
+            else:
+                by = commit
             if change.status == "D":
-                touched.setdefault(deal, Version(commit, None))
+                touched.setdefault(deal, Version(by, None))
             elif change.blob in blobs:
-                touched[deal] = Version(commit, snapshot(blobs[change.blob], change.path))
-        if touched and history.baseline is None:
-            history.baseline = commit.sha
+                touched[deal] = Version(by, snapshot(blobs[change.blob], change.path))
         for deal, version in touched.items():
             versions = history.deals.setdefault(deal, [])
             already_gone = version.snapshot is None and (
@@ -376,6 +493,31 @@ def _extend(history: History, revisions: str, after: str | None = None) -> bool:
             if not already_gone:
                 versions.append(version)
     return True
+
+
+GITHUB_COMMITTER = "noreply@github.com"
+"""GitHub commits squash and rebase merges made on its web site as itself: nobody to name."""
+
+
+def _landed(made: _Logged, main: _Logged, day: date, first_data: bool) -> Commit:
+    """The change `made` by a commit as the main-line commit `main` landed it on `day`."""
+    if made is not main:  # a branch commit, landed by a merge
+        merger = main.author
+        same = made.email.lower() == main.email.lower()
+    else:  # the main line's own commit: squash and rebase merges name their committer
+        merger = made.committer
+        same = made.email.lower() == made.committer_email.lower() or (
+            made.committer_email.lower() == GITHUB_COMMITTER
+        )
+    return Commit(
+        sha=main.sha,
+        author=_shared(made.author),
+        email=_shared(made.email),
+        day=_shared(day),
+        subject=main.subject,
+        merged_by="" if same else _shared(merger),
+        baseline=first_data or made.marked,
+    )
 
 
 def read_history(data_dir: Path, *, use_cache: bool = True) -> History:

@@ -109,7 +109,7 @@ def build_history_pages(site, history: History | None, events: list[Event], noti
 
 def compliance_page(site, history: History, events: list[Event]):
     rules = site.funnel.rules
-    found = [f for f in findings(history, events, rules.min_days_in_funnel) if not f.imported]
+    found = findings(history, events, rules.min_days_in_funnel)
     by_owner: dict[str, list] = {}
     for finding in found:
         by_owner.setdefault(finding.owner or "", []).append(finding)

@@ -152,7 +152,7 @@ def weekly_review(
     for event in events:
         if not week.start <= event.day <= week.end or event.owner is None:
             continue
-        if event.commit.sha == history.baseline:  # the import that started the history
+        if event.commit.baseline:  # adoption day: the team's existing funnel, not news
             review(event.owner).imported += 1
             continue
         rep = review(event.owner)

@@ -212,7 +212,8 @@ class GitRepo:
                 "commit", "-q", "-m", message, date=date, who=author, committed=date, committer=who
             )
         elif how == "rebase":
-            self.git("rebase", "-q", into, branch, date=date, who=who, committer=who)
+            people = {"date": date, "who": who, "committer": who}
+            self.git("rebase", "-q", "--force-rebase", into, branch, **people)
             self.git("checkout", "-q", into, date=date, who=who)
             self.git("merge", "-q", "--ff-only", branch, date=date, who=who)
         else:

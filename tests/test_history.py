@@ -141,7 +141,8 @@ def test_first_seen_comes_from_git_never_from_created(history_repo):
     history = read_history(repo.data, use_cache=False)
     assert history.first_seen("acme-laptops") == date(2026, 2, 1)  # `created` says 2026-01-01
     assert history.first_seen("initech-printers") == date(2026, 2, 5)
-    assert history.baseline == history.deals["acme-laptops"][0].commit.sha
+    assert history.baseline == history.commits[0].sha  # the team and accounts came first
+    assert not history.in_baseline("acme-laptops")  # an unmarked import is a normal commit
 
 
 def test_non_ascii_paths(history_repo):
@@ -160,7 +161,7 @@ def test_the_cache_reads_only_new_commits(history_repo, monkeypatch):
     repo.write("deals/acme-laptops.yaml", deal_yaml())
     repo.commit("new", date="2026-02-02")
     first = read_history(repo.data)
-    cache = repo.root / ".git" / "funnel" / "history-v1.base.pickle"
+    cache = repo.root / ".git" / "funnel" / "history-v2.base.pickle"
     assert cache.is_file()
     assert not (repo.data / ".funnel").exists()
     repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
@@ -178,7 +179,7 @@ def test_the_cache_reads_only_new_commits(history_repo, monkeypatch):
     assert seen == [f"{first.head}..{second.head}"]
     assert [v.snapshot.stage for v in second.deals["acme-laptops"]] == ["lead", "offer"]
     assert all_events(second, FUNNEL)[-1].change.what == "stage_up"
-    assert (repo.root / ".git" / "funnel" / "history-v1.tail.pickle").is_file()
+    assert (repo.root / ".git" / "funnel" / "history-v2.tail.pickle").is_file()
     third = read_history(repo.data)  # from the base and the tail, nothing read from git log
     assert len(seen) == 1
     assert third.deals == second.deals and third.commits == second.commits
@@ -209,3 +210,92 @@ def test_a_rewritten_main_line_is_mined_again(history_repo):
     repo.commit("verbal instead", date="2026-02-10")
     history = read_history(repo.data)
     assert [v.snapshot.stage for v in history.deals["acme-laptops"]] == ["lead", "verbal"]
+
+
+def test_a_merge_credits_the_branch_author_and_names_the_merger(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    repo.branch("bob/globex")
+    repo.write("deals/globex-servers.yaml", deal_yaml(owner="bob", account="globex"))
+    repo.commit("globex servers", date="2026-02-03", who="Bob")
+    repo.branch("ann/acme", start="main")
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
+    repo.commit("offer sent", date="2026-02-04")
+    repo.merge("bob/globex", date="2026-02-06", who="Boss")
+    repo.merge("ann/acme", date="2026-02-09", who="Boss")
+    history = read_history(repo.data, use_cache=False)
+    globex = history.deals["globex-servers"][0].commit
+    assert (globex.author, globex.email, globex.merged_by) == ("Bob", "bob@example.com", "Boss")
+    assert globex.day == date(2026, 2, 6)  # when it landed on the main line
+    offer = history.deals["acme-laptops"][1].commit
+    assert (offer.author, offer.merged_by, offer.day) == ("Wang Li", "Boss", date(2026, 2, 9))
+    assert offer.subject == "Merge ann/acme"
+    assert [c.author for c in history.commits] == ["Wang Li", "Wang Li", "Boss", "Boss"]
+
+
+def test_the_last_branch_commit_that_changed_a_deal_is_its_author(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    repo.branch("team")
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
+    repo.commit("offer", date="2026-02-03")
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer", owner="bob"))
+    repo.write("deals/globex-servers.yaml", deal_yaml(owner="bob", account="globex"))
+    repo.commit("bob takes it", date="2026-02-04", who="Bob")
+    repo.write("deals/globex-servers.yaml", deal_yaml(owner="bob", account="globex", amount="5"))
+    repo.commit("typo", date="2026-02-05")
+    repo.merge("team", date="2026-02-06", who="Boss")
+    history = read_history(repo.data, use_cache=False)
+    assert history.deals["acme-laptops"][-1].commit.author == "Bob"
+    assert history.deals["globex-servers"][-1].commit.author == "Wang Li"
+
+
+def test_squash_and_rebase_merges_credit_the_author_and_name_the_committer(history_repo):
+    repo = history_repo
+    repo.branch("bob/globex")
+    repo.write("deals/globex-servers.yaml", deal_yaml(owner="bob", account="globex"))
+    repo.commit("globex servers", date="2026-02-03", who="Bob")
+    repo.merge("bob/globex", date="2026-02-05", who="Boss", how="squash")
+    repo.branch("bob/initech")
+    repo.write("deals/initech-printers.yaml", deal_yaml(owner="bob", account="initech"))
+    repo.commit("initech printers", date="2026-02-06", who="Bob")
+    repo.merge("bob/initech", date="2026-02-08", who="Boss", how="rebase")
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("a direct commit", date="2026-02-09")
+    history = read_history(repo.data, use_cache=False)
+    squashed = history.deals["globex-servers"][0].commit
+    assert (squashed.author, squashed.merged_by, squashed.day) == ("Bob", "Boss", date(2026, 2, 5))
+    rebased = history.deals["initech-printers"][0].commit
+    assert (rebased.author, rebased.merged_by, rebased.day) == ("Bob", "Boss", date(2026, 2, 8))
+    direct = history.deals["acme-laptops"][0].commit
+    assert (direct.author, direct.merged_by) == ("Wang Li", "")
+
+
+def test_first_seen_is_the_main_line_commit_date_not_the_author_date(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("written in January, landed in March", date="2026-01-10", committed="2026-03-01")
+    repo.branch("ann/globex")
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex"))
+    repo.commit("globex", date="2026-03-02")
+    repo.merge("ann/globex", date="2026-03-20", who="Boss")
+    history = read_history(repo.data, use_cache=False)
+    assert history.first_seen("acme-laptops") == date(2026, 3, 1)
+    assert history.first_seen("globex-servers") == date(2026, 3, 20)
+
+
+def test_a_merge_read_from_the_cache_keeps_its_authors(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    read_history(repo.data)
+    repo.branch("bob/globex")
+    repo.write("deals/globex-servers.yaml", deal_yaml(owner="bob", account="globex"))
+    repo.commit("globex servers", date="2026-02-03", who="Bob")
+    repo.merge("bob/globex", date="2026-02-06", who="Boss")
+    cached = read_history(repo.data)
+    fresh = read_history(repo.data, use_cache=False)
+    assert cached.deals == fresh.deals and cached.commits == fresh.commits
+    assert cached.deals["globex-servers"][0].commit.author == "Bob"
