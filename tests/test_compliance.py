@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date, timedelta
 
+import pytest
 from click.testing import CliRunner
 from conftest import HISTORY_FUNNEL, deal_yaml
 
@@ -118,3 +120,51 @@ def test_findings_list_late_entries_and_removals(history_repo):
         ("globex-servers", "removed", "bob", 7),
         ("initech-printers", "entered_won", "ann", 0),
     }
+
+
+def entered_on_day(repo, min_days):
+    """acme's first deal lands on 2026-02-02 by a normal commit (initech came first, so
+    that commit is no baseline), under a funnel whose rule is `min_days`."""
+    funnel = HISTORY_FUNNEL.replace("min_days_in_funnel: 14", f"min_days_in_funnel: {min_days}")
+    repo.write("funnel.yaml", funnel)
+    repo.write("deals/initech-printers.yaml", deal_yaml(account="initech"))
+    repo.commit("the first deal", date="2026-01-05")
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("acme enters the funnel", date="2026-02-02")
+    return date(2026, 2, 2), Funnel.model_validate(parse(funnel, "funnel.yaml")[0])
+
+
+@pytest.mark.parametrize("min_days", [14, 30])
+@pytest.mark.parametrize(("short", "decision"), [(1, "refuse"), (0, "accept")])
+def test_check_order_accepts_on_the_day_the_rule_is_met(history_repo, min_days, short, decision):
+    entered, _ = entered_on_day(history_repo, min_days)
+    day = entered + timedelta(days=min_days - short)
+    result = order(history_repo, "acme", day.isoformat(), "--format", "json")
+    document = json.loads(result.output)
+    assert (document["decision"], document["days_in_funnel"]) == (decision, min_days - short)
+    assert document["min_days_in_funnel"] == min_days
+    assert result.exit_code == (0 if decision == "accept" else 1)
+
+
+def test_check_order_refuses_an_order_before_the_account_appeared(history_repo):
+    entered, _ = entered_on_day(history_repo, 14)
+    result = order(history_repo, "acme", (entered - timedelta(days=1)).isoformat())
+    assert result.exit_code == 1
+    assert "first appeared in the funnel on 2026-02-02, after the order date" in result.output
+    same_day = order(history_repo, "acme", entered.isoformat(), "--format", "json")
+    assert json.loads(same_day.output)["days_in_funnel"] == 0
+    assert "only 0 day(s) before the order" in json.loads(same_day.output)["reason"]
+
+
+@pytest.mark.parametrize("min_days", [14, 30])
+@pytest.mark.parametrize(("short", "flagged"), [(1, True), (0, False)])
+def test_a_deal_won_before_min_days_is_a_late_entry(history_repo, min_days, short, flagged):
+    entered, funnel = entered_on_day(history_repo, min_days)
+    won = (entered + timedelta(days=min_days - short)).isoformat()
+    history_repo.write("deals/acme-laptops.yaml", deal_yaml(stage="won", closed=won))
+    history_repo.commit("won", date=won)
+    history = read_history(history_repo.data, use_cache=False)
+    found = [
+        (f.deal, f.kind, f.days) for f in findings(history, all_events(history, funnel), min_days)
+    ]
+    assert found == ([("acme-laptops", "late_entry", min_days - short)] if flagged else [])
