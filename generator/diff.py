@@ -7,15 +7,16 @@ flags first (deals removed instead of closed, deals entered as already won).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .events import Change, compare, weighted_delta
-from .forecast import cents, money
-from .history import deals_at, is_log_entry, repository, resolve
+from .diff_records import RecordChange, data_files, record_changes
+from .events import Change, compare, weighted, weighted_delta
+from .forecast import ZERO, cents, money
+from .history import Snapshot, deals_at, is_log_entry, repository, resolve
 from .markup import md
 from .model import Funnel
 
@@ -24,28 +25,51 @@ WORKTREE = "worktree"
 
 @dataclass(frozen=True)
 class Diff:
+    """The business changes between two revisions. `owners` is how the deals' changes moved
+    each owner's weighted pipeline (under the rules at head); `rules_delta` how the changed
+    rules moved it (the deals at base, weighted by the rules at head minus those at base);
+    `total` is both together."""
+
     base: str
     head: str
     changes: list[tuple[str | None, Change]]  # (owner, change)
     total: Decimal
     owners: dict[str, Decimal]
+    records: list[RecordChange] = field(default_factory=list)
+    rules_delta: Decimal = ZERO
 
 
 def business_diff(data_dir: Path, base: str, head: str | None, funnel: Funnel) -> Diff:
-    """Compare the deals at `base` with those at `head` (None: the working tree)."""
+    """Compare the data at `base` with that at `head` (None: the working tree, whose rules
+    are `funnel`)."""
     root, prefix = repository(data_dir)
     base_sha = resolve(root, base)
     head_sha = resolve(root, head) if head else None
-    old = deals_at(root, base_sha, prefix)
-    new = deals_at(root, head_sha, prefix)
+    old, new = deals_at(root, base_sha, prefix), deals_at(root, head_sha, prefix)
+    old_files, new_files = data_files(root, base_sha, prefix), data_files(root, head_sha, prefix)
+    head_funnel = (new_files.valid_funnel() if head_sha else None) or funnel
+    base_funnel = old_files.valid_funnel() or head_funnel
     changes: list[tuple[str | None, Change]] = []
     for deal in sorted(old.keys() | new.keys()):
         before, after = old.get(deal), new.get(deal)
         owner = (after or before).owner if (after or before) else None
-        for change in compare(deal, before, after, funnel):
+        for change in compare(deal, before, after, head_funnel):
             changes.append((owner, change))
-    total, owners = weighted_delta(old, new, funnel)
-    return Diff(base_sha, head_sha or WORKTREE, changes, total, owners)
+    deals_total, owners = weighted_delta(old, new, head_funnel)
+    rules_delta = _pipeline(old, head_funnel) - _pipeline(old, base_funnel)
+    return Diff(
+        base_sha,
+        head_sha or WORKTREE,
+        changes,
+        deals_total + rules_delta,
+        owners,
+        record_changes(old_files, new_files),
+        rules_delta,
+    )
+
+
+def _pipeline(deals: dict[str, Snapshot], funnel: Funnel) -> Decimal:
+    return sum((weighted(snapshot, funnel) for snapshot in deals.values()), ZERO)
 
 
 def _plain(value: Any) -> Any:
@@ -73,15 +97,29 @@ def to_json(diff: Diff) -> str:
             )
         entry["what"] = change.what
         changes.append(entry)
-    document = {
+    document: dict[str, Any] = {
         "base": diff.base,
         "head": diff.head,
         "changes": changes,
         "weighted_delta": {
             "total": money(diff.total),
             "owners": {owner: money(delta) for owner, delta in sorted(diff.owners.items())},
+            "rules": money(diff.rules_delta),
         },
     }
+    for area in ("rules", "accounts", "checklists"):
+        document[area] = [
+            {
+                "subject": record.subject,
+                "what": record.what,
+                "item": record.item,
+                "field": record.field,
+                "from": _plain(record.old),
+                "to": _plain(record.new),
+            }
+            for record in diff.records
+            if record.area == area
+        ]
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -136,7 +174,7 @@ def to_markdown(diff: Diff, currency: str) -> str:
         f"Weighted forecast **{signed(diff.total)} {currency}**.",
         "",
     ]
-    if not diff.changes:
+    if not diff.changes and not diff.records:
         return "\n".join([*lines, "No business change."]) + "\n"
     flags = [(owner, change) for owner, change in diff.changes if change.red_flag]
     if flags:
@@ -146,6 +184,15 @@ def to_markdown(diff: Diff, currency: str) -> str:
             for owner, change in flags
         ]
         lines.append("")
+    rules = [record for record in diff.records if record.area == "rules"]
+    if rules or diff.rules_delta:
+        lines += [f"#### Rules · weighted {signed(diff.rules_delta)}", ""]
+        lines += [f"- {md(describe_record(record))}" for record in rules]
+        lines += [
+            "",
+            "The weighted change of the rules: the deals as they were, under the new rules.",
+            "",
+        ]
     owners = sorted({owner or "" for owner, _ in diff.changes} | set(diff.owners))
     for owner in owners:
         delta = diff.owners.get(owner, Decimal(0))
@@ -154,4 +201,44 @@ def to_markdown(diff: Diff, currency: str) -> str:
             if (who or "") == owner and not change.red_flag:
                 lines.append(f"- **{md(change.deal)}**: {md(describe(change))}")
         lines.append("")
+    for area, heading in (("accounts", "Accounts and contacts"), ("checklists", "Handovers")):
+        records = [record for record in diff.records if record.area == area]
+        if records:
+            lines += [f"#### {heading}", ""]
+            lines += [
+                f"- **{md(record.subject)}**: {md(describe_record(record))}" for record in records
+            ]
+            lines.append("")
     return "\n".join(lines)
+
+
+RECORD_WORDS = {
+    "currency": "currency {old} → {new}",
+    "stage_added": "new stage at {new}%",
+    "stage_removed": "stage removed (was {old}%)",
+    "stage_renamed": "stage renamed {old} → {new}",
+    "stages_reordered": "stages reordered: {old} → {new}",
+    "probability": "probability {old}% → {new}%",
+    "handover": "handover method {old} → {new}",
+    "stage_changed": "stage {field} {old} → {new}",
+    "rule": "{field} {old} → {new}",
+    "account_added": "new account {new}",
+    "account_removed": "account {old} removed",
+    "account_changed": "{field} {old} → {new}",
+    "contact_added": "new contact {item}",
+    "contact_removed": "contact {item} removed",
+    "contact_changed": "contact {item}: {field} {old} → {new}",
+    "checklist_added": "handover checklist written ({new} deals)",
+    "checklist_removed": "handover checklist removed",
+    "item_added": "{item} added to the checklist",
+    "item_removed": "{item} taken off the checklist",
+    "item_done": "{item} handed over",
+    "item_changed": "{item}: {field} {old} → {new}",
+}
+
+
+def describe_record(record: RecordChange) -> str:
+    """A change of the rules, an account or a checklist in the team's words (plain text)."""
+    return RECORD_WORDS[record.what].format(
+        old=_shown(record.old), new=_shown(record.new), field=record.field, item=record.item
+    )

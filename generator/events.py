@@ -108,6 +108,20 @@ def weighted(snapshot: Snapshot | None, funnel: Funnel) -> Decimal:
     return snapshot.amount * stage.probability / 100 if stage else ZERO
 
 
+def owner_deltas(
+    before: Snapshot | None, after: Snapshot | None, funnel: Funnel
+) -> dict[str, Decimal]:
+    """How one deal's change moves the weighted open pipeline of each owner: the old owner
+    loses the weight it had, the new owner gains the weight it has (owners without change
+    left out). `funnel diff` and the weekly review both add these up."""
+    deltas: dict[str, Decimal] = {}
+    if before is not None and before.owner:
+        deltas[before.owner] = -weighted(before, funnel)
+    if after is not None and after.owner:
+        deltas[after.owner] = deltas.get(after.owner, ZERO) + weighted(after, funnel)
+    return {owner: delta for owner, delta in deltas.items() if delta != 0}
+
+
 def weighted_delta(
     old: dict[str, Snapshot], new: dict[str, Snapshot], funnel: Funnel
 ) -> tuple[Decimal, dict[str, Decimal]]:
@@ -115,27 +129,35 @@ def weighted_delta(
     weight, the old one loses it)."""
     owners: dict[str, Decimal] = {}
     for deal in old.keys() | new.keys():
-        before, after = old.get(deal), new.get(deal)
-        if before is not None and before.owner:
-            owners[before.owner] = owners.get(before.owner, ZERO) - weighted(before, funnel)
-        if after is not None and after.owner:
-            owners[after.owner] = owners.get(after.owner, ZERO) + weighted(after, funnel)
+        for owner, delta in owner_deltas(old.get(deal), new.get(deal), funnel).items():
+            owners[owner] = owners.get(owner, ZERO) + delta
     owners = {owner: delta for owner, delta in owners.items() if delta != 0}
     return sum(owners.values(), ZERO), owners
 
 
 @dataclass(frozen=True)
 class Event:
-    """A change as history tells it: when, in which commit, by whom, and whose deal it was."""
+    """A change as history tells it: when, in which commit, by whom, whose deal it was, and
+    how it moved each owner's weighted pipeline (carried by the first change of a commit)."""
 
     change: Change
     commit: Commit
     owner: str | None
-    weighted_delta: Decimal
+    deltas: tuple[tuple[str, Decimal], ...] = ()
+    title: str | None = None
 
     @property
     def day(self) -> date:
         return self.commit.day
+
+    @property
+    def weighted_delta(self) -> Decimal:
+        """The change of the weighted pipeline in total."""
+        return sum((delta for _, delta in self.deltas), ZERO)
+
+    def delta_of(self, owner: str) -> Decimal:
+        """The change of `owner`'s weighted pipeline."""
+        return sum((delta for who, delta in self.deltas if who == owner), ZERO)
 
 
 def deal_events(deal: str, versions: list[Version], funnel: Funnel) -> list[Event]:
@@ -144,11 +166,13 @@ def deal_events(deal: str, versions: list[Version], funnel: Funnel) -> list[Even
     previous: Snapshot | None = None
     for version in versions:
         current = version.snapshot
-        delta = weighted(current, funnel) - weighted(previous, funnel)
-        owner = (current or previous).owner if (current or previous) else None
+        deltas = tuple(sorted(owner_deltas(previous, current, funnel).items()))
+        shown = current or previous
+        owner = shown.owner if shown else None
+        title = shown.title if shown else None
         for change in compare(deal, previous, current, funnel):
-            events.append(Event(change, version.commit, owner, delta))
-            delta = ZERO  # the weight moves once per commit
+            events.append(Event(change, version.commit, owner, deltas, title))
+            deltas = ()  # the weight moves once per commit
         previous = current
     return events
 

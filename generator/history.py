@@ -657,6 +657,29 @@ def deals_at(root: Path, revision: str | None, prefix: str) -> dict[str, Snapsho
     }
 
 
+def files_at(root: Path, revision: str | None, paths: list[str]) -> dict[str, bytes]:
+    """Path -> content of every file at or under `paths` (from the repository's top) at
+    `revision` (None: the working tree)."""
+    if revision is None:
+        found: dict[str, bytes] = {}
+        for name in paths:
+            target = root / name
+            candidates = sorted(target.rglob("*")) if target.is_dir() else [target]
+            for path in candidates:
+                if path.is_file() and not path.is_symlink():
+                    found[path.relative_to(root).as_posix()] = path.read_bytes()
+        return found
+    listing = git(root, "ls-tree", "-r", "-z", "--full-tree", revision, "--", *paths)
+    files = {}
+    for entry in listing.decode("utf-8", "surrogateescape").split("\0"):
+        meta, _, path = entry.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            files[path] = parts[2]
+    blobs = read_blobs(root, files.values())
+    return {path: blobs[sha] for path, sha in sorted(files.items()) if sha in blobs}
+
+
 def uncommitted(data_dir: Path) -> list[str]:
     """Tracked files under `data_dir` with changes not yet committed (staged or not)."""
     root, prefix = repository(data_dir)

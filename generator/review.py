@@ -103,6 +103,9 @@ class RepWeek:
                     "date": e.day.isoformat(),
                     "commit": e.commit.sha,
                     "author": e.commit.author,
+                    "merged_by": e.commit.merged_by or None,
+                    "title": self.titles.get(e.change.deal, e.change.deal),
+                    "weighted_delta": money(e.delta_of(self.owner)),
                 }
                 for e in self.changes
             ],
@@ -155,11 +158,18 @@ def weekly_review(
         if event.commit.baseline:  # adoption day: the team's existing funnel, not news
             review(event.owner).imported += 1
             continue
-        rep = review(event.owner)
-        rep.changes.append(event)
-        rep.weighted_delta += event.weighted_delta
+        involved = [event.owner]
         if event.change.what == "owner" and event.change.old:  # the weight left the old owner
-            review(str(event.change.old)).changes.append(event)
+            involved.append(str(event.change.old))
+        for who, _ in event.deltas:
+            if who not in involved:
+                involved.append(who)
+        for who in involved:
+            rep = review(who)
+            rep.changes.append(event)
+            rep.weighted_delta += event.delta_of(who)
+            if event.title:
+                rep.titles.setdefault(event.change.deal, event.title)
     if state is None:
         state = state_at(history, week.end)
     stale_days = funnel.rules.stale_after_days
@@ -167,7 +177,7 @@ def weekly_review(
         if snapshot.owner is None:
             continue
         rep = review(snapshot.owner)
-        rep.titles[deal] = snapshot.title or deal
+        rep.titles[deal] = snapshot.title or rep.titles.get(deal, deal)
         for day, note in snapshot.log:
             if day is not None and week.start <= day <= week.end:
                 rep.logged.append((deal, day, note))

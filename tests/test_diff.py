@@ -60,7 +60,9 @@ def test_json_lists_every_business_change(history_repo):
     assert document["weighted_delta"] == {
         "total": "400.00",
         "owners": {"ann": "550.00", "bob": "-150.00"},
+        "rules": "0.00",
     }
+    assert document["rules"] == document["accounts"] == document["checklists"] == []
 
 
 def test_markdown_puts_red_flags_first_and_groups_by_owner(history_repo):
@@ -95,7 +97,7 @@ def test_a_move_is_listed_as_moved_and_nothing_else(history_repo):
     head = history_repo.commit("move", date="2026-02-03")
     document = json.loads(run(history_repo, base, head, "--format", "json").output)
     assert [c["kind"] for c in document["changes"]] == ["moved"]
-    assert document["weighted_delta"] == {"total": "0.00", "owners": {}}
+    assert document["weighted_delta"] == {"total": "0.00", "owners": {}, "rules": "0.00"}
 
 
 def test_unknown_revision_is_a_usage_error(history_repo):
@@ -103,3 +105,82 @@ def test_unknown_revision_is_a_usage_error(history_repo):
     assert result.exit_code == 2
     assert "unknown revision `no-such-branch`" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_rule_change_is_named_and_its_weight_is_the_rules_own(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer", amount="1000.00"))
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex", owner="bob"))
+    base = repo.commit("deals", date="2026-02-02")
+    funnel = (repo.data / "funnel.yaml").read_text(encoding="utf-8")
+    funnel = funnel.replace("{id: offer, probability: 40", "{id: offer, probability: 60")
+    funnel = funnel.replace("{id: lead, probability: 10, handover: later}", "{id: lead, "
+                            "name: Lead, probability: 10, handover: phone}")  # fmt: skip
+    funnel = funnel.replace("stale_after_days: 14", "stale_after_days: 21")
+    funnel = funnel.replace(
+        "  - {id: verbal", "  - {id: nearly, probability: 70, handover: visit}\n  - {id: verbal"
+    )
+    repo.write("funnel.yaml", funnel)
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="verbal", amount="1000.00"))
+    head = repo.commit("probabilities from last year's wins", date="2026-02-09", who="Boss")
+    document = json.loads(run(repo, base, head, "--format", "json").output)
+    # the rules alone: acme's 1000 at offer 40% -> 60% (+200); the deal then moves to
+    # verbal (80%) under the new rules: +200 for ann
+    assert document["weighted_delta"] == {
+        "total": "400.00",
+        "owners": {"ann": "200.00"},
+        "rules": "200.00",
+    }
+    rules = {(r["subject"], r["what"]): (r["from"], r["to"]) for r in document["rules"]}
+    assert rules == {
+        ("offer", "probability"): (40, 60),
+        ("lead", "stage_renamed"): (None, "Lead"),
+        ("lead", "handover"): ("later", "phone"),
+        ("nearly", "stage_added"): (None, 70),
+        ("stale_after_days", "rule"): (14, 21),
+    }
+    text = run(repo, base, head).output
+    assert "#### Rules · weighted +200.00" in text
+    assert "probability 40% → 60%" in text and "new stage at 70%" in text
+    assert "Weighted forecast **+400.00 EUR**" in text
+
+
+def test_accounts_contacts_and_checklist_ticks_are_named(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.write(
+        "handovers/bob-2026-02-01.yaml",
+        "from: bob\ndate: 2026-02-01\ndeals:\n"
+        "  - {deal: acme-laptops, to: ann, method: later, status: pending}\n",
+    )
+    base = repo.commit("deals", date="2026-02-02")
+    repo.write(
+        "accounts/acme.yaml",
+        "name: Acme\nterritory: west\ncontacts:\n  - {name: Li, phone: '+1 6'}\n"
+        "  - {name: Zhou, email: zhou@example.com}\n",
+    )
+    repo.write("accounts/hooli.yaml", "name: Hooli\nterritory: west\ncontacts: [{name: Ma}]\n")
+    repo.write(
+        "handovers/bob-2026-02-01.yaml",
+        "from: bob\ndate: 2026-02-01\ndeals:\n  - {deal: acme-laptops, to: ann, method: later,"
+        " status: done, done_on: 2026-02-05}\n",
+    )
+    head = repo.commit("phones and a call", date="2026-02-09")
+    document = json.loads(run(repo, base, head, "--format", "json").output)
+    accounts = [(a["subject"], a["what"], a["item"], a["field"], a["from"], a["to"])
+                for a in document["accounts"]]  # fmt: skip
+    assert accounts == [
+        ("acme", "contact_changed", "Li", "phone", "+1 5", "+1 6"),
+        ("acme", "contact_added", "Zhou", None, None, None),
+        ("hooli", "account_added", None, "name", None, "Hooli"),
+    ]
+    ticks = [(c["subject"], c["what"], c["item"], c["field"], c["to"])
+             for c in document["checklists"]]  # fmt: skip
+    assert ticks == [
+        ("bob-2026-02-01", "item_done", "acme-laptops", "status", "done"),
+        ("bob-2026-02-01", "item_changed", "acme-laptops", "done_on", "2026-02-05"),
+    ]
+    text = run(repo, base, head).output
+    assert "contact Li: phone \\+1 5 → \\+1 6" in text
+    assert "acme\\-laptops handed over" in text
+    assert "No business change" not in text

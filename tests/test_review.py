@@ -148,3 +148,49 @@ def test_without_git_the_history_pages_say_so(tmp_path):
     assert notice in pages["reviews/index.md"]
     assert notice in pages["index.md"]
     assert notice in pages["deals/contoso-elitebooks.md"]
+
+
+def review_json(repo, week: str) -> dict:
+    args = ["review", "--week", week, "--data", str(repo.data), "--format", "json"]
+    result = CliRunner().invoke(main, [*args, "--as-of", "2026-03-31"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_review_and_diff_agree_on_a_handover_to_the_cent(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml(owner="bob", stage="offer", amount="1234.57"))
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex", owner="bob"))
+    start = repo.commit("bob's funnel", date="2026-02-02")
+    repo.branch("boss/handover")
+    acme = deal_yaml(owner="ann", stage="offer", amount="1234.57").replace("Laptops", "Acme PCs")
+    repo.write("deals/acme-laptops.yaml", acme)
+    repo.commit("hand acme over to ann", date="2026-02-10", who="Boss")
+    repo.merge("boss/handover", date="2026-02-11", who="Boss")
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex", owner="bob", stage="offer"))
+    end = repo.commit("globex offer", date="2026-02-12", who="Bob")
+    diff = CliRunner().invoke(
+        main, ["diff", start, end, "--data", str(repo.data), "--format", "json"]
+    )
+    owners = json.loads(diff.output)["weighted_delta"]["owners"]
+    reps = {rep["owner"]: rep for rep in review_json(repo, "2026-W07")["reps"]}
+    assert owners == {"ann": "493.83", "bob": "-193.83"}  # 1234.57 x 40%; globex +300
+    assert {owner: rep["weighted_delta"] for owner, rep in reps.items()} == owners
+    handed = [c for c in reps["bob"]["changes"] if c["what"] == "owner"]
+    assert handed and handed[0]["title"] == "Acme PCs"
+    assert handed[0]["author"] == "Boss" and handed[0]["merged_by"] is None
+    assert [c["title"] for c in reps["ann"]["changes"]][:1] == ["Acme PCs"]
+
+
+def test_the_review_credits_the_branch_author_and_names_the_merger(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("acme", date="2026-02-02")
+    repo.branch("bob/globex")
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex", owner="bob"))
+    repo.commit("globex servers", date="2026-02-09", who="Bob")
+    repo.merge("bob/globex", date="2026-02-10", who="Boss")
+    bob = {rep["owner"]: rep for rep in review_json(repo, "2026-W07")["reps"]}["bob"]
+    assert [(c["what"], c["author"], c["merged_by"]) for c in bob["changes"]] == [
+        ("added", "Bob", "Boss")
+    ]
