@@ -11,13 +11,25 @@ import gc
 import os
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from .model import Account, Deal, Funnel, Handover, Record, Rules, Targets, Team
+from .model import (
+    Account,
+    AccountParts,
+    Deal,
+    DealParts,
+    Funnel,
+    Handover,
+    Record,
+    Rules,
+    Targets,
+    Team,
+)
 from .problems import Problem, did_you_mean, error, warning
 from .strictyaml import Marks, check_text, locate, parse
 from .values import ID_PATTERN, is_id, slug
@@ -43,6 +55,12 @@ class Dataset:
     handovers: dict[str, Handover] = field(default_factory=dict)
     invalid: set[str] = field(default_factory=set)
     """Ids of accounts and deals whose files exist but have errors (not re-reported)."""
+    broken_accounts: dict[str, AccountParts] = field(default_factory=dict)
+    broken_deals: dict[str, DealParts] = field(default_factory=dict)
+    """What can still be read of the account and deal files with errors, for the rules
+    across files: one check reports every independent problem of a file."""
+    found: dict[str, list[str]] = field(default_factory=dict)
+    """The path (as messages name it) of every file of each kind, valid or not."""
     texts: dict[str, str] = field(default_factory=dict, repr=False)
     files: dict[str, Path] = field(default_factory=dict, repr=False)
     """The file on disk behind each path that messages name."""
@@ -271,22 +289,32 @@ def _read(entry: _Entry, path: str, limit: int, problems: list[Problem]) -> str 
     return text
 
 
+@dataclass(frozen=True)
+class _Salvage:
+    """The top-level values of a file with errors, and the fields among them that were refused."""
+
+    value: dict[str, Any]
+    refused: frozenset[str]
+
+
 def _validate_file(
     text: str,
     path: str,
     model: type[Record],
     problems: list[Problem],
     extra: dict[str, str] | None = None,
-) -> Any:
+) -> tuple[Any, _Salvage | None]:
+    """The file's record, or None and (when it holds fields at all) what is left to salvage."""
     flagged: set[tuple[str | int, ...]] = set()
     value, found = parse(text, path, flagged=flagged)
     problems.extend(found)
     if value is None and found:
-        return None
+        return None, None
     if not isinstance(value, dict):
         what = "a list" if isinstance(value, list) else "a single value"
         problems.append(error(path, 1, 1, f"the file must hold `field: value` lines, not {what}"))
-        return None
+        return None, None
+    refused = {loc[0] for loc in flagged if loc and loc[0] != "<<"}
     if extra:
         for key in extra:
             if key in value:
@@ -299,14 +327,65 @@ def _validate_file(
                         f"unknown field `{key}`: the {key} comes from the file name; remove it",
                     )
                 )
-                return None
+                refused.add(key)
+        if refused & extra.keys():
+            return None, _Salvage(value, frozenset(refused))
         value = {**value, **extra}
     try:
         record = model.model_validate(value)
     except ValidationError as exc:
         problems.extend(_describe(exc, model, path, locate(text), flagged))
-        return None
-    return None if found else record
+        refused |= {
+            item["loc"][0]
+            for item in exc.errors(include_url=False)
+            if item["loc"] and item["type"] != "missing"
+        }
+        return None, _Salvage(value, frozenset(refused))
+    if found:
+        return None, _Salvage(value, frozenset(refused))
+    return record, None
+
+
+@cache
+def _field_adapter(model: type[Record], name: str) -> TypeAdapter:
+    info = model.model_fields[name]
+    annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    return TypeAdapter(annotation, config=ConfigDict(strict=True))
+
+
+def _valid_fields(model: type[Record], salvage: _Salvage) -> dict[str, Any]:
+    """Each top-level field of a file with errors that is valid on its own."""
+    valid = {}
+    for name, raw in salvage.value.items():
+        if name in salvage.refused or name not in model.model_fields:
+            continue
+        try:
+            valid[name] = _field_adapter(model, name).validate_python(raw)
+        except ValidationError:
+            continue
+    return valid
+
+
+_DEAL_PARTS = frozenset(part.name for part in fields(DealParts)) - {"id", "path", "refused"}
+
+
+def _deal_parts(stem: str, path: str, salvage: _Salvage) -> DealParts:
+    valid = _valid_fields(Deal, salvage)
+    parts = {name: value for name, value in valid.items() if name in _DEAL_PARTS}
+    if "log" in parts:
+        parts["log"] = tuple(parts["log"])
+    return DealParts(id=stem, path=path, refused=salvage.refused, **parts)
+
+
+def _account_parts(stem: str, path: str, salvage: _Salvage) -> AccountParts:
+    valid = _valid_fields(Account, salvage)
+    contacts = valid.get("contacts")
+    return AccountParts(
+        id=stem,
+        path=path,
+        territory=valid.get("territory"),
+        contacts=tuple(contacts) if contacts is not None else None,
+    )
 
 
 def load(root: Path | str, display: str | None = None) -> tuple[Dataset, list[Problem]]:
@@ -345,6 +424,10 @@ def _load(root: Path, display: str | None) -> tuple[Dataset, list[Problem]]:
         reason = _ignored(entry.relative)
         if reason:
             problems.append(warning(_display(display, entry.relative), 1, 1, f"ignored: {reason}"))
+    dataset.found = {
+        kind: [_display(display, entry.relative) for entry in entries]
+        for kind, entries in by_kind.items()
+    }
     for kind, name in (("funnel", "funnel.yaml"), ("team", "team.yaml")):
         if not by_kind[kind]:
             problems.append(
@@ -358,7 +441,7 @@ def _load(root: Path, display: str | None) -> tuple[Dataset, list[Problem]]:
         if text is not None:
             dataset.texts[path] = text
             dataset.files[path] = Path(entry.absolute)
-            dataset.funnel = _validate_file(text, path, Funnel, problems)
+            dataset.funnel = _validate_file(text, path, Funnel, problems)[0]
     if dataset.funnel:
         limit = dataset.funnel.rules.max_file_bytes
     for kind, model in (("team", Team), ("targets", Targets)):
@@ -368,7 +451,7 @@ def _load(root: Path, display: str | None) -> tuple[Dataset, list[Problem]]:
             if text is not None:
                 dataset.texts[path] = text
                 dataset.files[path] = Path(entry.absolute)
-                setattr(dataset, kind, _validate_file(text, path, model, problems))
+                setattr(dataset, kind, _validate_file(text, path, model, problems)[0])
 
     for kind, model, records in (
         ("account", Account, dataset.accounts),
@@ -408,9 +491,17 @@ def _load(root: Path, display: str | None) -> tuple[Dataset, list[Problem]]:
                 continue
             dataset.texts[path] = text
             dataset.files[path] = Path(entry.absolute)
-            record = _validate_file(text, path, model, problems, {"id": stem, "path": path})
+            record, salvage = _validate_file(
+                text, path, model, problems, {"id": stem, "path": path}
+            )
             if record is not None:
                 records[stem] = record
-            else:
-                dataset.invalid.add(stem)
+                continue
+            dataset.invalid.add(stem)
+            if salvage is None:
+                continue
+            if kind == "deal":
+                dataset.broken_deals[stem] = _deal_parts(stem, path, salvage)
+            elif kind == "account":
+                dataset.broken_accounts[stem] = _account_parts(stem, path, salvage)
     return dataset, problems

@@ -7,8 +7,10 @@ Each file kind has a model: `Funnel` (funnel.yaml), `Team` (team.yaml), `Account
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -148,6 +150,23 @@ class Account(Record):
         return None
 
 
+@dataclass(frozen=True)
+class AccountParts:
+    """What can still be read of an account file with errors: each field that is valid on its
+    own, None where it is absent or refused. The rules across files still judge it."""
+
+    id: str
+    path: str
+    territory: str | None = None
+    contacts: tuple[Contact, ...] | None = None
+
+    def contact(self, name: str) -> Contact | None:
+        for contact in self.contacts or ():
+            if contact.name == name:
+                return contact
+        return None
+
+
 # deals/**/<id>.yaml -----------------------------------------------------------------------
 
 
@@ -187,9 +206,37 @@ class Deal(Record):
     created: Day = Field(description="When the rep entered the deal.")
     log: list[LogEntry] = Field(default_factory=list, description="Activity, newest last.")
 
+    refused: ClassVar[frozenset[str]] = frozenset()
+    """Fields given but refused: none in a valid deal (see DealParts)."""
+
     @property
     def is_open(self) -> bool:
         return self.stage not in CLOSED_STAGES
+
+
+@dataclass(frozen=True)
+class DealParts:
+    """What can still be read of a deal file with errors: each field that is valid on its own,
+    None where it is absent or refused. The rules across files still judge it, so one check
+    reports a wrong stage beside a wrong amount."""
+
+    id: str
+    path: str
+    refused: frozenset[str]
+    account: str | None = None
+    contact: str | None = None
+    owner: str | None = None
+    stage: str | None = None
+    expected_close: date | None = None
+    closed_on: date | None = None
+    created: date | None = None
+    lost_reason: str | None = None
+    log: tuple[LogEntry, ...] = ()
+
+    @property
+    def is_open(self) -> bool | None:
+        """Whether the deal is open; None when its stage could not be read."""
+        return None if self.stage is None else self.stage not in CLOSED_STAGES
 
 
 # targets.yaml (optional) -----------------------------------------------------------------

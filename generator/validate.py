@@ -9,11 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from pathlib import Path
 
 from .load import Dataset, load
-from .model import CLOSED_STAGES
-from .problems import Problem, did_you_mean, error, warning
+from .model import CLOSED_STAGES, Deal, DealParts
+from .problems import Problem, count, did_you_mean, error, warning
+
+
+@dataclass(frozen=True)
+class FileCount:
+    """How many files of one kind there are, and how many of them have errors."""
+
+    files: int
+    with_errors: int
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,32 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         return not any(problem.severity == "error" for problem in self.problems)
+
+    @property
+    def files(self) -> dict[str, FileCount]:
+        """Deal and account files, the broken ones included, and how many have errors."""
+        broken = {problem.path for problem in self.problems if problem.severity == "error"}
+        found = self.dataset.found
+        return {
+            name: FileCount(
+                len(found.get(kind, [])), sum(path in broken for path in found.get(kind, []))
+            )
+            for name, kind in (("deals", "deal"), ("accounts", "account"))
+        }
+
+    def summary(self) -> str:
+        """One line for standard error: `ok: 73 deals, 24 accounts`, or the errors and warnings
+        with the files they are in (`73 deals, 1 with errors`)."""
+        files = self.files
+        deals, accounts = files["deals"], files["accounts"]
+        if not self.problems:
+            return f"ok: {deals.files} deals, {accounts.files} accounts"
+        errors, warnings = count(self.problems)
+        return (
+            f"{errors} error(s), {warnings} warning(s): "
+            f"{deals.files} deals, {deals.with_errors} with errors; "
+            f"{accounts.files} accounts, {accounts.with_errors} with errors"
+        )
 
 
 def check(root: Path | str, as_of: date, display: str | None = None) -> CheckResult:
@@ -144,8 +179,12 @@ def _team_rules(dataset: Dataset) -> Iterator[Problem]:
 
 def _account_rules(dataset: Dataset) -> Iterator[Problem]:
     territories = {t.id for t in dataset.team.territories} if dataset.team else None
-    for account in dataset.accounts.values():
-        if territories is not None and account.territory not in territories:
+    for account in chain(dataset.accounts.values(), dataset.broken_accounts.values()):
+        if (
+            territories is not None
+            and account.territory is not None
+            and account.territory not in territories
+        ):
             hint = did_you_mean(account.territory, territories)
             yield _at(
                 dataset,
@@ -154,7 +193,7 @@ def _account_rules(dataset: Dataset) -> Iterator[Problem]:
                 f"`territory`: no territory `{account.territory}` in team.yaml{hint}",
             )
         names: set[str] = set()
-        for index, contact in enumerate(account.contacts):
+        for index, contact in enumerate(account.contacts or ()):
             if contact.name in names:
                 yield _at(
                     dataset,
@@ -175,15 +214,16 @@ def _account_rules(dataset: Dataset) -> Iterator[Problem]:
 
 
 def _deal_rules(dataset: Dataset, as_of: date) -> Iterator[Problem]:
+    """References and dates of every deal; of a broken deal, each part that could be read."""
     people = None
     if dataset.team is not None:
         people = {}
         for person in dataset.team.people:
             people.setdefault(person.id, person)  # a second entry is reported in team.yaml
     funnel = dataset.funnel
-    for deal in dataset.deals.values():
+    for deal in chain(dataset.deals.values(), dataset.broken_deals.values()):
         path = deal.path
-        if people is not None:
+        if people is not None and deal.owner is not None:
             owner = people.get(deal.owner)
             if owner is None:
                 hint = did_you_mean(deal.owner, people)
@@ -203,28 +243,9 @@ def _deal_rules(dataset: Dataset, as_of: date) -> Iterator[Problem]:
                     ("owner",),
                     f"`owner`: {owner.id} is leaving: hand this deal over",
                 )
-        account = dataset.accounts.get(deal.account)
-        if account is None and deal.account in dataset.invalid:
-            pass  # its own file's errors are reported there
-        elif account is None:
-            hint = did_you_mean(deal.account, dataset.accounts)
-            yield _at(
-                dataset,
-                path,
-                ("account",),
-                f"`account`: no account `{deal.account}` (a file accounts/{deal.account}.yaml)"
-                f"{hint}",
-            )
-        elif account.contact(deal.contact) is None:
-            names = [contact.name for contact in account.contacts]
-            hint = did_you_mean(deal.contact, names) or f": one of {', '.join(names)}"
-            yield _at(
-                dataset,
-                path,
-                ("contact",),
-                f"`contact`: {account.id} has no contact named `{deal.contact}`{hint}",
-            )
-        if funnel is not None and funnel.stage(deal.stage) is None:
+        if deal.account is not None:
+            yield from _deal_account(dataset, deal)
+        if funnel is not None and deal.stage is not None and funnel.stage(deal.stage) is None:
             hint = did_you_mean(deal.stage, funnel.stage_ids) or (
                 f": one of {', '.join(funnel.stage_ids)}"
             )
@@ -232,10 +253,40 @@ def _deal_rules(dataset: Dataset, as_of: date) -> Iterator[Problem]:
         yield from _deal_dates(dataset, deal, as_of)
 
 
-def _deal_dates(dataset: Dataset, deal, as_of: date) -> Iterator[Problem]:
+def _deal_account(dataset: Dataset, deal: Deal | DealParts) -> Iterator[Problem]:
+    """The deal's account exists and has the deal's contact (read from a broken account file
+    too, when its contacts could be read)."""
+    account = dataset.accounts.get(deal.account) or dataset.broken_accounts.get(deal.account)
+    if account is None and deal.account in dataset.invalid:
+        return  # its own file's errors are reported there
+    if account is None:
+        hint = did_you_mean(deal.account, dataset.accounts)
+        yield _at(
+            dataset,
+            deal.path,
+            ("account",),
+            f"`account`: no account `{deal.account}` (a file accounts/{deal.account}.yaml){hint}",
+        )
+    elif (
+        deal.contact is not None
+        and account.contacts is not None
+        and account.contact(deal.contact) is None
+    ):
+        names = [contact.name for contact in account.contacts]
+        hint = did_you_mean(deal.contact, names) or f": one of {', '.join(names)}"
+        yield _at(
+            dataset,
+            deal.path,
+            ("contact",),
+            f"`contact`: {account.id} has no contact named `{deal.contact}`{hint}",
+        )
+
+
+def _deal_dates(dataset: Dataset, deal: Deal | DealParts, as_of: date) -> Iterator[Problem]:
     path = deal.path
-    if deal.is_open:
-        if deal.closed_on is not None:
+    is_open = deal.is_open
+    if is_open:
+        if deal.closed_on is not None or "closed_on" in deal.refused:
             yield _at(
                 dataset,
                 path,
@@ -244,7 +295,7 @@ def _deal_dates(dataset: Dataset, deal, as_of: date) -> Iterator[Problem]:
                 "remove it or close the deal",
                 key=True,
             )
-        if deal.expected_close < as_of:
+        if deal.expected_close is not None and deal.expected_close < as_of:
             yield _warn_at(
                 dataset,
                 path,
@@ -252,15 +303,17 @@ def _deal_dates(dataset: Dataset, deal, as_of: date) -> Iterator[Problem]:
                 f"`expected_close` {deal.expected_close} has passed: "
                 "update the date or close the deal",
             )
-    else:
+    elif is_open is not None:
         if deal.closed_on is None:
-            yield _at(
-                dataset,
-                path,
-                ("stage",),
-                f"a {deal.stage} deal needs `closed_on: YYYY-MM-DD`, the day it was {deal.stage}",
-            )
-        elif deal.closed_on < deal.created:
+            if "closed_on" not in deal.refused:
+                yield _at(
+                    dataset,
+                    path,
+                    ("stage",),
+                    f"a {deal.stage} deal needs `closed_on: YYYY-MM-DD`, "
+                    f"the day it was {deal.stage}",
+                )
+        elif deal.created is not None and deal.closed_on < deal.created:
             yield _at(
                 dataset,
                 path,
@@ -274,7 +327,7 @@ def _deal_dates(dataset: Dataset, deal, as_of: date) -> Iterator[Problem]:
                 ("closed_on",),
                 f"`closed_on` {deal.closed_on} lies in the future (as of {as_of})",
             )
-    if deal.lost_reason is not None and deal.stage != "lost":
+    if deal.lost_reason is not None and deal.stage is not None and deal.stage != "lost":
         yield _warn_at(dataset, path, ("lost_reason",), "`lost_reason` is only read on lost deals")
     previous = None
     for index, entry in enumerate(deal.log):

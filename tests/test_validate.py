@@ -1,0 +1,154 @@
+"""Rules across files run on every file, broken or not: one check reports every independent
+problem of a file at once, and the summary counts the broken files too."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from generator.validate import check
+
+AS_OF = date(2026, 11, 26)
+LAPTOPS = "deals/south/pearl-river-laptops.yaml"
+PRINTERS = "deals/south/pearl-river-printers.yaml"
+FOODS = "accounts/pearl-river-foods.yaml"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def problems_of(data: Path, relative: str) -> list[tuple[int, str, str]]:
+    """(line, severity, message) of every problem of one file."""
+    result = check(data, AS_OF, display="data")
+    return [
+        (problem.line, problem.severity, problem.message)
+        for problem in result.problems
+        if problem.path == f"data/{relative}"
+    ]
+
+
+def lines_saying(found: list[tuple[int, str, str]], words: str) -> list[int]:
+    return [line for line, _, message in found if words in message]
+
+
+def test_a_bad_amount_date_stage_and_owner_are_reported_together(valid_data: Path) -> None:
+    deal = valid_data / LAPTOPS
+    edit(deal, "owner: li-lei", "owner: li-le")  # line 3
+    edit(deal, "amount: 960000.00", 'amount: "960,000"')  # line 6
+    edit(deal, "expected_close: 2027-03-31", "expected_close: 2027-02-30")  # line 7
+    edit(deal, "stage: proposal", "stage: propsal")  # line 8
+    found = problems_of(valid_data, LAPTOPS)
+    assert lines_saying(found, "no person `li-le`: did you mean `li-lei`?") == [3]
+    assert lines_saying(found, "remove the thousands separators") == [6]
+    assert lines_saying(found, "is not a real date") == [7]
+    assert lines_saying(found, "no stage `propsal`: did you mean `proposal`?") == [8]
+    assert len(found) == 4, found
+
+
+def test_an_unknown_account_beside_a_missing_field(valid_data: Path) -> None:
+    deal = valid_data / PRINTERS
+    edit(deal, "account: pearl-river-foods", "account: pearl-river-food")
+    edit(deal, "title: Printers for the new plant\n", "")
+    found = problems_of(valid_data, PRINTERS)
+    assert lines_saying(found, "no account `pearl-river-food`") == [1]
+    assert lines_saying(found, "missing required field `title`") == [1]
+    assert len(found) == 2, found
+
+
+def test_an_unknown_contact_beside_a_bad_amount(valid_data: Path) -> None:
+    deal = valid_data / PRINTERS
+    edit(deal, "contact: Peter Wong", "contact: Peter Wang")
+    edit(deal, "amount: 85000", "amount: 8.5e4")
+    found = problems_of(valid_data, PRINTERS)
+    assert lines_saying(found, "has no contact named `Peter Wang`") == [2]
+    assert lines_saying(found, "without an exponent") == [5]
+    assert len(found) == 2, found
+
+
+def test_the_closing_rules_beside_other_errors(valid_data: Path) -> None:
+    deal = valid_data / PRINTERS
+    edit(deal, "stage: verbal", "stage: won")  # a won deal without closed_on
+    edit(deal, "amount: 85000", "amount: -85000")
+    found = problems_of(valid_data, PRINTERS)
+    assert lines_saying(found, "a won deal needs `closed_on") == [7]
+    assert lines_saying(found, "cannot be negative") == [5]
+    assert len(found) == 2, found
+
+
+def test_closed_on_on_an_open_deal_beside_another_error(valid_data: Path) -> None:
+    deal = valid_data / PRINTERS
+    edit(deal, "created: 2026-09-14", "created: 2026-09-14\nclosed_on: 2026-11-01")
+    edit(deal, "amount: 85000", "amount: yes")
+    found = problems_of(valid_data, PRINTERS)
+    assert lines_saying(found, "`closed_on` is only for won or lost deals") == [9]
+    assert lines_saying(found, "write an amount in digits") == [5]
+    assert len(found) == 2, found
+
+
+def test_a_bad_closed_on_is_not_also_reported_missing(valid_data: Path) -> None:
+    deal = valid_data / PRINTERS
+    edit(deal, "stage: verbal", "stage: won\nclosed_on: 2026-11-31")
+    found = problems_of(valid_data, PRINTERS)
+    assert lines_saying(found, "is not a real date") == [8]
+    assert len(found) == 1, found
+
+
+def test_a_deal_whose_stage_is_broken_still_has_its_owner_checked(valid_data: Path) -> None:
+    deal = valid_data / PRINTERS
+    edit(deal, "owner: li-lei", "owner: zhou-bo")  # has left
+    edit(deal, "stage: verbal", "stage: [verbal]")
+    found = problems_of(valid_data, PRINTERS)
+    assert lines_saying(found, "`stage`") == [7]
+    # whether the deal is open is unknown, so whether a leaver may own it is not judged
+    assert not lines_saying(found, "has left")
+    edit(deal, "stage: [verbal]", "stage: verbal")
+    edit(deal, "amount: 85000", "amount: 85,000")
+    found = problems_of(valid_data, PRINTERS)
+    assert lines_saying(found, "zhou-bo has left and cannot own an open deal") == [3]
+    assert lines_saying(found, "remove the thousands separators") == [5]
+
+
+def test_an_account_reports_its_territory_beside_a_bad_phone(valid_data: Path) -> None:
+    account = valid_data / FOODS
+    edit(account, "territory: south", "territory: sout")
+    edit(account, 'phone: "+86 20 5555 0101"', "phone: 02055550101")
+    found = problems_of(valid_data, FOODS)
+    assert lines_saying(found, "no territory `sout` in team.yaml: did you mean `south`?") == [2]
+    assert lines_saying(found, "quote the phone number") == [5]
+    assert len(found) == 2, found
+
+
+def test_a_deal_of_a_broken_account_still_has_its_contact_checked(valid_data: Path) -> None:
+    edit(valid_data / FOODS, "industry: Food processing", "industry: no")
+    edit(valid_data / PRINTERS, "contact: Peter Wong", "contact: Peter Wang")
+    result = check(valid_data, AS_OF, display="data")
+    messages = [(p.path, p.message) for p in result.problems]
+    assert any(path == f"data/{FOODS}" and "`industry`" in m for path, m in messages)
+    assert (
+        f"data/{PRINTERS}",
+        "`contact`: pearl-river-foods has no contact named `Peter Wang`: "
+        "did you mean `Peter Wong`?",
+    ) in messages
+
+
+def test_an_unreadable_deal_is_still_counted(valid_data: Path) -> None:
+    (valid_data / "deals" / "broken.yaml").write_text("account: [unclosed\n", encoding="utf-8")
+    result = check(valid_data, AS_OF, display="data")
+    assert result.files["deals"].files == 4
+    assert result.files["deals"].with_errors == 1
+
+
+def test_the_summary_counts_the_broken_files(valid_data: Path) -> None:
+    assert check(valid_data, AS_OF).summary() == "ok: 3 deals, 2 accounts"
+    edit(valid_data / LAPTOPS, "amount: 960000.00", "amount: 960,000")
+    edit(valid_data / PRINTERS, "owner: li-lei", "owner: han-mei")  # a warning only
+    result = check(valid_data, AS_OF)
+    assert result.files["deals"].files == 3
+    assert result.files["deals"].with_errors == 1
+    assert result.files["accounts"].with_errors == 0
+    assert result.summary() == (
+        "1 error(s), 1 warning(s): 3 deals, 1 with errors; 2 accounts, 0 with errors"
+    )
