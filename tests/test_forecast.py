@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.forecast import build_forecast
+from generator.forecast import build_forecast, cents, money
 from generator.periods import Period, parse_period, period_of
 from generator.validate import check
 
@@ -160,3 +161,50 @@ def test_forecast_refuses_bad_data(tmp_path):
     result = CliRunner().invoke(main, ["forecast", "--data", str(tmp_path)])
     assert result.exit_code == 1
     assert "b.yaml:5:9: error" in result.output
+
+
+@pytest.mark.parametrize(
+    ("exact", "shown"),
+    [
+        ("0.005", "0.01"),
+        ("0.015", "0.02"),
+        ("0.025", "0.03"),
+        ("2.675", "2.68"),
+        ("2.665", "2.67"),
+        ("1000000.125", "1000000.13"),
+        ("0.004999", "0.00"),
+        ("7", "7.00"),
+    ],
+)
+def test_cents_round_an_exact_tie_half_up(exact, shown):
+    assert money(Decimal(exact)) == shown
+    assert cents(Decimal(exact)) == Decimal(shown)
+
+
+def test_a_weighted_tie_is_shown_rounded_up(tmp_path):
+    dataset = make(
+        tmp_path,
+        {
+            "a": deal("ann", "0.05", "lead", "2027-01-15"),  # 10 %: 0.005
+            "b": deal("bob", "26.75", "lead", "2027-04-15"),  # 10 %: 2.675
+        },
+    )
+    forecast = build_forecast(dataset, AS_OF, "quarter").as_json()
+    assert [row["weighted"] for row in forecast["periods"]] == ["0.01", "2.68"]
+    assert [row["weighted"] for row in forecast["owners"]] == ["0.01", "2.68"]
+    assert forecast["total"]["weighted"] == "2.68"  # 2.68 exactly: 0.005 + 2.675
+
+
+@pytest.mark.parametrize(
+    ("days_before", "overdue"), [(0, False), (1, True), (-1, False), (400, True)]
+)
+def test_a_deal_due_today_is_not_overdue(tmp_path, days_before, overdue):
+    expected = (AS_OF - timedelta(days=days_before)).isoformat()
+    dataset = make(tmp_path, {"a": deal("ann", "100", "verbal", expected)})
+    forecast = build_forecast(dataset, AS_OF, "month").as_json()
+    assert forecast["overdue"] == (
+        {"deals": 1, "pipeline": "100.00", "weighted": "90.00"}
+        if overdue
+        else {"deals": 0, "pipeline": "0.00", "weighted": "0.00"}
+    )
+    assert forecast["total"]["deals"] == 1  # overdue or not, it is in the forecast
