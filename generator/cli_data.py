@@ -18,6 +18,7 @@ from .cli_options import (
     today_or,
     write_or_verify,
 )
+from .history import BASELINE_TRAILER
 from .problems import did_you_mean, format_text
 from .validate import check as run_check
 
@@ -365,6 +366,7 @@ def import_(
     after = run_check(Path(data_dir), day, display=data_dir) if written else None
     if output_format == "json":
         summary["written"] = len(written)
+        summary["baseline_trailer"] = f"{BASELINE_TRAILER}: import"
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         for refused in imported.refused:
@@ -383,6 +385,14 @@ def import_(
         click.echo(format_text(errors), err=True, nl=False)
         click.echo("funnel: the imported data would not pass `funnel check`; removed it", err=True)
         sys.exit(1)
+    if written and output_format != "json":
+        click.echo(
+            "Review, then commit it as the baseline, so that these customers count as known "
+            "since their own dates (a manager's commit; see README, Adoption day):\n"
+            f"  git add {data_dir}\n"
+            f'  git commit -m "Import from the CRM" --trailer "{BASELINE_TRAILER}: import"',
+            err=True,
+        )
     sys.exit(1 if imported.refused else 0)
 
 

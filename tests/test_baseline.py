@@ -7,10 +7,14 @@ later than that commit; every other deal since the day its commit landed on the 
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+from pathlib import Path
 
-from conftest import HISTORY_FUNNEL, HISTORY_TEAM, GitRepo, deal_yaml
+from click.testing import CliRunner
+from conftest import HISTORY_FUNNEL, HISTORY_TEAM, VALID, GitRepo, deal_yaml
 
+from generator.cli import main
 from generator.compliance import findings, order_decision
 from generator.events import all_events
 from generator.history import BASELINE_TRAILER, read_history
@@ -19,6 +23,7 @@ from generator.strictyaml import parse
 
 FUNNEL = Funnel.model_validate(parse(HISTORY_FUNNEL, "funnel.yaml")[0])
 MARK = f"\n\n{BASELINE_TRAILER}: import"
+SALESFORCE = Path(__file__).parent / "fixtures" / "salesforce"
 
 
 def created(text: str, day: str) -> str:
@@ -111,3 +116,37 @@ def test_compliance_lists_late_entries_after_the_baseline_but_no_baseline_deal(t
     history = read_history(repo.data, use_cache=False)
     found = findings(history, all_events(history, FUNNEL), 14)
     assert [(f.deal, f.kind, f.days) for f in found] == [("umbrella-quick", "late_entry", 5)]
+
+
+def imported_repo(tmp_path, *, marked: bool) -> tuple[GitRepo, set[str]]:
+    """A team on funnel since January imports a CRM's funnel in June."""
+    repo = GitRepo(tmp_path / "repo")
+    shutil.rmtree(repo.data)
+    shutil.copytree(VALID, repo.data)
+    repo.commit("Our rules and team", date="2026-01-05", who="Boss")
+    before = {path.stem for path in (repo.data / "accounts").glob("*.yaml")}
+    result = CliRunner().invoke(
+        main,
+        ["import", str(SALESFORCE), "--data", str(repo.data), "--territory", "south",
+         "--owner", "005Ec000004oBPNIA2=li-lei", "--write", "--as-of", "2026-06-01"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f'--trailer "{BASELINE_TRAILER}: import"' in result.output
+    repo.commit("Import the CRM" + (MARK if marked else ""), date="2026-06-01", who="Boss")
+    imported = {path.stem for path in (repo.data / "accounts").glob("*.yaml")} - before
+    return repo, imported
+
+
+def test_an_import_marked_as_baseline_keeps_its_customers(tmp_path):
+    repo, imported = imported_repo(tmp_path, marked=True)
+    history = read_history(repo.data, use_cache=False)
+    decisions = [order_decision(history, imported, a, date(2026, 6, 2), 14) for a in imported]
+    assert decisions and all(d.accept for d in decisions), [d.reason for d in decisions]
+    assert findings(history, all_events(history, FUNNEL), 14) == []
+
+
+def test_an_unmarked_import_is_a_normal_commit(tmp_path):
+    repo, imported = imported_repo(tmp_path, marked=False)
+    history = read_history(repo.data, use_cache=False)
+    decisions = [order_decision(history, imported, a, date(2026, 6, 2), 14) for a in imported]
+    assert decisions and not any(d.accept for d in decisions)
