@@ -24,8 +24,11 @@ from .cli_options import (
 @click.argument("base")
 @click.argument("head", required=False)
 @data_option
+@as_of_option
 @format_option("md", "json", help="json for programs (see README).")
-def diff(base: str, head: str | None, data_dir: str, output_format: str) -> None:
+def diff(
+    base: str, head: str | None, data_dir: str, as_of: date | None, output_format: str
+) -> None:
     """The business changes between BASE and HEAD (default: the working tree).
 
     Stage moves, amounts, slips, owners, new and removed deals, and the change of the
@@ -34,7 +37,7 @@ def diff(base: str, head: str | None, data_dir: str, output_format: str) -> None
     from .diff import business_diff, to_json, to_markdown
     from .history import HistoryError
 
-    funnel = rules_of(data_dir, date.today()).dataset.funnel
+    funnel = rules_of(data_dir, today_or(as_of)).dataset.funnel
     try:
         result = business_diff(Path(data_dir), base, head, funnel)
     except HistoryError as exc:
@@ -47,10 +50,15 @@ def diff(base: str, head: str | None, data_dir: str, output_format: str) -> None
 
 @click.command("check-order")
 @click.argument("account")
-@click.option("--date", "day", type=DATE, default=None, help="The order's date (default: today).")
+@click.option(
+    "--date", "day", type=DATE, default=None, help="The order's date (default: the as-of date)."
+)
 @data_option
+@as_of_option
 @format_option("text", "json", help="json for order processing (see README).")
-def check_order(account: str, day: date | None, data_dir: str, output_format: str) -> None:
+def check_order(
+    account: str, day: date | None, data_dir: str, as_of: date | None, output_format: str
+) -> None:
     """Accept or refuse an order from ACCOUNT: the hook for order processing.
 
     Exit 0: accept. Exit 1: refuse (the account never appeared in the funnel, appeared fewer
@@ -58,7 +66,7 @@ def check_order(account: str, day: date | None, data_dir: str, output_format: st
     """
     from .compliance import order_decision
 
-    day = today_or(day)
+    day = day or today_or(as_of)
     result = rules_of(data_dir, day)
     history = history_or_exit(data_dir)
     decision = order_decision(
