@@ -215,10 +215,8 @@ def new(
 
     The file carries the editor's schema line and is checked before it is written.
     """
-    from decimal import Decimal, InvalidOperation
-
-    from .new_deal import NewDeal, suggest_id, write_deal
-    from .values import is_id
+    from .new_deal import NewDeal, default_id, free_id, read_amount, write_deal
+    from .values import AmountError, is_id
 
     day = today_or(as_of)
     dataset = load_valid(data_dir, day)
@@ -247,13 +245,9 @@ def new(
     title = ask("title", title)
     amount_text = ask("amount", amount)
     try:
-        value = Decimal(str(amount_text).replace(",", ""))
-        if not value.is_finite() or value < 0:
-            raise InvalidOperation
-    except InvalidOperation:
-        raise click.BadParameter(
-            f"`{amount_text}` is not an amount", param_hint="--amount"
-        ) from None
+        value = read_amount(str(amount_text))
+    except AmountError as exc:
+        raise click.BadParameter(str(exc), param_hint="--amount") from None
     expected = expected_close or (
         DATE.convert(click.prompt("expected close (YYYY-MM-DD)"), None, None)
         if interactive
@@ -266,9 +260,17 @@ def new(
     deal = NewDeal(
         account, contact, owner, title, value, expected, stage, day, source, list(products), note
     )
-    deal_id = deal_id or suggest_id(dataset, account, title, expected)
-    if not is_id(deal_id) or deal_id in dataset.deals:
-        raise click.BadParameter(f"`{deal_id}` is not a new, valid id", param_hint="--id")
+    deal_id = deal_id or default_id(account, title, expected)
+    if not is_id(deal_id):
+        raise click.BadParameter(
+            f"`{deal_id}` is not a valid id: lower-case letters, digits, `.`, `_` and `-`",
+            param_hint="--id",
+        )
+    if deal_id in dataset.deals:
+        raise click.UsageError(
+            f"a deal `{deal_id}` exists already ({dataset.deals[deal_id].path}): "
+            f"if this is another deal, use --id {free_id(dataset, deal_id)}"
+        )
     target = write_deal(dataset, deal, deal_id, folder)
     after = run_check(Path(data_dir), day, display=data_dir)
     if not after.ok:
@@ -276,6 +278,8 @@ def new(
         errors = [p for p in after.problems if p.severity == "error"]
         click.echo(format_text(errors), err=True, nl=False)
         sys.exit(1)
+    written = after.dataset.deals[deal_id].path
+    click.echo(format_text([p for p in after.problems if p.path == written]), err=True, nl=False)
     click.echo(str(target))
 
 

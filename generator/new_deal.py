@@ -10,7 +10,8 @@ from pathlib import Path
 
 from .load import Dataset
 from .model import Deal
-from .values import slug
+from .strictyaml import resolve_plain
+from .values import parse_amount, slug
 
 MODELINE = "# yaml-language-server: $schema={up}schemas/deal.schema.json\n"
 
@@ -35,14 +36,24 @@ class NewDeal:
     lost_reason: str | None = None
 
 
-def suggest_id(dataset: Dataset, account: str, title: str, expected_close: date) -> str:
-    """A readable, unused id: the account and the title's Latin words, or the month."""
+def default_id(account: str, title: str, expected_close: date) -> str:
+    """A readable id: the account and the title's Latin words, or the month."""
     words = slug(title)
-    base = slug(f"{account}-{words}" if words else f"{account}-{expected_close:%Y-%m}")
+    return slug(f"{account}-{words}" if words else f"{account}-{expected_close:%Y-%m}")
+
+
+def free_id(dataset: Dataset, base: str) -> str:
+    """`base`, or the first of `base-2`, `base-3`, ... that no deal file uses."""
     candidate, number = base, 2
     while candidate in dataset.deals or candidate in dataset.invalid:
         candidate, number = f"{base}-{number}", number + 1
     return candidate
+
+
+def read_amount(text: str) -> Decimal:
+    """An amount typed on the command line, read as the same text in a deal file would be
+    (the loader's rules and messages); raises AmountError."""
+    return parse_amount(resolve_plain(text.strip()))
 
 
 def yaml_text(value: str) -> str:
@@ -51,12 +62,8 @@ def yaml_text(value: str) -> str:
 
 
 def _amount(value: Decimal) -> str:
-    """Cents shown as cents (88000 -> 88000.00); finer amounts as they are."""
-    return (
-        str(value.quantize(Decimal("0.01")))
-        if value == value.quantize(Decimal("0.01"))
-        else str(value)
-    )
+    """To the cent, as amounts are written (88000 -> 88000.00)."""
+    return str(value.quantize(Decimal("0.01")))
 
 
 def deal_text(deal: NewDeal, depth: int) -> str:

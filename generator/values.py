@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
@@ -109,42 +109,57 @@ def _day(value: Any) -> date:
     )
 
 
-def _money(value: Any) -> Decimal:
+class AmountError(ValueError):
+    """Why a value is not an amount, in words that say what to write instead."""
+
+
+_DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]{1,2}")
+CENTS = 2
+"""An amount is written to the cent: at most this many decimals."""
+
+
+def parse_amount(value: Any) -> Decimal:
+    """The one reading of an amount, for the data files and for the command line: `value` as
+    the strict YAML reader types it (a Decimal, an int, a float for exponents, NaN and
+    infinity, or text). Raises AmountError saying what to write instead."""
     if isinstance(value, bool):
-        raise PydanticCustomError("money", "write an amount in digits, e.g. 1200000.00")
+        raise AmountError("write an amount in digits, e.g. 1200000.00")
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
-            raise PydanticCustomError("money", "an amount must be a number, not NaN or infinity")
-        raise PydanticCustomError(
-            "money", "write the amount in full digits, without an exponent (e.g. 1000000.00)"
-        )
+            raise AmountError("an amount must be a number, not NaN or infinity")
+        raise AmountError("write the amount in full digits, without an exponent (e.g. 1000000.00)")
     if isinstance(value, int):
         value = Decimal(value)
     elif isinstance(value, str):
         text = value.strip()
+        if _DECIMAL_COMMA.fullmatch(text.removeprefix("-")):
+            raise AmountError(
+                f"`{value}`: write the cents after a point, not a comma: {text.replace(',', '.')}"
+            )
         if "," in text or " " in text or "_" in text:
-            raise PydanticCustomError(
-                "money",
-                "`{value}`: remove the thousands separators (write 1200000.00)",
-                {"value": value},
-            )
-        if not _MONEY.fullmatch(text.lstrip("-")):
-            raise PydanticCustomError(
-                "money",
-                "`{value}` is not an amount: write digits, e.g. 1200000.00",
-                {"value": value},
-            )
-        try:
-            value = Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-            raise PydanticCustomError("money", "not an amount") from None
+            raise AmountError(f"`{value}`: remove the thousands separators (write 1200000.00)")
+        if not _MONEY.fullmatch(text.removeprefix("-")):
+            raise AmountError(f"`{value}` is not an amount: write digits, e.g. 1200000.00")
+        value = Decimal(text)
     if not isinstance(value, Decimal):
-        raise PydanticCustomError("money", "must be an amount, not {kind}", {"kind": _kind(value)})
+        raise AmountError(f"must be an amount, not {_kind(value)}")
     if not value.is_finite():
-        raise PydanticCustomError("money", "an amount must be a number, not NaN or infinity")
+        raise AmountError("an amount must be a number, not NaN or infinity")
     if value < 0:
-        raise PydanticCustomError("money", "an amount cannot be negative")
+        raise AmountError("an amount cannot be negative")
+    if -value.as_tuple().exponent > CENTS:
+        raise AmountError(
+            f"`{value}`: write at most two decimals, to the cent "
+            "(a point never separates thousands)"
+        )
     return value
+
+
+def _money(value: Any) -> Decimal:
+    try:
+        return parse_amount(value)
+    except AmountError as exc:
+        raise PydanticCustomError("money", "{reason}", {"reason": str(exc)}) from None
 
 
 def _percent(value: Any) -> Decimal:
@@ -194,7 +209,7 @@ Money = Annotated[
         {
             "anyOf": [
                 {"type": "number", "minimum": 0},
-                {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"},
+                {"type": "string", "pattern": r"^[0-9]+(\.[0-9]{1,2})?$"},
             ]
         }
     ),

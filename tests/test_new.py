@@ -1,0 +1,117 @@
+"""`funnel new`: the loader's amount rules, a warning for a past close, no silent `-2` ids."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from generator.cli import main
+from generator.validate import check
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = "2026-11-26"
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "valid", folder)
+    return folder
+
+
+def new(data: Path, *extra: str, amount: str = "88000", title: str = "50 monitors") -> Result:
+    args = ["new", "--data", str(data), "--as-of", AS_OF, "--account", "pearl-river-foods"]
+    args += ["--contact", "Peter Wong", "--owner", "li-lei", "--title", title]
+    args += ["--amount", amount, "--folder", "south"]
+    if "--expected-close" not in extra:
+        args += ["--expected-close", "2027-05-31"]
+    return CliRunner().invoke(main, [*args, *extra])
+
+
+def files(data: Path) -> list[Path]:
+    return sorted(data.rglob("*"))
+
+
+def loader_message(data: Path, amount: str) -> str:
+    """What `funnel check` says about this amount typed into a deal file (without `amount`)."""
+    deal = data / "deals" / "south" / "pearl-river-printers.yaml"
+    original = deal.read_text(encoding="utf-8")
+    deal.write_text(original.replace("amount: 85000", f"amount: {amount}"), encoding="utf-8")
+    try:
+        result = check(data, date.fromisoformat(AS_OF))
+    finally:
+        deal.write_text(original, encoding="utf-8")
+    (problem,) = [p for p in result.problems if p.severity == "error"]
+    return problem.message.removeprefix("`amount`: ")
+
+
+@pytest.mark.parametrize(
+    "amount", ["400,00", "1,200,000", "960000.001", "1.200", "1.2e6", "-5", ".nan", "12 000"]
+)
+def test_new_refuses_an_amount_as_the_loader_does(data: Path, amount: str) -> None:
+    before = files(data)
+    result = new(data, amount=amount)
+    assert result.exit_code == 2, result.output
+    message = loader_message(data, amount)
+    assert message in result.output, (message, result.output)
+    assert files(data) == before
+
+
+def test_new_amount_messages_say_what_to_write(data: Path) -> None:
+    assert "write the cents after a point, not a comma: 400.00" in loader_message(data, "400,00")
+    assert "remove the thousands separators" in loader_message(data, "1,200,000")
+    assert "at most two decimals" in loader_message(data, "960000.001")
+    assert "without an exponent" in loader_message(data, "1.2e6")
+    assert "cannot be negative" in loader_message(data, "-5")
+
+
+def test_new_writes_an_amount_to_the_cent(data: Path) -> None:
+    result = new(data, amount="88000.5")
+    assert result.exit_code == 0, result.output
+    assert "amount: 88000.50\n" in Path(result.stdout.strip()).read_text(encoding="utf-8")
+
+
+def test_a_past_expected_close_is_a_warning_and_the_file_is_written(data: Path) -> None:
+    result = new(data, "--expected-close", "2026-10-31")
+    assert result.exit_code == 0, result.output
+    path = Path(result.stdout.strip())
+    assert path.is_file()
+    assert "warning: `expected_close` 2026-10-31 has passed" in result.stderr
+    assert "expected_close: 2026-10-31\n" in path.read_text(encoding="utf-8")
+
+
+def test_a_future_expected_close_prints_no_warning(data: Path) -> None:
+    result = new(data)
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr
+
+
+def test_the_same_title_twice_names_the_deal_and_suggests_a_free_id(data: Path) -> None:
+    first = new(data)
+    assert first.exit_code == 0, first.output
+    assert Path(first.stdout.strip()).name == "pearl-river-foods-50-monitors.yaml"
+    before = files(data)
+    second = new(data)
+    assert second.exit_code == 2, second.output
+    assert "pearl-river-foods-50-monitors" in second.output
+    assert "exists" in second.output
+    assert "use --id pearl-river-foods-50-monitors-2" in second.output
+    assert files(data) == before
+    third = new(data, "--id", "pearl-river-foods-50-monitors-2")
+    assert third.exit_code == 0, third.output
+    fourth = new(data)
+    assert fourth.exit_code == 2
+    assert "use --id pearl-river-foods-50-monitors-3" in fourth.output
+
+
+def test_an_existing_id_given_with_id_is_refused_too(data: Path) -> None:
+    before = files(data)
+    result = new(data, "--id", "pearl-river-printers")
+    assert result.exit_code == 2, result.output
+    assert "pearl-river-printers" in result.output and "exists" in result.output
+    assert "use --id pearl-river-printers-2" in result.output
+    assert files(data) == before
