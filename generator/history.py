@@ -300,14 +300,17 @@ def _log(root: Path, revisions: str, prefix: str) -> list[_Logged]:
     return logged
 
 
-def _branch_commits(
-    root: Path, merges: list[_Logged], main_line: set[str], prefix: str
-) -> dict[str, list[_Logged]]:
+def _branch_commits(root: Path, merges: list[_Logged], prefix: str) -> dict[str, list[_Logged]]:
     """For each merge of the main line, the commits its branch brought (newest first), with
     the deal files each changed: who made the changes that the merge landed."""
     if not merges:
         return {}
     tips = [parent for merge in merges for parent in merge.parents[1:]]
+    main_line = set(
+        git(root, "rev-list", "--first-parent", merges[-1].sha, "--not", merges[0].parents[0])
+        .decode()
+        .split()
+    )
     out = git(
         root, "log", "-z", "--raw", "--no-renames", "--no-abbrev", "--no-merges", LOG_FORMAT,
         *tips, "--not", *(merge.parents[0] for merge in merges[:1]),
@@ -457,9 +460,7 @@ def _extend(history: History, revisions: str, after: str | None = None) -> bool:
     if after is not None and pending and pending[0].parents[:1] != [after]:
         return False  # `after` is not on the new main line (history was rewritten)
     merges = [logged for logged in pending if len(logged.parents) > 1 and logged.changes]
-    brought = _branch_commits(
-        history.root, merges, {logged.sha for logged in pending}, history.data_prefix
-    )
+    brought = _branch_commits(history.root, merges, history.data_prefix)
     blobs = read_blobs(
         history.root,
         (c.blob for logged in pending for c in logged.changes if c.status != "D"),

@@ -299,3 +299,27 @@ def test_a_merge_read_from_the_cache_keeps_its_authors(history_repo):
     fresh = read_history(repo.data, use_cache=False)
     assert cached.deals == fresh.deals and cached.commits == fresh.commits
     assert cached.deals["globex-servers"][0].commit.author == "Bob"
+
+
+def test_a_code_only_merge_between_does_not_lend_its_authors(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    repo.branch("bob/acme")
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
+    repo.commit("offer", date="2026-02-03", who="Bob")
+    repo.branch("cid/readme", start="main")
+    (repo.root / "README.md").write_text("notes\n", encoding="utf-8")
+    repo.commit("readme", date="2026-02-04", who="Cid")
+    repo.merge("cid/readme", date="2026-02-05", who="Boss")
+    repo.branch("ann/acme", start="main")
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="verbal"))
+    repo.commit("verbal", date="2026-02-06")
+    repo.merge("ann/acme", date="2026-02-07", who="Boss")
+    history = read_history(repo.data, use_cache=False)
+    versions = history.deals["acme-laptops"]
+    assert [(v.commit.author, v.commit.merged_by) for v in versions] == [
+        ("Wang Li", ""),
+        ("Wang Li", "Boss"),
+    ]
+    assert versions[-1].snapshot.stage == "verbal"  # Bob's unmerged offer never landed
