@@ -7,6 +7,7 @@ introduces the successor, the top later. Within a method, the largest weighted a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -152,9 +153,10 @@ def replace_owner(text: str, new_owner: str) -> str:
 
 
 def checklist_text(existing: str | None, plan: HandoverPlan, from_name: str) -> str | None:
-    """The checklist with the plan's deals added (those already listed are kept as they are);
-    None when nothing is new."""
+    """The checklist with the plan's deals added (those already listed are kept as they are,
+    and so are the file's line endings); None when nothing is new."""
     items = [(method, item) for method in HANDOVER_METHODS for item in plan.groups[method]]
+    newline = "\r\n" if existing and "\r\n" in existing else "\n"
     if existing is None:
         lines = [
             CHECKLIST_HEADER.format(name=from_name),
@@ -168,18 +170,23 @@ def checklist_text(existing: str | None, plan: HandoverPlan, from_name: str) -> 
 
         document = YAML(typ="rt").load(existing)
         listed = {str(entry.get("deal")) for entry in (document.get("deals") or [])}
-        lines = [existing if existing.endswith("\n") else existing + "\n"]
+        text = existing if existing.endswith("\n") else existing + newline
         if not document.get("deals"):
-            lines[0] = lines[0].replace("deals: []\n", "").replace("deals:\n", "")
-            lines.append("deals:\n")
+            text = EMPTY_DEALS.sub("", text) + f"deals:{newline}"
+        lines = [text]
     new = [
-        f"  - {{deal: {item.deal.id}, to: {plan.to_id}, method: {method}, status: pending}}\n"
+        f"  - {{deal: {item.deal.id}, to: {plan.to_id}, method: {method}, status: pending}}"
+        + newline
         for method, item in items
         if item.deal.id not in listed
     ]
     if not new:
         return None
     return "".join(lines + new)
+
+
+EMPTY_DEALS = re.compile(r"^deals:[ \t]*(?:\[\]|null|~)?[ \t]*(?:#[^\r\n]*)?\r?(?:\n|\Z)", re.M)
+"""A `deals:` line without deals, replaced by one that the new items follow."""
 
 
 @dataclass(frozen=True)
@@ -231,7 +238,7 @@ def apply_handover(data_dir: Path, dataset: Dataset, plan: HandoverPlan) -> Appl
         return None
     if text is not None:
         checklist.parent.mkdir(parents=True, exist_ok=True)
-        checklist.write_text(text, encoding="utf-8")
+        checklist.write_bytes(text.encode("utf-8"))
     return Applied(changed, checklist, before)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 from conftest import deal_yaml
 
@@ -158,3 +159,82 @@ def test_unknown_people_and_accounts_are_usage_errors(history_repo):
     assert "did you mean `ann`" in run(history_repo, "anne", "bob").output
     assert run(history_repo, "ann", "ann").exit_code == 2
     assert run(history_repo, "ann", "bob", "--account", "nope").exit_code == 2
+
+
+SHARED_METHOD_FUNNEL = """\
+currency: EUR
+stages:
+  - {id: lead, probability: 10, handover: later}
+  - {id: offer, probability: 40, handover: phone}
+  - {id: quote, probability: 60, handover: phone}
+  - {id: verbal, probability: 80, handover: visit}
+rules: {min_days_in_funnel: 14, stale_after_days: 14}
+"""
+
+
+def test_within_a_method_the_largest_weighted_amount_comes_first(history_repo):
+    """Two stages share the phone: the order is by weighted amount across both, neither by
+    stage nor by amount nor by id."""
+    repo = history_repo
+    repo.write("funnel.yaml", SHARED_METHOD_FUNNEL)
+    deals = {
+        "a-offer-big": ("offer", "2500.00"),  # 1000
+        "b-quote-big": ("quote", "2000.00"),  # 1200
+        "c-quote-small": ("quote", "1000.00"),  # 600
+        "d-offer-small": ("offer", "1000.00"),  # 400
+        "e-offer-tie": ("offer", "1500.00"),  # 600: ties with c, the larger amount first
+    }
+    for name, (stage, amount) in deals.items():
+        repo.write(f"deals/{name}.yaml", deal_yaml(stage=stage, amount=amount))
+    repo.commit("the funnel", date="2026-02-02")
+    result = run(repo, "ann", "bob", "--format", "json")
+    assert result.exit_code == 0, result.output
+    phone = json.loads(result.output)["phone"]
+    assert [(d["deal"], d["weighted"]) for d in phone] == [
+        ("b-quote-big", "1200.00"),
+        ("a-offer-big", "1000.00"),
+        ("e-offer-tie", "600.00"),
+        ("c-quote-small", "600.00"),
+        ("d-offer-small", "400.00"),
+    ]
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\n"])
+@pytest.mark.parametrize(
+    "deals",
+    [
+        "deals: []\n",
+        "deals: []   # none yet\n",
+        "deals:\n  - {deal: initech-bob, to: bob, method: later, status: pending}\n",
+    ],
+)
+def test_apply_keeps_each_files_line_endings(history_repo, ending, deals):
+    repo = history_repo
+    setup(repo)
+    crlf = (
+        deal_yaml(stage="offer", amount="3000.00", log=[("2026-02-01", "Called.")])
+        .replace("\n", "\r\n")
+        .encode()
+    )
+    (repo.data / "deals" / "acme-crlf.yaml").write_bytes(crlf)
+    checklist = "from: ann\ndate: 2026-03-01\n" + deals
+    path = repo.data / "handovers" / "ann-2026-03-01.yaml"
+    path.parent.mkdir()
+    path.write_bytes(checklist.replace("\n", ending).encode())
+    repo.commit("files from two editors", date="2026-02-03")
+    before = files(repo)
+    result = run(repo, "ann", "bob", "--apply")
+    assert result.exit_code == 0, result.output
+    after = files(repo)
+    assert after["deals/acme-crlf.yaml"] == crlf.replace(b"owner: ann\r\n", b"owner: bob\r\n")
+    lf = after["deals/acme-laptops.yaml"]
+    assert b"\r" not in lf and lf == before["deals/acme-laptops.yaml"].replace(
+        b"owner: ann\n", b"owner: bob\n"
+    )
+    written = after["handovers/ann-2026-03-01.yaml"].decode()
+    assert written.count("\n") == written.count(ending) == len(written.splitlines())
+    assert written.count("deals:") == 1
+    assert "{deal: acme-crlf, to: bob, method: phone, status: pending}" in written
+    assert written.startswith("from: ann" + ending + "date: 2026-03-01" + ending + "deals:")
+    check = CliRunner().invoke(main, ["check", "--data", str(repo.data), "--as-of", "2026-03-01"])
+    assert check.exit_code == 0, check.output
