@@ -62,6 +62,11 @@ class Rules(Record):
     max_file_bytes: Count = Field(
         1_048_576, description="Files under data/ larger than this are refused unread."
     )
+    support_after_win_days: Count = Field(
+        90,
+        description="An account may receive presales and technical support this many days "
+        "after its last won deal's closed_on (that day included), beside while a deal is open.",
+    )
 
 
 class Funnel(Record):

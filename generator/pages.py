@@ -403,38 +403,42 @@ class SiteBuilder:
             first_seen=self.history.first_seen(view.id) if self.history else None,
         )
 
-    def eligible_accounts(self) -> list[Account]:
-        return sorted(
-            (
-                account
-                for account in self.dataset.accounts.values()
-                if any(deal.is_open for deal in self.index.by_account.get(account.id, []))
-            ),
-            key=lambda account: account.id,
+    def eligible_accounts(self) -> list:
+        """The accounts that may receive presales and technical support, each with the reasons
+        why (`support.Support`), by account id."""
+        from .support import eligible_accounts
+
+        return eligible_accounts(
+            self.dataset.accounts.values(),
+            self.dataset.deals.values(),
+            self.as_of,
+            self.funnel.rules,
         )
 
     def support_page(self) -> Page:
-        rows = [
-            (account, [d for d in self.index.by_account[account.id] if d.is_open])
-            for account in self.eligible_accounts()
-        ]
-        rows.sort(key=lambda row: sort_key(row[0].name))
-        return self.page("support.md.j2", "support.md", self.t["support"], rows=rows)
+        """The eligible accounts by name with the reasons in words; `rows` keeps the (account,
+        open deals) pairs for templates written before the reasons."""
+        support = sorted(self.eligible_accounts(), key=lambda s: sort_key(s.account.name))
+        rows = [(s.account, s.open_deals) for s in support]
+        return self.page(
+            "support.md.j2", "support.md", self.t["support"], support=support, rows=rows
+        )
 
     def support_json(self) -> str:
-        """The support desk's list: every account that may receive presales and support."""
-        accounts = []
-        for account in self.eligible_accounts():
-            open_deals = [d for d in self.index.by_account[account.id] if d.is_open]
-            accounts.append(
-                {
-                    "account": account.id,
-                    "name": account.name,
-                    "territory": account.territory,
-                    "owners": sorted({deal.owner for deal in open_deals}),
-                    "open_deals": [deal.id for deal in open_deals],
-                }
-            )
+        """The support desk's list: every account that may receive presales and support, and
+        why (README: support.json)."""
+        accounts = [
+            {
+                "account": s.account.id,
+                "name": s.account.name,
+                "territory": s.account.territory,
+                "owners": s.owners,
+                "open_deals": [deal.id for deal in s.open_deals],
+                "reasons": [reason.as_json() for reason in s.reasons],
+                "until": s.until.isoformat() if s.until else None,
+            }
+            for s in self.eligible_accounts()
+        ]
         document = {"as_of": self.as_of.isoformat(), "accounts": accounts}
         return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 

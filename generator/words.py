@@ -88,6 +88,15 @@ EN = {
     "eligible": "Support",
     "eligible_yes": "Eligible: the customer has a deal in the funnel.",
     "eligible_no": "Not eligible: no open deal in the funnel. Enter a deal first.",
+    "support_rule": (
+        "A customer receives presales and technical support while it has an open deal in the "
+        "funnel, and for {days} days after it last won a deal. The list for the support desk "
+        "is also at [support.json]({json})."
+    ),
+    "support_why": "Why",
+    "support_open_deal": "open deal {deal}",
+    "support_won": "won {deal} on {closed_on}, supported until {until}",
+    "eligible_won": "Eligible until {until}: the customer won {deal} on {closed_on}.",
     "marketing": "Marketing",
     "new_deals": "New deals per month, by lead source",
     "funnel_fill": "How full the funnel is, per stage",
@@ -248,6 +257,14 @@ ZH = {
     "eligible": "支持",
     "eligible_yes": "可获得支持：客户在漏斗中有商机。",
     "eligible_no": "不可获得支持：漏斗中没有进行中的商机。请先录入商机。",
+    "support_rule": (
+        "客户在漏斗中有进行中的商机时，以及最近一次赢单后 {days} 天内，可获得售前和技术支持。"
+        "支持部门的清单见 [support.json]({json})。"
+    ),
+    "support_why": "原因",
+    "support_open_deal": "进行中的商机 {deal}",
+    "support_won": "{closed_on} 赢单 {deal}，支持至 {until}",
+    "eligible_won": "可获得支持，至 {until}：客户于 {closed_on} 赢单 {deal}。",
     "marketing": "市场",
     "new_deals": "每月新商机（按线索来源）",
     "funnel_fill": "各阶段漏斗饱满度",
