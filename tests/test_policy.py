@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 from conftest import deal_yaml
 
@@ -292,3 +293,59 @@ def test_a_merge_commit_cannot_carry_the_baseline_for_a_rep(history_repo):
              date="2026-02-04", who="Wang Li")  # fmt: skip
     found = violations(repo, start)
     assert [(person, "baseline" in message) for person, message in found] == [("ann", True)]
+
+
+# -- what only managers change -------------------------------------------------------------------
+
+PROTECTED = [
+    "generator/policy.py",
+    "generator/templates/deal.md.j2",
+    "templates/home.md.j2",
+    ".github/workflows/pull-request.yml",
+    ".github/CODEOWNERS",
+    ".ci/run",
+    ".ci/setup-browser",
+    "Makefile",
+    "pyproject.toml",
+    "requirements.lock",
+    "mkdocs.yml",
+    "CODEOWNERS",
+    "data/funnel.yaml",
+    "data/team.yaml",
+    "data/targets.yaml",
+]
+
+
+def change_file(repo, path, who, day="2026-02-03"):
+    target = repo.root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = target.read_text() if target.exists() else ""
+    target.write_text(old + "# changed\n")
+    repo.commit(f"change {path}", date=day, who=who)
+
+
+@pytest.mark.parametrize("path", PROTECTED)
+def test_a_rep_may_not_change_the_rules_or_the_code(history_repo, path):
+    start = base(history_repo)
+    change_file(history_repo, path, "Wang Li")
+    found = json.loads(run(history_repo, start).output)["violations"]
+    assert [(v["person"], v["path"]) for v in found] == [("ann", path)]
+    assert found[0]["message"].startswith("only managers change the rules")
+
+
+@pytest.mark.parametrize("path", PROTECTED)
+def test_a_manager_may_change_the_rules_and_the_code(history_repo, path):
+    start = base(history_repo)
+    change_file(history_repo, path, "Boss")
+    result = run(history_repo, start)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    "path", ["README.md", "docs/generator/notes.md", "data/accounts/acme.yaml", "Makefile.local"]
+)
+def test_a_rep_may_change_what_is_not_protected(history_repo, path):
+    start = base(history_repo)
+    change_file(history_repo, path, "Wang Li")
+    result = run(history_repo, start)
+    assert result.exit_code == 0, result.output
