@@ -180,9 +180,9 @@ def _grouped(row: dict) -> list[str]:
 
 def _register() -> None:
     """The commands of the history and of the data's changes live beside this module."""
-    from . import cli_data, cli_history
+    from . import cli_data, cli_example, cli_history
 
-    for module in (cli_history, cli_data):
+    for module in (cli_history, cli_data, cli_example):
         for command in module.COMMANDS:
             main.add_command(command)
 
