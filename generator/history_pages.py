@@ -6,13 +6,14 @@ says how to get it, and the deal pages go without their timeline; nothing is gue
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from .compliance import findings
 from .events import Event, weighted
-from .history import History
+from .history import Commit, History
 from .model import CLOSED_STAGES, Person
 from .review import Week, state_at, weekly_review
 
@@ -41,6 +42,45 @@ class AccuracyRow:
     won: Decimal
 
 
+@dataclass(frozen=True)
+class Credits:
+    """Who made a change and who merged it, named as team.yaml names them: by the commit's
+    email, else by the git name. A merger is known by name only; the email that name commits
+    with elsewhere in the history finds them in the team."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    """email (case-folded) -> the person's name in team.yaml"""
+    emails: dict[str, str] = field(default_factory=dict)
+    """git name (case-folded) -> an email it committed with"""
+
+    @classmethod
+    def of(cls, people: Iterable[Person], history: History | None) -> Credits:
+        names = {person.email.casefold(): person.name for person in people if person.email}
+        emails: dict[str, str] = {}
+        if history is not None:
+            commits = [
+                *history.commits,
+                *(v.commit for versions in history.deals.values() for v in versions),
+            ]
+            for commit in commits:
+                if commit.email.casefold() in names or commit.author.casefold() not in emails:
+                    emails[commit.author.casefold()] = commit.email.casefold()
+        return cls(names, emails)
+
+    def name(self, git_name: str, email: str = "") -> str:
+        email = (email or self.emails.get(git_name.casefold(), "")).casefold()
+        return self.names.get(email, git_name)
+
+    def line(self, commit: Commit, t: Mapping[str, str]) -> str:
+        """The author, and the merger when someone else landed the change (陈静, merged by
+        张伟), in the site's words."""
+        author = self.name(commit.author, commit.email)
+        merger = self.name(commit.merged_by) if commit.merged_by else ""
+        if not merger or merger == author:
+            return author
+        return t["by_merged"].format(author=author, merger=merger)
+
+
 def weeks_to_show(as_of: date) -> list[Week]:
     """The last WEEKS_KEPT ISO weeks, newest first."""
     current = Week.of(as_of)
@@ -65,6 +105,7 @@ def build_history_pages(site, history: History | None, events: list[Event], noti
     weeks = weeks_to_show(site.as_of)
     states = {week: state_at(history, week.end) for week in weeks}
     managers = [p for p in site.reps if p.role == "manager"]
+    titles = {deal_id: deal.title for deal_id, deal in site.dataset.deals.items()}
     index_rows = []
     for week in weeks:
         reviews = weekly_review(history, events, funnel, week, state=states[week])
@@ -80,6 +121,7 @@ def build_history_pages(site, history: History | None, events: list[Event], noti
                     reps=[(rep, person)],
                     sections=SECTIONS,
                     links=True,
+                    deal_titles=titles,
                 )
             )
             by_person.append((rep, person))
@@ -97,6 +139,7 @@ def build_history_pages(site, history: History | None, events: list[Event], noti
                     reps=team,
                     sections=SECTIONS,
                     links=True,
+                    deal_titles=titles,
                 )
             )
             team_pages.append(manager)
@@ -110,9 +153,11 @@ def build_history_pages(site, history: History | None, events: list[Event], noti
 def compliance_page(site, history: History, events: list[Event]):
     rules = site.funnel.rules
     found = findings(history, events, rules.min_days_in_funnel)
+    commits = {(event.change.deal, event.commit.sha): event.commit for event in events}
     by_owner: dict[str, list] = {}
     for finding in found:
-        by_owner.setdefault(finding.owner or "", []).append(finding)
+        commit = commits[(finding.deal, finding.commit)]
+        by_owner.setdefault(finding.owner or "", []).append((finding, commit))
     rows = [
         (site.people.get(owner), owner, by_owner[owner])
         for owner in sorted(by_owner, key=lambda o: (o not in site.people, o))

@@ -17,21 +17,21 @@ from pathlib import Path, PurePosixPath
 import jinja2
 from markupsafe import Markup
 
-from .diff import describe, signed
-from .events import Event, all_events
-from .forecast import ZERO, Forecast, build_forecast, cents, weighted, won_in
+from .diff import signed
+from .events import Change, Event, all_events
+from .forecast import ZERO, Forecast, Totals, build_forecast, cents, weighted, won_in
 from .handover import plan_handover
 from .handover_pages import build_handover_pages
-from .history import History
-from .history_pages import build_history_pages
+from .history import SHALLOW_MESSAGE, History
+from .history_pages import Credits, build_history_pages
 from .load import Dataset
-from .marketing import scorecard
+from .marketing import NO_SOURCE, scorecard
 from .markup import html_text, md, note_html, sort_key
-from .model import Account, Contact, Deal, Person, Stage
-from .periods import KINDS, period_of
+from .model import CLOSED_STAGES, Account, Contact, Deal, Person, Stage
+from .periods import KINDS, Period, parse_period, period_of
 from .pipeline import DealIndex, by_stage, closing_in, last_activity, overdue, stale
 from .targets import target_for
-from .words import WORDS
+from .words import WORDS, describe_change
 
 PACKAGED = Path(__file__).parent / "templates"
 CURRENT_KINDS = ("quarter", "half", "year")
@@ -97,6 +97,13 @@ def _link(context, target: str) -> Markup:
     return Markup("../" * parts + target)
 
 
+@jinja2.pass_context
+def _credit(context, commit) -> str:
+    """Who made a change, and who merged it: the one way every page names them (by the
+    site's `credits`, else by git's names)."""
+    return (context.get("credits") or Credits()).line(commit, context["t"])
+
+
 def environment(user_templates: Path | None = None) -> jinja2.Environment:
     """Templates from the user's folder first, then the packaged defaults."""
     packaged = jinja2.FileSystemLoader(PACKAGED)
@@ -116,7 +123,7 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
     env.filters.update(md=md, html=html_text, money=_money, px=_px, percent=_percent)
     env.filters["signed"] = signed
     env.filters["note"] = note_html
-    env.globals["link"] = _link
+    env.globals.update(link=_link, credit=_credit, deal_titles={})
     return env
 
 
@@ -136,15 +143,27 @@ class SiteBuilder:
         self.dataset = dataset
         self.funnel = dataset.funnel
         self.as_of = as_of
-        self.t = WORDS[language]
+        self.t = t = WORDS[language]
         self.env = environment(templates)
         self.index = DealIndex.of(dataset)
         self.people = {person.id: person for person in dataset.team.people}
         self.territories = {t.id: t for t in dataset.team.territories}
+        self.closed = {
+            stage.id: stage.model_copy(update={"name": t[stage.id]})
+            for stage in map(self.funnel.stage, CLOSED_STAGES)
+            if stage is not None
+        }
         self.views = {deal_id: self._view(dataset.deals[deal_id]) for deal_id in dataset.deals}
         self.reps = sorted(dataset.team.people, key=lambda person: sort_key(person.name))
+        stages = [*self.funnel.stages, *self.closed.values()]
+        self.labels = {
+            "stage": {stage.id: stage.label for stage in stages},
+            "owner": {person.id: person.name for person in dataset.team.people},
+            "account": {account.id: account.name for account in dataset.accounts.values()},
+        }
         self.history = history
-        self.history_notice = history_notice
+        self.history_notice = _notice(history_notice, t)
+        self.credits = Credits.of(dataset.team.people, history)
         self.events = all_events(history, self.funnel) if history is not None else []
         self.timelines: dict[str, list[Event]] = {}
         for event in self.events:
@@ -152,7 +171,7 @@ class SiteBuilder:
 
     def _view(self, deal: Deal) -> DealView:
         account = self.dataset.accounts.get(deal.account)
-        stage = self.funnel.stage(deal.stage)
+        stage = self.closed.get(deal.stage) or self.funnel.stage(deal.stage)
         assert stage is not None
         return DealView(
             deal=deal,
@@ -170,13 +189,18 @@ class SiteBuilder:
             currency=self.funnel.currency,
             rules=self.funnel.rules,
             page_path=path,
-            describe=describe,
+            describe=self.describe,
+            credits=self.credits,
             history_notice=self.history_notice if self.history is None else None,
             **context,
         )
 
     def page(self, template: str, path: str, title: str, **context: object) -> Page:
         return Page(path, self.render(template, path, title=title, **context), title)
+
+    def describe(self, change: Change) -> str:
+        """A change of a deal in the site's words, with stages and people by name."""
+        return describe_change(change, self.t, self.labels)
 
     # -- pieces shared by several pages ------------------------------------------------------
 
@@ -274,10 +298,14 @@ class SiteBuilder:
     def forecast_page(self, forecasts: dict[str, Forecast]) -> Page:
         current = {kind: period_of(self.as_of, kind) for kind in KINDS}
         sections = []
+        targeted = [parse_period(t.period) for t in getattr(self.dataset.targets, "targets", [])]
         for kind in KINDS:
             forecast = forecasts[kind]
+            periods: dict[Period, Totals] = dict(forecast.periods)
+            for period in [current[kind], *(p for p in targeted if p.kind == kind)]:
+                periods.setdefault(period, Totals())  # this period and the targets are shown
             rows = []
-            for period, totals in sorted(forecast.periods.items()):
+            for period, totals in sorted(periods.items()):
                 target = target_for(self.dataset.targets, period)
                 rows.append(
                     {
@@ -291,22 +319,27 @@ class SiteBuilder:
             upcoming = [row for row in rows if row["period"] >= current[kind]]
             sections.append({"kind": kind, "rows": rows, "chart": upcoming})
         year = period_of(self.as_of, "year")
+        by_owner, by_territory = forecasts["year"].owners, forecasts["year"].territories
+        targets = self.dataset.targets
         owners = [
             {
                 "person": self.people.get(owner),
                 "id": owner,
-                "totals": totals,
-                "target": target_for(self.dataset.targets, year, owner=owner),
+                "totals": by_owner.get(owner, Totals()),
+                "target": target_for(targets, year, owner=owner),
             }
-            for owner, totals in sorted(forecasts["year"].owners.items())
+            for owner in sorted(
+                set(by_owner)
+                | {person for person in self.people if target_for(targets, year, owner=person)}
+            )
         ]
-        territories = [
+        territories = [  # every territory, with deals or not
             {
                 "territory": self.territories.get(territory_id),
-                "totals": totals,
-                "target": target_for(self.dataset.targets, year, territory=territory_id),
+                "totals": by_territory.get(territory_id, Totals()),
+                "target": target_for(targets, year, territory=territory_id),
             }
-            for territory_id, totals in sorted(forecasts["year"].territories.items())
+            for territory_id in sorted(set(by_territory) | set(self.territories))
         ]
         return self.page(
             "forecast.md.j2",
@@ -321,11 +354,14 @@ class SiteBuilder:
 
     def marketing_page(self) -> Page:
         card = scorecard(self.dataset, self.as_of)
+        sources = {source: source for source in card.sources} | {NO_SOURCE: self.t["none_value"]}
         return self.page(
             "marketing.md.j2",
             "marketing.md",
             self.t["marketing"],
             card=card,
+            sources=sources,
+            series=[{**line, "name": sources[line["name"]]} for line in card.series()],
             funnel=self.funnel_section(list(self.dataset.deals.values())),
         )
 
@@ -441,6 +477,15 @@ class SiteBuilder:
         ]
         document = {"as_of": self.as_of.isoformat(), "accounts": accounts}
         return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _notice(notice: str | None, t: dict[str, str]) -> str | None:
+    """Why the history pages are missing, in the site's words."""
+    if notice is None:
+        return None
+    if notice.startswith(SHALLOW_MESSAGE):
+        return t["history_shallow"]
+    return t["history_missing"].format(reason=notice)
 
 
 def _coverage(expected: Decimal, target: Decimal | None) -> Decimal | None:
