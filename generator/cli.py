@@ -43,12 +43,7 @@ def check(data_dir: str, as_of: date | None, output_format: str, strict: bool) -
     click.echo(formatter[output_format](problems), nl=False)
     errors, warnings = count(problems)
     if output_format == "text":
-        deals = len(result.dataset.deals)
-        accounts = len(result.dataset.accounts)
-        summary = (
-            f"{errors} error(s), {warnings} warning(s) in {deals} deals and {accounts} accounts"
-        )
-        click.echo(summary if problems else f"ok: {deals} deals, {accounts} accounts", err=True)
+        click.echo(result.summary(), err=True)
     sys.exit(1 if errors or (strict and warnings) else 0)
 
 

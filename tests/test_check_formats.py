@@ -109,9 +109,6 @@ def test_json_strict_fails_on_a_warning(valid_data: Path) -> None:
 # the summary ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the check command is to print CheckResult.summary() (generator/cli.py)"
-)
 def test_the_summary_counts_the_deals_with_errors(valid_data: Path) -> None:
     edit(valid_data / LAPTOPS, "amount: 960000.00", 'amount: "960,000"')
     result = run("--as-of", AS_OF, "--data", str(valid_data))
