@@ -27,16 +27,24 @@ def invoke(*args: str):
     return CliRunner().invoke(main, ["import", *args, "--as-of", "2026-11-26"])
 
 
+def files_and_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` with its content (folders too, as empty)."""
+    return {
+        path.relative_to(folder).as_posix(): b"" if path.is_dir() else path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+    }
+
+
 def test_salesforce_export_imports_with_its_totals(tmp_path):
     data = data_copy(tmp_path)
+    before = files_and_bytes(tmp_path)
     args = [str(SALESFORCE), "--data", str(data), "--territory", "south"]
     dry = invoke(*args, "--format", "json")
     assert dry.exit_code == 1  # the owner is not mapped yet
     refused = json.loads(dry.output.split("\n50 row")[0])["refused"]
     assert len(refused) == 50 and refused[0]["line"] == 2
     assert "--owner 005Ec000004oBPNIA2=<person-id>" in refused[0]["reason"]
-    before = sorted(data.rglob("*.yaml"))
-    assert sorted(data.rglob("*.yaml")) == before, "nothing written without --write"
+    assert files_and_bytes(tmp_path) == before, "nothing written without --write"
     result = invoke(*args, "--owner", "005Ec000004oBPNIA2=li-lei", "--write", "--format", "json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output.split("\n50 row")[0])
@@ -152,3 +160,33 @@ def test_mapping_mistakes_are_usage_errors(tmp_path):
     result = invoke(str(tmp_path / "export.csv"), "--mapping", str(tmp_path / "mapping.yaml"),
                     "--data", str(data))  # fmt: skip
     assert result.exit_code == 2 and "unknown field(s) under columns: colour" in result.output
+
+
+def test_a_dry_run_that_would_import_everything_writes_nothing(tmp_path):
+    data = data_copy(tmp_path)
+    (tmp_path / "export.csv").write_text(
+        "Firma;Ansprechpartner;Telefon;Betreuer;Projekt;Betrag;Abschluss;Phase;Quelle;Region\n"
+        "Kunde 1 GmbH;Kontakt 1;+49 30 1;li.lei@example.com;Projekt 1;1.000,50;01.02.2027;"
+        "Angebot;Messe;Süd\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    before = files_and_bytes(tmp_path)
+    args = [str(tmp_path / "export.csv"), "--mapping", str(tmp_path / "mapping.yaml"),
+            "--data", str(data)]  # fmt: skip
+    dry = invoke(*args, "--format", "json")
+    assert dry.exit_code == 0, dry.output
+    summary = json.loads(dry.output[: dry.output.rindex("}") + 1])
+    assert (summary["deals"], summary["accounts"], summary["refused"]) == (1, 1, [])
+    assert files_and_bytes(tmp_path) == before
+    written = invoke(*args, "--write")
+    assert written.exit_code == 0, written.output
+    assert files_and_bytes(tmp_path) != before  # the same run with --write does write
+
+
+def test_amounts_with_fractions_of_a_cent_round_half_up_to_cents():
+    from generator.importer import parse_amount
+
+    assert str(parse_amount("1,234.565", False)) == "1234.57"
+    assert str(parse_amount("1.234,5649", True)) == "1234.56"
+    assert str(parse_amount("1000", False)) == "1000.00"
