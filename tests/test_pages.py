@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from generator.events import Change
 from generator.pages import build_pages, navigation
 from generator.validate import check
+from generator.words import EN, ZH, describe_change
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 26)
@@ -95,9 +98,92 @@ def test_a_user_template_overrides_and_extends_the_packaged_one(sample, tmp_path
 
 
 def test_the_site_speaks_chinese(sample):
-    pages = {page.path: page for page in build_pages(sample, AS_OF, language="zh")}
+    notice = "data is not inside a git repository: fatal: not a git repository."
+    built = build_pages(sample, AS_OF, language="zh", history_notice=notice)
+    pages = {page.path: page for page in built}
     home = pages["index.md"].markdown
     assert home.startswith("# 销售漏斗")
     assert "加权金额" in home
+    won = pages["deals/huabei-steel-servers-2025.md"].markdown
+    assert "| 阶段 | 赢单 |" in won and "Won" not in won
+    reviews = pages["reviews/index.md"].markdown
+    assert "无法读取漏斗的 git 历史" in reviews and "repository" not in reviews
     nav = navigation(list(pages.values()), "zh")
     assert [next(iter(item)) for item in nav][:3] == ["首页", "预测", "市场"]
+
+
+@pytest.mark.parametrize(
+    ("change", "english", "chinese"),
+    [
+        (
+            Change("d", "added", "added", "stage", None, "offer"),
+            "new deal in Offer",
+            "新商机，阶段：Offer",
+        ),
+        (
+            Change("d", "changed", "stage_up", "stage", "lead", "offer"),
+            "stage lead → Offer (moved down the funnel)",
+            "阶段：lead → Offer（在漏斗中下移）",
+        ),
+        (
+            Change("d", "changed", "won", "stage", "offer", "won"),
+            "stage Offer → Won",
+            "阶段：Offer → 赢单",
+        ),
+        (
+            Change("d", "changed", "reopened", "stage", "lost", "offer"),
+            "stage Lost → Offer (reopened)",
+            "阶段：丢单 → Offer（重新打开）",
+        ),
+        (
+            Change(
+                "d", "changed", "slipped", "expected_close", date(2027, 1, 31), date(2027, 3, 31)
+            ),
+            "expected close 2027-01-31 → 2027-03-31 (slipped)",
+            "预计成交：2027-01-31 → 2027-03-31（推迟）",
+        ),
+        (
+            Change("d", "changed", "amount", "amount", Decimal("1000"), Decimal("1200.5")),
+            "amount 1,000.00 → 1,200.50",
+            "金额：1,000.00 → 1,200.50",
+        ),
+        (
+            Change("d", "changed", "owner", "owner", "wang-li", "li-na"),
+            "owner 王丽 → li-na",
+            "负责人：王丽 → li-na",
+        ),
+        (
+            Change("d", "changed", "changed", "next_step", None, "Call"),
+            "next step (none) → Call",
+            "下一步：（无） → Call",
+        ),
+        (
+            Change("d", "changed", "logged", "log", None, (date(2026, 11, 2), "Demo")),
+            "logged 2026-11-02: Demo",
+            "记录 2026-11-02：Demo",
+        ),
+        (
+            Change("d", "moved", "moved", "path", "a.yaml", "b/a.yaml"),
+            "file moved from a.yaml to b/a.yaml",
+            "文件从 a.yaml 移到 b/a.yaml",
+        ),
+        (
+            Change("d", "removed", "removed"),
+            "removed without being closed: close it as lost instead",
+            "未关闭即删除：请改为关闭为丢单",
+        ),
+        (
+            Change("d", "added", "won_at_once", "stage", None, "won"),
+            "entered as already won: the deal never appeared in the funnel",
+            "录入时已赢单：该商机从未出现在漏斗中",
+        ),
+    ],
+)
+def test_a_change_is_told_in_the_sites_language(change, english, chinese):
+    labels = {
+        "stage": {"offer": "Offer", "won": ZH["won"], "lost": ZH["lost"]},
+        "owner": {"wang-li": "王丽"},
+    }
+    assert describe_change(change, ZH, labels) == chinese
+    labels["stage"] |= {"won": EN["won"], "lost": EN["lost"]}
+    assert describe_change(change, EN, labels) == english
