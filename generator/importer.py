@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .forecast import cents
 from .load import Dataset
 from .new_deal import NewDeal, deal_text, yaml_text
 from .strictyaml import parse
@@ -144,6 +145,7 @@ def _unique(base: str, taken: set[str]) -> str:
 
 
 def parse_amount(text: str, decimal_comma: bool) -> Decimal:
+    """A CSV amount as exact cents: `1,234.56` (or `1.234,56` with `decimal_comma`)."""
     cleaned = re.sub(r"[^\d,.\-]", "", text)
     if decimal_comma:
         cleaned = cleaned.replace(".", "").replace(",", ".")
@@ -152,7 +154,7 @@ def parse_amount(text: str, decimal_comma: bool) -> Decimal:
     value = Decimal(cleaned)
     if not value.is_finite() or value < 0:
         raise InvalidOperation
-    return value
+    return cents(value)  # a CRM's fractions of a cent (conversions) round half up
 
 
 def parse_date(text: str, date_format: str | None) -> date:
