@@ -290,3 +290,20 @@ def repository_is_shallow() -> bool:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     return result.stdout.strip() != "false"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """In CI (CI set to any non-empty value) a browser test that skips fails: whatever made
+    it skip, a control that CI does not run is a control dropped without anyone noticing."""
+    outcome = yield
+    report = outcome.get_result()
+    if (
+        report.skipped
+        and os.environ.get("CI")
+        and item.get_closest_marker("browser")
+        and not hasattr(report, "wasxfail")
+    ):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"CI is set, so a browser test may not skip: {reason}"

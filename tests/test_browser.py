@@ -9,9 +9,10 @@ pages.
 
 The site is built once from the repository's mkdocs.yml and data/ with a fixed date, served
 from a thread on a free port of 127.0.0.1, and driven through Playwright with Debian's
-Chromium, never a browser that Playwright downloads. Without Chromium the tests skip, except in
-CI (CI=true), where they fail: .ci/setup-browser installs it there. FUNNEL_CHROMIUM overrides
-the browser's path.
+Chromium, never a browser that Playwright downloads. Without Chromium (or without the history
+the review pages need) the tests skip, except in CI (CI set to any non-empty value), where
+they fail: .ci/setup-browser installs Chromium there, and .ci/run fetches the full history.
+FUNNEL_CHROMIUM overrides the browser's path.
 
 """
 
@@ -26,7 +27,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -100,9 +101,15 @@ def chromium() -> str:
         "`apt-get install chromium`, or set FUNNEL_CHROMIUM to its path; "
         "never `playwright install`)"
     )
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true and {message}: .ci/setup-browser should have installed it")
-    pytest.skip(message)
+    skip_outside_ci(f"{message}; in CI, .ci/setup-browser installs it")
+
+
+def skip_outside_ci(reason: str) -> NoReturn:
+    """Skip; in CI (CI set to any non-empty value) fail instead: a browser test that does
+    not run there is a test dropped without anyone noticing."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set, so this may not skip: {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +263,7 @@ def links(browser: Any, base_url: str) -> dict[str, str]:
 def url_of(links: dict[str, str]) -> Callable[[str], str]:
     def resolve(kind: str) -> str:
         if kind == "review" and repository_is_shallow():
-            pytest.skip("this checkout has no history: the weekly review pages need it")
+            skip_outside_ci("this checkout has no history: the weekly review pages need it")
         return PAGES[kind] or links[kind]
 
     return resolve

@@ -93,3 +93,26 @@ def test_pre_commit_hooks_name_working_commands():
     own = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     entries = [hook["entry"] for repo in own["repos"] for hook in repo["hooks"]]
     assert ".venv/bin/funnel check --data data" in entries
+
+
+def test_ci_fails_on_a_shallow_checkout_it_cannot_deepen(tmp_path):
+    """A shallow checkout would drop the history tests; when the history cannot be fetched,
+    the run fails before any test instead of passing with fewer."""
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{ROOT}", str(clone)], check=True)
+    subprocess.run(["git", "-C", str(clone), "remote", "remove", "origin"], check=True)
+    (clone / ".ci" / "run").write_bytes((ROOT / ".ci" / "run").read_bytes())
+    result = subprocess.run(
+        ["bash", str(clone / ".ci" / "run")], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "fetch-depth: 0" in result.stderr
+    assert "pytest" not in result.stdout + result.stderr
+
+
+def test_the_browser_setup_does_nothing_outside_ci(monkeypatch):
+    monkeypatch.setenv("CI", "")
+    result = subprocess.run(
+        [str(ROOT / ".ci" / "setup-browser")], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
