@@ -17,6 +17,7 @@ def build_handover_pages(site) -> list:
                 f"handovers/{handover_id}.md",
                 f"{site.t['handover_of']} {person.name if person else checklist.from_}",
                 groups=checklist_rows(checklist, site.dataset),
+                people_by_id=site.people,
                 progress=True,
                 links=True,
             )

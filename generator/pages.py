@@ -123,7 +123,7 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
     env.filters.update(md=md, html=html_text, money=_money, px=_px, percent=_percent)
     env.filters["signed"] = signed
     env.filters["note"] = note_html
-    env.globals.update(link=_link, credit=_credit, deal_titles={})
+    env.globals.update(link=_link, credit=_credit, deal_titles={}, people_by_id={})
     return env
 
 

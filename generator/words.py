@@ -324,7 +324,7 @@ ZH = {
     "to": "接手人",
     "last_note": "最近记录",
     "handovers": "交接",
-    "handover_of": "交接：",
+    "handover_of": "交接",
     "handover_due": "待交接",
     "handover_due_help": "即将离职的人员及其仍负责的进行中商机。",
     "open_deals": "进行中商机",

@@ -295,6 +295,11 @@ def test_the_leaving_rep_has_handed_everything_over(history_site):
     handovers = text_of(site, "handovers/index.html")
     assert "待交接" in handovers
     assert re.search(r"陈静\s+0\s+0\.00", handovers)
+    checklist = text_of(site, "handovers/bob-2026-11-23/index.html")
+    assert "交接 陈静" in checklist  # the title
+    assert re.search(
+        r"☑.*Globex Ltd.*王丽\s+2026-11-24: Called the customer together", checklist, re.S
+    )
 
 
 # -- who made a change ---------------------------------------------------------------------
