@@ -298,7 +298,8 @@ class SiteBuilder:
     def forecast_page(self, forecasts: dict[str, Forecast]) -> Page:
         current = {kind: period_of(self.as_of, kind) for kind in KINDS}
         sections = []
-        targeted = [parse_period(t.period) for t in getattr(self.dataset.targets, "targets", [])]
+        targets = self.dataset.targets.targets if self.dataset.targets else []
+        targeted = [parse_period(target.period) for target in targets]
         for kind in KINDS:
             forecast = forecasts[kind]
             periods: dict[Period, Totals] = dict(forecast.periods)
@@ -320,24 +321,20 @@ class SiteBuilder:
             sections.append({"kind": kind, "rows": rows, "chart": upcoming})
         year = period_of(self.as_of, "year")
         by_owner, by_territory = forecasts["year"].owners, forecasts["year"].territories
-        targets = self.dataset.targets
         owners = [
             {
                 "person": self.people.get(owner),
                 "id": owner,
                 "totals": by_owner.get(owner, Totals()),
-                "target": target_for(targets, year, owner=owner),
+                "target": target_for(self.dataset.targets, year, owner=owner),
             }
-            for owner in sorted(
-                set(by_owner)
-                | {person for person in self.people if target_for(targets, year, owner=person)}
-            )
+            for owner in sorted(set(by_owner) | {t.owner for t in targets if t.owner})
         ]
         territories = [  # every territory, with deals or not
             {
                 "territory": self.territories.get(territory_id),
                 "totals": by_territory.get(territory_id, Totals()),
-                "target": target_for(targets, year, territory=territory_id),
+                "target": target_for(self.dataset.targets, year, territory=territory_id),
             }
             for territory_id in sorted(set(by_territory) | set(self.territories))
         ]

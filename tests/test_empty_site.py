@@ -40,7 +40,11 @@ closed_on: 2026-10-20
 lost_reason: Price
 created: 2026-09-01
 """
-TARGETS = "targets:\n  - {period: 2026, amount: 100000.00}\n"
+TARGETS = """\
+targets:
+  - {period: 2026, amount: 100000.00}
+  - {owner: li-lei, period: 2026, amount: 40000.00}
+"""
 
 
 def project(tmp_path: Path) -> Path:
@@ -58,7 +62,7 @@ def without_deals(data: Path) -> None:
 
 
 def one_person_with_a_lost_deal(data: Path) -> None:
-    """One rep, no manager, one lost deal: nothing won, nothing open; a company target."""
+    """One rep, no manager, one lost deal: nothing won, nothing open; targets."""
     without_deals(data)
     (data / "team.yaml").write_text(ONE_PERSON_TEAM, encoding="utf-8")
     (data / "accounts" / "chengdu-optics.yaml").unlink()
@@ -162,6 +166,7 @@ def test_a_one_person_team_without_won_or_open_deals_shows_its_target(tmp_path):
     assert row_of(forecast, "2026") == ["2026", "0", "0.00", "0.00", "0.00", "0.00"]
     target = [row for row in rows(forecast) if row[0] == "2026" and len(row) == 4]
     assert target == [["2026", "100,000.00", "0.00", "0%"]]
+    assert row_of(forecast, "李雷") == ["李雷", "0", "0.00", "0.00", "0.00", "40,000.00"]
     deal = read(site, "deals/pearl-river-tablets")
     assert row_of(deal, "Stage") == ["Stage", "Lost"]
     assert row_of(deal, "Weighted") == ["Weighted", "0.00 CNY"]
