@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from generator.events import Change
-from generator.pages import build_pages, navigation
+from generator.history import Commit
+from generator.pages import build_pages, environment, navigation
 from generator.validate import check
 from generator.words import EN, ZH, describe_change
 
@@ -187,3 +188,9 @@ def test_a_change_is_told_in_the_sites_language(change, english, chinese):
     assert describe_change(change, ZH, labels) == chinese
     labels["stage"] |= {"won": EN["won"], "lost": EN["lost"]}
     assert describe_change(change, EN, labels) == english
+
+
+def test_names_from_git_are_escaped_like_everything_users_type():
+    merged = Commit("0" * 40, "<b>Eve</b> | x", "eve@example.org", AS_OF, "x", "*Mallory*")
+    text = environment().from_string("{{ credit(c) }}").render(t=EN, c=merged)
+    assert text == r"&lt;b&gt;Eve&lt;/b&gt; \| x, merged by \*Mallory\*"
