@@ -34,7 +34,7 @@ def example(directory: Path, seed: int, months: int, as_of: date | None) -> None
 
     day = today_or(as_of)
     try:
-        story = build(directory, seed, months, day)
+        story = build(directory, seed, months, as_of=day)
     except ExampleError as exc:
         click.echo(f"funnel: {exc}", err=True)
         sys.exit(1)

@@ -74,6 +74,25 @@ class LateEntry:
 
 
 @dataclass(frozen=True)
+class Removal:
+    """A deal whose file a rep deleted instead of closing it as lost."""
+
+    deal: str
+    owner: str
+    landing: Landing
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """A change of one rule in funnel.yaml."""
+
+    sha: str
+    rule: str
+    old: int
+    new: int
+
+
+@dataclass(frozen=True)
 class Handover:
     """The leaving rep's deals given to a successor, and the checklist ticked off."""
 
@@ -110,14 +129,12 @@ class Story:
     head: str
     imports: tuple[Import, ...]
     late: LateEntry
-    removed: tuple[str, str, Landing]
-    """(deal id, owner id, the change that deleted its file)."""
+    removed: Removal
     last_merge: Landing
     last_merge_deals: tuple[str, ...]
     last_merge_weighted: dict[str, Decimal]
     handover: Handover
-    rule_change: tuple[str, str, int, int]
-    """(commit, rule, old value, new value) of funnel.yaml."""
+    rule_change: RuleChange
     targets: tuple[str, ...]
     """The commits that wrote targets.yaml."""
     weeks: dict[str, WeekFacts]
@@ -325,13 +342,11 @@ def git(root: Path, home: str, *args: str, input: bytes | None = None) -> bytes:
 # -- the command's entry point -----------------------------------------------------------------
 
 
-def build(directory: Path, seed: int = 1, months: int = 6, as_of: date | None = None) -> Story:
+def build(directory: Path, seed: int = 1, months: int = 6, *, as_of: date) -> Story:
     """Create the example repository in `directory` (new, or an empty folder) and return what
     it planted. The history covers the `months` before `as_of`."""
     from .example_story import tell
 
-    if as_of is None:
-        raise ValueError("as_of is required: the example's dates are counted back from it")
     if months < 3:
         raise ExampleError("the story needs at least 3 months: use --months 3 or more")
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):

@@ -45,20 +45,31 @@ NOTES = {
         "First call with {contact}; sent the product overview.",
         "{contact} asked for references from their industry.",
         "Call with {contact}: the budget is planned for next year.",
+        "Sent {contact} the brochure and a rough price range.",
+        "{contact} is collecting requirements from the departments.",
+        "Short call with {contact}; nothing decided yet, call again in two weeks.",
     ),
     "compare": (
         "Demo done; {contact} is comparing us with one other brand.",
         "Sent a revised quote to {contact}.",
         "Visited {contact} with presales; they liked the service offer.",
+        "{contact} asked for a test unit; delivered one this week.",
+        "Answered {contact}'s questions on warranty and delivery times.",
+        "The other brand is cheaper; {contact} values our service, sent a better offer.",
     ),
     "commit": (
         "Verbal yes from {contact}; waiting for the purchase order.",
         "Contract sent to {contact} for signature.",
         "Final price agreed with {contact}.",
+        "{contact} confirmed the budget; the PO goes through their finance now.",
+        "Agreed the delivery plan with {contact}.",
     ),
-    "won": ("PO received from {contact}.",),
+    "won": ("PO received from {contact}.", "Signed contract back from {contact}; PO received."),
     "lost": ("{contact} told us: {reason}.",),
-    "slipped": ("{contact} moved the decision to {month}.",),
+    "slipped": (
+        "{contact} moved the decision to {month}.",
+        "Budget approval is late; {contact} expects the decision in {month}.",
+    ),
     "new": ("First meeting with {contact}: {title}.",),
 }
 HANDOVER_NOTES = {
@@ -177,13 +188,17 @@ def _named(deal: Deal, year: int) -> Deal:
 
 def note(rng: Random, deal: Deal, what: str) -> str:
     """A log entry in the rep's words for what happened to the deal."""
-    key = what if what in NOTES else deal.stage
-    return rng.choice(NOTES[key]).format(
-        contact=deal.contact,
-        reason=(deal.lost_reason or "").lower(),
-        month=f"{deal.expected_close:%B %Y}",
-        title=deal.title,
-    )
+    said = {text for _, text in deal.log[-2:]}
+    texts = [
+        text.format(
+            contact=deal.contact,
+            reason=(deal.lost_reason or "").lower(),
+            month=f"{deal.expected_close:%B %Y}",
+            title=deal.title,
+        )
+        for text in NOTES[what if what in NOTES else deal.stage]
+    ]
+    return rng.choice([text for text in texts if text not in said] or texts)
 
 
 def old_deals(rng: Random, account: Account, owner: str, start: date) -> list[Deal]:

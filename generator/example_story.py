@@ -28,7 +28,9 @@ from .example import (
     Landing,
     LateEntry,
     Pull,
+    Removal,
     Repository,
+    RuleChange,
     Signature,
     Story,
     WeekFacts,
@@ -286,7 +288,7 @@ class Team:
         )
         changes = {"data/funnel.yaml": FUNNEL_YAML.format(stale=21)}
         commit = self.direct("zhang-wei", self.at(day, 9, 15), message, changes)
-        self.facts["rule_change"] = (commit, "stale_after_days", 14, 21)
+        self.facts["rule"] = (commit, "stale_after_days", 14, 21)
 
     # -- a rep's week -------------------------------------------------------------------------
 
@@ -452,7 +454,6 @@ class Team:
         """What was planted, once the repository is written (the commits have their shas)."""
         facts = self.facts
         from_id, to_id, day, commit, path, ticks, kept = facts["handover"]
-        rule, *change = facts["rule_change"]
         open_deals = [deal for deal in self.deals.values() if deal.is_open]
         won = [d for d in self.deals.values() if d.stage == "won" and d.closed_on]
         return Story(
@@ -468,12 +469,12 @@ class Team:
                 for c, by, territory, names, n in self.imports
             ),
             late=LateEntry(*facts["late"], self.landing("late-added"), self.landing("late-won")),
-            removed=(*facts["removed"], self.landing("removed")),
+            removed=Removal(*facts["removed"], self.landing("removed")),
             last_merge=self.landing("last"),
             last_merge_deals=facts["last"][0],
             last_merge_weighted=facts["last"][1],
             handover=Handover(from_id, to_id, day, commit.sha, path, ticks, kept),
-            rule_change=(rule.sha, *change),
+            rule_change=RuleChange(facts["rule"][0].sha, *facts["rule"][1:]),
             targets=tuple(commit.sha for commit in facts["targets"]),
             weeks={
                 week: WeekFacts(frozenset(changed), weighted, imported)

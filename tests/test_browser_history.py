@@ -64,7 +64,7 @@ def pages(story: Story) -> dict[str, tuple[str, int, list[str]]]:
         "team review": (f"/reviews/{last_week}/team-zhang-wei/", 3, ["王丽, merged by 张伟"]),
         "handover week": (f"/reviews/{handover_week}/wang-li/", 5, ["刘洋"]),
         "timeline": (f"/deals/{timeline}/", 10, ["刘洋, merged by 张伟", "王丽, merged by 张伟"]),
-        "compliance": ("/compliance/", 2, [story.late.deal, story.removed[0]]),
+        "compliance": ("/compliance/", 2, [story.late.deal, story.removed.deal]),
         "trends": ("/trends/", 12, [last_week]),
         "handover": (f"/handovers/{Path(story.handover.checklist).stem}/", 3, ["王丽"]),
     }

@@ -23,7 +23,7 @@ from generator.cli import main
 from generator.compliance import findings
 from generator.events import all_events
 from generator.example import ExampleError, Story, build
-from generator.example_team import new_account
+from generator.example_team import new_account, people
 from generator.forecast import money
 from generator.history import read_history
 from generator.load import load
@@ -32,7 +32,6 @@ from generator.validate import check
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 28)
-NAMES = {"wang-li": "王丽", "zhang-wei": "张伟", "tom-becker": "Tom Becker"}
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +54,10 @@ def funnel(story: Story, *args: str) -> Result:
 def output(result: Result, code: int = 0) -> dict:
     assert result.exit_code == code, result.output
     return json.loads(result.stdout)
+
+
+def name(person: str) -> str:
+    return people()[person].name
 
 
 def amounts(figures: dict[str, Decimal]) -> dict[str, str]:
@@ -121,7 +124,7 @@ def test_every_step_passes_funnel_check(story: Story, tmp_path: Path) -> None:
     shas = [entry.split()[0] for entry in changed[1:] if any(
         not path.startswith("data/deals/") for path in entry.split()[1:]
     )]  # fmt: skip
-    tips = [story.late.added.tip, story.removed[2].tip, story.last_merge.tip]
+    tips = [story.late.added.tip, story.removed.landing.tip, story.last_merge.tip]
     for sha in dict.fromkeys([*shas, *tips, story.head]):
         folder = tmp_path / sha
         archive = subprocess.run(
@@ -276,8 +279,8 @@ def test_compliance_lists_the_late_entry_and_the_deleted_deal_and_no_baseline_de
         for f in findings(history, events, dataset.funnel.rules.min_days_in_funnel)
     }
     assert found == {
-        (story.late.deal, "late_entry", NAMES["tom-becker"]),
-        (story.removed[0], "removed", "Mark Johnson"),
+        (story.late.deal, "late_entry", name(story.late.owner)),
+        (story.removed.deal, "removed", name(story.removed.owner)),
     }
     merged = [event for event in events if event.commit.sha == story.head]
     assert {event.change.deal for event in merged} == set(story.last_merge_deals)
@@ -290,7 +293,7 @@ def test_policy_of_the_last_branch_and_of_the_deleting_branch(story: Story) -> N
         funnel(story, "policy", "--base", last.base, "--head", last.tip, "--format", "json")
     )
     assert ok["ok"] and ok["commits"] == 2 and not ok["violations"]
-    removed, owner, landing = story.removed
+    removed, owner, landing = story.removed.deal, story.removed.owner, story.removed.landing
     refused = output(
         funnel(story, "policy", "--base", landing.base, "--head", landing.tip, "--format", "json"),
         code=1,
@@ -322,7 +325,7 @@ def test_export(story: Story) -> None:
     deals = output(funnel(story, "export", "--as-of", "2026-11-28", "--format", "json"))["deals"]
     by_id = {deal["deal"]: deal for deal in deals}
     assert len(deals) == story.deals
-    assert story.removed[0] not in by_id
+    assert story.removed.deal not in by_id
     assert by_id[story.late.deal]["first_seen"] == story.late.added.day.isoformat()
     assert by_id[story.late.deal]["stage"] == "won"
     assert {by_id[deal]["owner"] for deal in story.handover.items} <= {story.handover.to_id}
@@ -341,7 +344,7 @@ def test_build(story: Story, tmp_path: Path) -> None:
     compliance = (site / "compliance" / "index.html").read_text(encoding="utf-8")
     listed = set(re.findall(r'href="\.\./deals/([^/"]+)/"', compliance))
     assert listed == {story.late.deal}  # the deleted deal has no page any more
-    assert story.removed[0] in compliance
+    assert story.removed.deal in compliance
     timeline = (site / "deals" / story.last_merge_deals[0] / "index.html").read_text("utf-8")
     assert "王丽, merged by 张伟" in timeline
     assert (site / "handovers" / Path(story.handover.checklist).stem / "index.html").is_file()
