@@ -220,9 +220,9 @@ The sales funnel of the East and North China teams: deals as YAML files under `d
 changed through pull requests, checked and built into a site by `funnel`.
 
 ```sh
-funnel check                              # the data, every mistake at once
-funnel build && open site/index.html      # the site, with weekly reviews and trends
-funnel review --week {week}               # the manager's weekly review
+funnel check                    # the data, every mistake at once
+funnel build                    # the site in site/, with weekly reviews and trends
+funnel review --week {week}     # the manager's weekly review
 git log --first-parent --format='%ad %an: %s' --date=short
 ```
 """
