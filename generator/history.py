@@ -24,7 +24,7 @@ from typing import Any
 
 from .strictyaml import parse
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 SHALLOW_MESSAGE = (
     "this clone is shallow, so the funnel's history is cut off: fetch the full history "
     "(`git fetch --unshallow`; in GitHub Actions, `actions/checkout` with `fetch-depth: 0`)"
@@ -53,6 +53,7 @@ class Commit:
     day: date
     subject: str
     merged_by: str = ""
+    merged_email: str = ""
     baseline: bool = False
     """The change came with the baseline: the history's first data commit, or a commit
     marked with the BASELINE_TRAILER."""
@@ -503,13 +504,10 @@ GITHUB_COMMITTER = "noreply@github.com"
 def _landed(made: _Logged, main: _Logged, day: date, first_data: bool) -> Commit:
     """The change `made` by a commit as the main-line commit `main` landed it on `day`."""
     if made is not main:  # a branch commit, landed by a merge
-        merger = main.author
-        same = made.email.lower() == main.email.lower()
+        merger, merger_email = main.author, main.email
     else:  # the main line's own commit: squash and rebase merges name their committer
-        merger = made.committer
-        same = made.email.lower() == made.committer_email.lower() or (
-            made.committer_email.lower() == GITHUB_COMMITTER
-        )
+        merger, merger_email = made.committer, made.committer_email
+    same = made.email.lower() == merger_email.lower() or merger_email.lower() == GITHUB_COMMITTER
     return Commit(
         sha=main.sha,
         author=_shared(made.author),
@@ -517,6 +515,7 @@ def _landed(made: _Logged, main: _Logged, day: date, first_data: bool) -> Commit
         day=_shared(day),
         subject=main.subject,
         merged_by="" if same else _shared(merger),
+        merged_email="" if same else _shared(merger_email),
         baseline=first_data or made.marked,
     )
 

@@ -45,37 +45,23 @@ class AccuracyRow:
 @dataclass(frozen=True)
 class Credits:
     """Who made a change and who merged it, named as team.yaml names them: by the commit's
-    email, else by the git name. A merger is known by name only; the email that name commits
-    with elsewhere in the history finds them in the team."""
+    email, else by the git name."""
 
     names: dict[str, str] = field(default_factory=dict)
     """email (case-folded) -> the person's name in team.yaml"""
-    emails: dict[str, str] = field(default_factory=dict)
-    """git name (case-folded) -> an email it committed with"""
 
     @classmethod
-    def of(cls, people: Iterable[Person], history: History | None) -> Credits:
-        names = {person.email.casefold(): person.name for person in people if person.email}
-        emails: dict[str, str] = {}
-        if history is not None:
-            commits = [
-                *history.commits,
-                *(v.commit for versions in history.deals.values() for v in versions),
-            ]
-            for commit in commits:
-                if commit.email.casefold() in names or commit.author.casefold() not in emails:
-                    emails[commit.author.casefold()] = commit.email.casefold()
-        return cls(names, emails)
+    def of(cls, people: Iterable[Person]) -> Credits:
+        return cls({person.email.casefold(): person.name for person in people if person.email})
 
-    def name(self, git_name: str, email: str = "") -> str:
-        email = (email or self.emails.get(git_name.casefold(), "")).casefold()
-        return self.names.get(email, git_name)
+    def name(self, git_name: str, email: str) -> str:
+        return self.names.get(email.casefold(), git_name)
 
     def line(self, commit: Commit, t: Mapping[str, str]) -> str:
         """The author, and the merger when someone else landed the change (陈静, merged by
         张伟), in the site's words."""
         author = self.name(commit.author, commit.email)
-        merger = self.name(commit.merged_by) if commit.merged_by else ""
+        merger = self.name(commit.merged_by, commit.merged_email) if commit.merged_by else ""
         if not merger or merger == author:
             return author
         return t["by_merged"].format(author=author, merger=merger)

@@ -163,7 +163,7 @@ class SiteBuilder:
         }
         self.history = history
         self.history_notice = _notice(history_notice, t)
-        self.credits = Credits.of(dataset.team.people, history)
+        self.credits = Credits.of(dataset.team.people)
         self.events = all_events(history, self.funnel) if history is not None else []
         self.timelines: dict[str, list[Event]] = {}
         for event in self.events:

@@ -10,7 +10,7 @@ import pytest
 from conftest import HISTORY_FUNNEL, deal_yaml
 
 from generator.events import all_events, deal_events
-from generator.history import HistoryError, read_history
+from generator.history import BASE_FILE, TAIL_FILE, HistoryError, read_history
 from generator.model import Funnel
 from generator.strictyaml import parse
 
@@ -161,7 +161,7 @@ def test_the_cache_reads_only_new_commits(history_repo, monkeypatch):
     repo.write("deals/acme-laptops.yaml", deal_yaml())
     repo.commit("new", date="2026-02-02")
     first = read_history(repo.data)
-    cache = repo.root / ".git" / "funnel" / "history-v2.base.pickle"
+    cache = repo.root / ".git" / "funnel" / BASE_FILE
     assert cache.is_file()
     assert not (repo.data / ".funnel").exists()
     repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
@@ -179,7 +179,7 @@ def test_the_cache_reads_only_new_commits(history_repo, monkeypatch):
     assert seen == [f"{first.head}..{second.head}"]
     assert [v.snapshot.stage for v in second.deals["acme-laptops"]] == ["lead", "offer"]
     assert all_events(second, FUNNEL)[-1].change.what == "stage_up"
-    assert (repo.root / ".git" / "funnel" / "history-v2.tail.pickle").is_file()
+    assert (repo.root / ".git" / "funnel" / TAIL_FILE).is_file()
     third = read_history(repo.data)  # from the base and the tail, nothing read from git log
     assert len(seen) == 1
     assert third.deals == second.deals and third.commits == second.commits

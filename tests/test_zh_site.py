@@ -313,26 +313,24 @@ PEOPLE = [
 ]  # fmt: skip
 
 
-def commit(author: str, email: str, merged_by: str = "") -> Commit:
-    return Commit("0" * 40, author, email, date(2026, 11, 2), "A change", merged_by=merged_by)
+def commit(author: str, email: str, merged_by: str = "", merged_email: str = "") -> Commit:
+    return Commit("0" * 40, author, email, date(2026, 11, 2), "A change", merged_by, merged_email)
 
 
 def test_a_change_names_its_author_from_the_team_by_email():
-    credits = Credits.of(PEOPLE, None)
+    credits = Credits.of(PEOPLE)
     assert credits.line(commit("Chen Jing", "chen.jing@EXAMPLE.com"), EN) == "陈静"
     assert credits.line(commit("Guest", "guest@example.org"), EN) == "Guest"
 
 
 def test_a_merged_change_names_both_in_the_sites_language():
-    credits = Credits({"chen.jing@example.com": "陈静", "zhang.wei@example.com": "张伟"}, {
-        "zhang wei": "zhang.wei@example.com"
-    })  # fmt: skip
-    merged = commit("Chen Jing", "chen.jing@example.com", merged_by="Zhang Wei")
+    credits = Credits.of(PEOPLE)
+    merged = commit("Chen Jing", "chen.jing@example.com", "Zhang Wei", "zhang.wei@example.com")
     assert credits.line(merged, EN) == "陈静, merged by 张伟"
     assert credits.line(merged, ZH) == "陈静（张伟合并）"
-    stranger = commit("Chen Jing", "chen.jing@example.com", merged_by="Release Bot")
+    stranger = commit("Chen Jing", "chen.jing@example.com", "Release Bot", "bot@example.org")
     assert credits.line(stranger, EN) == "陈静, merged by Release Bot"
-    own = commit("Zhang Wei", "zhang.wei@example.com", merged_by="Zhang Wei")
+    own = commit("Zhang Wei", "zhang.wei@example.com", "Zhang", "Zhang.Wei@example.com")
     assert credits.line(own, ZH) == "张伟"
 
 
