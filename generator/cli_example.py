@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .cli_options import as_of_option, today_or
+from .cli_options import DATE, today_or
 
 
 @click.command()
@@ -21,7 +21,12 @@ from .cli_options import as_of_option, today_or
     type=click.IntRange(3, 36),
     help="How many months of history, up to the as-of date.",
 )
-@as_of_option
+@click.option(
+    "--as-of",
+    type=DATE,
+    default=None,
+    help="The story's last day (default: today). Fix it to get the same commits.",
+)
 def example(directory: Path, seed: int, months: int, as_of: date | None) -> None:
     """Create DIR as a git repository of the sample team with months of realistic history.
 
@@ -43,7 +48,8 @@ def example(directory: Path, seed: int, months: int, as_of: date | None) -> None
         f"{sum(story.landings.values())} changes landed since the import on {story.imports[0].day}",
         err=True,
     )
-    click.echo(f"try: cd {directory} && funnel build --as-of {day} && funnel review", err=True)
+    flag = f" --as-of {day}" if as_of else ""
+    click.echo(f"try: cd {directory} && funnel build{flag} && funnel review{flag}", err=True)
 
 
 COMMANDS = [example]
