@@ -82,6 +82,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             history=history,
             history_notice=notice,
         )
+        words = WORDS[self.config.language]
+        if config.site_name == WORDS["en"]["site_title"]:  # the default name, in the site's words
+            config.site_name = words["site_title"]
         if not config.nav:
             config.nav = navigation(self.pages, self.config.language) + _own_docs(config)
             # deal and account pages stay out of the navigation by design: say nothing of it
@@ -104,7 +107,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         Themes print `page.title | striptags` into <title>, which turns the escaped
         `&lt;/title&gt;` of a user's text back into markup; it is escaped again here.
         """
-        output = _noindex(output)
+        output = _noindex(output, WORDS[self.config.language]["search_label"])
         if page.title:
             printed = Markup(page.title).striptags()
             if printed != html.escape(printed, quote=False):
@@ -115,7 +118,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
 
     def on_post_template(self, output_content: str, /, *, template_name: str, config) -> str:
         """The theme's own pages (404.html) say noindex too."""
-        return _noindex(output_content) if template_name.endswith(".html") else output_content
+        if not template_name.endswith(".html"):
+            return output_content
+        return _noindex(output_content, WORDS[self.config.language]["search_label"])
 
     def on_serve(self, server, /, *, config, builder):
         root = Path(config.config_file_path).parent
@@ -128,10 +133,11 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
 SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
 
 
-def _noindex(html_page: str) -> str:
+def _noindex(html_page: str, search_label: str) -> str:
     """noindex for search engines; and a name for the theme's search dialog (accessibility)."""
     html_page = html_page.replace("<head>", f"<head>\n    {ROBOTS_META}", 1)
-    return html_page.replace(SEARCH_DIALOG, SEARCH_DIALOG[:-1] + ' aria-label="Search">', 1)
+    labelled = f'{SEARCH_DIALOG[:-1]} aria-label="{search_label}">'
+    return html_page.replace(SEARCH_DIALOG, labelled, 1)
 
 
 def _own_docs(config) -> list[str]:

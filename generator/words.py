@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 EN = {
     "home": "Home",
     "site_title": "Sales funnel",
+    "search_label": "Search",
     "as_of": "As of",
     "amounts_in": "Amounts in",
     "company_funnel": "The company's funnel",
@@ -210,6 +211,7 @@ EN = {
 ZH = {
     "home": "首页",
     "site_title": "销售漏斗",
+    "search_label": "搜索",
     "as_of": "截至",
     "amounts_in": "金额单位",
     "company_funnel": "公司销售漏斗",
