@@ -30,6 +30,7 @@ from .markup import html_text, md, note_html, sort_key
 from .model import CLOSED_STAGES, Account, Contact, Deal, Person, Stage
 from .periods import KINDS, Period, parse_period, period_of
 from .pipeline import DealIndex, by_stage, closing_in, last_activity, overdue, stale
+from .support import Support, eligible_accounts, support_of
 from .targets import target_for
 from .words import WORDS, describe_change
 
@@ -407,6 +408,7 @@ class SiteBuilder:
                 {
                     "account": account,
                     "territory": self.territories.get(account.territory),
+                    "support": support_of(account, deals, self.as_of, self.funnel.rules),
                     "open": len(open_deals),
                     "pipeline": sum((deal.amount for deal in open_deals), ZERO),
                     "won": sum((deal.amount for deal in deals if deal.stage == "won"), ZERO),
@@ -423,7 +425,9 @@ class SiteBuilder:
             account=account,
             territory=self.territories.get(account.territory),
             deals=sorted(deals, key=lambda view: (not view.deal.is_open, view.deal.id)),
-            eligible=any(view.deal.is_open for view in deals),
+            support=support_of(
+                account, self.index.by_account.get(account.id, []), self.as_of, self.funnel.rules
+            ),
         )
 
     def deal_page(self, view: DealView) -> Page:
@@ -436,11 +440,9 @@ class SiteBuilder:
             first_seen=self.history.first_seen(view.id) if self.history else None,
         )
 
-    def eligible_accounts(self) -> list:
+    def eligible_accounts(self) -> list[Support]:
         """The accounts that may receive presales and technical support, each with the reasons
-        why (`support.Support`), by account id."""
-        from .support import eligible_accounts
-
+        why, by account id."""
         return eligible_accounts(
             self.dataset.accounts.values(),
             self.dataset.deals.values(),

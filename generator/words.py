@@ -94,10 +94,6 @@ EN = {
     "phone_call": "Phone call",
     "later": "Later",
     "support": "Presales and support",
-    "support_help": (
-        "A customer receives presales and technical support only while it has a deal in the "
-        "funnel. The list for the support desk is also at [support.json]({json})."
-    ),
     "eligible": "Support",
     "eligible_yes": "Eligible: the customer has a deal in the funnel.",
     "eligible_no": "Not eligible: no open deal in the funnel. Enter a deal first.",
@@ -288,9 +284,6 @@ ZH = {
     "phone_call": "电话",
     "later": "稍后",
     "support": "售前与技术支持",
-    "support_help": (
-        "只有在漏斗中有商机的客户才能获得售前和技术支持。支持部门的清单见 [support.json]({json})。"
-    ),
     "eligible": "支持",
     "eligible_yes": "可获得支持：客户在漏斗中有商机。",
     "eligible_no": "不可获得支持：漏斗中没有进行中的商机。请先录入商机。",

@@ -184,3 +184,22 @@ def test_the_support_page_says_why_in_words(won_only: Path) -> None:
     assert "90 天" in zh and "赢单" in zh and "2027-02-18" in zh
     for english in ("open deal", "supported until", "Why"):
         assert english not in zh
+
+
+def test_the_account_pages_agree_with_the_support_list(won_only: Path) -> None:
+    pages = site(won_only, date(2027, 2, 18))
+    account = pages["accounts/chengdu-optics.md"]
+    assert "Eligible until 2027-02-18" in account and "Not eligible" not in account
+    row = next(line for line in pages["accounts/index.md"].splitlines() if "chengdu-optics" in line)
+    assert row.rstrip().endswith("| ✓ |")
+    later = site(won_only, date(2027, 2, 19))
+    assert "Not eligible" in later["accounts/chengdu-optics.md"]
+    row = next(line for line in later["accounts/index.md"].splitlines() if "chengdu-optics" in line)
+    assert row.rstrip().endswith("| — |")
+
+
+def test_no_eligible_account_says_so(valid_data: Path) -> None:
+    for deal_file in (valid_data / "deals").rglob("*.yaml"):
+        deal_file.unlink()
+    page = site(valid_data, date(2026, 11, 28))["support.md"]
+    assert "None\\." in page and "| --- |" not in page  # Markdown-escaped full stop
