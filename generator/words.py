@@ -165,7 +165,9 @@ EN = {
     "removed_on": "Removed",
     "days_in_funnel": "Days in funnel",
     "imported_note": (
-        "Deals that came with the first commit of the history (an import) are not listed."
+        "Deals of the baseline (the funnel the team brought along: the first commit of the "
+        "data, and imports marked Funnel-Baseline) are known since their own dates and are "
+        "never late entries."
     ),
     "trends": "Trends",
     "fill_per_week": "Funnel fill per week",
@@ -350,7 +352,10 @@ ZH = {
     "won_on": "赢单（git）",
     "removed_on": "删除",
     "days_in_funnel": "在漏斗中的天数",
-    "imported_note": "随历史第一次提交（导入）进入的商机不在此列。",
+    "imported_note": (
+        "基线商机（团队带入的既有漏斗：数据的第一次提交，以及标记为 Funnel-Baseline 的导入）"
+        "自其自身日期起即视为已知，不会被列为迟录。"
+    ),
     "trends": "趋势",
     "fill_per_week": "每周漏斗饱满度",
     "accuracy": "预测准确度",
