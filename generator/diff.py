@@ -149,13 +149,16 @@ def describe(change: Change) -> str:
         "pulled_in": "pulled in",
     }
     verb = words.get(change.what, "")
-    old, new = _shown(change.old), _shown(change.new)
+    old, new = shown(change.old), shown(change.new)
     return f"{change.field} {old} → {new}" + (f" ({verb})" if verb else "")
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any, none: str = "(none)") -> str:
+    """A field's value as a change's text shows it (amounts with cents, dates ISO)."""
     if value is None:
-        return "(none)"
+        return none
+    if isinstance(value, date):
+        return value.isoformat()
     if is_log_entry(value):
         return f'"{value[0]}: {value[1]}"'
     if isinstance(value, Decimal):
@@ -240,5 +243,5 @@ RECORD_WORDS = {
 def describe_record(record: RecordChange) -> str:
     """A change of the rules, an account or a checklist in the team's words (plain text)."""
     return RECORD_WORDS[record.what].format(
-        old=_shown(record.old), new=_shown(record.new), field=record.field, item=record.item
+        old=shown(record.old), new=shown(record.new), field=record.field, item=record.item
     )

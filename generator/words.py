@@ -4,12 +4,9 @@ and the changes of a deal told in them."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .forecast import cents
-from .history import is_log_entry
+from .diff import shown as plain
 
 if TYPE_CHECKING:
     from .events import Change
@@ -406,17 +403,9 @@ def describe_change(
     labels = labels or {}
 
     def shown(field: str | None, value: Any) -> str:
-        if value is None:
-            return t["none_value"]
-        if is_log_entry(value):
-            return f'"{value[0]}: {value[1]}"'
-        if isinstance(value, Decimal):
-            return f"{cents(value):,.2f}"
-        if isinstance(value, list | tuple):
-            return ", ".join(str(item) for item in value)
-        if isinstance(value, date):
-            return value.isoformat()
-        return labels.get(field or "", {}).get(str(value), str(value))
+        if isinstance(value, str):
+            return labels.get(field or "", {}).get(value, value)
+        return plain(value, t["none_value"])
 
     what = change.what
     if what == "added":
