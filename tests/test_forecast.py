@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.forecast import build_forecast, cents, money
+from generator.forecast import build_forecast, cents, money, to_csv, to_json, weighted, won_in
 from generator.periods import Period, parse_period, period_of
 from generator.validate import check
 
@@ -24,7 +24,7 @@ stages:
   - {id: verbal, probability: 90, handover: visit}
 """
 TEAM = """\
-territories: [{id: west, name: West}]
+territories: [{id: west, name: West}, {id: north, name: North}]
 people:
   - {id: boss, name: Boss, role: manager, status: active, territory: west}
   - {id: ann, name: Ann, role: rep, status: active, manager: boss, territory: west}
@@ -33,9 +33,9 @@ people:
 ACCOUNT = "name: Acme\nterritory: west\ncontacts: [{name: Li, phone: '+1 555'}]\n"
 
 
-def deal(owner, amount, stage, expected, closed=None):
+def deal(owner, amount, stage, expected, closed=None, account="acme"):
     text = (
-        f"account: acme\ncontact: Li\nowner: {owner}\ntitle: T\namount: {amount}\n"
+        f"account: {account}\ncontact: Li\nowner: {owner}\ntitle: T\namount: {amount}\n"
         f"expected_close: {expected}\nstage: {stage}\ncreated: 2025-01-01\n"
     )
     return text + (f"closed_on: {closed}\n" if closed else "")
@@ -47,6 +47,7 @@ def make(tmp_path, deals):
     (tmp_path / "funnel.yaml").write_text(FUNNEL)
     (tmp_path / "team.yaml").write_text(TEAM)
     (tmp_path / "accounts" / "acme.yaml").write_text(ACCOUNT)
+    (tmp_path / "accounts" / "polar.yaml").write_text(ACCOUNT.replace("west", "north"))
     for name, text in deals.items():
         (tmp_path / "deals" / f"{name}.yaml").write_text(text)
     result = check(tmp_path, AS_OF)
@@ -208,3 +209,80 @@ def test_a_deal_due_today_is_not_overdue(tmp_path, days_before, overdue):
         else {"deals": 0, "pipeline": "0.00", "weighted": "0.00"}
     )
     assert forecast["total"]["deals"] == 1  # overdue or not, it is in the forecast
+
+
+def wins_and_open_deals(tmp_path):
+    return make(
+        tmp_path,
+        {
+            "won-1": deal("ann", "100.10", "won", "2026-12-31", "2026-04-02"),
+            "won-2": deal("ann", "200.20", "won", "2026-12-31", "2026-05-30"),
+            "won-north": deal("bob", "50", "won", "2026-12-31", "2026-06-30", account="polar"),
+            "won-before": deal("ann", "7000", "won", "2026-01-01", "2026-03-31"),
+            "lost": deal("ann", "900", "lost", "2026-05-01", "2026-05-02"),
+            "open": deal("bob", "1000", "offer", "2026-05-15"),
+            "open-north": deal("bob", "10", "verbal", "2027-02-01", account="polar"),
+        },
+    )
+
+
+def test_wins_add_up_by_period_owner_territory_and_total(tmp_path):
+    dataset = wins_and_open_deals(tmp_path)
+    forecast = build_forecast(dataset, AS_OF)  # by quarter, unless told otherwise
+    assert forecast.kind == "quarter"
+    q2 = next(totals for period, totals in forecast.periods.items() if period.name == "2026-Q2")
+    assert (q2.won, q2.deals, q2.pipeline) == (Decimal("350.30"), 1, Decimal(1000))
+    assert {owner: t.won for owner, t in forecast.owners.items()} == {
+        "ann": Decimal("7300.30"),
+        "bob": Decimal(50),
+    }
+    assert {name: (t.won, t.deals, t.weighted) for name, t in forecast.territories.items()} == {
+        "west": (Decimal("7300.30"), 1, Decimal(330)),
+        "north": (Decimal(50), 1, Decimal(9)),
+    }
+    assert forecast.total.won == Decimal("7350.30")
+    only = build_forecast(dataset, AS_OF, "year", deals=[dataset.deals["open-north"]])
+    assert (only.total.deals, only.total.won, [p.name for p in only.periods]) == (1, 0, ["2027"])
+
+
+def test_won_in_a_period_counts_won_deals_closed_in_it(tmp_path):
+    dataset = wins_and_open_deals(tmp_path)
+    q2 = parse_period("2026-Q2")
+    assert won_in(dataset, q2) == Decimal("350.30")
+    assert won_in(dataset, parse_period("2026-Q1")) == Decimal(7000)
+    assert won_in(dataset, parse_period("2025")) == Decimal(0)
+    assert won_in(dataset, q2, [dataset.deals["won-1"], dataset.deals["lost"]]) == Decimal("100.10")
+    assert isinstance(won_in(dataset, q2, []), Decimal)
+
+
+def test_a_stage_the_funnel_does_not_know_weighs_nothing(tmp_path):
+    dataset = make(tmp_path, {"a": deal("ann", "100", "offer", "2027-01-15")})
+    gone = dataset.deals["a"].model_copy(update={"stage": "gone"})
+    assert weighted(gone, dataset.funnel) == 0
+    assert weighted(dataset.deals["a"], dataset.funnel) == Decimal(33)
+
+
+def test_json_and_csv_texts(tmp_path):
+    dataset = make(
+        tmp_path,
+        {
+            "a": deal("ann", "100.01", "offer", "2027-01-15"),
+            "late": deal("bob", "200", "verbal", "2026-10-31"),
+            "w": deal("bob", "10", "won", "2026-01-01", "2026-03-01"),
+        },
+    )
+    forecast = build_forecast(dataset, AS_OF, "half")
+    assert to_csv(forecast) == (
+        "section,name,deals,pipeline,weighted,won\n"
+        "period,2026-H1,0,0.00,0.00,10.00\n"
+        "period,2026-H2,1,200.00,180.00,0.00\n"
+        "period,2027-H1,1,100.01,33.00,0.00\n"
+        "owner,ann,1,100.01,33.00,0.00\n"
+        "owner,bob,1,200.00,180.00,10.00\n"
+        "total,,2,300.01,213.00,10.00\n"
+        "overdue,,1,200.00,180.00,\n"
+    )
+    text = to_json(forecast)
+    assert text.startswith('{\n  "as_of": "2026-11-26",\n  "currency": "EUR",\n')
+    assert text.endswith('    "weighted": "180.00"\n  }\n}\n')
+    assert json.loads(text)["overdue"] == {"deals": 1, "pipeline": "200.00", "weighted": "180.00"}
