@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
 from conftest import deal_yaml
 
 from generator.cli import main
+from generator.handover import (
+    HandoverError,
+    apply_handover,
+    checklist_rows,
+    handover_item,
+    plan_handover,
+    plan_rows,
+    replace_owner,
+)
+from generator.validate import check
 
 COMMENTED = """\
 # yaml-language-server: $schema=../../schemas/deal.schema.json
@@ -238,3 +249,191 @@ def test_apply_keeps_each_files_line_endings(history_repo, ending, deals):
     assert written.startswith("from: ann" + ending + "date: 2026-03-01" + ending + "deals:")
     check = CliRunner().invoke(main, ["check", "--data", str(repo.data), "--as-of", "2026-03-01"])
     assert check.exit_code == 0, check.output
+
+
+# -- the plan and --apply, piece by piece ---------------------------------------------------------
+
+CHINESE_ACCOUNT = """\
+name: 上海华东电子有限公司
+territory: west
+contacts:
+  - {name: 李明, phone: "+86 21 5555 0101", email: li.ming@example.cn}
+"""
+
+
+def dataset_of(repo, valid=True):
+    result = check(repo.data, date(2026, 3, 1))
+    assert result.ok or not valid, result.problems
+    return result.dataset
+
+
+def test_plan_json_tells_the_successor_how_to_reach_the_customer(history_repo):
+    repo = history_repo
+    repo.write("accounts/huadong.yaml", CHINESE_ACCOUNT)
+    repo.write(
+        "deals/huadong-pcs.yaml",
+        deal_yaml(account="huadong", stage="offer", amount="100.00").replace("Li", "李明"),
+    )
+    repo.write("deals/bob-first.yaml", deal_yaml(owner="bob", stage="offer"))  # not ann's
+    repo.commit("the funnel", date="2026-02-02")
+    plan = plan_handover(dataset_of(repo), "ann", date(2026, 3, 1), "bob")
+    assert [item.deal.id for item in plan.items] == ["huadong-pcs"]
+    text = plan.to_json()
+    assert text.startswith('{\n  "from": "ann",\n  "to": "bob",\n  "as_of": "2026-03-01",\n')
+    assert '"account_name": "上海华东电子有限公司"' in text and '"contact": "李明"' in text
+    (item,) = json.loads(text)["phone"]
+    assert item == {
+        "deal": "huadong-pcs",
+        "title": "Laptops",
+        "account": "huadong",
+        "account_name": "上海华东电子有限公司",
+        "contact": "李明",
+        "phone": "+86 21 5555 0101",
+        "email": "li.ming@example.cn",
+        "amount": "100.00",
+        "weighted": "40.00",
+        "stage": "offer",
+        "expected_close": "2026-06-30",
+        "last_log": None,
+    }
+
+
+def test_an_item_without_its_account_or_contact_says_so(history_repo):
+    repo = history_repo
+    setup(repo)
+    dataset = dataset_of(repo)
+    deal = dataset.deals["acme-laptops"]
+    item = handover_item(dataset, deal.model_copy(update={"account": "gone", "contact": "x"}))
+    assert item is not None and (item.account, item.contact) == (None, None)
+    shown = item.as_json()
+    assert (shown["account_name"], shown["phone"], shown["email"]) == (None, None, None)
+    no_contact = handover_item(dataset, deal.model_copy(update={"contact": "Nobody"}))
+    assert no_contact.account is not None and no_contact.as_json()["phone"] is None
+    won = handover_item(dataset, dataset.deals["initech-won"])
+    assert won.weighted == 0 and won.stage.id == "won"
+
+
+def test_plan_rows_and_checklist_rows(history_repo):
+    repo = history_repo
+    setup(repo)
+    repo.write(
+        "handovers/ann-2026-03-01.yaml",
+        "from: ann\ndate: 2026-03-01\ndeals:\n"
+        "  - {deal: acme-network, to: bob, method: phone, status: done, done_on: 2026-03-02,"
+        " note: Called.}\n"
+        "  - {deal: gone-deal, to: bob, method: phone, status: pending}\n"
+        "  - {deal: acme-laptops, to: bob, method: later, status: pending}\n",
+    )
+    dataset = dataset_of(repo, valid=False)  # a deal that is gone, deals not handed over yet
+    rows = plan_rows(plan_handover(dataset, "ann", date(2026, 3, 1), "bob"))
+    assert [(r.item.deal.id, r.to, r.status, r.done_on, r.note) for r in rows["later"]] == [
+        ("acme-laptops", "bob", "pending", None, None)
+    ]
+    checklist = dataset.handovers["ann-2026-03-01"]
+    listed = checklist_rows(checklist, dataset)
+    assert {method: [r.item.deal.id for r in rows] for method, rows in listed.items()} == {
+        "visit": [],
+        "phone": ["acme-network"],
+        "later": ["acme-laptops"],
+    }
+    done = listed["phone"][0]
+    assert (done.to, done.status, done.done_on, done.note) == (
+        "bob",
+        "done",
+        date(2026, 3, 2),
+        "Called.",
+    )
+
+
+def test_apply_names_the_leaver_and_lists_a_deal_once(history_repo):
+    repo = history_repo
+    setup(repo)
+    path = repo.data / "handovers" / "ann-2026-03-01.yaml"
+    path.parent.mkdir()
+    listed = "from: ann\ndate: 2026-03-01\ndeals:\n" + (
+        "  - {deal: acme-laptops, to: bob, method: later, status: pending}"  # no newline at end
+    )
+    path.write_text(listed)
+    repo.commit("the checklist first", date="2026-02-03")
+    dataset = dataset_of(repo)
+    plan = plan_handover(dataset, "ann", date(2026, 3, 1), "bob", accounts=["acme"])
+    applied = apply_handover(repo.data, dataset, plan)
+    assert applied is not None and applied.checklist == path
+    assert applied.checklist_before == listed.encode()
+    assert sorted(p.name for p in applied.deals) == [
+        "acme-laptops.yaml",
+        "acme-network.yaml",
+        "acme-printers.yaml",
+    ]
+    assert (
+        applied.deals[repo.data / "deals" / "acme-laptops.yaml"]
+        == deal_yaml(stage="lead", amount="5000.00").encode()
+    )
+    text = path.read_text()
+    assert text.startswith(listed + "\n  - {deal: acme-network, to: bob, method: phone")
+    assert text.count("acme-laptops") == 1
+    applied.rollback()
+    assert path.read_text() == listed
+    assert "owner: ann" in (repo.data / "deals" / "acme-laptops.yaml").read_text()
+    repo.git("checkout", "-q", "--", ".")
+    # with everything listed already, only the owner lines change
+    more = ("acme-network", "acme-printers")
+    path.write_text(
+        listed
+        + "".join(f"\n  - {{deal: {d}, to: bob, method: phone, status: pending}}" for d in more)
+    )
+    repo.commit("all listed", date="2026-02-04")
+    applied = apply_handover(repo.data, dataset_of(repo), plan)
+    assert applied is not None and len(applied.deals) == 3
+    assert "owner: bob" in (repo.data / "deals" / "acme-laptops.yaml").read_text()
+
+
+def test_a_new_checklist_names_the_leaver_and_a_rollback_removes_it(history_repo):
+    repo = history_repo
+    setup(repo)
+    dataset = dataset_of(repo)
+    plan = plan_handover(dataset, "ann", date(2026, 3, 1), "bob")
+    applied = apply_handover(repo.data, dataset, plan)
+    assert applied is not None and applied.checklist_before is None
+    assert applied.checklist.read_text().startswith(
+        "# yaml-language-server: $schema=../../schemas/handover.schema.json\n"
+        "# The handover of Ann's deals."
+    )
+    applied.rollback()
+    assert not applied.checklist.exists()
+    assert history_repo.git("status", "--porcelain") == ""
+
+
+def test_apply_names_at_most_five_uncommitted_files(history_repo):
+    repo = history_repo
+    setup(repo)
+    for name in ("a", "b", "c", "d", "e", "f"):
+        repo.write(f"deals/{name}.yaml", deal_yaml())
+    repo.commit("six more", date="2026-02-03")
+    for name in ("a", "b", "c", "d", "e", "f"):
+        repo.write(f"deals/{name}.yaml", deal_yaml(amount="1.00"))
+    dataset = dataset_of(repo)
+    with pytest.raises(HandoverError) as refused:
+        apply_handover(repo.data, dataset, plan_handover(dataset, "ann", date(2026, 3, 1), "bob"))
+    assert str(refused.value) == (
+        "tracked files under the data folder have uncommitted changes: commit or stash them "
+        "first (data/deals/a.yaml, data/deals/b.yaml, data/deals/c.yaml, data/deals/d.yaml, "
+        "data/deals/e.yaml, ...)"
+    )
+    repo.git("checkout", "-q", "--", "data/deals/f.yaml")
+    with pytest.raises(HandoverError, match=r"data/deals/e.yaml\)$"):
+        apply_handover(repo.data, dataset, plan_handover(dataset, "ann", date(2026, 3, 1), "bob"))
+
+
+@pytest.mark.parametrize(
+    ("line", "changed"),
+    [
+        ('owner: "ann"   # was "bob"\n', 'owner: "cid"   # was "bob"\n'),
+        ("owner: 'ann'\n", "owner: 'cid'\n"),
+        ("owner: ann.b-c_d  # id\n", "owner: cid  # id\n"),
+        ("owner: ann", "owner: cid"),
+    ],
+)
+def test_replace_owner_keeps_quotes_comments_and_the_last_line(line, changed):
+    head = "account: acme\ncontact: Li\n"
+    assert replace_owner(head + line, "cid") == head + changed
