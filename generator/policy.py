@@ -162,7 +162,7 @@ def check_policy(data_dir: Path, base: str, head: str = "HEAD") -> PolicyResult:
                 )
             )
             continue
-        moved = _moved_deals(changes, deals_prefix)
+        moved = _moved_deals(changes)
         for change in changes:
             if change.path.startswith(deals_prefix):
                 if change.status == "D" and deal_id(change.path) in moved:
@@ -226,7 +226,7 @@ def _is_protected(path: str, protected: list[str]) -> bool:
     )
 
 
-def _moved_deals(changes: list[FileChange], deals_prefix: str) -> set[str]:
+def _moved_deals(changes: list[FileChange]) -> set[str]:
     deleted = {deal_id(c.path) for c in changes if c.status == "D"}
     added = {deal_id(c.path) for c in changes if c.status == "A"}
     return {d for d in deleted & added if d}

@@ -6,9 +6,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import deal_yaml
+from conftest import HISTORY_FUNNEL, HISTORY_TEAM, GitRepo, deal_yaml
 
 from generator.cli import main
+from generator.policy import check_policy, managers_only
 
 
 def run(repo, base, *extra):
@@ -349,3 +350,252 @@ def test_a_rep_may_change_what_is_not_protected(history_repo, path):
     change_file(history_repo, path, "Wang Li")
     result = run(history_repo, start)
     assert result.exit_code == 0, result.output
+
+
+# -- the details a reader relies on --------------------------------------------------------------
+
+
+def test_json_and_text_name_the_commit_the_author_and_the_path(history_repo):
+    repo = history_repo
+    start = base(repo)
+    change_file(repo, "templates/首页.md.j2", "Wang Li")
+    sha = repo.git("rev-parse", "HEAD")
+    result = run(repo, start)
+    message = (
+        "only managers change the rules, the team, the workflows and the code: ask your "
+        "manager to make this change"
+    )
+    assert (
+        result.output
+        == json.dumps(
+            {
+                "base": repo.git("rev-parse", start),
+                "head": sha,
+                "commits": 1,
+                "ok": False,
+                "violations": [
+                    {
+                        "commit": sha,
+                        "author": "Wang Li",
+                        "email": "wang.li@example.com",
+                        "person": "ann",
+                        "path": "templates/首页.md.j2",
+                        "message": message,
+                    }
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
+    )
+    result = check_policy(repo.data, start)  # HEAD unless told otherwise
+    assert str(result.violations[0]) == (
+        f"{sha[:10]} Wang Li <wang.li@example.com>: templates/首页.md.j2: {message}"
+    )
+
+
+def test_a_data_folder_at_the_top_of_the_repository(tmp_path):
+    repo = GitRepo(tmp_path / "top")
+    repo.data = repo.root
+    repo.write("funnel.yaml", HISTORY_FUNNEL)
+    repo.write("team.yaml", HISTORY_TEAM)
+    repo.write("deals/bob-deal.yaml", deal_yaml(owner="bob"))
+    repo.write("handovers/bob-2026-02-01.yaml", CHECKLIST.replace("ann", "bob"))
+    start = repo.commit("the team", date="2026-02-01", who="Boss")
+    for path in ("funnel.yaml", "deals/bob-deal.yaml", "handovers/bob-2026-02-01.yaml"):
+        repo.write(path, (repo.root / path).read_text() + "# changed\n")
+        repo.write(path, (repo.root / path).read_text().replace("1000.00", "9.00"))
+        repo.write(
+            path, (repo.root / path).read_text().replace("pending}", "done, done_on: 2026-02-02}")
+        )
+        repo.commit(path, date="2026-02-02", who="Wang Li")
+    found = json.loads(run(repo, start).output)["violations"]
+    assert [v["path"] for v in found] == [
+        "funnel.yaml", "deals/bob-deal.yaml", "handovers/bob-2026-02-01.yaml"
+    ]  # fmt: skip
+    assert managers_only("")[:3] == ["funnel.yaml", "team.yaml", "targets.yaml"]
+    assert managers_only("data")[:3] == ["data/funnel.yaml", "data/team.yaml", "data/targets.yaml"]
+
+
+def test_the_team_at_the_base_must_be_there_and_valid(history_repo):
+    repo = history_repo
+    repo.write("team.yaml", HISTORY_TEAM + "territories: []\n")  # the same key twice
+    broken = repo.commit("broken team", date="2026-02-01", who="Boss")
+    result = run(repo, broken)
+    assert result.exit_code == 2
+    assert f"data/team.yaml at {broken[:10]} is not valid: fix it first" in result.output
+    repo.git("rm", "-q", "-r", "data/team.yaml")
+    gone = repo.commit("no team", date="2026-02-02", who="Boss")
+    result = run(repo, gone)
+    assert result.exit_code == 2
+    assert f"no data/team.yaml at {gone[:10]}: the base must have a team" in result.output
+    (repo.data / "team.yaml").write_bytes(HISTORY_TEAM.encode() + b"# caf\xe9 (not UTF-8)\n")
+    repo.commit("team again", date="2026-02-03", who="Boss")
+    start = repo.git("rev-parse", "HEAD")
+    repo.write("deals/ann-deal.yaml", deal_yaml())
+    repo.commit("mine", date="2026-02-04", who="Wang Li")
+    assert run(repo, start).exit_code == 0
+
+
+def test_strangers_moves_deletions_and_nobodys_deals(history_repo):
+    repo = history_repo
+    start = base(repo)
+    repo.write("deals/x.yaml", deal_yaml())
+    repo.commit("from outside", date="2026-02-03", who="Mallory")
+    (repo.data / "deals" / "west").mkdir()
+    repo.git("mv", "data/deals/ann-deal.yaml", "data/deals/west/ann-deal.yaml")
+    repo.write("deals/bob-deal.yaml", deal_yaml(owner="bob", amount="1.00"))  # after the move
+    repo.commit("move mine, change bob's", date="2026-02-04", who="Wang Li")
+    repo.write("deals/ann-other.yaml", deal_yaml(owner="ann", stage="lost", closed="2026-02-05"))
+    repo.commit("lost", date="2026-02-05", who="Wang Li")
+    repo.remove("deals/ann-other.yaml")
+    repo.commit("a lost deal may go", date="2026-02-06", who="Wang Li")
+    repo.write("deals/no-owner.yaml", deal_yaml().replace("owner: ann\n", ""))
+    repo.commit("no owner", date="2026-02-07", who="Bob")
+    found = [(v["person"], v["path"], v["message"]) for v in violations_json(repo, start)]
+    assert found == [
+        (None, "(commit)", "the author's email mallory@example.com is not in team.yaml: commit "
+         "with the email team.yaml gives you, or ask a manager to add you"),
+        ("ann", "data/deals/bob-deal.yaml", "changed deal bob-deal, which belongs to bob: only "
+         "its owner or their manager may"),
+        ("bob", "data/deals/no-owner.yaml", "changed deal no-owner, which belongs to nobody: "
+         "only its owner or their manager may"),
+    ]  # fmt: skip
+    repo.remove("deals/bob-deal.yaml")
+    repo.commit("gone", date="2026-02-08", who="Bob")
+    (last,) = violations_json(repo, repo.git("rev-parse", "HEAD~1"))
+    assert last["message"] == (
+        "deleted deal bob-deal instead of closing it: set `stage: lost`, `closed_on` and a "
+        "`lost_reason`"
+    )
+
+
+def violations_json(repo, start):
+    return json.loads(run(repo, start).output)["violations"]
+
+
+def test_a_manager_moving_a_deal_between_two_outsiders(history_repo):
+    repo = history_repo
+    repo.write("team.yaml", (repo.data / "team.yaml").read_text() + MORE_PEOPLE + (
+        "  - {id: dave, name: Dave, email: dave@example.com, role: rep, status: active,"
+        " manager: eve}\n"
+    ))  # fmt: skip
+    repo.write("deals/dan-deal.yaml", deal_yaml(owner="dan"))
+    start = repo.commit("eve's team", date="2026-02-01", who="Boss")
+    repo.write("deals/dan-deal.yaml", deal_yaml(owner="dave"))
+    repo.commit("not mine to move", date="2026-02-02", who="Boss")
+    (violation,) = violations_json(repo, start)
+    assert violation["message"] == "changed deal dan-deal of dan, dave, who is not in boss's team"
+
+
+def test_odd_checklists_are_the_managers(history_repo):
+    repo = history_repo
+    start = with_checklist(repo)
+    path = "handovers/ann-2026-03-01.yaml"
+    text = (repo.data / path).read_text()
+    repo.write(path, text + "  - a note that is no item\n")
+    repo.commit("stray", date="2026-03-02", who="Bob")
+    repo.write(path, text.replace("deals:\n", "deals: {a: 1}\n#").replace("\n  - {", "\n#  - {"))
+    repo.commit("not a list", date="2026-03-03", who="Bob")
+    repo.write("handovers/nobody.yaml", "date: 2026-03-01\ndeals: []\n")
+    repo.commit("no from", date="2026-03-04", who="Bob")
+    repo.write("handovers/boss.yaml", "from: boss\ndate: 2026-03-01\ndeals: []\n")
+    repo.commit("the boss leaves", date="2026-03-05", who="Bob")
+    repo.write("handovers/odd.yaml", "from: 42\ndate: 2026-03-01\ndeals: []\n")
+    repo.commit("a number", date="2026-03-06", who="Bob")
+    found = [(v["path"], v["message"]) for v in violations_json(repo, start)]
+    assert [path for path, _ in found] == [
+        "data/handovers/ann-2026-03-01.yaml",
+        "data/handovers/ann-2026-03-01.yaml",
+        "data/handovers/nobody.yaml",
+        "data/handovers/boss.yaml",
+        "data/handovers/odd.yaml",
+    ]
+    assert found[2][1] == (
+        "wrote the handover checklist of its leaving rep: only its leaving rep's manager writes "
+        "a checklist and adds deals to it (`funnel handover --apply`)"
+    )
+    assert found[3][1] == (
+        "wrote the handover checklist of boss: only boss's manager writes a checklist and adds "
+        "deals to it (`funnel handover --apply`)"
+    )
+
+
+def test_checklist_messages_name_every_item_and_person(history_repo):
+    repo = history_repo
+    start = with_checklist(
+        repo,
+        CHECKLIST
+        + "  - {deal: acme-laptops, to: bob, method: visit, status: pending, note: twice}\n"
+        + "  - {deal: initech-x, to: zed, method: later, status: pending}\n"
+        + "  - {deal: umbrella-y, to: 42, method: later, status: pending}\n",
+    )
+    path = "handovers/ann-2026-03-01.yaml"
+    text = (repo.data / path).read_text()
+    repo.write(path, text.replace("pending, note: twice}", "done, done_on: 2026-03-02, note: x}"))
+    repo.commit("the second copy", date="2026-03-02", who="Cid")
+    two = (
+        (repo.data / path)
+        .read_text()
+        .replace("to: zed, method: later, status: pending", "to: zed, method: phone")
+        .replace("to: 42, method: later", "to: 42, method: phone")
+    )
+    repo.write(path, two)
+    repo.commit("two at once", date="2026-03-03", who="Cid")
+    added = (repo.data / path).read_text().replace("date: 2026-03-01", "date: 2026-03-02")
+    repo.write(path, added + "  - {deal: a-1, to: bob, method: later, status: pending}\n")
+    repo.commit("a date and a deal", date="2026-03-04", who="Bob")
+    repo.write(path, (repo.data / path).read_text() + (
+        "  - {deal: a-2, to: bob, method: later, status: pending}\n"
+        "  - {deal: a-3, to: bob, method: later, status: pending}\n"
+    ))  # fmt: skip
+    repo.commit("two deals", date="2026-03-05", who="Bob")
+    found = [v["message"] for v in violations_json(repo, start)]
+    assert found == [
+        "changed the handover of acme-laptops: only ann, bob and their managers tick it off",
+        "changed the handover of initech-x: only ann, zed and their managers tick it off; "
+        "umbrella-y: only ann and their managers tick it off",
+        "wrote the handover checklist of ann: only ann's manager (boss) writes a checklist and "
+        "adds deals to it (`funnel handover --apply`)",
+        "added a-2, a-3 to the handover checklist of ann: only ann's manager (boss) writes a "
+        "checklist and adds deals to it (`funnel handover --apply`)",
+    ]
+
+
+def test_the_checklist_at_the_base_names_the_leaver(history_repo):
+    repo = history_repo
+    start = with_checklist(repo)
+    path = "handovers/ann-2026-03-01.yaml"
+    repo.write(path, CHECKLIST.replace("from: ann", "from: dan"))
+    repo.commit("ann's manager rewrites it", date="2026-03-02", who="Boss")
+    assert violations_json(repo, start) == []
+    repo.write("handovers/new.yaml", CHECKLIST)
+    new = repo.commit("a new one", date="2026-03-03", who="Boss")
+    repo.write("handovers/new.yaml", CHECKLIST.replace("from: ann", "from: dan"))
+    repo.commit("now dan's", date="2026-03-04", who="Eve")
+    (found,) = violations_json(repo, repo.git("rev-parse", f"{new}~1"))
+    assert found["message"] == (
+        "wrote the handover checklist of ann, dan: only ann, dan's manager (boss, eve) writes a "
+        "checklist and adds deals to it (`funnel handover --apply`)"
+    )
+
+
+def test_baseline_trailers_before_the_base_and_odd_commits(history_repo):
+    repo = history_repo
+    repo.commit("old import\n\nFunnel-Baseline: import", date="2026-02-01", who="Wang Li")
+    start = base(repo)  # the rep's trailer came before the base: not this pull request's
+    assert violations_json(repo, start) == []
+    message = repo.root / "message"
+    message.write_bytes(b"caf\xe9 \x02 odd\n\nFunnel-Baseline: import\n")
+    repo.git("commit", "-q", "--allow-empty", "-F", str(message), date="2026-02-03")
+    sha = repo.git("rev-parse", "HEAD")
+    repo.commit("stranger\n\nFunnel-Baseline: import", date="2026-02-04", who="Mallory")
+    found = violations_json(repo, start)
+    stranger = repo.git("rev-parse", "HEAD")
+    assert [(v["commit"], v["author"], v["email"], v["person"], v["path"]) for v in found] == [
+        (stranger, "Mallory", "mallory@example.com", None, "(commit)"),  # not in the team
+        (sha, "Wang Li", "wang.li@example.com", "ann", "(commit)"),  # the baseline trailers
+        (stranger, "Mallory", "mallory@example.com", None, "(commit)"),
+    ]
+    assert "not in team.yaml" in found[0]["message"] and "baseline" in found[2]["message"]
