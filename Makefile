@@ -35,6 +35,9 @@ bench: $(STAMP)
 MUTANTS ?=
 JOBS    ?= 2
 mutants: $(STAMP)  ## which changes to the core's code no test notices
+	@# mutmut copies the package's other files (templates) only once: copy them afresh
+	if [ -d mutants/generator ]; then \
+	  find mutants/generator -type f ! -name '*.py' ! -name '*.meta' ! -name '*.spans' -delete; fi
 	$(BIN)/mutmut run --max-children $(JOBS) $(MUTANTS)
 	$(BIN)/python -m tests.mutants
 
