@@ -599,3 +599,51 @@ def test_baseline_trailers_before_the_base_and_odd_commits(history_repo):
         (stranger, "Mallory", "mallory@example.com", None, "(commit)"),
     ]
     assert "not in team.yaml" in found[0]["message"] and "baseline" in found[2]["message"]
+
+
+def test_closed_deals_may_go_and_a_strangers_change_names_the_new_owner(history_repo):
+    repo = history_repo
+    start = base(repo)
+    repo.write("deals/ann-deal.yaml", deal_yaml(stage="won", closed="2026-02-03"))
+    repo.commit("won", date="2026-02-03", who="Wang Li")
+    repo.remove("deals/ann-deal.yaml")
+    repo.commit("a won deal may go", date="2026-02-04", who="Wang Li")
+    repo.write("deals/ann-other.yaml", deal_yaml(owner="cid", account="globex"))
+    repo.commit("to someone else", date="2026-02-05", who="Bob")
+    found = violations_json(repo, start)
+    assert [v["message"] for v in found] == [
+        "changed deal ann-other, which belongs to cid: only its owner or their manager may"
+    ]
+
+
+def test_every_part_of_a_checklist_is_compared(history_repo):
+    repo = history_repo
+    odd = (
+        "from: ann\ndate: 2026-03-01\nextra: {list: [1, 2]}\ndeals:\n"
+        "  - {deal: acme-laptops, to: bob, method: visit, status: pending}\n"
+        "  - {deal: acme-laptops, to: bob, method: visit, status: pending, note: [a, b]}\n"
+        "  - a note that is no item\n"
+    )
+    start = with_checklist(repo, odd)
+    path = "handovers/ann-2026-03-01.yaml"
+    steps = [
+        ("note: [a, b]", "note: [a, c]"),  # a list inside an item
+        ("method: visit, status: pending}\n", "method: visit, status: done}\n"),  # 1st copy
+        ("a note that is no item", "another note"),  # a stray entry
+        ("list: [1, 2]", "list: [1, 3]"),  # a list outside the items
+    ]
+    for number, (old, new) in enumerate(steps):
+        repo.write(path, (repo.data / path).read_text().replace(old, new, 1))
+        repo.commit(f"step {number}", date=f"2026-03-0{number + 2}", who="Cid")
+    assert [v["person"] for v in violations_json(repo, start)] == ["cid"] * 4
+
+
+@pytest.mark.parametrize("deals", ["deals:\n", "deals: {a: 1}\n"])
+def test_a_checklist_without_a_list_of_deals(history_repo, deals):
+    repo = history_repo
+    start = with_checklist(repo, "from: ann\ndate: 2026-03-01\n" + deals)
+    path = "handovers/ann-2026-03-01.yaml"
+    repo.write(path, (repo.data / path).read_text().replace("a: 1", "a: 2") + "# ticked\n")
+    repo.write(path, (repo.data / path).read_text().replace("deals:\n", "deals: x\n"))
+    repo.commit("change", date="2026-03-02", who="Cid")
+    assert [v["person"] for v in violations_json(repo, start)] == ["cid"]

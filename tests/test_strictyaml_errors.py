@@ -123,3 +123,21 @@ def test_positions_without_any_value_are_the_start_of_the_file():
     assert marks.value(("a", 1, "b")) == (3, 9)
     assert marks.value(("a", 1, "nope")) == (3, 5)
     assert marks.key(("a", 1, "b")) == (3, 6)
+
+
+def test_an_escaped_control_character_flags_its_value():
+    flagged: set = set()
+    value, problems = parse('a: "x\\x01"\nb: 1\n', "f.yaml", flagged=flagged)
+    assert value == {"a": "x\x01", "b": 1}
+    assert [(p.line, p.column, p.message) for p in problems] == [
+        (1, 4, "invisible control character U+0001 (written as an escape): delete it")
+    ]
+    assert flagged == {("a",)}
+
+
+def test_positions_on_a_later_line_and_errors_without_advice():
+    assert problems_of("a: 1\nb: 2\nc: x\x07\n") == [
+        (3, 5, "character U+0007 is not allowed in YAML: delete it")
+    ]
+    assert problems_of('a: "x" y\n') == [(1, 8, "invalid YAML: did not find expected key")]
+    assert problems_of("a: 1\n%x\n") == [(2, 3, "invalid YAML: found unknown directive name")]
