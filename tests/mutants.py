@@ -21,7 +21,167 @@ KILLED = {1, 3}
 SURVIVED = {0}
 NOT_COVERED = {5, 33}
 
-EQUIVALENT: dict[str, str] = {}
+_WHY: dict[str, list[str]] = {
+    "ensure_ascii=None is falsy, as False is": [
+        "generator.policy.xǁPolicyResultǁto_json__mutmut_27",
+        "generator.handover.xǁHandoverPlanǁto_json__mutmut_3",
+        "generator.forecast.x_to_json__mutmut_3",
+    ],
+    "the forecast's JSON is ASCII only (ids, dates, amounts, currency code)": [
+        "generator.forecast.x_to_json__mutmut_6",
+        "generator.forecast.x_to_json__mutmut_8",
+    ],
+    "codec names are case-insensitive": [
+        "generator.policy.x_team_at__mutmut_26",
+        "generator.policy.x_baseline_marks__mutmut_25",
+        "generator.policy.x__read_checklist__mutmut_9",
+        "generator.handover.x_apply_handover__mutmut_48",
+        "generator.handover.x_apply_handover__mutmut_60",
+        "generator.handover.x_apply_handover__mutmut_62",
+        "generator.handover.x_apply_handover__mutmut_79",
+        "generator.strictyaml.x_check_text__mutmut_8",
+    ],
+    "git log re-encodes messages and names to UTF-8: the error handler is never used": [
+        "generator.policy.x_baseline_marks__mutmut_5",
+        "generator.policy.x_baseline_marks__mutmut_26",
+        "generator.policy.x_baseline_marks__mutmut_27",
+    ],
+    "base checklists are found by path: a wider or slash-ended ls-tree finds the same": [
+        "generator.policy.x_check_policy__mutmut_44",
+        "generator.policy.x_check_policy__mutmut_48",
+        "generator.policy.x_check_policy__mutmut_49",
+        "generator.policy.x_check_policy__mutmut_50",
+    ],
+    "read_blobs skips the all-zero sha of an added or deleted file anyway": [
+        "generator.policy.x_check_policy__mutmut_59",
+    ],
+    "an empty message and None both mean no violation": [
+        "generator.policy.x_check_policy__mutmut_128",
+    ],
+    "only the empty record after the last NUL has fewer fields": [
+        "generator.policy.x_baseline_marks__mutmut_35",
+    ],
+    "a baseline violation shows the commit, author and email, never its day or subject": [
+        "generator.policy.x_baseline_marks__mutmut_44",
+        "generator.policy.x_baseline_marks__mutmut_46",
+        "generator.policy.x_baseline_marks__mutmut_48",
+        "generator.policy.x_baseline_marks__mutmut_54",
+        "generator.policy.x_baseline_marks__mutmut_55",
+    ],
+    "a deal id both added and deleted in a commit is in either set": [
+        "generator.policy.x__moved_deals__mutmut_3",
+    ],
+    "the path names the text in parse problems only, which these callers drop": [
+        "generator.policy.x__owner__mutmut_3",
+        "generator.policy.x__deal_rule__mutmut_5",
+        "generator.policy.x__deal_rule__mutmut_12",
+        "generator.policy.x__deal_rule__mutmut_24",
+        "generator.policy.x__read_checklist__mutmut_4",
+        "generator.policy.x__read_checklist__mutmut_10",
+        "generator.policy.x__read_checklist__mutmut_11",
+        "generator.strictyaml.x_locate__mutmut_8",
+    ],
+    "every blob of a commit is in the repository": [
+        "generator.policy.x__deal_rule__mutmut_22",
+    ],
+    "any marker apart from the file's own keys works": [
+        "generator.policy.x__read_checklist__mutmut_41",
+        "generator.policy.x__read_checklist__mutmut_42",
+    ],
+    "no person has the id XXXX (ids are lower-case)": [
+        "generator.policy.x__manager_of__mutmut_4",
+    ],
+    "the message of an internal assertion that valid data never breaks": [
+        "generator.forecast.x_build_forecast__mutmut_5",
+        "generator.forecast.x_build_forecast__mutmut_6",
+        "generator.handover.x_plan_handover__mutmut_3",
+        "generator.handover.x_plan_handover__mutmut_4",
+    ],
+    "with_won=None is falsy, as False is": [
+        "generator.forecast.xǁForecastǁas_json__mutmut_21",
+    ],
+    "every deal's account exists in valid data, so the default territory is never used": [
+        "generator.forecast.x_build_forecast__mutmut_21",
+        "generator.forecast.x_build_forecast__mutmut_23",
+        "generator.forecast.x_build_forecast__mutmut_24",
+    ],
+    "csv writes None as an empty field": [
+        "generator.forecast.x__values__mutmut_8",
+        "generator.forecast.x__values__mutmut_10",
+    ],
+    "YAML()'s default type is rt": [
+        "generator.handover.x_replace_owner__mutmut_3",
+        "generator.handover.x_checklist_text__mutmut_18",
+    ],
+    "owner ids are lower-case: an X never follows or starts one": [
+        "generator.handover.x_replace_owner__mutmut_18",
+        "generator.handover.x_replace_owner__mutmut_35",
+    ],
+    "a quoted owner id is never empty, so its closing quote is past column + 1": [
+        "generator.handover.x_replace_owner__mutmut_28",
+    ],
+    "the checklist that --apply created exists when it is rolled back": [
+        "generator.handover.xǁAppliedǁrollback__mutmut_3",
+        "generator.handover.xǁAppliedǁrollback__mutmut_4",
+    ],
+    "the command checks the data and the leaving person first: the team and FROM are there": [
+        "generator.handover.x_apply_handover__mutmut_24",
+        "generator.handover.x_apply_handover__mutmut_35",
+    ],
+    "the data folder exists, so handovers/ needs no parents": [
+        "generator.handover.x_apply_handover__mutmut_70",
+        "generator.handover.x_apply_handover__mutmut_72",
+        "generator.handover.x_apply_handover__mutmut_74",
+    ],
+    "a scalar starting with X matches none of the number patterns and stays text either way": [
+        "generator.strictyaml.x_resolve_plain__mutmut_5",
+    ],
+    "float() reads nan and inf in any case": [
+        "generator.strictyaml.x_resolve_plain__mutmut_32",
+        "generator.strictyaml.x_resolve_plain__mutmut_40",
+        "generator.strictyaml.x_resolve_plain__mutmut_45",
+    ],
+    "path[:-1] is tried again, found or not as before": [
+        "generator.strictyaml.xǁMarksǁvalue__mutmut_8",
+    ],
+    "the tag prefix occurs once in a tag": [
+        "generator.strictyaml.xǁ_Readerǁnode__mutmut_21",
+        "generator.strictyaml.xǁ_Readerǁnode__mutmut_23",
+    ],
+    "a start of None counts from the beginning, as 0 does": [
+        "generator.strictyaml.x_check_text__mutmut_12",
+        "generator.strictyaml.x_check_text__mutmut_23",
+        "generator.strictyaml.x_check_text__mutmut_51",
+        "generator.strictyaml.x_check_text__mutmut_75",
+        "generator.strictyaml.x_check_text__mutmut_88",
+        "generator.strictyaml.x_parse__mutmut_29",
+        "generator.strictyaml.x_parse__mutmut_42",
+    ],
+    "PyYAML's ReaderError always has its position and character": [
+        "generator.strictyaml.x_parse__mutmut_19",
+        "generator.strictyaml.x_parse__mutmut_22",
+        "generator.strictyaml.x_parse__mutmut_25",
+        "generator.strictyaml.x_parse__mutmut_57",
+    ],
+    "the C loader's ReaderError gives the character as an int": [
+        "generator.strictyaml.x_parse__mutmut_61",
+        "generator.strictyaml.x_parse__mutmut_62",
+        "generator.strictyaml.x_parse__mutmut_65",
+        "generator.strictyaml.x_parse__mutmut_66",
+        "generator.strictyaml.x_parse__mutmut_67",
+    ],
+    "PyYAML's syntax errors always have a problem or context, and a mark": [
+        "generator.strictyaml.x__syntax_problem__mutmut_4",
+        "generator.strictyaml.x__syntax_problem__mutmut_6",
+        "generator.strictyaml.x__syntax_problem__mutmut_7",
+        "generator.strictyaml.x__syntax_problem__mutmut_8",
+        "generator.strictyaml.x__syntax_problem__mutmut_11",
+        "generator.strictyaml.x__syntax_problem__mutmut_45",
+        "generator.strictyaml.x__syntax_problem__mutmut_47",
+        "generator.strictyaml.x__syntax_problem__mutmut_48",
+    ],
+}
+EQUIVALENT = {name: why for why, names in _WHY.items() for name in names}
 
 
 def modules() -> list[str]:
