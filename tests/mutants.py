@@ -1,4 +1,4 @@
-"""The kill rate of `make mutants`, per core module: killed / (mutants - equivalent).
+"""The kill rate of `make mutants`, per core module: (killed + timeouts) / (mutants - equivalent).
 
 Reads mutmut's results in mutants/ and prints one line per module, then the survivors that
 are not judged equivalent (see them with `.venv/bin/mutmut show NAME`). EQUIVALENT names the
@@ -16,8 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # mutmut's exit codes: 1 and 3 killed, 0 survived, 5 and 33 no test covers it, 34 skipped;
-# None: not run yet (a run limited to some modules with MUTANTS=...).
+# None: not run yet (a run limited to some modules with MUTANTS=...). A mutant that makes the
+# tests run past mutmut's time limit (an endless loop) is caught too: a run that never ends fails.
 KILLED = {1, 3}
+TIMEOUT = {36, 24, -24, 152, 255}
 SURVIVED = {0}
 NOT_COVERED = {5, 33}
 
@@ -199,23 +201,24 @@ def results(module: str) -> dict[str, int | None]:
 def main() -> int:
     survivors: list[str] = []
     stale = [name for name in EQUIVALENT]
-    print(f"{'module':28} {'mutants':>7} {'killed':>6} {'survived':>8} {'equiv.':>6} "
-          f"{'no test':>7} {'other':>5} {'rate':>6}")  # fmt: skip
+    print(f"{'module':24} {'mutants':>7} {'killed':>6} {'timeout':>7} {'survived':>8} "
+          f"{'equiv.':>6} {'no test':>7} {'other':>5} {'rate':>6}")  # fmt: skip
     for module in modules():
         codes = {name: code for name, code in results(module).items() if code is not None}
         if not codes:
-            print(f"{module:28} not run")
+            print(f"{module:24} not run")
             continue
         killed = sum(code in KILLED for code in codes.values())
+        timeouts = sum(code in TIMEOUT for code in codes.values())
         survived = [name for name, code in codes.items() if code in SURVIVED]
         equivalent = [name for name in survived if name in EQUIVALENT]
         stale = [name for name in stale if name not in equivalent]
         uncovered = sum(code in NOT_COVERED for code in codes.values())
-        other = len(codes) - killed - len(survived) - uncovered
+        other = len(codes) - killed - timeouts - len(survived) - uncovered
         counted = len(codes) - len(equivalent)
-        rate = f"{100 * killed / counted:5.1f}%" if counted else "-"
-        print(f"{module:28} {len(codes):7} {killed:6} {len(survived):8} {len(equivalent):6} "
-              f"{uncovered:7} {other:5} {rate:>6}")  # fmt: skip
+        rate = f"{100 * (killed + timeouts) / counted:5.1f}%" if counted else "-"
+        print(f"{module:24} {len(codes):7} {killed:6} {timeouts:7} {len(survived):8} "
+              f"{len(equivalent):6} {uncovered:7} {other:5} {rate:>6}")  # fmt: skip
         survivors += [name for name in survived if name not in EQUIVALENT]
     if survivors:
         print("\nsurvivors (`.venv/bin/mutmut show NAME`):")
