@@ -200,7 +200,7 @@ def results(module: str) -> dict[str, int | None]:
 
 def main() -> int:
     survivors: list[str] = []
-    stale = [name for name in EQUIVALENT]
+    stale: list[str] = []
     print(f"{'module':24} {'mutants':>7} {'killed':>6} {'timeout':>7} {'survived':>8} "
           f"{'equiv.':>6} {'no test':>7} {'other':>5} {'rate':>6}")  # fmt: skip
     for module in modules():
@@ -212,7 +212,8 @@ def main() -> int:
         timeouts = sum(code in TIMEOUT for code in codes.values())
         survived = [name for name, code in codes.items() if code in SURVIVED]
         equivalent = [name for name in survived if name in EQUIVALENT]
-        stale = [name for name in stale if name not in equivalent]
+        prefix = module.removesuffix(".py").replace("/", ".") + "."
+        stale += [n for n in EQUIVALENT if n.startswith(prefix) and n not in equivalent]
         uncovered = sum(code in NOT_COVERED for code in codes.values())
         other = len(codes) - killed - timeouts - len(survived) - uncovered
         counted = len(codes) - len(equivalent)
