@@ -155,8 +155,11 @@ def policy(base: str, head: str, data_dir: str, output_format: str) -> None:
 
     Exit 1, saying who changed what, when a rep changed a deal that is not theirs, took a
     deal over, deleted a deal instead of closing it as lost, or changed the rules, the team,
-    the workflows or the code without being a manager; or when an author is not in
-    team.yaml. Managers may change their own reps' deals. Exit 2 on a usage error.
+    the workflows or the code without being a manager; wrote a handover checklist without
+    being the leaver's manager, or ticked an item off without being its FROM or TO person
+    or their manager; marked a commit Funnel-Baseline without being a manager; or when an
+    author is not in team.yaml. Managers may change their own reps' deals. Exit 2 on a usage
+    error.
     """
     from .history import HistoryError
     from .policy import PolicyError, check_policy

@@ -149,6 +149,7 @@ def check_policy(data_dir: Path, base: str, head: str = "HEAD") -> PolicyResult:
     }
     protected = managers_only(prefix)
     violations: list[Violation] = []
+    written: dict[str, _Checklist | None] = {}
     for commit, changes in commits:
         person = by_email.get(commit.email.lower())
         if person is None:
@@ -169,9 +170,11 @@ def check_policy(data_dir: Path, base: str, head: str = "HEAD") -> PolicyResult:
                     continue  # a move between folders
                 message = _deal_rule(person, people, change, blobs)
             elif change.path.startswith(handovers_prefix):
-                message = _checklist_rule(
-                    person, people, base_checklists.get(change.path), change, blobs
-                )
+                reference = base_checklists.get(change.path) or written.get(change.path)
+                message = _checklist_rule(person, people, reference, change, blobs)
+                if message is None and change.path not in base_checklists:
+                    # written by the leaver's manager in this range: it decides who ticks
+                    written[change.path] = _read_checklist(blobs.get(change.new_blob))
             elif _is_protected(change.path, protected) and person.role != "manager":
                 message = (
                     "only managers change the rules, the team, the workflows and the code: "

@@ -220,6 +220,18 @@ def test_the_leavers_manager_writes_the_checklist(history_repo):
     assert violations(repo, start) == []
 
 
+def test_a_checklist_written_in_the_range_decides_who_ticks_after_it(history_repo):
+    repo = history_repo
+    start = with_checklist(repo, checklist=None)
+    repo.write("handovers/ann-2026-03-01.yaml", CHECKLIST)
+    repo.commit("handover", date="2026-03-02", who="Boss")
+    tick(repo, "acme-laptops", "Bob", day="2026-03-03")  # its successor
+    tick(repo, "globex-servers", "Cid", day="2026-03-04")  # not dan, not dan's manager
+    found = violations(repo, start)
+    assert [person for person, _ in found] == ["cid"]
+    assert "globex-servers: only ann, dan and their managers tick it off" in found[0][1]
+
+
 def test_nobody_else_writes_a_checklist(history_repo):
     repo = history_repo
     start = with_checklist(repo, checklist=None)
@@ -575,8 +587,10 @@ def test_the_checklist_at_the_base_names_the_leaver(history_repo):
     repo.write("handovers/new.yaml", CHECKLIST.replace("from: ann", "from: dan"))
     repo.commit("now dan's", date="2026-03-04", who="Eve")
     (found,) = violations_json(repo, repo.git("rev-parse", f"{new}~1"))
+    # boss wrote it for ann in this range: that version decides, so only ann's manager
+    # may hand it to dan
     assert found["message"] == (
-        "wrote the handover checklist of ann, dan: only ann, dan's manager (boss, eve) writes a "
+        "wrote the handover checklist of ann: only ann's manager (boss) writes a "
         "checklist and adds deals to it (`funnel handover --apply`)"
     )
 

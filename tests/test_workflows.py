@@ -116,3 +116,15 @@ def test_the_browser_setup_does_nothing_outside_ci(monkeypatch):
         [str(ROOT / ".ci" / "setup-browser")], capture_output=True, text=True, check=False
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_every_pull_request_is_judged_by_the_bases_code():
+    workflow = load(ROOT / ".github" / "workflows" / "pull-request.yml")
+    trigger = workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as true
+    assert trigger["pull_request"] is None or "paths" not in trigger["pull_request"]
+    steps = workflow["jobs"]["funnel"]["steps"]
+    names = [step.get("name", "") for step in steps]
+    base = next(i for i, name in enumerate(names) if name.startswith("Install the base"))
+    rules = names.index("Access rules")
+    assert base < rules and "GITHUB_PATH" in steps[base]["run"]
+    assert all("funnel policy" not in step.get("run", "") for step in steps[:base])
