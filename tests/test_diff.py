@@ -184,3 +184,18 @@ def test_accounts_contacts_and_checklist_ticks_are_named(history_repo):
     assert "contact Li: phone \\+1 5 → \\+1 6" in text
     assert "acme\\-laptops handed over" in text
     assert "No business change" not in text
+
+
+def test_the_whole_comment_and_document_of_a_rich_diff(history_repo, golden):
+    repo = history_repo
+    base, _ = scenario(repo)
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="verbal", amount="1000.00",
+               log=[("2026-02-10", "Demo | pricing <b>")]))  # fmt: skip
+    repo.write("deals/hooli-move.yaml", deal_yaml(account="globex", stage="won",
+               closed="2026-02-11") + "products: [ZBook, ProBook]\n")  # fmt: skip
+    funnel = (repo.data / "funnel.yaml").read_text(encoding="utf-8")
+    repo.write("funnel.yaml", funnel.replace("probability: 40", "probability: 45"))
+    repo.write("accounts/acme.yaml", "name: Acme Corp\nterritory: west\ncontacts: [{name: Li}]\n")
+    head = repo.commit("week 3", date="2026-02-16", who="Boss")
+    golden("diff/rich.md", run(repo, base, head).output)
+    golden("diff/rich.json", run(repo, base, head, "--format", "json").output)

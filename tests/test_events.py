@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -75,3 +76,73 @@ def test_a_reopened_deal_in_history_brings_its_weight_back(history_repo):
     assert [(e.change.old, e.change.new, e.owner, str(e.day)) for e in reopened] == [
         ("lost", "verbal", "ann", "2026-03-02")
     ]
+
+
+def snap(text: str, path: str = "data/deals/acme-laptops.yaml"):
+    return snapshot(text.encode(), path)
+
+
+BEFORE = deal_yaml(stage="offer", amount="1000.00", log=[("2026-02-01", "Call")])
+AFTER = (
+    deal_yaml(owner="bob", stage="verbal", amount="1200.00", expected="2026-05-31",
+              account="globex", log=[("2026-02-01", "Call again"), ("2026-02-09", "Demo")])
+    .replace("contact: Li", "contact: Wu").replace("title: Laptops", "title: PCs")
+    + "products: [ProBook]\nsource: fair\nnext_step: Quote\n"
+)  # fmt: skip
+
+
+def test_every_field_of_a_deal_is_compared_in_order():
+    changes = compare("acme-laptops", snap(BEFORE), snap(AFTER, "data/deals/x/acme-laptops.yaml"),
+                      FUNNEL)  # fmt: skip
+    assert [(c.kind, c.what, c.field, c.old, c.new) for c in changes] == [
+        ("moved", "moved", "path", "data/deals/acme-laptops.yaml",
+         "data/deals/x/acme-laptops.yaml"),
+        ("changed", "stage_up", "stage", "offer", "verbal"),
+        ("changed", "amount", "amount", Decimal("1000.00"), Decimal("1200.00")),
+        ("changed", "pulled_in", "expected_close", date(2026, 6, 30), date(2026, 5, 31)),
+        ("changed", "owner", "owner", "ann", "bob"),
+        ("changed", "changed", "account", "acme", "globex"),
+        ("changed", "changed", "contact", "Li", "Wu"),
+        ("changed", "changed", "title", "Laptops", "PCs"),
+        ("changed", "changed", "products", None, ("ProBook",)),
+        ("changed", "changed", "source", None, "fair"),
+        ("changed", "changed", "next_step", None, "Quote"),
+        ("changed", "changed", "log", (date(2026, 2, 1), "Call"),
+         (date(2026, 2, 1), "Call again")),
+        ("changed", "logged", "log", None, (date(2026, 2, 9), "Demo")),
+    ]  # fmt: skip
+    assert all(c.deal == "acme-laptops" for c in changes)
+
+
+def test_added_removed_and_shortened_logs_are_told_apart():
+    new = snap(deal_yaml(stage="offer"))
+    won = snap(deal_yaml(stage="won", closed="2026-03-01"))
+    lost = snap(deal_yaml(stage="lost", closed="2026-03-01"))
+    assert compare("d", None, None, FUNNEL) == []
+    (added,) = compare("d", None, new, FUNNEL)
+    assert (added.kind, added.what, added.field, added.old, added.new) == (
+        "added", "added", "stage", None, "offer")  # fmt: skip
+    assert not added.red_flag
+    (at_once,) = compare("d", None, won, FUNNEL)
+    assert (at_once.what, at_once.new, at_once.red_flag) == ("won_at_once", "won", True)
+    (removed,) = compare("d", new, None, FUNNEL)
+    assert (removed.kind, removed.what, removed.field, removed.red_flag) == (
+        "removed", "removed", None, True)  # fmt: skip
+    for closed in (won, lost):
+        (gone,) = compare("d", closed, None, FUNNEL)
+        assert (gone.what, gone.red_flag) == ("removed_closed", False)
+    longer = snap(deal_yaml(log=[("2026-02-01", "a"), ("2026-02-02", "b")]))
+    shorter = snap(deal_yaml(log=[("2026-02-01", "a")]))
+    (cut,) = compare("d", longer, shorter, FUNNEL)
+    assert (cut.what, cut.field, cut.old, cut.new) == ("changed", "log", 2, 1)
+    assert compare("d", longer, longer, FUNNEL) == []
+
+
+def test_a_slip_and_an_unknown_stage():
+    early, late = snap(deal_yaml(expected="2026-03-31")), snap(deal_yaml(expected="2026-04-30"))
+    assert [c.what for c in compare("d", early, late, FUNNEL)] == ["slipped"]
+    odd = snap(deal_yaml(stage="mystery"))
+    assert stage_change(snap(deal_yaml(stage="offer")), odd) == "changed"
+    assert stage_change(odd, snap(deal_yaml(stage="offer"))) == "changed"
+    assert stage_change(snap(deal_yaml(stage="verbal")), snap(deal_yaml(stage="won",
+                        closed="2026-03-01"))) == "won"  # fmt: skip
