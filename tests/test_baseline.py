@@ -150,3 +150,25 @@ def test_an_unmarked_import_is_a_normal_commit(tmp_path):
     history = read_history(repo.data, use_cache=False)
     decisions = [order_decision(history, imported, a, date(2026, 6, 2), 14) for a in imported]
     assert decisions and not any(d.accept for d in decisions)
+
+
+def test_a_baseline_deal_won_soon_is_no_late_entry_but_its_removal_is_listed(tmp_path):
+    repo = adoption_repo(tmp_path)  # globex-open: an open baseline deal
+    fresh = created(deal_yaml(account="initech"), "2026-05-30")
+    repo.write("deals/initech-new.yaml", fresh)
+    repo.commit("the rest of the import" + MARK, date="2026-06-01", who="Boss")
+    won = created(deal_yaml(account="initech", stage="won", closed="2026-06-02"), "2026-05-30")
+    repo.write("deals/initech-new.yaml", won)
+    repo.commit("initech ordered", date="2026-06-02")  # 3 days after `created`
+    repo.remove("deals/globex-open.yaml")
+    repo.commit("tidy up", date="2026-06-03", who="Bob")
+    repo.write("deals/umbrella-quick.yaml", deal_yaml(account="umbrella"))
+    repo.commit("umbrella", date="2026-06-04")
+    repo.remove("deals/umbrella-quick.yaml")
+    repo.commit("hide it", date="2026-06-05", who="Bob")
+    history = read_history(repo.data, use_cache=False)
+    found = findings(history, all_events(history, FUNNEL), 14)
+    assert [(f.deal, f.kind, f.author) for f in found] == [
+        ("globex-open", "removed", "Bob"),
+        ("umbrella-quick", "removed", "Bob"),
+    ]

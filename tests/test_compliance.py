@@ -168,3 +168,30 @@ def test_a_deal_won_before_min_days_is_a_late_entry(history_repo, min_days, shor
         (f.deal, f.kind, f.days) for f in findings(history, all_events(history, funnel), min_days)
     ]
     assert found == ([("acme-laptops", "late_entry", min_days - short)] if flagged else [])
+
+
+def test_check_order_json_is_the_whole_documented_document(history_repo):
+    established_and_late(history_repo)
+    accepted = order(history_repo, "acme", "2026-03-10", "--format", "json").output
+    assert accepted == (
+        '{\n  "account": "acme",\n  "date": "2026-03-10",\n  "decision": "accept",\n'
+        '  "reason": "acme has been in the funnel since 2026-02-02 (36 days)",\n'
+        '  "first_seen": "2026-02-02",\n  "days_in_funnel": 36,\n  "min_days_in_funnel": 14\n}\n'
+    )
+    refusals = {
+        "initech": "initech never appeared in the funnel: no deal of this account was ever "
+        "committed to the main line",
+        "umbrella": "unknown account `umbrella`: there is no accounts/umbrella.yaml",
+        "globex": "globex first appeared in the funnel on 2026-03-05, only 5 day(s) before the "
+        "order; the rule is 14 days (rules.min_days_in_funnel)",
+    }
+    for account, reason in refusals.items():
+        result = order(history_repo, account, "2026-03-10", "--format", "json")
+        document = json.loads(result.output)
+        assert (result.exit_code, document["decision"], document["reason"]) == (1, "refuse", reason)
+        assert document["account"] == account
+    early = json.loads(order(history_repo, "globex", "2026-03-01", "--format", "json").output)
+    assert early["decision"] == "refuse" and early["days_in_funnel"] == -4
+    assert (
+        early["reason"] == "globex first appeared in the funnel on 2026-03-05, after the order date"
+    )
