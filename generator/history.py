@@ -207,13 +207,13 @@ def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
     return blobs
 
 
-def tree_files(root: Path, revision: str, prefix: str) -> dict[str, str]:
-    """Path -> blob sha of every file under `prefix` at `revision`."""
-    listing = git(root, "ls-tree", "-r", "-z", "--full-tree", revision, "--", prefix or ".")
+def tree_files(root: Path, revision: str, *paths: str) -> dict[str, str]:
+    """Path -> blob sha of every file at or under `paths` (the top folder when none) at
+    `revision`."""
+    wanted = [path or "." for path in paths] or ["."]
+    listing = git(root, "ls-tree", "-r", "-z", "--full-tree", revision, "--", *wanted)
     files = {}
     for entry in listing.decode("utf-8", "surrogateescape").split("\0"):
-        if not entry:
-            continue
         meta, _, path = entry.partition("\t")
         parts = meta.split()
         if len(parts) == 3 and parts[1] == "blob":
@@ -669,13 +669,7 @@ def files_at(root: Path, revision: str | None, paths: list[str]) -> dict[str, by
                 if path.is_file() and not path.is_symlink():
                     found[path.relative_to(root).as_posix()] = path.read_bytes()
         return found
-    listing = git(root, "ls-tree", "-r", "-z", "--full-tree", revision, "--", *paths)
-    files = {}
-    for entry in listing.decode("utf-8", "surrogateescape").split("\0"):
-        meta, _, path = entry.partition("\t")
-        parts = meta.split()
-        if len(parts) == 3 and parts[1] == "blob":
-            files[path] = parts[2]
+    files = tree_files(root, revision, *paths)
     blobs = read_blobs(root, files.values())
     return {path: blobs[sha] for path, sha in sorted(files.items()) if sha in blobs}
 
