@@ -7,7 +7,7 @@ Files are read leniently; what cannot be read is compared as absent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -175,6 +175,51 @@ def rule_changes(old: dict[str, Any], new: dict[str, Any]) -> list[RecordChange]
     return sorted(changes, key=lambda c: (c.subject, c.what))
 
 
+def _field_changes(
+    area: Area,
+    subject: str,
+    item: str | None,
+    was: dict[str, Any],
+    now: dict[str, Any],
+    fields: tuple[str, ...],
+    what: str,
+) -> list[RecordChange]:
+    """Each of `fields` that differs between `was` and `now`, as a change named `what`."""
+    return [
+        RecordChange(area, subject, what, item, name, was.get(name), now.get(name))
+        for name in fields
+        if was.get(name) != now.get(name)
+    ]
+
+
+def _item_changes(
+    area: Area, subject: str, was: Any, now: Any, key: str, fields: tuple[str, ...], kind: str
+) -> list[RecordChange]:
+    """The items of two lists matched by `key`: `{kind}_added`, `{kind}_removed`, and each
+    changed field as `{kind}_changed`."""
+    items_before, items_after = _by_key(was, key), _by_key(now, key)
+    changes: list[RecordChange] = []
+    for item in sorted(items_before.keys() | items_after.keys()):
+        before, after = items_before.get(item), items_after.get(item)
+        if before is None or after is None:
+            what = f"{kind}_added" if before is None else f"{kind}_removed"
+            changes.append(RecordChange(area, subject, what, item))
+        else:
+            changes += _field_changes(area, subject, item, before, after, fields, f"{kind}_changed")
+    return changes
+
+
+def _whole(
+    area: Area, subject: str, before: Any, after: Any, kind: str, field: str, value: Any
+) -> RecordChange:
+    """A record added or removed as a whole, with `value` (its name, its count) shown."""
+    what = f"{kind}_added" if before is None else f"{kind}_removed"
+    return RecordChange(
+        area, subject, what, None, field, None if before is None else value,
+        None if after is None else value,
+    )  # fmt: skip
+
+
 def account_changes(
     old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
 ) -> list[RecordChange]:
@@ -183,54 +228,16 @@ def account_changes(
     for account in sorted(old.keys() | new.keys()):
         before, after = old.get(account), new.get(account)
         if before is None or after is None:
-            what = "account_added" if before is None else "account_removed"
             name = (after or before or {}).get("name")
-            changes.append(
-                RecordChange(
-                    "accounts",
-                    account,
-                    what,
-                    None,
-                    "name",
-                    None if before is None else name,
-                    None if after is None else name,
-                )
-            )
+            changes.append(_whole("accounts", account, before, after, "account", "name", name))
             continue
-        for name in ACCOUNT_FIELDS:
-            if before.get(name) != after.get(name):
-                changes.append(
-                    RecordChange(
-                        "accounts",
-                        account,
-                        "account_changed",
-                        None,
-                        name,
-                        before.get(name),
-                        after.get(name),
-                    )
-                )
-        contacts_before = _by_key(before.get("contacts"), "name")
-        contacts_after = _by_key(after.get("contacts"), "name")
-        for contact in sorted(contacts_before.keys() | contacts_after.keys()):
-            was, now = contacts_before.get(contact), contacts_after.get(contact)
-            if was is None or now is None:
-                what = "contact_added" if was is None else "contact_removed"
-                changes.append(RecordChange("accounts", account, what, contact))
-                continue
-            for name in CONTACT_FIELDS:
-                if was.get(name) != now.get(name):
-                    changes.append(
-                        RecordChange(
-                            "accounts",
-                            account,
-                            "contact_changed",
-                            contact,
-                            name,
-                            was.get(name),
-                            now.get(name),
-                        )
-                    )
+        changes += _field_changes(
+            "accounts", account, None, before, after, ACCOUNT_FIELDS, "account_changed"
+        )
+        changes += _item_changes(
+            "accounts", account, before.get("contacts"), after.get("contacts"), "name",
+            CONTACT_FIELDS, "contact",
+        )  # fmt: skip
     return changes
 
 
@@ -242,43 +249,20 @@ def checklist_changes(
     for checklist in sorted(old.keys() | new.keys()):
         before, after = old.get(checklist), new.get(checklist)
         if before is None or after is None:
-            what = "checklist_added" if before is None else "checklist_removed"
-            source = after if before is None else before
-            deals = source.get("deals") if source else None
+            deals = (after if before is None else before or {}).get("deals")
             count = len(deals) if isinstance(deals, list) else 0
             changes.append(
-                RecordChange(
-                    "checklists",
-                    checklist,
-                    what,
-                    None,
-                    "deals",
-                    None if before is None else count,
-                    None if after is None else count,
-                )
+                _whole("checklists", checklist, before, after, "checklist", "deals", count)
             )
             continue
-        items_before = _by_key(before.get("deals"), "deal")
-        items_after = _by_key(after.get("deals"), "deal")
-        for deal in sorted(items_before.keys() | items_after.keys()):
-            was, now = items_before.get(deal), items_after.get(deal)
-            if was is None or now is None:
-                what = "item_added" if was is None else "item_removed"
-                changes.append(RecordChange("checklists", checklist, what, deal))
-                continue
-            for name in ITEM_FIELDS:
-                if was.get(name) == now.get(name):
-                    continue
-                done = name == "status" and now.get(name) == "done"
-                changes.append(
-                    RecordChange(
-                        "checklists",
-                        checklist,
-                        "item_done" if done else "item_changed",
-                        deal,
-                        name,
-                        was.get(name),
-                        now.get(name),
-                    )
-                )
+        items = _item_changes(
+            "checklists", checklist, before.get("deals"), after.get("deals"), "deal",
+            ITEM_FIELDS, "item",
+        )  # fmt: skip
+        changes += [
+            replace(change, what="item_done")
+            if change.field == "status" and change.new == "done"
+            else change
+            for change in items
+        ]
     return changes
