@@ -265,7 +265,9 @@ class _Logged:
     touched_data: bool = False
 
 
-def _parse_log(out: str) -> Iterator[_Logged]:
+def _parse_log(out: str, deals: str) -> Iterator[_Logged]:
+    """Commits of `git log -z --raw` in LOG_FORMAT, each with the deal files (under `deals`)
+    it changed."""
     for header, entries in _raw_entries(out):
         sha, parents, author, email, committer, committer_email, stamp, trailer, subject = (
             header.split("\x02", 8)
@@ -283,7 +285,7 @@ def _parse_log(out: str) -> Iterator[_Logged]:
             changes=[
                 _Change(status, new_blob, path)
                 for status, _, new_blob, path in entries
-                if path.endswith(".yaml")
+                if path.startswith(deals) and path.endswith(".yaml")
             ],
             touched_data=bool(entries),
         )
@@ -293,12 +295,11 @@ def _log(root: Path, revisions: str, prefix: str) -> list[_Logged]:
     """First-parent commits that changed the data folder (oldest first), each with the deal
     files it changed (`touched_data`: whether it changed any file of the data folder)."""
     out = git(root, *MAIN_LINE_LOG, LOG_FORMAT, revisions, "--", prefix or ".")
-    deals = f"{prefix}/deals/" if prefix else "deals/"
-    logged = list(_parse_log(out.decode("utf-8", "surrogateescape")))
-    for commit in logged:
-        commit.touched_data = bool(commit.changes) or commit.touched_data
-        commit.changes[:] = [c for c in commit.changes if c.path.startswith(deals)]
-    return logged
+    return list(_parse_log(out.decode("utf-8", "surrogateescape"), _deals_folder(prefix)))
+
+
+def _deals_folder(prefix: str) -> str:
+    return f"{prefix}/deals/" if prefix else "deals/"
 
 
 def _branch_commits(root: Path, merges: list[_Logged], prefix: str) -> dict[str, list[_Logged]]:
@@ -313,14 +314,12 @@ def _branch_commits(root: Path, merges: list[_Logged], prefix: str) -> dict[str,
         .split()
     )
     out = git(
-        root, "log", "-z", "--raw", "--no-renames", "--no-abbrev", "--no-merges", LOG_FORMAT,
-        *tips, "--not", *(merge.parents[0] for merge in merges[:1]),
+        root, "log", "-z", "--raw", "--no-renames", "--no-abbrev", LOG_FORMAT,
+        *tips, "--not", merges[0].parents[0],
     )  # fmt: skip
-    deals = f"{prefix}/deals/" if prefix else "deals/"
-    logged = {commit.sha: commit for commit in _parse_log(out.decode("utf-8", "surrogateescape"))}
-    for commit in logged.values():
-        commit.changes[:] = [c for c in commit.changes if c.path.startswith(deals)]
-    parents = _parents(root, tips, merges[0].parents[0])
+    # merges inside a branch list no files (no --diff-merges): they are walked, never credited
+    branch = _parse_log(out.decode("utf-8", "surrogateescape"), _deals_folder(prefix))
+    logged = {commit.sha: commit for commit in branch}
     seen = set(main_line)
     brought: dict[str, list[_Logged]] = {}
     for merge in merges:
@@ -333,16 +332,10 @@ def _branch_commits(root: Path, merges: list[_Logged], prefix: str) -> dict[str,
             seen.add(sha)
             if sha in logged:
                 found.append(logged[sha])
-            stack.extend(parents.get(sha, ()))
+                stack.extend(logged[sha].parents)
         found.sort(key=lambda commit: commit.day, reverse=True)
         brought[merge.sha] = found
     return brought
-
-
-def _parents(root: Path, tips: list[str], base: str) -> dict[str, list[str]]:
-    """Commit -> parents, for every commit reachable from `tips` but not from `base`."""
-    out = git(root, "rev-list", "--parents", *tips, "--not", base).decode()
-    return {sha: rest for sha, *rest in (line.split() for line in out.splitlines() if line)}
 
 
 def _author_of(deal: str, merge: _Logged, brought: list[_Logged]) -> _Logged:

@@ -323,3 +323,24 @@ def test_a_code_only_merge_between_does_not_lend_its_authors(history_repo):
         ("Wang Li", "Boss"),
     ]
     assert versions[-1].snapshot.stage == "verbal"  # Bob's unmerged offer never landed
+
+
+def test_a_branch_that_merged_the_main_line_in_still_credits_its_author(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    repo.branch("bob/globex")
+    repo.write("deals/globex-servers.yaml", deal_yaml(owner="bob", account="globex"))
+    repo.commit("globex servers", date="2026-02-03", who="Bob")
+    repo.git("checkout", "-q", "main")
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
+    repo.commit("offer", date="2026-02-04")
+    repo.git("checkout", "-q", "bob/globex")
+    repo.git("merge", "-q", "--no-ff", "main", "-m", "catch up", date="2026-02-05", who="Bob")
+    repo.write("deals/globex-servers.yaml", deal_yaml(owner="bob", account="globex", amount="9"))
+    repo.commit("price", date="2026-02-06", who="Cid")
+    repo.merge("bob/globex", date="2026-02-07", who="Boss")
+    history = read_history(repo.data, use_cache=False)
+    globex = history.deals["globex-servers"][0].commit
+    assert (globex.author, globex.merged_by) == ("Cid", "Boss")
+    assert [v.commit.author for v in history.deals["acme-laptops"]] == ["Wang Li", "Wang Li"]
