@@ -30,7 +30,7 @@ from .markup import html_text, md, note_html, sort_key
 from .model import CLOSED_STAGES, Account, Contact, Deal, Person, Stage
 from .periods import KINDS, Period, parse_period, period_of
 from .pipeline import DealIndex, by_stage, closing_in, last_activity, overdue, stale
-from .support import Support, eligible_accounts, support_of
+from .support import eligible_accounts
 from .targets import target_for
 from .words import WORDS, describe_change
 
@@ -165,6 +165,13 @@ class SiteBuilder:
         self.history = history
         self.history_notice = _notice(history_notice, t)
         self.credits = Credits.of(dataset.team.people)
+        self.support = {
+            support.account.id: support
+            for support in eligible_accounts(
+                dataset.accounts.values(), dataset.deals.values(), as_of, self.funnel.rules
+            )
+        }
+        """Account id -> why it may receive support (by id); the accounts without are left out."""
         self.events = all_events(history, self.funnel) if history is not None else []
         self.timelines: dict[str, list[Event]] = {}
         for event in self.events:
@@ -408,7 +415,7 @@ class SiteBuilder:
                 {
                     "account": account,
                     "territory": self.territories.get(account.territory),
-                    "support": support_of(account, deals, self.as_of, self.funnel.rules),
+                    "support": self.support.get(account.id),
                     "open": len(open_deals),
                     "pipeline": sum((deal.amount for deal in open_deals), ZERO),
                     "won": sum((deal.amount for deal in deals if deal.stage == "won"), ZERO),
@@ -425,9 +432,7 @@ class SiteBuilder:
             account=account,
             territory=self.territories.get(account.territory),
             deals=sorted(deals, key=lambda view: (not view.deal.is_open, view.deal.id)),
-            support=support_of(
-                account, self.index.by_account.get(account.id, []), self.as_of, self.funnel.rules
-            ),
+            support=self.support.get(account.id),
         )
 
     def deal_page(self, view: DealView) -> Page:
@@ -440,20 +445,10 @@ class SiteBuilder:
             first_seen=self.history.first_seen(view.id) if self.history else None,
         )
 
-    def eligible_accounts(self) -> list[Support]:
-        """The accounts that may receive presales and technical support, each with the reasons
-        why, by account id."""
-        return eligible_accounts(
-            self.dataset.accounts.values(),
-            self.dataset.deals.values(),
-            self.as_of,
-            self.funnel.rules,
-        )
-
     def support_page(self) -> Page:
         """The eligible accounts by name with the reasons in words; `rows` keeps the (account,
         open deals) pairs for templates written before the reasons."""
-        support = sorted(self.eligible_accounts(), key=lambda s: sort_key(s.account.name))
+        support = sorted(self.support.values(), key=lambda s: sort_key(s.account.name))
         rows = [(s.account, s.open_deals) for s in support]
         return self.page(
             "support.md.j2", "support.md", self.t["support"], support=support, rows=rows
@@ -472,7 +467,7 @@ class SiteBuilder:
                 "reasons": [reason.as_json() for reason in s.reasons],
                 "until": s.until.isoformat() if s.until else None,
             }
-            for s in self.eligible_accounts()
+            for s in self.support.values()
         ]
         document = {"as_of": self.as_of.isoformat(), "accounts": accounts}
         return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
