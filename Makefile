@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/check.py
 
 # Mutation testing of the core modules against the fast tests ([tool.mutmut] in
-# pyproject.toml); `make mutants MUTANTS='generator.policy*'` for one module. The results
+# pyproject.toml); `make mutants MUTANTS='generator.analytics.policy*'` for one module. The results
 # stay in mutants/ (`mutmut show NAME` shows a survivor), so a second run is quick.
 MUTANTS ?=
 JOBS    ?= 2

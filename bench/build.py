@@ -23,8 +23,8 @@ import yaml
 from check import OUT, dataset
 
 from generator.build import build_site
-from generator.pages import STYLESHEET, build_pages, navigation
-from generator.validate import check
+from generator.data.validate import check
+from generator.site.pages import STYLESHEET, build_pages, navigation
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 26)

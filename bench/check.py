@@ -5,7 +5,7 @@
 For each size a synthetic data folder is written once (bench/synth.py, cached under
 bench/out/). In this one process it then times, best of --repeat: the parse floor (read every
 .yaml file and load it with PyYAML's C loader) and the full check
-(`generator.validate.check`); and, for context, `funnel check` run end to end as a subprocess.
+(`generator.data.validate.check`); and, for context, `funnel check` run end to end as a subprocess.
 The target: at 10,000 deals the check takes at most twice the parse floor.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 from synth import write_dataset
 
-from generator.validate import check
+from generator.data.validate import check
 
 AS_OF = date(2026, 11, 26)
 OUT = Path(__file__).resolve().parent / "out"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from check import OUT
 
-from generator.history import MAIN_LINE_LOG, read_history
+from generator.history.mining import MAIN_LINE_LOG, read_history
 
 STAGES = ("lead", "offer", "verbal")
 TARGET_COLD, TARGET_REBUILD = 2.0, 0.10

@@ -15,11 +15,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
-from .history import HistoryError, read_history
-from .pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
-from .problems import format_text
-from .validate import check
-from .words import WORDS
+from .data.problems import format_text
+from .data.validate import check
+from .history.mining import HistoryError, read_history
+from .site.pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
+from .site.words import WORDS
 
 log = get_plugin_logger(__name__)
 ROBOTS_META = '<meta name="robots" content="noindex, nofollow">'

@@ -14,12 +14,12 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import HISTORY_FUNNEL, HISTORY_TEAM, VALID, GitRepo, deal_yaml
 
-from generator.cli import main
-from generator.compliance import findings, order_decision
-from generator.events import all_events
-from generator.history import BASELINE_TRAILER, read_history
-from generator.model import Funnel
-from generator.strictyaml import parse
+from generator.analytics.compliance import findings, order_decision
+from generator.cli.main import main
+from generator.data.model import Funnel
+from generator.data.strictyaml import parse
+from generator.history.events import all_events
+from generator.history.mining import BASELINE_TRAILER, read_history
 
 FUNNEL = Funnel.model_validate(parse(HISTORY_FUNNEL, "funnel.yaml")[0])
 MARK = f"\n\n{BASELINE_TRAILER}: import"

@@ -34,7 +34,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import repository_is_shallow
 
-import generator.cli
+import generator.cli.main
 
 pytestmark = pytest.mark.browser
 
@@ -117,7 +117,7 @@ def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample site, built from the repository's mkdocs.yml and data/ as of AS_OF."""
     target = tmp_path_factory.mktemp("browser") / "site"
     result = CliRunner().invoke(
-        generator.cli.main,
+        generator.cli.main.main,
         [
             "build",
             "--config",

@@ -25,9 +25,9 @@ from test_browser import (  # noqa: F401 - fixtures, found by name
     visit,
 )
 
-import generator.cli
-from generator.example import Story, build
-from generator.review import Week
+import generator.cli.main
+from generator.analytics.review import Week
+from generator.example.repository import Story, build
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def site(story: Story, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example's site, as `funnel build` makes it inside the example repository."""
     target = tmp_path_factory.mktemp("browser-history") / "site"
     result = CliRunner().invoke(
-        generator.cli.main,
+        generator.cli.main.main,
         ["build", "--config", str(story.root / "mkdocs.yml"), "--data", str(story.root / "data"),
          "--site-dir", str(target), "--as-of", AS_OF.isoformat()],
     )  # fmt: skip

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
+from generator.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-26"
@@ -129,7 +129,8 @@ def test_mkdocs_build_works_through_the_plugin(project):
 
 def test_the_core_does_not_import_mkdocs():
     code = (
-        "import sys, generator.validate, generator.pages, generator.cli, generator.schema;"
+        "import sys, generator.data.validate, generator.site.pages, generator.cli.main,"
+        " generator.data.schema;"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'mkdocs'))"
     )
     out = subprocess.run(

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from generator.cli import main
-from generator.problems import Problem, format_github
+from generator.cli.main import main
+from generator.data.problems import Problem, format_github
 
 AS_OF = "2026-11-26"
 LAPTOPS = Path("deals/south/pearl-river-laptops.yaml")
@@ -215,7 +215,7 @@ def test_usage_errors_in_a_real_process(case: str, valid_data: Path) -> None:
     command = (
         [str(script)]
         if script.is_file()
-        else [sys.executable, "-c", "from generator.cli import main; main()"]
+        else [sys.executable, "-c", "from generator.cli.main import main; main()"]
     )
     done = subprocess.run(
         [*command, "check", *args], capture_output=True, text=True, timeout=120, check=False

@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import HISTORY_FUNNEL, deal_yaml
 
-from generator.cli import main
-from generator.compliance import findings
-from generator.events import all_events
-from generator.history import read_history
-from generator.model import Funnel
-from generator.strictyaml import parse
+from generator.analytics.compliance import findings
+from generator.cli.main import main
+from generator.data.model import Funnel
+from generator.data.strictyaml import parse
+from generator.history.events import all_events
+from generator.history.mining import read_history
 
 FUNNEL = Funnel.model_validate(parse(HISTORY_FUNNEL, "funnel.yaml")[0])
 

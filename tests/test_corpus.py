@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from generator.cli import main
+from generator.cli.main import main
 
 TESTS = Path(__file__).resolve().parent
 CORPUS = TESTS / "corpus"
@@ -87,7 +87,7 @@ def funnel_command() -> list[str]:
     script = Path(sys.executable).with_name("funnel")
     if script.is_file():
         return [str(script)]
-    return [sys.executable, "-c", "from generator.cli import main; main()"]  # pragma: no cover
+    return [sys.executable, "-c", "from generator.cli.main import main; main()"]  # pragma: no cover
 
 
 def show(text: str, data: Path) -> str:

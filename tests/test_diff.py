@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 from conftest import deal_yaml
 
-from generator.cli import main
+from generator.cli.main import main
 
 
 def run(repo, *args):

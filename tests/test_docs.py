@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 from pydantic import BaseModel
 
-from generator.cli import main
-from generator.load import _unwrap
-from generator.model import FILE_MODELS
+from generator.cli.main import main
+from generator.data.load import _unwrap
+from generator.data.model import FILE_MODELS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

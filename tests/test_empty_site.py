@@ -16,7 +16,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import GitRepo, copy_valid
 
-from generator.cli import main
+from generator.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-28"

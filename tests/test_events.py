@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from conftest import HISTORY_FUNNEL, deal_yaml
 
-from generator.events import all_events, compare
-from generator.history import read_history, snapshot
-from generator.model import Funnel
-from generator.strictyaml import parse
+from generator.data.model import Funnel
+from generator.data.strictyaml import parse
+from generator.history.events import all_events, compare
+from generator.history.mining import read_history, snapshot
 
 FUNNEL = Funnel.model_validate(parse(HISTORY_FUNNEL, "funnel.yaml")[0])
 

@@ -19,16 +19,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from generator.cli import main
-from generator.compliance import findings
-from generator.events import all_events
-from generator.example import ExampleError, Story, build
-from generator.example_team import new_account, people
-from generator.forecast import money
-from generator.history import read_history
-from generator.load import load
-from generator.review import Week
-from generator.validate import check
+from generator.analytics.compliance import findings
+from generator.analytics.forecast import money
+from generator.analytics.review import Week
+from generator.cli.main import main
+from generator.data.load import load
+from generator.data.validate import check
+from generator.example.repository import ExampleError, Story, build
+from generator.example.team import new_account, people
+from generator.history.events import all_events
+from generator.history.mining import read_history
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 28)

@@ -9,10 +9,18 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.forecast import build_forecast, cents, money, to_csv, to_json, weighted, won_in
-from generator.periods import Period, parse_period, period_of
-from generator.validate import check
+from generator.analytics.calendar import Period, parse_period, period_of
+from generator.analytics.forecast import (
+    build_forecast,
+    cents,
+    money,
+    to_csv,
+    to_json,
+    weighted,
+    won_in,
+)
+from generator.cli.main import main
+from generator.data.validate import check
 
 AS_OF = date(2026, 11, 26)
 

@@ -9,8 +9,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import deal_yaml
 
-from generator.cli import main
-from generator.handover import (
+from generator.analytics.handover import (
     HandoverError,
     apply_handover,
     checklist_rows,
@@ -19,7 +18,8 @@ from generator.handover import (
     plan_rows,
     replace_owner,
 )
-from generator.validate import check
+from generator.cli.main import main
+from generator.data.validate import check
 
 COMMENTED = """\
 # yaml-language-server: $schema=../../schemas/deal.schema.json

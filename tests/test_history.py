@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 from conftest import HISTORY_FUNNEL, deal_yaml
 
-from generator.events import all_events, deal_events
-from generator.history import BASE_FILE, TAIL_FILE, HistoryError, read_history
-from generator.model import Funnel
-from generator.strictyaml import parse
+from generator.data.model import Funnel
+from generator.data.strictyaml import parse
+from generator.history.events import all_events, deal_events
+from generator.history.mining import BASE_FILE, TAIL_FILE, HistoryError, read_history
 
 FUNNEL = Funnel.model_validate(parse(HISTORY_FUNNEL, "funnel.yaml")[0])
 
@@ -166,7 +166,7 @@ def test_the_cache_reads_only_new_commits(history_repo, monkeypatch):
     assert not (repo.data / ".funnel").exists()
     repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
     repo.commit("offer", date="2026-02-09")
-    import generator.history as history_module
+    import generator.history.mining as history_module
 
     seen = []
     original = history_module._log

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from generator.cli import main
+from generator.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SALESFORCE = Path(__file__).parent / "fixtures" / "salesforce"
@@ -185,7 +185,7 @@ def test_a_dry_run_that_would_import_everything_writes_nothing(tmp_path):
 
 
 def test_amounts_with_fractions_of_a_cent_round_half_up_to_cents():
-    from generator.importer import parse_amount
+    from generator.exchange.importer import parse_amount
 
     assert str(parse_amount("1,234.565", False)) == "1234.57"
     assert str(parse_amount("1.234,5649", True)) == "1234.56"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.model import FILE_MODELS
+from generator.data.model import FILE_MODELS
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)\s*$", re.MULTILINE)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from generator.cli import main
-from generator.validate import check
+from generator.cli.main import main
+from generator.data.validate import check
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-26"

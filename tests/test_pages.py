@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.events import Change
-from generator.history import Commit
-from generator.pages import build_pages, environment, navigation
-from generator.validate import check
-from generator.words import EN, ZH, describe_change
+from generator.data.validate import check
+from generator.history.events import Change
+from generator.history.mining import Commit
+from generator.site.pages import build_pages, environment, navigation
+from generator.site.words import EN, ZH, describe_change
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 26)

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import HISTORY_FUNNEL, HISTORY_TEAM, GitRepo, deal_yaml
 
-from generator.cli import main
-from generator.policy import check_policy, managers_only
+from generator.analytics.policy import check_policy, managers_only
+from generator.cli.main import main
 
 
 def run(repo, base, *extra):
@@ -311,8 +311,8 @@ def test_a_merge_commit_cannot_carry_the_baseline_for_a_rep(history_repo):
 # -- what only managers change -------------------------------------------------------------------
 
 PROTECTED = [
-    "generator/policy.py",
-    "generator/templates/deal.md.j2",
+    "generator/analytics/policy.py",
+    "generator/site/templates/deal.md.j2",
     "templates/home.md.j2",
     ".github/workflows/pull-request.yml",
     ".github/CODEOWNERS",

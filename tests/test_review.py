@@ -10,11 +10,11 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import deal_yaml
 
-from generator.cli import main
-from generator.history import read_history
-from generator.pages import build_pages
-from generator.review import Week
-from generator.validate import check
+from generator.analytics.review import Week
+from generator.cli.main import main
+from generator.data.validate import check
+from generator.history.mining import read_history
+from generator.site.pages import build_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from generator.schema import schema_files
-from generator.strictyaml import parse
+from generator.data.schema import schema_files
+from generator.data.strictyaml import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

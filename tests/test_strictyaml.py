@@ -1,4 +1,4 @@
-"""Unit tests of generator/strictyaml.py: typing plain scalars, parsing strictly, locating."""
+"""Unit tests of generator/data/strictyaml.py: typing plain scalars, parsing strictly, locating."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from generator.strictyaml import MAX_DEPTH, Marks, check_text, locate, parse, resolve_plain
+from generator.data.strictyaml import MAX_DEPTH, Marks, check_text, locate, parse, resolve_plain
 
 # resolve_plain -------------------------------------------------------------------------
 

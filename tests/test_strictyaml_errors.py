@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.problems import Problem
-from generator.strictyaml import Marks, check_text, locate, parse
+from generator.data.problems import Problem
+from generator.data.strictyaml import Marks, check_text, locate, parse
 
 
 def problems_of(text: str) -> list[tuple[int, int, str]]:

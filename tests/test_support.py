@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.model import Account, Contact, Deal, Funnel, Rules
-from generator.pages import build_pages
-from generator.support import eligible_accounts, support_of, supported_until
-from generator.validate import check
+from generator.analytics.support import eligible_accounts, support_of, supported_until
+from generator.data.model import Account, Contact, Deal, Funnel, Rules
+from generator.data.validate import check
+from generator.site.pages import build_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 WON_ON = date(2026, 11, 20)

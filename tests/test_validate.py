@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from generator.validate import check
+from generator.data.validate import check
 
 AS_OF = date(2026, 11, 26)
 LAPTOPS = "deals/south/pearl-river-laptops.yaml"

@@ -14,14 +14,14 @@ import yaml
 from click.testing import CliRunner
 from conftest import HISTORY_FUNNEL, GitRepo, deal_yaml
 
-from generator.cli import main
-from generator.history import Commit, read_history
-from generator.history_pages import Credits
-from generator.markup import note_html
-from generator.model import Person
-from generator.pages import build_pages
-from generator.validate import check
-from generator.words import EN, ZH
+from generator.cli.main import main
+from generator.data.model import Person
+from generator.data.validate import check
+from generator.history.mining import Commit, read_history
+from generator.site.history_pages import Credits
+from generator.site.markup import note_html
+from generator.site.pages import build_pages
+from generator.site.words import EN, ZH
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-28"

@@ -1,0 +1,1 @@
+"""What the data means: forecast, pipeline, targets, reviews, compliance, policy, handover."""

@@ -1,0 +1,169 @@
+"""The forecast: open deals weighted by their stage's probability, added up by period.
+
+Amounts stay exact `Decimal`s; they are rounded to cents (half up) only when shown.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..data.load import Dataset
+from ..data.model import Deal, Funnel
+from .calendar import Kind, Period, period_of
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money(value: Decimal) -> str:
+    """An amount as the decimal string of the JSON outputs: `1200.00`."""
+    return str(cents(value))
+
+
+def weighted(deal: Deal, funnel: Funnel) -> Decimal:
+    """The deal's amount times its stage's probability (exact)."""
+    stage = funnel.stage(deal.stage)
+    probability = stage.probability if stage else ZERO
+    return deal.amount * probability / 100
+
+
+@dataclass
+class Totals:
+    """Open deals (count, pipeline, weighted) and the amount won, of one slice of the funnel."""
+
+    deals: int = 0
+    pipeline: Decimal = ZERO
+    weighted: Decimal = ZERO
+    won: Decimal = ZERO
+
+    def add_open(self, deal: Deal, weight: Decimal) -> None:
+        self.deals += 1
+        self.pipeline += deal.amount
+        self.weighted += weight
+
+    def as_json(self, *, with_won: bool = True) -> dict[str, object]:
+        result: dict[str, object] = {
+            "deals": self.deals,
+            "pipeline": money(self.pipeline),
+            "weighted": money(self.weighted),
+        }
+        if with_won:
+            result["won"] = money(self.won)
+        return result
+
+
+@dataclass
+class Forecast:
+    """The forecast as of a day, by period of one kind, by owner, with the overdue deals apart."""
+
+    as_of: date
+    currency: str
+    kind: Kind
+    periods: dict[Period, Totals] = field(default_factory=dict)
+    owners: dict[str, Totals] = field(default_factory=dict)
+    territories: dict[str, Totals] = field(default_factory=dict)
+    total: Totals = field(default_factory=Totals)
+    overdue: Totals = field(default_factory=Totals)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "currency": self.currency,
+            "period": self.kind,
+            "periods": [
+                {"period": period.name, **totals.as_json()}
+                for period, totals in sorted(self.periods.items())
+            ],
+            "owners": [
+                {"owner": owner, **totals.as_json()}
+                for owner, totals in sorted(self.owners.items())
+            ],
+            "total": self.total.as_json(),
+            "overdue": self.overdue.as_json(with_won=False),
+        }
+
+
+def build_forecast(
+    dataset: Dataset, as_of: date, kind: Kind = "quarter", deals: Iterable[Deal] | None = None
+) -> Forecast:
+    """Add up `deals` (default: all) by period of `kind`, by owner and by territory.
+
+    Periods hold open deals by expected close (overdue ones stay in their past period) and
+    won deals by `closed_on`. Owners and the total cover all open deals; their `won` is what
+    was won in the as-of date's year.
+    """
+    funnel = dataset.funnel
+    assert funnel is not None, "build_forecast needs a valid funnel.yaml"
+    result = Forecast(as_of=as_of, currency=funnel.currency, kind=kind)
+    territory_of = _territories(dataset)
+    for deal in dataset.deals.values() if deals is None else deals:
+        territory = territory_of.get(deal.account, "")
+        if deal.is_open:
+            weight = weighted(deal, funnel)
+            period = period_of(deal.expected_close, kind)
+            for totals in (
+                result.periods.setdefault(period, Totals()),
+                result.owners.setdefault(deal.owner, Totals()),
+                result.territories.setdefault(territory, Totals()),
+                result.total,
+            ):
+                totals.add_open(deal, weight)
+            if deal.expected_close < as_of:
+                result.overdue.add_open(deal, weight)
+        elif deal.stage == "won" and deal.closed_on is not None:
+            result.periods.setdefault(period_of(deal.closed_on, kind), Totals()).won += deal.amount
+            if deal.closed_on.year == as_of.year:
+                result.owners.setdefault(deal.owner, Totals()).won += deal.amount
+                result.territories.setdefault(territory, Totals()).won += deal.amount
+                result.total.won += deal.amount
+    return result
+
+
+def _territories(dataset: Dataset) -> dict[str, str]:
+    """Account id -> territory id."""
+    return {account_id: account.territory for account_id, account in dataset.accounts.items()}
+
+
+def won_in(dataset: Dataset, period: Period, deals: Iterable[Deal] | None = None) -> Decimal:
+    """The amount won in a period (by `closed_on`)."""
+    return sum(
+        (
+            deal.amount
+            for deal in (dataset.deals.values() if deals is None else deals)
+            if deal.stage == "won" and deal.closed_on is not None and deal.closed_on in period
+        ),
+        ZERO,
+    )
+
+
+def to_json(forecast: Forecast) -> str:
+    return json.dumps(forecast.as_json(), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(forecast: Forecast) -> str:
+    """One row per period, then one per owner, then the total and the overdue deals."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["section", "name", "deals", "pipeline", "weighted", "won"])
+    document = forecast.as_json()
+    for row in document["periods"]:
+        writer.writerow(["period", row["period"], *_values(row)])
+    for row in document["owners"]:
+        writer.writerow(["owner", row["owner"], *_values(row)])
+    writer.writerow(["total", "", *_values(document["total"])])
+    writer.writerow(["overdue", "", *_values(document["overdue"])])
+    return out.getvalue()
+
+
+def _values(row: dict) -> list[object]:
+    return [row["deals"], row["pipeline"], row["weighted"], row.get("won", "")]

@@ -1,0 +1,74 @@
+"""Sales targets (the optional data/targets.yaml) and the target of a period."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..data.model import Targets
+from .calendar import Period, parse_period, period_of, span
+
+
+def target_for(
+    targets: Targets | None,
+    period: Period,
+    *,
+    owner: str | None = None,
+    territory: str | None = None,
+) -> Decimal | None:
+    """The target of a period for an owner, a territory, or (neither) the company.
+
+    A target given for exactly the period wins; otherwise the targets of the shorter periods
+    that make it up are added, when all of them are given (four quarters make a year).
+    For the company, when it has no target of its own, the territories' targets are added
+    up, else the owners'.
+    """
+    if targets is None:
+        return None
+    if owner is None and territory is None:
+        for level in ("company", "territory", "owner"):
+            found = _sum(targets, period, level, None)
+            if found is not None:
+                return found
+        return None
+    level, who = ("owner", owner) if owner is not None else ("territory", territory)
+    return _sum(targets, period, level, who)
+
+
+def _sum(targets: Targets, period: Period, level: str, who: str | None) -> Decimal | None:
+    exact: Decimal | None = None
+    parts: dict[str, dict[Period, Decimal]] = {}
+    for target in targets.targets:
+        if _level(target.owner, target.territory) != level:
+            continue
+        if who is not None and who not in (target.owner, target.territory):
+            continue
+        theirs = parse_period(target.period)
+        if theirs == period:
+            exact = (exact or Decimal(0)) + target.amount
+        elif theirs.kind != period.kind and period.start <= theirs.start <= period.end:
+            kind = parts.setdefault(theirs.kind, {})
+            kind[theirs] = kind.get(theirs, Decimal(0)) + target.amount
+    if exact is not None:
+        return exact
+    for kind in ("half", "quarter", "month"):
+        found = parts.get(kind, {})
+        inside = _periods_inside(period, kind)
+        if inside and set(found) == set(inside):
+            return sum(found.values(), Decimal(0))
+    return None
+
+
+def _periods_inside(period: Period, kind: str) -> list[Period]:
+    """The periods of `kind` that make up `period` (none when `kind` is not shorter)."""
+    first = period_of(period.start, kind)
+    last = period_of(period.end, kind)
+    inside = span(first, last)
+    return inside if len(inside) > 1 else []
+
+
+def _level(owner: str | None, territory: str | None) -> str:
+    if owner:
+        return "owner"
+    if territory:
+        return "territory"
+    return "company"

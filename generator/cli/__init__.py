@@ -1,0 +1,1 @@
+"""The `funnel` command line: thin commands over the library."""

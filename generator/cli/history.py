@@ -1,0 +1,185 @@
+"""The commands that read git history: diff, review, check-order, policy."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from .options import (
+    DATE,
+    as_of_option,
+    data_option,
+    format_option,
+    history_failed,
+    history_or_exit,
+    rules_of,
+    today_or,
+)
+
+
+@click.command()
+@click.argument("base")
+@click.argument("head", required=False)
+@data_option
+@as_of_option
+@format_option("md", "json", help="json for programs (see README).")
+def diff(
+    base: str, head: str | None, data_dir: str, as_of: date | None, output_format: str
+) -> None:
+    """The business changes between BASE and HEAD (default: the working tree).
+
+    Stage moves, amounts, slips, owners, new and removed deals, and the change of the
+    weighted forecast per owner: the text for a pull request's review comment.
+    """
+    from ..analytics.diff import business_diff, to_json, to_markdown
+    from ..history.mining import HistoryError
+
+    funnel = rules_of(data_dir, today_or(as_of)).dataset.funnel
+    try:
+        result = business_diff(Path(data_dir), base, head, funnel)
+    except HistoryError as exc:
+        history_failed(exc)
+    if output_format == "json":
+        click.echo(to_json(result), nl=False)
+    else:
+        click.echo(to_markdown(result, funnel.currency), nl=False)
+
+
+@click.command("check-order")
+@click.argument("account")
+@click.option(
+    "--date", "day", type=DATE, default=None, help="The order's date (default: the as-of date)."
+)
+@data_option
+@as_of_option
+@format_option("text", "json", help="json for order processing (see README).")
+def check_order(
+    account: str, day: date | None, data_dir: str, as_of: date | None, output_format: str
+) -> None:
+    """Accept or refuse an order from ACCOUNT: the hook for order processing.
+
+    Exit 0: accept. Exit 1: refuse (the account never appeared in the funnel, appeared fewer
+    than rules.min_days_in_funnel days before the order, or is unknown). Exit 2: usage error.
+    """
+    from ..analytics.compliance import order_decision
+
+    day = day or today_or(as_of)
+    result = rules_of(data_dir, day)
+    history = history_or_exit(data_dir)
+    decision = order_decision(
+        history,
+        set(result.dataset.accounts) | result.dataset.invalid,
+        account,
+        day,
+        result.dataset.funnel.rules.min_days_in_funnel,
+    )
+    if output_format == "json":
+        click.echo(decision.to_json(), nl=False)
+    else:
+        click.echo(f"{'accept' if decision.accept else 'refuse'}: {decision.reason}")
+    sys.exit(0 if decision.accept else 1)
+
+
+@click.command()
+@click.option(
+    "--week", default=None, help="An ISO week such as 2026-W48 (default: the as-of week)."
+)
+@click.option("--owner", default=None, help="Only this rep (a person id).")
+@data_option
+@as_of_option
+@format_option("md", "json", help="json for programs (see README).")
+def review(
+    week: str | None, owner: str | None, data_dir: str, as_of: date | None, output_format: str
+) -> None:
+    """The weekly review: each rep's week from git, as the agenda of the manager's meeting.
+
+    What changed (new and removed deals, stage moves, slips, amounts, owners), what the rep
+    logged that week, and the stale, overdue and untouched deals at the end of the week.
+    """
+    from ..analytics.review import Week, to_json, weekly_review
+    from ..history.events import all_events
+    from ..site.pages import environment
+    from ..site.words import WORDS
+
+    day = today_or(as_of)
+    try:
+        chosen = Week.parse(week) if week else Week.of(day)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--week") from None
+    result = rules_of(data_dir, day)
+    dataset = result.dataset
+    people = {person.id: person for person in dataset.team.people} if dataset.team else {}
+    if owner is not None and owner not in people:
+        raise click.BadParameter(f"no person `{owner}` in team.yaml", param_hint="--owner")
+    history = history_or_exit(data_dir)
+    reviews = weekly_review(
+        history,
+        all_events(history, dataset.funnel),
+        dataset.funnel,
+        chosen,
+        [owner] if owner else None,
+    )
+    if output_format == "json":
+        click.echo(to_json(chosen, reviews), nl=False)
+        return
+    from ..analytics.diff import describe
+    from ..site.history_pages import SECTIONS
+
+    template = environment(None).get_template("review.md.j2")
+    click.echo(
+        template.render(
+            t=WORDS["en"],
+            title=f"Weekly review {chosen.name}",
+            week=chosen,
+            reps=[(rep, people.get(rep.owner)) for rep in reviews.values()],
+            sections=SECTIONS,
+            links=False,
+            currency=dataset.funnel.currency,
+            describe=describe,
+            page_path="review.md",
+        ),
+        nl=False,
+    )
+
+
+@click.command()
+@click.option("--base", required=True, help="The revision the pull request starts from.")
+@click.option("--head", default="HEAD", show_default=True, help="The pull request's revision.")
+@data_option
+@format_option("text", "json", help="json for programs (see README).")
+def policy(base: str, head: str, data_dir: str, output_format: str) -> None:
+    """Check who changed what between BASE and HEAD against the access rules.
+
+    Exit 1, saying who changed what, when a rep changed a deal that is not theirs, took a
+    deal over, deleted a deal instead of closing it as lost, or changed the rules, the team,
+    the workflows or the code without being a manager; wrote a handover checklist without
+    being the leaver's manager, or ticked an item off without being its FROM or TO person
+    or their manager; marked a commit Funnel-Baseline without being a manager; or when an
+    author is not in team.yaml. Managers may change their own reps' deals. Exit 2 on a usage
+    error.
+    """
+    from ..analytics.policy import PolicyError, check_policy
+    from ..history.mining import HistoryError
+
+    try:
+        result = check_policy(Path(data_dir), base, head)
+    except (HistoryError, PolicyError) as exc:
+        history_failed(exc)
+    if output_format == "json":
+        click.echo(result.to_json(), nl=False)
+    else:
+        for violation in result.violations:
+            click.echo(f"refuse: {violation}")
+        verdict = "refused" if result.violations else "ok"
+        click.echo(
+            f"{verdict}: {result.commits} commit(s) checked, "
+            f"{len(result.violations)} rule(s) broken",
+            err=True,
+        )
+    sys.exit(1 if result.violations else 0)
+
+
+COMMANDS = [diff, check_order, review, policy]

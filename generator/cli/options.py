@@ -1,0 +1,121 @@
+"""What the commands share: the date type, the common options, loading checked data."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from ..data.load import DataDirError
+from ..data.problems import format_text
+from ..data.validate import check as run_check
+
+
+class DateType(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date: write YYYY-MM-DD, e.g. 2026-11-26", param, ctx)
+
+
+DATE = DateType()
+data_option = click.option(
+    "--data",
+    "data_dir",
+    default="data",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="The data folder.",
+)
+as_of_option = click.option(
+    "--as-of",
+    type=DATE,
+    default=None,
+    help="The day to judge the data as of (default: today). Fix it for reproducible output.",
+)
+
+
+def format_option(*choices: str, help: str):
+    """`--format`, the first choice being the default (the one for people)."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help=f"{choices[0]} for people; {help}",
+    )
+
+
+def today_or(value: date | None) -> date:
+    """The --as-of date, or today: the one place below which no code reads the clock."""
+    return value or date.today()
+
+
+def checked(data_dir: str, as_of: date):
+    """Every problem of the data folder; a missing folder is a usage error (exit 2)."""
+    try:
+        return run_check(Path(data_dir), as_of, display=data_dir)
+    except DataDirError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _exit_with_errors(result, advice: str = "") -> None:
+    errors = [problem for problem in result.problems if problem.severity == "error"]
+    click.echo(format_text(errors), err=True, nl=False)
+    if advice:
+        click.echo(f"{len(errors)} error(s): {advice}", err=True)
+    sys.exit(1)
+
+
+def load_valid(data_dir: str, as_of: date):
+    """The checked dataset, or exit 1 with the problems (bad data never reaches an output)."""
+    result = checked(data_dir, as_of)
+    if not result.ok:
+        _exit_with_errors(result, "fix the data first (funnel check)")
+    return result.dataset
+
+
+def rules_of(data_dir: str, as_of: date):
+    """The funnel's rules (stages and probabilities) from the data folder, or exit 1."""
+    result = checked(data_dir, as_of)
+    if result.dataset.funnel is None:
+        _exit_with_errors(result)
+    return result
+
+
+def write_or_verify(path: Path, text: str, command: str, *, verify: bool) -> bool:
+    """Write a generated file when it changed; with `verify`, only say whether it is current.
+    Returns whether the file was (or, verifying, would be) up to date."""
+    current = path.read_text(encoding="utf-8") if path.exists() else None
+    if current == text:
+        return True
+    if verify:
+        click.echo(f"{path} is out of date: run `{command}`", err=True)
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {path}", err=True)
+    return True
+
+
+def history_failed(exc: Exception) -> None:
+    click.echo(f"funnel: {exc}", err=True)
+    sys.exit(2)
+
+
+def history_or_exit(data_dir: str):
+    """The main line's history of the data, or exit 2 saying why (a shallow clone, no git)."""
+    from ..history.mining import HistoryError, read_history
+
+    try:
+        return read_history(Path(data_dir))
+    except HistoryError as exc:
+        history_failed(exc)

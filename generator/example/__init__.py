@@ -1,0 +1,1 @@
+"""`funnel example`: a repository of the sample team with months of history."""

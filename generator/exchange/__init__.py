@@ -1,0 +1,1 @@
+"""Data into and out of the repository: new deals, CRM imports, exports."""

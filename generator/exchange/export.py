@@ -1,0 +1,155 @@
+"""Data out of and around the repository: CODEOWNERS for reviews, exports for finance.
+
+`codeowners` makes each territory's manager review its deals and accounts, and the managers
+review what only managers may change (the same paths `policy` protects). `export_rows` gives
+every deal with its account and computed fields (probability, weighted amount, first seen).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from ..analytics.forecast import money, weighted
+from ..analytics.policy import managers_only
+from ..data.load import Dataset
+from ..data.model import Person
+from ..history.mining import History
+
+
+def _handle(person: Person) -> str | None:
+    if person.github:
+        return f"@{person.github}"
+    return person.email
+
+
+def codeowners(dataset: Dataset, repo_root: Path) -> str:
+    """The text of a CODEOWNERS file for the data in `dataset` (paths from `repo_root`)."""
+    assert dataset.team is not None
+    managers = [p for p in dataset.team.people if p.role == "manager" and p.status != "left"]
+    everyone = " ".join(h for p in managers if (h := _handle(p))) or "@nobody"
+    by_territory: dict[str, str] = {}
+    for territory in dataset.team.territories:
+        handles = [h for p in managers if p.territory == territory.id and (h := _handle(p))]
+        by_territory[territory.id] = " ".join(handles) or everyone
+
+    def path_of(display_path: str) -> str:
+        absolute = dataset.files[display_path].resolve()
+        return "/" + absolute.relative_to(repo_root.resolve()).as_posix()
+
+    prefix = dataset.root.resolve().relative_to(repo_root.resolve()).as_posix()
+    prefix = "" if prefix == "." else prefix
+    data = f"/{prefix}" if prefix else ""
+    lines = [
+        "# Written by `funnel codeowners` from team.yaml: run it again after changing the team.",
+        "# Later lines win: each deal and account names the manager of its territory.",
+        "",
+        "# The managers review the rules and the code.",
+        *(f"/{path} {everyone}" for path in managers_only(prefix)),
+        "",
+        "# New files until this is written again: all managers.",
+        f"{data}/accounts/ {everyone}",
+        f"{data}/deals/ {everyone}",
+        f"{data}/handovers/ {everyone}",
+        "",
+        "# Accounts and deals: the manager of their territory.",
+    ]
+    for account in sorted(dataset.accounts.values(), key=lambda a: a.id):
+        lines.append(f"{path_of(account.path)} {by_territory.get(account.territory, everyone)}")
+    for deal in sorted(dataset.deals.values(), key=lambda d: d.path):
+        account = dataset.accounts.get(deal.account)
+        owners = by_territory.get(account.territory, everyone) if account else everyone
+        lines.append(f"{path_of(deal.path)} {owners}")
+    return "\n".join(lines) + "\n"
+
+
+EXPORT_COLUMNS = (
+    "deal",
+    "title",
+    "account",
+    "account_name",
+    "territory",
+    "contact",
+    "owner",
+    "owner_name",
+    "stage",
+    "probability",
+    "amount",
+    "weighted",
+    "currency",
+    "expected_close",
+    "closed_on",
+    "source",
+    "products",
+    "created",
+    "first_seen",
+    "last_activity",
+    "path",
+)
+
+
+def export_rows(dataset: Dataset, history: History | None) -> list[dict[str, str]]:
+    """Every deal as a flat row of text (amounts as decimal strings, dates ISO)."""
+    funnel = dataset.funnel
+    assert funnel is not None and dataset.team is not None
+    people = {p.id: p for p in dataset.team.people}
+    rows = []
+    for deal_id in sorted(dataset.deals):
+        deal = dataset.deals[deal_id]
+        account = dataset.accounts.get(deal.account)
+        stage = funnel.stage(deal.stage)
+        first_seen = history.first_seen(deal_id) if history else None
+        last = max((entry.date for entry in deal.log), default=None)
+        rows.append(
+            {
+                "deal": deal_id,
+                "title": deal.title,
+                "account": deal.account,
+                "account_name": account.name if account else "",
+                "territory": account.territory if account else "",
+                "contact": deal.contact,
+                "owner": deal.owner,
+                "owner_name": people[deal.owner].name if deal.owner in people else "",
+                "stage": deal.stage,
+                "probability": f"{stage.probability.normalize():f}" if stage else "",
+                "amount": money(deal.amount),
+                "weighted": money(weighted(deal, funnel) if deal.is_open else Decimal(0)),
+                "currency": funnel.currency,
+                "expected_close": deal.expected_close.isoformat(),
+                "closed_on": _iso(deal.closed_on),
+                "source": deal.source or "",
+                "products": "; ".join(deal.products),
+                "created": deal.created.isoformat(),
+                "first_seen": _iso(first_seen),
+                "last_activity": _iso(last),
+                "path": deal.path,
+            }
+        )
+    return rows
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def to_csv(rows: list[dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _spreadsheet_safe(value) for key, value in row.items()})
+    return out.getvalue()
+
+
+def to_json(rows: list[dict[str, str]], as_of: date) -> str:
+    document = {"as_of": as_of.isoformat(), "deals": rows}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

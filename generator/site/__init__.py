@@ -1,0 +1,1 @@
+"""The site's pages as plain data `(path, markdown)`, from Jinja2 templates."""
