@@ -20,10 +20,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from generator.analytics.compliance import findings
-from generator.analytics.forecast import money
 from generator.analytics.review import Week
 from generator.cli.main import main
 from generator.data.load import load
+from generator.data.money import json_amount as money
 from generator.data.validate import check
 from generator.example.repository import ExampleError, Story, build
 from generator.example.team import new_account, people

@@ -10,16 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from generator.analytics.calendar import Period, parse_period, period_of
-from generator.analytics.forecast import (
-    build_forecast,
-    cents,
-    money,
-    to_csv,
-    to_json,
-    weighted,
-    won_in,
-)
+from generator.analytics.forecast import build_forecast, to_csv, to_json, won_in
 from generator.cli.main import main
+from generator.data.money import cents, weighted_deal
+from generator.data.money import json_amount as money
 from generator.data.validate import check
 
 AS_OF = date(2026, 11, 26)
@@ -266,8 +260,8 @@ def test_won_in_a_period_counts_won_deals_closed_in_it(tmp_path):
 def test_a_stage_the_funnel_does_not_know_weighs_nothing(tmp_path):
     dataset = make(tmp_path, {"a": deal("ann", "100", "offer", "2027-01-15")})
     gone = dataset.deals["a"].model_copy(update={"stage": "gone"})
-    assert weighted(gone, dataset.funnel) == 0
-    assert weighted(dataset.deals["a"], dataset.funnel) == Decimal(33)
+    assert weighted_deal(gone, dataset.funnel) == 0
+    assert weighted_deal(dataset.deals["a"], dataset.funnel) == Decimal(33)
 
 
 def test_json_and_csv_texts(tmp_path):

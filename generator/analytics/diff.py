@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ..data.model import Funnel
-from ..history.events import Change, compare, weighted, weighted_delta
+from ..data.money import ZERO, json_amount, shown_amount, signed_amount
+from ..history.events import Change, compare, weighted_delta, weighted_snapshot
 from ..history.mining import Snapshot, deals_at, is_log_entry, repository, resolve
 from ..site.markup import md
 from .diff_records import RecordChange, data_files, record_changes
-from .forecast import ZERO, cents, money
 
 WORKTREE = "worktree"
 
@@ -69,12 +69,12 @@ def business_diff(data_dir: Path, base: str, head: str | None, funnel: Funnel) -
 
 
 def _pipeline(deals: dict[str, Snapshot], funnel: Funnel) -> Decimal:
-    return sum((weighted(snapshot, funnel) for snapshot in deals.values()), ZERO)
+    return sum((weighted_snapshot(snapshot, funnel) for snapshot in deals.values()), ZERO)
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return money(value)
+        return json_amount(value)
     if isinstance(value, date):
         return value.isoformat()
     if is_log_entry(value):
@@ -102,9 +102,9 @@ def to_json(diff: Diff) -> str:
         "head": diff.head,
         "changes": changes,
         "weighted_delta": {
-            "total": money(diff.total),
-            "owners": {owner: money(delta) for owner, delta in sorted(diff.owners.items())},
-            "rules": money(diff.rules_delta),
+            "total": json_amount(diff.total),
+            "owners": {owner: json_amount(delta) for owner, delta in sorted(diff.owners.items())},
+            "rules": json_amount(diff.rules_delta),
         },
     }
     for area in ("rules", "accounts", "checklists"):
@@ -121,10 +121,6 @@ def to_json(diff: Diff) -> str:
             if record.area == area
         ]
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-
-
-def signed(value: Decimal) -> str:
-    return f"{cents(value):+,.2f}"
 
 
 def describe(change: Change) -> str:
@@ -162,7 +158,7 @@ def shown(value: Any, none: str = "(none)") -> str:
     if is_log_entry(value):
         return f'"{value[0]}: {value[1]}"'
     if isinstance(value, Decimal):
-        return f"{cents(value):,.2f}"
+        return shown_amount(value)
     if isinstance(value, list | tuple):
         return ", ".join(str(item) for item in value)
     return str(value)
@@ -174,7 +170,7 @@ def to_markdown(diff: Diff, currency: str) -> str:
     lines = [
         f"### Funnel changes {diff.base[:10]} → {head}",
         "",
-        f"Weighted forecast **{signed(diff.total)} {currency}**.",
+        f"Weighted forecast **{signed_amount(diff.total)} {currency}**.",
         "",
     ]
     if not diff.changes and not diff.records:
@@ -189,7 +185,7 @@ def to_markdown(diff: Diff, currency: str) -> str:
         lines.append("")
     rules = [record for record in diff.records if record.area == "rules"]
     if rules or diff.rules_delta:
-        lines += [f"#### Rules · weighted {signed(diff.rules_delta)}", ""]
+        lines += [f"#### Rules · weighted {signed_amount(diff.rules_delta)}", ""]
         lines += [f"- {md(describe_record(record))}" for record in rules]
         lines += [
             "",
@@ -198,8 +194,8 @@ def to_markdown(diff: Diff, currency: str) -> str:
         ]
     owners = sorted({owner or "" for owner, _ in diff.changes} | set(diff.owners))
     for owner in owners:
-        delta = diff.owners.get(owner, Decimal(0))
-        lines += [f"#### {md(owner or '(no owner)')} · weighted {signed(delta)}", ""]
+        delta = diff.owners.get(owner, ZERO)
+        lines += [f"#### {md(owner or '(no owner)')} · weighted {signed_amount(delta)}", ""]
         for who, change in diff.changes:
             if (who or "") == owner and not change.red_flag:
                 lines.append(f"- **{md(change.deal)}**: {md(describe(change))}")

@@ -11,30 +11,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from ..data.load import Dataset
-from ..data.model import Deal, Funnel
+from ..data.model import Deal
+from ..data.money import ZERO, json_amount, weighted_deal
 from .calendar import Kind, Period, period_of
-
-CENT = Decimal("0.01")
-ZERO = Decimal(0)
-
-
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def money(value: Decimal) -> str:
-    """An amount as the decimal string of the JSON outputs: `1200.00`."""
-    return str(cents(value))
-
-
-def weighted(deal: Deal, funnel: Funnel) -> Decimal:
-    """The deal's amount times its stage's probability (exact)."""
-    stage = funnel.stage(deal.stage)
-    probability = stage.probability if stage else ZERO
-    return deal.amount * probability / 100
 
 
 @dataclass
@@ -54,11 +36,11 @@ class Totals:
     def as_json(self, *, with_won: bool = True) -> dict[str, object]:
         result: dict[str, object] = {
             "deals": self.deals,
-            "pipeline": money(self.pipeline),
-            "weighted": money(self.weighted),
+            "pipeline": json_amount(self.pipeline),
+            "weighted": json_amount(self.weighted),
         }
         if with_won:
-            result["won"] = money(self.won)
+            result["won"] = json_amount(self.won)
         return result
 
 
@@ -109,7 +91,7 @@ def build_forecast(
     for deal in dataset.deals.values() if deals is None else deals:
         territory = territory_of.get(deal.account, "")
         if deal.is_open:
-            weight = weighted(deal, funnel)
+            weight = weighted_deal(deal, funnel)
             period = period_of(deal.expected_close, kind)
             for totals in (
                 result.periods.setdefault(period, Totals()),

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..data.load import Dataset
 from ..data.model import HANDOVER_METHODS, Account, Contact, Deal, Handover, LogEntry, Stage
-from .forecast import money, weighted
+from ..data.money import ZERO, json_amount, weighted_deal
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,8 @@ class HandoverItem:
             "contact": self.deal.contact,
             "phone": self.contact.phone if self.contact else None,
             "email": self.contact.email if self.contact else None,
-            "amount": money(self.deal.amount),
-            "weighted": money(self.weighted),
+            "amount": json_amount(self.deal.amount),
+            "weighted": json_amount(self.weighted),
             "stage": self.deal.stage,
             "expected_close": self.deal.expected_close.isoformat(),
             "last_log": {"date": last.date.isoformat(), "note": last.note} if last else None,
@@ -90,7 +90,7 @@ def handover_item(dataset: Dataset, deal: Deal) -> HandoverItem | None:
         account=account,
         contact=account.contact(deal.contact) if account else None,
         stage=stage,
-        weighted=weighted(deal, funnel) if deal.is_open else Decimal(0),
+        weighted=weighted_deal(deal, funnel) if deal.is_open else ZERO,
     )
 
 

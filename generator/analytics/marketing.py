@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from ..data.load import Dataset
 from ..data.model import Deal
+from ..data.money import ZERO
 from .calendar import Period, last_n, period_of
-from .forecast import ZERO
 
 NO_SOURCE = "(none)"
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from ..data.load import Dataset
 from ..data.model import Deal, Funnel, Stage
+from ..data.money import ZERO, weighted_deal
 from .calendar import Period
-from .forecast import ZERO, weighted
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def by_stage(deals: Iterable[Deal], funnel: Funnel) -> list[StageSummary]:
                 stage=stage,
                 deals=tuple(members),
                 amount=sum((deal.amount for deal in members), ZERO),
-                weighted=sum((weighted(deal, funnel) for deal in members), ZERO),
+                weighted=sum((weighted_deal(deal, funnel) for deal in members), ZERO),
             )
         )
     return summaries

@@ -13,10 +13,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ..data.model import CLOSED_STAGES, Funnel
+from ..data.money import ZERO, json_amount
 from ..history.events import Event
 from ..history.mining import History, Snapshot
 from .diff import describe
-from .forecast import money
 
 UNTOUCHED_WEEKS = 3
 
@@ -70,7 +70,7 @@ class RepWeek:
     stale: list[tuple[str, date]] = field(default_factory=list)
     overdue: list[tuple[str, date]] = field(default_factory=list)
     untouched: list[tuple[str, date]] = field(default_factory=list)
-    weighted_delta: Decimal = Decimal(0)
+    weighted_delta: Decimal = ZERO
     imported: int = 0
     titles: dict[str, str] = field(default_factory=dict)
 
@@ -92,7 +92,7 @@ class RepWeek:
         return {
             "owner": self.owner,
             "week": self.week.name,
-            "weighted_delta": money(self.weighted_delta),
+            "weighted_delta": json_amount(self.weighted_delta),
             "imported": self.imported,
             "changes": [
                 {
@@ -105,7 +105,7 @@ class RepWeek:
                     "author": e.commit.author,
                     "merged_by": e.commit.merged_by or None,
                     "title": self.titles.get(e.change.deal, e.change.deal),
-                    "weighted_delta": money(e.delta_of(self.owner)),
+                    "weighted_delta": json_amount(e.delta_of(self.owner)),
                 }
                 for e in self.changes
             ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..data.model import Targets
+from ..data.money import ZERO
 from .calendar import Period, parse_period, period_of, span
 
 
@@ -44,17 +45,17 @@ def _sum(targets: Targets, period: Period, level: str, who: str | None) -> Decim
             continue
         theirs = parse_period(target.period)
         if theirs == period:
-            exact = (exact or Decimal(0)) + target.amount
+            exact = (exact or ZERO) + target.amount
         elif theirs.kind != period.kind and period.start <= theirs.start <= period.end:
             kind = parts.setdefault(theirs.kind, {})
-            kind[theirs] = kind.get(theirs, Decimal(0)) + target.amount
+            kind[theirs] = kind.get(theirs, ZERO) + target.amount
     if exact is not None:
         return exact
     for kind in ("half", "quarter", "month"):
         found = parts.get(kind, {})
         inside = _periods_inside(period, kind)
         if inside and set(found) == set(inside):
-            return sum(found.values(), Decimal(0))
+            return sum(found.values(), ZERO)
     return None
 
 

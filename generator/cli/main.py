@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import click
 
 from .. import __version__
+from ..data.money import shown_amount
 from ..data.problems import count, format_github, format_json, format_text
 from .options import (
     as_of_option,
@@ -164,12 +166,9 @@ def _print_forecast_table(result) -> None:
 
 
 def _grouped(row: dict) -> list[str]:
-    def amount(text: str) -> str:
-        whole, _, fraction = text.partition(".")
-        return f"{int(whole):,}.{fraction}"
-
     return [str(row["deals"])] + [
-        amount(row[key]) if key in row else "" for key in ("pipeline", "weighted", "won")
+        shown_amount(Decimal(row[key])) if key in row else ""
+        for key in ("pipeline", "weighted", "won")
     ]
 
 

@@ -11,13 +11,12 @@ import csv
 import io
 import json
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
-from ..analytics.forecast import money, weighted
 from ..analytics.policy import managers_only
 from ..data.load import Dataset
 from ..data.model import Person
+from ..data.money import ZERO, json_amount, weighted_deal
 from ..history.mining import History
 
 
@@ -116,8 +115,8 @@ def export_rows(dataset: Dataset, history: History | None) -> list[dict[str, str
                 "owner_name": people[deal.owner].name if deal.owner in people else "",
                 "stage": deal.stage,
                 "probability": f"{stage.probability.normalize():f}" if stage else "",
-                "amount": money(deal.amount),
-                "weighted": money(weighted(deal, funnel) if deal.is_open else Decimal(0)),
+                "amount": json_amount(deal.amount),
+                "weighted": json_amount(weighted_deal(deal, funnel) if deal.is_open else ZERO),
                 "currency": funnel.currency,
                 "expected_close": deal.expected_close.isoformat(),
                 "closed_on": _iso(deal.closed_on),

@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..analytics.forecast import cents
 from ..data.load import Dataset
+from ..data.money import ZERO, cents
 from ..data.strictyaml import parse
 from ..data.values import slug
 from .new_deal import NewDeal, deal_text, yaml_text
@@ -88,7 +88,7 @@ class Imported:
 
     @property
     def total(self) -> Decimal:
-        return sum((deal.amount for deal in self.deals.values()), Decimal(0))
+        return sum((deal.amount for deal in self.deals.values()), ZERO)
 
     def summary(self) -> dict[str, object]:
         stages: dict[str, int] = {}

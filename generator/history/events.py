@@ -12,8 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..analytics.forecast import ZERO
 from ..data.model import CLOSED_STAGES, Funnel
+from ..data.money import ZERO, weighted_amount
 from .mining import EXTRA_FIELDS, Commit, History, Snapshot, Version
 
 FIELDS = ("stage", "amount", "expected_close", "owner", "account", "contact", "title", "closed_on")
@@ -100,12 +100,12 @@ def _what(name: str, before: Any, after: Any, funnel: Funnel) -> str:
     return "changed"
 
 
-def weighted(snapshot: Snapshot | None, funnel: Funnel) -> Decimal:
+def weighted_snapshot(snapshot: Snapshot | None, funnel: Funnel) -> Decimal:
     """The weighted amount of an open deal's version (0 when closed, gone or unreadable)."""
     if snapshot is None or snapshot.amount is None or snapshot.stage in CLOSED_STAGES:
         return ZERO
     stage = funnel.stage(snapshot.stage or "")
-    return snapshot.amount * stage.probability / 100 if stage else ZERO
+    return weighted_amount(snapshot.amount, stage.probability) if stage else ZERO
 
 
 def owner_deltas(
@@ -116,9 +116,9 @@ def owner_deltas(
     left out). `funnel diff` and the weekly review both add these up."""
     deltas: dict[str, Decimal] = {}
     if before is not None and before.owner:
-        deltas[before.owner] = -weighted(before, funnel)
+        deltas[before.owner] = -weighted_snapshot(before, funnel)
     if after is not None and after.owner:
-        deltas[after.owner] = deltas.get(after.owner, ZERO) + weighted(after, funnel)
+        deltas[after.owner] = deltas.get(after.owner, ZERO) + weighted_snapshot(after, funnel)
     return {owner: delta for owner, delta in deltas.items() if delta != 0}
 
 

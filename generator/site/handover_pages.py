@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..analytics.forecast import ZERO
+from ..data.money import ZERO
 from ..analytics.handover import checklist_rows
 
 

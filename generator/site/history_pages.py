@@ -12,7 +12,8 @@ from datetime import date
 from decimal import Decimal
 
 from ..analytics.compliance import findings
-from ..history.events import Event, weighted
+from ..data.money import ZERO
+from ..history.events import Event, weighted_snapshot
 from ..history.mining import Commit, History
 from ..data.model import CLOSED_STAGES, Person
 from ..analytics.review import Week, state_at, weekly_review
@@ -167,7 +168,7 @@ def trends_page(site, states: dict[Week, dict]):
     fill: list[FillRow] = []
     accuracy: dict[str, list[AccuracyRow]] = {}
     for week, state in reversed(states.items()):
-        counts = {stage.id: [0, Decimal(0)] for stage in funnel.stages}
+        counts = {stage.id: [0, ZERO] for stage in funnel.stages}
         forecast: dict[str, Decimal] = {}
         won_of: dict[str, Decimal] = {}
         for deal, (snapshot, _) in state.items():
@@ -176,8 +177,8 @@ def trends_page(site, states: dict[Week, dict]):
                 counts[snapshot.stage][1] += snapshot.amount
             if snapshot.stage not in CLOSED_STAGES and snapshot.owner:
                 owner = snapshot.owner
-                forecast[owner] = forecast.get(owner, Decimal(0)) + weighted(snapshot, funnel)
-                won_of[owner] = won_of.get(owner, Decimal(0)) + won.get(deal, Decimal(0))
+                forecast[owner] = forecast.get(owner, ZERO) + weighted_snapshot(snapshot, funnel)
+                won_of[owner] = won_of.get(owner, ZERO) + won.get(deal, ZERO)
         fill.append(FillRow(week, [(c, a) for c, a in counts.values()]))
         for owner in forecast:
             accuracy.setdefault(owner, []).append(

@@ -17,9 +17,9 @@ from pathlib import Path, PurePosixPath
 import jinja2
 from markupsafe import Markup
 
-from ..analytics.diff import signed
 from ..history.events import Change, Event, all_events
-from ..analytics.forecast import ZERO, Forecast, Totals, build_forecast, cents, weighted, won_in
+from ..analytics.forecast import Forecast, Totals, build_forecast, won_in
+from ..data.money import ZERO, shown_amount, signed_amount, weighted_deal
 from ..analytics.handover import plan_handover
 from .handover_pages import build_handover_pages
 from ..history.mining import SHALLOW_MESSAGE, History
@@ -77,7 +77,7 @@ def _money(value: Decimal | int | None) -> Markup:
     """An amount with cents; a template's `sum` of nothing is the integer 0, shown as 0.00."""
     if value is None:
         return Markup("")
-    return Markup(f"{cents(Decimal(value)):,.2f}")
+    return Markup(shown_amount(Decimal(value)))
 
 
 def _px(value: object) -> Markup:
@@ -122,7 +122,7 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(md=md, html=html_text, money=_money, px=_px, percent=_percent)
-    env.filters["signed"] = signed
+    env.filters["signed"] = signed_amount
     env.filters["note"] = note_html
     env.globals.update(link=_link, credit=_credit, deal_titles={}, people_by_id={})
     return env
@@ -186,7 +186,7 @@ class SiteBuilder:
             account=account,
             contact=account.contact(deal.contact) if account else None,
             stage=stage,
-            weighted=weighted(deal, self.funnel) if deal.is_open else ZERO,
+            weighted=weighted_deal(deal, self.funnel) if deal.is_open else ZERO,
             owner=self.people.get(deal.owner),
         )
 
