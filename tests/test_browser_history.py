@@ -26,7 +26,7 @@ from test_browser import (  # noqa: F401 - fixtures, found by name
 )
 
 import generator.cli.main
-from generator.analytics.review import Week
+from generator.analytics.calendar import Week
 from generator.example.repository import Story, build
 
 pytestmark = pytest.mark.browser

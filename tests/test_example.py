@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from generator.analytics.calendar import Week
 from generator.analytics.compliance import findings
-from generator.analytics.review import Week
 from generator.cli.main import main
 from generator.data.load import load
 from generator.data.money import json_amount as money

@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import deal_yaml
 
-from generator.analytics.review import Week
+from generator.analytics.calendar import Week
 from generator.cli.main import main
 from generator.data.validate import check
 from generator.history.mining import read_history

@@ -1,6 +1,7 @@
-"""Calendar periods of the forecast: month, quarter, half and year.
+"""The calendar: the periods of the forecast (month, quarter, half, year) and ISO weeks.
 
-Periods are named `2027-03`, `2027-Q1`, `2027-H1` and `2027`; they sort in time order.
+Periods are named `2027-03`, `2027-Q1`, `2027-H1` and `2027`; they sort in time order. Weeks are
+named `2026-W48`, Monday to Sunday, as the weekly review counts them.
 """
 
 from __future__ import annotations
@@ -105,3 +106,41 @@ def last_n(last: Period, count: int) -> list[Period]:
     while len(periods) < count:
         periods.append(periods[-1].previous())
     return periods[::-1]
+
+
+@dataclass(frozen=True, order=True)
+class Week:
+    """An ISO week: `2026-W48`, Monday to Sunday."""
+
+    year: int
+    number: int
+
+    @classmethod
+    def of(cls, day: date) -> Week:
+        year, number, _ = day.isocalendar()
+        return cls(year, number)
+
+    @classmethod
+    def parse(cls, text: str) -> Week:
+        try:
+            year, _, number = text.upper().partition("-W")
+            week = cls(int(year), int(number))
+            week.start  # noqa: B018 - raises for a week the year does not have
+            return week
+        except ValueError:
+            raise ValueError(f"`{text}` is not an ISO week: write it like 2026-W48") from None
+
+    @property
+    def name(self) -> str:
+        return f"{self.year}-W{self.number:02d}"
+
+    @property
+    def start(self) -> date:
+        return date.fromisocalendar(self.year, self.number, 1)
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=6)
+
+    def previous(self, count: int = 1) -> Week:
+        return Week.of(self.start - timedelta(weeks=count))

@@ -9,54 +9,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from ..data.model import CLOSED_STAGES, Funnel
 from ..data.money import ZERO, json_amount
 from ..history.events import Event
 from ..history.mining import History, Snapshot
+from .calendar import Week
 from .diff import describe
 
 UNTOUCHED_WEEKS = 3
-
-
-@dataclass(frozen=True, order=True)
-class Week:
-    """An ISO week: `2026-W48`, Monday to Sunday."""
-
-    year: int
-    number: int
-
-    @classmethod
-    def of(cls, day: date) -> Week:
-        year, number, _ = day.isocalendar()
-        return cls(year, number)
-
-    @classmethod
-    def parse(cls, text: str) -> Week:
-        try:
-            year, _, number = text.upper().partition("-W")
-            week = cls(int(year), int(number))
-            week.start  # noqa: B018 - raises for a week the year does not have
-            return week
-        except ValueError:
-            raise ValueError(f"`{text}` is not an ISO week: write it like 2026-W48") from None
-
-    @property
-    def name(self) -> str:
-        return f"{self.year}-W{self.number:02d}"
-
-    @property
-    def start(self) -> date:
-        return date.fromisocalendar(self.year, self.number, 1)
-
-    @property
-    def end(self) -> date:
-        return self.start + timedelta(days=6)
-
-    def previous(self, count: int = 1) -> Week:
-        return Week.of(self.start - timedelta(weeks=count))
 
 
 @dataclass

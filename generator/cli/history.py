@@ -99,7 +99,8 @@ def review(
     What changed (new and removed deals, stage moves, slips, amounts, owners), what the rep
     logged that week, and the stale, overdue and untouched deals at the end of the week.
     """
-    from ..analytics.review import Week, to_json, weekly_review
+    from ..analytics.calendar import Week
+    from ..analytics.review import to_json, weekly_review
     from ..history.events import all_events
     from ..site.pages import environment
     from ..site.words import WORDS

@@ -16,7 +16,8 @@ from ..data.money import ZERO
 from ..history.events import Event, weighted_snapshot
 from ..history.mining import Commit, History
 from ..data.model import CLOSED_STAGES, Person
-from ..analytics.review import Week, state_at, weekly_review
+from ..analytics.calendar import Week
+from ..analytics.review import state_at, weekly_review
 
 WEEKS_KEPT = 12
 SECTIONS = [
