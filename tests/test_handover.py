@@ -9,17 +9,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import deal_yaml
 
-from generator.analytics.handover import (
-    HandoverError,
-    apply_handover,
-    checklist_rows,
-    handover_item,
-    plan_handover,
-    plan_rows,
-    replace_owner,
-)
+from generator.analytics.handover import checklist_rows, handover_item, plan_handover, plan_rows
 from generator.cli.main import main
 from generator.data.validate import check
+from generator.exchange.handover import HandoverError, apply_handover, replace_owner
 
 COMMENTED = """\
 # yaml-language-server: $schema=../../schemas/deal.schema.json

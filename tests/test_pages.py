@@ -12,7 +12,8 @@ import pytest
 from generator.data.validate import check
 from generator.history.events import Change
 from generator.history.mining import Commit
-from generator.site.pages import build_pages, environment, navigation
+from generator.site.environment import environment
+from generator.site.pages import build_pages, navigation
 from generator.site.words import EN, ZH, describe_change
 
 ROOT = Path(__file__).resolve().parent.parent

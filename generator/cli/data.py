@@ -54,12 +54,8 @@ def handover(
     data/handovers/FROM-DATE.yaml is written, and nothing is committed: review, commit and
     open the pull request.
     """
-    from ..analytics.handover import (
-        HandoverError,
-        apply_handover,
-        plan_handover,
-        plan_rows,
-    )
+    from ..analytics.handover import plan_handover, plan_rows
+    from ..exchange.handover import HandoverError, apply_handover
     from ..history.mining import HistoryError
 
     day = today_or(as_of)
@@ -108,7 +104,7 @@ def handover(
     if output_format == "json":
         click.echo(plan.to_json(), nl=False)
         return
-    from ..site.pages import environment
+    from ..site.environment import environment
     from ..site.words import WORDS
 
     click.echo(

@@ -102,7 +102,7 @@ def review(
     from ..analytics.calendar import Week
     from ..analytics.review import to_json, weekly_review
     from ..history.events import all_events
-    from ..site.pages import environment
+    from ..site.environment import environment
     from ..site.words import WORDS
 
     day = today_or(as_of)

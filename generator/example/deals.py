@@ -318,8 +318,9 @@ def handover_checklist(
 ) -> tuple[str, str, dict[str, str]]:
     """What `funnel handover FROM TO --account ... --apply` writes on `day`: the checklist's
     path and text, and the deals of the plan with their method, in the plan's order."""
-    from ..analytics.handover import checklist_text, plan_handover
+    from ..analytics.handover import plan_handover
     from ..data.load import load
+    from ..exchange.handover import checklist_text
 
     with tempfile.TemporaryDirectory(prefix="funnel-example-") as folder:
         for path, text in files.items():

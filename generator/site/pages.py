@@ -21,6 +21,7 @@ from ..history.events import Change, Event, all_events
 from ..analytics.forecast import Forecast, Totals, build_forecast, won_in
 from ..data.money import ZERO, shown_amount, signed_amount, weighted_deal
 from ..analytics.handover import plan_handover
+from .environment import PACKAGED, environment
 from .handover_pages import build_handover_pages
 from ..history.mining import SHALLOW_MESSAGE, History
 from .history_pages import Credits, build_history_pages
@@ -34,7 +35,6 @@ from ..analytics.support import eligible_accounts
 from ..analytics.targets import target_for
 from .words import WORDS, describe_change
 
-PACKAGED = Path(__file__).parent / "templates"
 CURRENT_KINDS = ("quarter", "half", "year")
 LISTED_PER_STAGE = 25
 """Territory pages and the home page list this many deals per table; rep pages list all."""
@@ -63,69 +63,6 @@ class DealView:
     @property
     def id(self) -> str:
         return self.deal.id
-
-
-def _finalize(value: object) -> object:
-    if isinstance(value, Markup):
-        return value
-    if isinstance(value, int | float | Decimal | date) and not isinstance(value, bool):
-        return Markup(str(value))
-    return md(value)
-
-
-def _money(value: Decimal | int | None) -> Markup:
-    """An amount with cents; a template's `sum` of nothing is the integer 0, shown as 0.00."""
-    if value is None:
-        return Markup("")
-    return Markup(shown_amount(Decimal(value)))
-
-
-def _px(value: object) -> Markup:
-    return Markup(f"{float(value):.1f}".removesuffix(".0"))  # geometry, never money
-
-
-def _percent(value: Decimal | None) -> Markup:
-    if value is None:
-        return Markup("")
-    return Markup(f"{value.normalize():f}%")
-
-
-@jinja2.pass_context
-def _link(context, target: str) -> Markup:
-    """A relative link from the page being rendered to `target` (a path under docs/)."""
-    here = PurePosixPath(context["page_path"]).parent
-    parts = len(here.parts)
-    return Markup("../" * parts + target)
-
-
-@jinja2.pass_context
-def _credit(context, commit) -> str:
-    """Who made a change, and who merged it: the one way every page names them (by the
-    site's `credits`, else by git's names)."""
-    return (context.get("credits") or Credits()).line(commit, context["t"])
-
-
-def environment(user_templates: Path | None = None) -> jinja2.Environment:
-    """Templates from the user's folder first, then the packaged defaults."""
-    packaged = jinja2.FileSystemLoader(PACKAGED)
-    loaders: list[jinja2.BaseLoader] = []
-    if user_templates is not None and user_templates.is_dir():
-        loaders.append(jinja2.FileSystemLoader(user_templates))
-    loaders += [jinja2.PrefixLoader({"default": packaged}, delimiter=":"), packaged]
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        autoescape=True,
-        finalize=_finalize,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(md=md, html=html_text, money=_money, px=_px, percent=_percent)
-    env.filters["signed"] = signed_amount
-    env.filters["note"] = note_html
-    env.globals.update(link=_link, credit=_credit, deal_titles={}, people_by_id={})
-    return env
 
 
 class SiteBuilder:
