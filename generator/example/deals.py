@@ -222,7 +222,7 @@ def old_deals(rng: Random, account: Account, owner: str, start: date) -> list[De
 def open_deals(rng: Random, account: Account, owner: str, start: date, as_of: date) -> list[Deal]:
     """The customer's open deals on adoption day (the planted ones among them)."""
     planted = PLANTED.get(account.id)
-    kinds = [planted[1]] if planted else []
+    kinds: list[str | None] = [planted[1]] if planted else []
     if planted is None or planted[0] not in ("kept", "removed"):
         kinds += [None] * rng.randint(0 if planted else 1, 1)
     deals = []
@@ -331,7 +331,7 @@ def handover_checklist(
         dataset, problems = load(Path(folder, "data"))
     assert not [p for p in problems if p.severity == "error"], problems
     plan = plan_handover(dataset, from_id, day, to_id, accounts)
-    text = checklist_text(None, plan, people()[from_id].name)
-    assert text is not None
+    checklist = checklist_text(None, plan, people()[from_id].name)
+    assert checklist is not None
     items = {item.deal.id: method for method, group in plan.groups.items() for item in group}
-    return f"data/handovers/{from_id}-{day}.yaml", text, items
+    return f"data/handovers/{from_id}-{day}.yaml", checklist, items

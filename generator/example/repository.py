@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -225,7 +226,7 @@ class Repository:
 
     def commit(
         self,
-        changes: dict[str, str | None],
+        changes: Mapping[str, str | None],
         author: Signature,
         message: str,
         committer: Signature | None = None,
@@ -233,7 +234,7 @@ class Repository:
         """A commit straight on the main line."""
         parents = (self.main,) if self.main else ()
         commit = self._commit(
-            "refs/heads/main", parents, author, committer or author, message, changes
+            "refs/heads/main", parents, author, committer or author, message, dict(changes)
         )
         return self._land(commit)
 
@@ -298,24 +299,31 @@ class Repository:
             out.append(b"\n")
         return b"".join(out)
 
-    def write(self, root: Path) -> None:
-        """Create the repository at `root` and check out the main line."""
+    def write(self, root: Path, search_path: str) -> None:
+        """Create the repository at `root` and check out the main line (git is looked for on
+        `search_path`, the command's PATH)."""
         with tempfile.TemporaryDirectory(prefix="funnel-example-") as home:
             marks = Path(home) / "marks"
-            git(root, home, "init", "-q", "-b", "main")
+            git(root, home, search_path, "init", "-q", "-b", "main")
             git(
-                root, home, "fast-import", "--quiet", f"--export-marks={marks}", input=self.stream()
+                root,
+                home,
+                search_path,
+                "fast-import",
+                "--quiet",
+                f"--export-marks={marks}",
+                input=self.stream(),
             )
             shas = dict(line.split() for line in marks.read_text().splitlines())
-            git(root, home, "reset", "-q", "--hard", "main")
+            git(root, home, search_path, "reset", "-q", "--hard", "main")
         for commit in self.commits:
             commit.sha = shas[f":{commit.mark}"]
 
 
-def git(root: Path, home: str, *args: str, input: bytes | None = None) -> bytes:
+def git(root: Path, home: str, search_path: str, *args: str, input: bytes | None = None) -> bytes:
     """Run git in `root` with nothing of the user's or the system's configuration."""
     environment = {
-        "PATH": os.environ.get("PATH", os.defpath),
+        "PATH": search_path,
         "HOME": home,
         "XDG_CONFIG_HOME": home,
         "GIT_CONFIG_NOSYSTEM": "1",
@@ -342,9 +350,12 @@ def git(root: Path, home: str, *args: str, input: bytes | None = None) -> bytes:
 # -- the command's entry point -----------------------------------------------------------------
 
 
-def build(directory: Path, seed: int = 1, months: int = 6, *, as_of: date) -> Story:
+def build(
+    directory: Path, seed: int = 1, months: int = 6, *, as_of: date, search_path: str = os.defpath
+) -> Story:
     """Create the example repository in `directory` (new, or an empty folder) and return what
-    it planted. The history covers the `months` before `as_of`."""
+    it planted. The history covers the `months` before `as_of`; git is looked for on
+    `search_path` (the command passes its PATH)."""
     from .story import tell
 
     if months < 3:
@@ -354,5 +365,5 @@ def build(directory: Path, seed: int = 1, months: int = 6, *, as_of: date) -> St
     repository = Repository()
     team = tell(repository, seed, months, as_of)
     directory.mkdir(parents=True, exist_ok=True)
-    repository.write(directory)
+    repository.write(directory, search_path)
     return team.story(directory.resolve(), seed, months)

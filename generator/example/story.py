@@ -10,16 +10,14 @@ instead of lost, the leaving rep's handover ticked off over two weeks, and a las
 from __future__ import annotations
 
 import heapq
-import itertools
-import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from random import Random
-from typing import Any
 
+from ..analytics.calendar import Week
+from ..data.money import ZERO
 from .deals import (
     HANDOVER_NOTES,
     Deal,
@@ -31,18 +29,14 @@ from .deals import (
     open_deals,
     work_on,
 )
+from .mainline import MainLine
 from .repository import (
-    ZONE,
-    Commit,
     Handover,
     Import,
-    Landing,
     LateEntry,
-    Pull,
     Removal,
     Repository,
     RuleChange,
-    Signature,
     Story,
     WeekFacts,
 )
@@ -51,14 +45,11 @@ from .team import (
     FUNNEL_YAML,
     GITIGNORE,
     HOW_WE_WORK,
-    LEFT,
     MANAGERS,
     MKDOCS_YML,
-    PROBABILITY,
     README_MD,
     REPS,
     account_yaml,
-    accounts,
     new_account,
     people,
     scalar,
@@ -67,7 +58,6 @@ from .team import (
 )
 
 LEAVING, SUCCESSOR, KEPT_ACCOUNT, LATE_REP = "liu-yang", "wang-li", "jinhua-textiles", "tom-becker"
-DEAL_PATH = re.compile(r"^data/deals/(?:.*/)?([^/]+)\.yaml$")
 
 
 def tell(repository: Repository, seed: int, months: int, as_of: date) -> Team:
@@ -77,114 +67,8 @@ def tell(repository: Repository, seed: int, months: int, as_of: date) -> Team:
     return team
 
 
-def week_name(day: date) -> str:
-    year, number, _ = day.isocalendar()
-    return f"{year}-W{number:02d}"
-
-
-def deal_state(text: str | None) -> tuple[str, Decimal] | None:
-    """Owner and weighted amount of a deal file as `Deal.text` writes it."""
-    if text is None:
-        return None
-    fields = dict(re.findall(r"^(owner|stage|amount): (\S+)$", text, re.M))
-    return fields["owner"], Decimal(fields["amount"]) * PROBABILITY.get(fields["stage"], 0) / 100
-
-
-class Team:
-    """The team at work: its deals, the calendar, and what lands on the main line."""
-
-    def __init__(self, repository: Repository, rng: Random, months: int, as_of: date) -> None:
-        self.repo, self.rng, self.as_of = repository, rng, as_of
-        first = as_of - timedelta(days=round(months * 30.44))
-        start = first - timedelta(days=first.weekday())
-        self.mondays = [start + timedelta(weeks=k) for k in range((as_of - start).days // 7 + 1)]
-        self.deals: dict[str, Deal] = {}
-        self.accounts = dict(accounts())
-        self.statuses = dict(LEFT)
-        self.started: set[str] = set()
-        self.pending: set[str] = set()
-        self.landed: dict[str, tuple[str, Decimal]] = {}
-        self.queue: list[tuple[datetime, int, Callable[[], None]]] = []
-        self.order = itertools.count()
-        self.branches: set[str] = set()
-        # what the story planted, for `story()`
-        self.imports: list[tuple[Commit, str, str, tuple[str, ...], dict[str, int]]] = []
-        self.landings: dict[str, tuple[Commit, str, str | None, str, Commit, Pull | None]] = {}
-        self.weeks: dict[str, tuple[set[str], dict[str, Decimal], dict[str, int]]] = {}
-        self.counts = {"merge": 0, "squash": 0, "direct": 0}
-        self.facts: dict[str, Any] = {"targets": []}
-
-    # -- time, people, the main line ----------------------------------------------------------
-
-    def days(self, week: int) -> list[date]:
-        monday = self.mondays[week]
-        return [day for i in range(5) if (day := monday + timedelta(i)) <= self.as_of]
-
-    @staticmethod
-    def at(day: date, hour: int, minute: int = 0) -> datetime:
-        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZONE)
-
-    def schedule(self, when: datetime, action: Callable[[], None]) -> None:
-        heapq.heappush(self.queue, (when, next(self.order), action))
-
-    def sign(self, person: str, when: datetime) -> Signature:
-        who = people()[person]
-        return Signature(who.name, who.email, when)
-
-    def record(self, commit: Commit, baseline: bool = False) -> None:
-        """Keep the week's facts as the weekly review tells them."""
-        day = commit.committer.when.date()
-        changed, weighted, imported = self.weeks.setdefault(week_name(day), (set(), {}, {}))
-        for path, text in commit.changes.items():
-            if not (match := DEAL_PATH.match(path)):
-                continue
-            before, after = self.landed.pop(match[1], None), deal_state(text)
-            deal = self.deals.get(match[1])
-            if deal is not None and deal.landed is None:
-                deal.landed = day
-            if after is not None:
-                self.landed[match[1]] = after
-            if baseline and after is not None:
-                imported[after[0]] = imported.get(after[0], 0) + 1
-                continue
-            changed.add(match[1])
-            for state, sign in ((before, -1), (after, 1)):
-                if state is not None:
-                    weighted[state[0]] = weighted.get(state[0], Decimal(0)) + sign * state[1]
-        for owner in [owner for owner, delta in weighted.items() if delta == 0]:
-            del weighted[owner]
-        self.facts["head"] = commit
-
-    def direct(self, person: str, when: datetime, message: str, changes) -> Commit:
-        commit = self.repo.commit(changes, self.sign(person, when), message)
-        self.record(commit)
-        self.counts["direct"] += 1
-        return commit
-
-    def pull(self, person: str, slug: str, title: str) -> Pull:
-        branch, number = f"{person}/{slug}", 2
-        while branch in self.branches:
-            branch, number = f"{person}/{slug}-{number}", number + 1
-        self.branches.add(branch)
-        return self.repo.pull(branch, title)
-
-    def push(self, pull: Pull, person: str, when: datetime, message: str, changes) -> None:
-        """A commit on the pull request's branch: deals (as they are now) or files."""
-        if isinstance(changes, list):
-            self.pending |= {deal.id for deal in changes}
-            changes = {deal.path: deal.text() for deal in changes}
-        self.repo.push(pull, changes, self.sign(person, when), message)
-
-    def merge(self, pull: Pull, person: str, when: datetime, how: str, name: str = "") -> None:
-        """The person's manager lands the pull request (`how`: merge or squash)."""
-        base, manager = self.repo.main, people()[person].manager
-        assert base is not None
-        commit = self.repo.merge(pull, self.sign(manager, when), how)
-        self.record(commit)
-        self.pending -= {m[1] for path in pull.changes if (m := DEAL_PATH.match(path))}
-        self.counts[how] += 1
-        if name:
-            self.landings[name] = (commit, person, manager, how, base, pull)
+class Team(MainLine):
+    """The team at work, month by month: the episodes the example plants."""
 
     # -- the months ---------------------------------------------------------------------------
 
@@ -231,7 +115,7 @@ class Team:
         from ..data.schema import schema_files
 
         files = {
-            "README.md": README_MD.format(site_name="Sales funnel", week=week_name(self.as_of)),
+            "README.md": README_MD.format(site_name="Sales funnel", week=Week.of(self.as_of).name),
             ".gitignore": GITIGNORE,
             "mkdocs.yml": MKDOCS_YML.format(site_name="Sales funnel"),
             "docs/how-we-work.md": HOW_WE_WORK,
@@ -279,7 +163,7 @@ class Team:
         text = targets_yaml(territories, years, self.as_of.year)
         message = f"Targets of the {territories[-1].title()} team"
         commit = self.direct(manager, self.at(day, 9, 20), message, {"data/targets.yaml": text})
-        self.facts["targets"].append(commit)
+        self.planted.targets.append(commit)
 
     def rule_change(self, day: date) -> None:
         message = (
@@ -288,7 +172,7 @@ class Team:
         )
         changes = {"data/funnel.yaml": FUNNEL_YAML.format(stale=21)}
         commit = self.direct("zhang-wei", self.at(day, 9, 15), message, changes)
-        self.facts["rule"] = (commit, "stale_after_days", 14, 21)
+        self.planted.rule = (commit, "stale_after_days", 14, 21)
 
     # -- a rep's week -------------------------------------------------------------------------
 
@@ -344,10 +228,11 @@ class Team:
         }
         self.push(pull, LATE_REP, self.at(day, 14, 10), pull.title, changes)
         self.merge(pull, LATE_REP, self.at(day, 16, 40), "merge", name="late-added")
-        self.facts["late"] = (account.id, deal.id, deal.owner)
+        self.planted.late = (account.id, deal.id, deal.owner)
 
     def late_entry_won(self, day: date) -> None:
-        deal = self.deals[self.facts["late"][1]]
+        assert self.planted.late is not None
+        deal = self.deals[self.planted.late[1]]
         deal.stage, deal.closed_on = "won", day
         deal.log.append((day, note(self.rng, deal, "won")))
         title = f"Won: {deal.title} ({deal.short.capitalize()})"
@@ -363,7 +248,7 @@ class Team:
         self.push(pull, deal.owner, self.at(day, 14, 20), title, {deal.path: None})
         self.merge(pull, deal.owner, self.at(day, 16, 10), "squash", name="removed")
         del self.deals[deal.id]
-        self.facts["removed"] = (deal.id, deal.owner)
+        self.planted.removed = (deal.id, deal.owner)
 
     def leaving(self, day: date) -> None:
         last_day = day + timedelta(weeks=7, days=4)
@@ -390,7 +275,7 @@ class Team:
             "zhang-wei", self.at(day, 9, 30), message, {**changes, path: checklist}
         )
         ticks: dict[str, tuple[str, date]] = {}
-        self.facts["handover"] = (LEAVING, SUCCESSOR, day, commit, path, ticks, kept)
+        self.planted.handover = (LEAVING, SUCCESSOR, day, commit, path, ticks, kept)
         for method, offset in (("visit", 3), ("phone", 8), ("later", 11)):
             due = [deal_id for deal_id, how in items.items() if how == method]
             when = day + timedelta(offset)
@@ -440,20 +325,15 @@ class Team:
         self.push(pull, SUCCESSOR, self.at(day, 14, 25), message, [slip])
         self.merge(pull, SUCCESSOR, self.at(day, 17, 30), "merge", name="last")
         delta = stage.weighted() + slip.weighted() - before
-        self.facts["last"] = ((stage.id, slip.id), {SUCCESSOR: delta} if delta else {})
-
-    # -- the record ---------------------------------------------------------------------------
-
-    def landing(self, name: str) -> Landing:
-        commit, author, merged_by, how, base, pull = self.landings[name]
-        branch, tip = (pull.branch, pull.tip.sha) if pull else (None, None)
-        day = commit.committer.when.date()
-        return Landing(commit.sha, day, author, merged_by, how, base.sha, branch, tip)
+        self.planted.last = ((stage.id, slip.id), {SUCCESSOR: delta} if delta else {})
 
     def story(self, root: Path, seed: int, months: int) -> Story:
         """What was planted, once the repository is written (the commits have their shas)."""
-        facts = self.facts
-        from_id, to_id, day, commit, path, ticks, kept = facts["handover"]
+        planted = self.planted
+        assert planted.head and planted.rule and planted.late and planted.removed
+        assert planted.handover and planted.last
+        from_id, to_id, day, commit, path, ticks, kept = planted.handover
+        account, late_deal, late_owner = planted.late
         open_deals = [deal for deal in self.deals.values() if deal.is_open]
         won = [d for d in self.deals.values() if d.stage == "won" and d.closed_on]
         return Story(
@@ -461,32 +341,34 @@ class Team:
             seed=seed,
             months=months,
             as_of=self.as_of,
-            head=facts["head"].sha,
+            head=planted.head.sha,
             imports=tuple(
                 Import(
                     c.sha, c.committer.when.date(), by, territory, names, dict(sorted(n.items()))
                 )
                 for c, by, territory, names, n in self.imports
             ),
-            late=LateEntry(*facts["late"], self.landing("late-added"), self.landing("late-won")),
-            removed=Removal(*facts["removed"], self.landing("removed")),
+            late=LateEntry(
+                account, late_deal, late_owner, self.landing("late-added"), self.landing("late-won")
+            ),
+            removed=Removal(*planted.removed, self.landing("removed")),
             last_merge=self.landing("last"),
-            last_merge_deals=facts["last"][0],
-            last_merge_weighted=facts["last"][1],
+            last_merge_deals=planted.last[0],
+            last_merge_weighted=planted.last[1],
             handover=Handover(from_id, to_id, day, commit.sha, path, ticks, kept),
-            rule_change=RuleChange(facts["rule"][0].sha, *facts["rule"][1:]),
-            targets=tuple(commit.sha for commit in facts["targets"]),
+            rule_change=RuleChange(planted.rule[0].sha, *planted.rule[1:]),
+            targets=tuple(commit.sha for commit in planted.targets),
             weeks={
                 week: WeekFacts(frozenset(changed), weighted, imported)
                 for week, (changed, weighted, imported) in sorted(self.weeks.items())
             },
             landings=dict(self.counts),
             open_deals=len(open_deals),
-            pipeline=sum((deal.amount for deal in open_deals), Decimal(0)),
-            weighted=sum((deal.weighted() for deal in open_deals), Decimal(0)),
+            pipeline=sum((deal.amount for deal in open_deals), ZERO),
+            weighted=sum((deal.weighted() for deal in open_deals), ZERO),
             won_this_year=sum(
                 (d.amount for d in won if d.closed_on and d.closed_on.year == self.as_of.year),
-                Decimal(0),
+                ZERO,
             ),
             deals=len(self.deals),
             accounts=len(self.accounts),

@@ -135,7 +135,7 @@ zhilian-tech | north | AI software | 北京中关村智联科技有限公司
   宋博 | CTO | +86 10 5555 2701 | song.bo@example.cn
   梁晨 | Office administrator | +86 10 5555 2702 |
 """
-REPS = {
+REPS: dict[str, dict[str, tuple[str, ...]]] = {
     "east": {
         "wang-li": ("contoso-shanghai", "huadong-electronics", "suzhou-precision"),
         "liu-yang": ("jiangnan-bank", "jinhua-textiles", "ninggang-shipping", "xihu-software"),
@@ -154,7 +154,9 @@ REPS = {
     },
 }
 """Territory -> rep -> the customers they work."""
-FORMER = {"sun-hao": ("adventure-works", "gangtong-logistics", "huabei-steel", "jingcheng-media")}
+FORMER: dict[str, tuple[str, ...]] = {
+    "sun-hao": ("adventure-works", "gangtong-logistics", "huabei-steel", "jingcheng-media")
+}
 """Customers whose old deals a rep who has left still owns."""
 MANAGERS = {"east": "zhang-wei", "north": "sarah-collins"}
 LEFT = {
@@ -283,7 +285,7 @@ def _accounts(table: str) -> dict[str, Account]:
             contacts.append(Contact(*[*_cells(line), "", "", ""][:4]))
             continue
         if head:
-            found[head[0]] = Account(*head, contacts=tuple(contacts))
+            found[head[0]] = Account(head[0], head[1], head[2], head[3], tuple(contacts))
         head, contacts = (_cells(line) if line.strip() else []), []
     return found
 
