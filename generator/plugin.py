@@ -17,7 +17,8 @@ from mkdocs.structure.files import File, Files
 
 from .data.problems import format_text
 from .data.validate import check
-from .history.mining import HistoryError, read_history
+from .history.git import HistoryError
+from .history.mining import read_history
 from .site.pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
 from .site.words import WORDS
 
@@ -70,7 +71,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
                 + format_text(errors)
             )
         try:
-            history, notice = read_history(root / data), None
+            history, notice = read_history(root / data, git_env=os.environ), None
         except HistoryError as exc:
             history, notice = None, f"{exc}."
             log.info(f"funnel: no history pages: {exc}")

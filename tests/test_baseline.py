@@ -19,7 +19,8 @@ from generator.cli.main import main
 from generator.data.model import Funnel
 from generator.data.strictyaml import parse
 from generator.history.events import all_events
-from generator.history.mining import BASELINE_TRAILER, read_history
+from generator.history.mining import read_history
+from generator.history.records import BASELINE_TRAILER
 
 FUNNEL = Funnel.model_validate(parse(HISTORY_FUNNEL, "funnel.yaml")[0])
 MARK = f"\n\n{BASELINE_TRAILER}: import"

@@ -11,7 +11,8 @@ from conftest import HISTORY_FUNNEL, deal_yaml
 from generator.data.model import Funnel
 from generator.data.strictyaml import parse
 from generator.history.events import all_events, compare
-from generator.history.mining import read_history, snapshot
+from generator.history.mining import read_history
+from generator.history.records import snapshot
 
 FUNNEL = Funnel.model_validate(parse(HISTORY_FUNNEL, "funnel.yaml")[0])
 

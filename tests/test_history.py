@@ -11,8 +11,10 @@ from conftest import HISTORY_FUNNEL, deal_yaml
 
 from generator.data.model import Funnel
 from generator.data.strictyaml import parse
+from generator.history.cache import BASE_FILE, TAIL_FILE
 from generator.history.events import all_events, deal_events
-from generator.history.mining import BASE_FILE, TAIL_FILE, HistoryError, read_history
+from generator.history.git import HistoryError
+from generator.history.mining import read_history
 
 FUNNEL = Funnel.model_validate(parse(HISTORY_FUNNEL, "funnel.yaml")[0])
 

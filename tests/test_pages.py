@@ -11,7 +11,7 @@ import pytest
 
 from generator.data.validate import check
 from generator.history.events import Change
-from generator.history.mining import Commit
+from generator.history.records import Commit
 from generator.site.environment import environment
 from generator.site.pages import build_pages, navigation
 from generator.site.words import EN, ZH, describe_change

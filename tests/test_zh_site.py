@@ -17,7 +17,8 @@ from conftest import HISTORY_FUNNEL, GitRepo, deal_yaml
 from generator.cli.main import main
 from generator.data.model import Person
 from generator.data.validate import check
-from generator.history.mining import Commit, read_history
+from generator.history.mining import read_history
+from generator.history.records import Commit
 from generator.site.history_pages import Credits
 from generator.site.markup import note_html
 from generator.site.pages import build_pages

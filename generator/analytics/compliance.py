@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..history.events import Event
-from ..history.mining import History
+from ..history.records import History
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from typing import Any
 from ..data.model import Funnel
 from ..data.money import ZERO, json_amount, shown_amount, signed_amount
 from ..history.events import Change, compare, weighted_delta, weighted_snapshot
-from ..history.mining import Snapshot, deals_at, is_log_entry, repository, resolve
+from ..history.git import deals_at, repository, resolve
+from ..history.records import Snapshot, is_log_entry
 from ..site.markup import md
 from .diff_records import RecordChange, data_files, record_changes
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from ..data.model import Funnel
 from ..data.strictyaml import parse
-from ..history.mining import files_at
+from ..history.git import files_at
 
 Area = Literal["rules", "accounts", "checklists"]
 ACCOUNT_FIELDS = ("name", "territory", "industry", "address", "notes")

@@ -22,20 +22,17 @@ from pydantic import ValidationError
 
 from ..data.model import Person, Team
 from ..data.strictyaml import parse
-from ..history.mining import (
-    BASELINE_TRAILER,
-    Commit,
+from ..history.git import (
     FileChange,
     commits_between,
-    deal_id,
     file_at,
     git,
     read_blobs,
     repository,
     resolve,
-    snapshot,
     tree_files,
 )
+from ..history.records import BASELINE_TRAILER, Commit, deal_id, snapshot
 
 MANAGERS_ONLY = (
     "{data}funnel.yaml",

@@ -15,7 +15,7 @@ from decimal import Decimal
 from ..data.model import CLOSED_STAGES, Funnel
 from ..data.money import ZERO, json_amount
 from ..history.events import Event
-from ..history.mining import History, Snapshot
+from ..history.records import History, Snapshot
 from .calendar import Week
 from .diff import describe
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,7 +12,7 @@ import click
 
 from ..data.problems import did_you_mean, format_text
 from ..data.validate import check as run_check
-from ..history.mining import BASELINE_TRAILER
+from ..history.records import BASELINE_TRAILER
 from .options import (
     DATE,
     as_of_option,
@@ -56,7 +57,7 @@ def handover(
     """
     from ..analytics.handover import plan_handover, plan_rows
     from ..exchange.handover import HandoverError, apply_handover
-    from ..history.mining import HistoryError
+    from ..history.git import HistoryError
 
     day = today_or(as_of)
     dataset = load_valid(data_dir, day)
@@ -136,11 +137,11 @@ def codeowners(data_dir: str, out: Path, verify: bool) -> None:
     """Write CODEOWNERS: each territory's manager reviews its deals and accounts, and the
     managers review the rules and the code (GitHub user names from team.yaml's `github`)."""
     from ..exchange.export import codeowners as codeowners_text
-    from ..history.mining import HistoryError, repository
+    from ..history.git import HistoryError, repository
 
     dataset = load_valid(data_dir, date.today())
     try:
-        root, _ = repository(Path(data_dir))
+        root, _ = repository(Path(data_dir), env=os.environ)
     except HistoryError:
         root = Path.cwd()
     text = codeowners_text(dataset, root)
@@ -163,12 +164,13 @@ def export(data_dir: str, as_of: date | None, output_format: str) -> None:
     """Every deal with its account and computed fields (probability, weighted amount, first
     seen in git), for finance and spreadsheets."""
     from ..exchange.export import export_rows, to_csv, to_json
-    from ..history.mining import HistoryError, read_history
+    from ..history.git import HistoryError
+    from ..history.mining import read_history
 
     day = today_or(as_of)
     dataset = load_valid(data_dir, day)
     try:
-        history = read_history(Path(data_dir))
+        history = read_history(Path(data_dir), git_env=os.environ)
     except HistoryError as exc:
         click.echo(f"funnel: first_seen left empty: {exc}", err=True)
         history = None

@@ -35,7 +35,7 @@ def diff(
     weighted forecast per owner: the text for a pull request's review comment.
     """
     from ..analytics.diff import business_diff, to_json, to_markdown
-    from ..history.mining import HistoryError
+    from ..history.git import HistoryError
 
     funnel = rules_of(data_dir, today_or(as_of)).dataset.funnel
     try:
@@ -163,7 +163,7 @@ def policy(base: str, head: str, data_dir: str, output_format: str) -> None:
     error.
     """
     from ..analytics.policy import PolicyError, check_policy
-    from ..history.mining import HistoryError
+    from ..history.git import HistoryError
 
     try:
         result = check_policy(Path(data_dir), base, head)

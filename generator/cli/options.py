@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -113,9 +114,10 @@ def history_failed(exc: Exception) -> None:
 
 def history_or_exit(data_dir: str):
     """The main line's history of the data, or exit 2 saying why (a shallow clone, no git)."""
-    from ..history.mining import HistoryError, read_history
+    from ..history.git import HistoryError
+    from ..history.mining import read_history
 
     try:
-        return read_history(Path(data_dir))
+        return read_history(Path(data_dir), git_env=os.environ)
     except HistoryError as exc:
         history_failed(exc)

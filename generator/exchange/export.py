@@ -17,7 +17,7 @@ from ..analytics.policy import managers_only
 from ..data.load import Dataset
 from ..data.model import Person
 from ..data.money import ZERO, json_amount, weighted_deal
-from ..history.mining import History
+from ..history.records import History
 
 
 def _handle(person: Person) -> str | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..analytics.handover import HandoverPlan
 from ..data.load import Dataset
 from ..data.model import HANDOVER_METHODS
-from ..history.mining import uncommitted
+from ..history.git import uncommitted
 
 CHECKLIST_HEADER = """\
 # yaml-language-server: $schema=../../schemas/handover.schema.json

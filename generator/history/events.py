@@ -14,7 +14,7 @@ from typing import Any
 
 from ..data.model import CLOSED_STAGES, Funnel
 from ..data.money import ZERO, weighted_amount
-from .mining import EXTRA_FIELDS, Commit, History, Snapshot, Version
+from .records import EXTRA_FIELDS, Commit, History, Snapshot, Version
 
 FIELDS = ("stage", "amount", "expected_close", "owner", "account", "contact", "title", "closed_on")
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from ..analytics.compliance import findings
 from ..data.money import ZERO
 from ..history.events import Event, weighted_snapshot
-from ..history.mining import Commit, History
+from ..history.records import Commit, History
 from ..data.model import CLOSED_STAGES, Person
 from ..analytics.calendar import Week
 from ..analytics.review import state_at, weekly_review

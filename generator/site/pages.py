@@ -23,7 +23,8 @@ from ..data.money import ZERO, shown_amount, signed_amount, weighted_deal
 from ..analytics.handover import plan_handover
 from .environment import PACKAGED, environment
 from .handover_pages import build_handover_pages
-from ..history.mining import SHALLOW_MESSAGE, History
+from ..history.git import SHALLOW_MESSAGE
+from ..history.records import History
 from .history_pages import Credits, build_history_pages
 from ..data.load import Dataset
 from ..analytics.marketing import NO_SOURCE, scorecard
