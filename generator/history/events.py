@@ -10,26 +10,48 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from ..data.model import CLOSED_STAGES, Funnel
 from ..data.money import ZERO, weighted_amount
 from .records import EXTRA_FIELDS, Commit, History, Snapshot, Version
+
+ChangeKind = Literal["added", "removed", "moved", "changed"]
+"""What happened to a deal's file: it was added, removed, moved, or a field of it changed."""
+
+ChangeWhat = Literal[
+    "added",
+    "won_at_once",
+    "removed",
+    "removed_closed",
+    "moved",
+    "stage_up",
+    "stage_down",
+    "won",
+    "lost",
+    "reopened",
+    "amount",
+    "slipped",
+    "pulled_in",
+    "owner",
+    "logged",
+    "changed",
+]
+"""A change in the sales team's words: a new deal (entered as won at once), a removed deal (one
+that was closed), a move between folders, a stage up or down, won, lost or reopened, a new
+amount, a slipped or pulled-in expected close, a new owner, a log entry, or another field."""
 
 FIELDS = ("stage", "amount", "expected_close", "owner", "account", "contact", "title", "closed_on")
 
 
 @dataclass(frozen=True)
 class Change:
-    """One business change of one deal: added, removed, moved, or a field changed.
-
-    `what` names it in the sales team's words: added, removed, moved, stage_up, stage_down,
-    won, lost, reopened, amount, slipped, pulled_in, owner, logged, or changed (other fields).
-    """
+    """One business change of one deal: added, removed, moved, or a field changed (`kind`);
+    `what` names it in the sales team's words (see ChangeWhat)."""
 
     deal: str
-    kind: str
-    what: str
+    kind: ChangeKind
+    what: ChangeWhat
     field: str | None = None
     old: Any = None
     new: Any = None
@@ -55,7 +77,7 @@ def compare(deal: str, old: Snapshot | None, new: Snapshot | None, funnel: Funne
         return []
     if old is None:
         assert new is not None
-        what = "won_at_once" if new.stage == "won" else "added"
+        what: ChangeWhat = "won_at_once" if new.stage == "won" else "added"
         return [Change(deal, "added", what, "stage", None, new.stage)]
     if new is None:
         closed = old.stage in CLOSED_STAGES
@@ -83,10 +105,12 @@ def compare(deal: str, old: Snapshot | None, new: Snapshot | None, funnel: Funne
     return changes
 
 
-def _what(name: str, before: Any, after: Any, funnel: Funnel) -> str:
+def _what(name: str, before: Any, after: Any, funnel: Funnel) -> ChangeWhat:
     if name == "stage":
-        if after in ("won", "lost"):
-            return str(after)
+        if after == "won":
+            return "won"
+        if after == "lost":
+            return "lost"
         if before in CLOSED_STAGES:
             return "reopened"
         old_rank, new_rank = _stage_rank(funnel, before), _stage_rank(funnel, after)
@@ -95,8 +119,10 @@ def _what(name: str, before: Any, after: Any, funnel: Funnel) -> str:
         return "changed"
     if name == "expected_close" and isinstance(before, date) and isinstance(after, date):
         return "slipped" if after > before else "pulled_in"
-    if name in ("amount", "owner"):
-        return name
+    if name == "amount":
+        return "amount"
+    if name == "owner":
+        return "owner"
     return "changed"
 
 
@@ -148,6 +174,7 @@ class Event:
 
     @property
     def day(self) -> date:
+        """The day the change landed on the main line."""
         return self.commit.day
 
     @property
