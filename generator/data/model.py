@@ -10,15 +10,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from .values import Count, Currency, Day, GitHubUser, Id, Money, Percent, PeriodName, Phone, Text
 
+FileKind = Literal["funnel", "team", "targets", "account", "deal", "handover"]
+"""The kinds of file under data/, each read into its own model (see FILE_MODELS)."""
+
+HandoverMethod = Literal["visit", "phone", "later"]
+"""How a leaving rep hands a deal over: a joint visit, a phone call, or the successor later."""
+
+Role = Literal["rep", "manager"]
+PersonStatus = Literal["active", "leaving", "left"]
+ItemStatus = Literal["pending", "done"]
+"""A handover checklist item: still to do, or done."""
+
 CLOSED_STAGES = ("won", "lost")
-HANDOVER_METHODS = ("visit", "phone", "later")
+HANDOVER_METHODS: tuple[HandoverMethod, ...] = get_args(HandoverMethod)
 
 
 class Record(BaseModel):
@@ -36,13 +47,14 @@ class Stage(Record):
     id: Id = Field(description="The stage's id, used in deals' `stage` field (not won or lost).")
     name: Text | None = Field(None, description="Display name; the id when omitted.")
     probability: Percent = Field(description="Win probability in percent (0-100).")
-    handover: Literal["visit", "phone", "later"] = Field(
+    handover: HandoverMethod = Field(
         description="How a leaving rep hands these deals over: visit, phone or later."
     )
     description: Text | None = Field(None, description="What this stage means for the customer.")
 
     @property
     def label(self) -> str:
+        """The stage's name as pages show it (its id when it has none)."""
         return self.name or self.id
 
 
@@ -92,6 +104,7 @@ class Funnel(Record):
 
     @property
     def stage_ids(self) -> list[str]:
+        """Every stage id a deal may name, once each: the open stages, then won and lost."""
         ids = [stage.id for stage in self.stages if stage.id not in CLOSED_STAGES]
         return list(dict.fromkeys(ids)) + list(CLOSED_STAGES)
 
@@ -113,10 +126,10 @@ class Person(Record):
     github: GitHubUser | None = Field(
         None, description="GitHub user name, for review requests (CODEOWNERS)."
     )
-    role: Literal["rep", "manager"] = Field(description="rep or manager.")
+    role: Role = Field(description="rep or manager.")
     manager: Id | None = Field(None, description="The id of this person's manager.")
     territory: Id | None = Field(None, description="The id of this person's territory.")
-    status: Literal["active", "leaving", "left"] = Field(description="active, leaving or left.")
+    status: PersonStatus = Field(description="active, leaving or left.")
 
 
 class Team(Record):
@@ -149,6 +162,7 @@ class Account(Record):
     contacts: list[Contact] = Field(min_length=1, description="People at the customer.")
 
     def contact(self, name: str) -> Contact | None:
+        """The account's contact of this name (deals name their contact)."""
         for contact in self.contacts:
             if contact.name == name:
                 return contact
@@ -166,6 +180,7 @@ class AccountParts:
     contacts: tuple[Contact, ...] | None = None
 
     def contact(self, name: str) -> Contact | None:
+        """The contact of this name, if the contacts could be read."""
         for contact in self.contacts or ():
             if contact.name == name:
                 return contact
@@ -216,6 +231,7 @@ class Deal(Record):
 
     @property
     def is_open(self) -> bool:
+        """Whether the deal is still in the funnel (neither won nor lost)."""
         return self.stage not in CLOSED_STAGES
 
 
@@ -270,11 +286,11 @@ class HandoverItem(Record):
 
     deal: Id = Field(description="The id of the deal handed over.")
     to: Id = Field(description="The successor: the person who owns the deal now.")
-    method: Literal["visit", "phone", "later"] = Field(
+    method: HandoverMethod = Field(
         description="visit (both reps visit), phone (the leaving rep calls and introduces "
         "the successor) or later (the successor calls)."
     )
-    status: Literal["pending", "done"] = Field("pending", description="pending or done.")
+    status: ItemStatus = Field("pending", description="pending or done.")
     done_on: Day | None = Field(None, description="When it was done (with status done).")
     note: Text | None = Field(None, description="How it went.")
 
@@ -291,7 +307,7 @@ class Handover(Record):
     model_config = ConfigDict(populate_by_name=True)
 
 
-FILE_MODELS: dict[str, type[Record]] = {
+FILE_MODELS: dict[FileKind, type[Record]] = {
     "funnel": Funnel,
     "team": Team,
     "account": Account,

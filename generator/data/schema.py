@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .model import FILE_MODELS
+from .model import FILE_MODELS, FileKind
 
 SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"
 
@@ -22,7 +22,7 @@ def _rename_defs(node: Any) -> Any:
     return node
 
 
-def json_schema(kind: str) -> dict[str, Any]:
+def json_schema(kind: FileKind) -> dict[str, Any]:
     """The schema of one file kind: funnel, team, account or deal."""
     model = FILE_MODELS[kind]
     schema = model.model_json_schema(ref_template="#/definitions/{model}", mode="validation")

@@ -29,7 +29,7 @@ from yaml.events import (
 
 from .problems import Problem, error
 
-Path = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 MAX_DEPTH = 32
 
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
@@ -81,10 +81,10 @@ def resolve_plain(text: str) -> Any:
 class Marks:
     """Where each value and each key of a document sits (1-based line and column)."""
 
-    values: dict[Path, tuple[int, int, str | None]] = field(default_factory=dict)
-    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    values: dict[KeyPath, tuple[int, int, str | None]] = field(default_factory=dict)
+    keys: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
 
-    def value(self, path: Path) -> tuple[int, int]:
+    def value(self, path: KeyPath) -> tuple[int, int]:
         """The position of the value at `path`, or of its nearest enclosing value."""
         for end in range(len(path), -1, -1):
             found = self.values.get(path[:end])
@@ -92,12 +92,12 @@ class Marks:
                 return found[0], found[1]
         return 1, 1
 
-    def key(self, path: Path) -> tuple[int, int]:
+    def key(self, path: KeyPath) -> tuple[int, int]:
         """The position of the key that holds `path` (falls back to the value)."""
         found = self.keys.get(path)
         return found if found else self.value(path)
 
-    def raw(self, path: Path) -> str | None:
+    def raw(self, path: KeyPath) -> str | None:
         """The scalar's text exactly as typed, if `path` holds a scalar."""
         found = self.values.get(path)
         return found[2] if found else None
@@ -113,9 +113,9 @@ class _Reader:
         self.path = path
         self.marks = marks
         self.problems: list[Problem] = []
-        self.flagged: set[Path] = set()
+        self.flagged: set[KeyPath] = set()
 
-    def fail(self, event: Any, message: str, path: Path | None = None) -> None:
+    def fail(self, event: Any, message: str, path: KeyPath | None = None) -> None:
         line, column = _position(event.start_mark)
         self.problems.append(error(self.path, line, column, message))
         if path is not None:
@@ -135,7 +135,7 @@ class _Reader:
             self.fail(event, "a file holds one document: remove the second `---` and what follows")
         return value
 
-    def node(self, event: Any, path: Path, depth: int) -> Any:
+    def node(self, event: Any, path: KeyPath, depth: int) -> Any:
         if isinstance(event, AliasEvent):
             self.fail(
                 event, f"aliases (`*{event.anchor}`) are not allowed: write the value out", path
@@ -149,8 +149,8 @@ class _Reader:
             tag = event.tag.replace(_TAG_PREFIX, "!!", 1)
             self.fail(event, f"tags (`{tag}`) are not allowed: remove the tag", path)
         if isinstance(event, ScalarEvent):
-            if event.style == '"' and _CONTROL.search(event.value):
-                character = _CONTROL.search(event.value).group()
+            if event.style == '"' and (control := _CONTROL.search(event.value)):
+                character = control.group()
                 self.fail(
                     event,
                     f"invisible control character U+{ord(character):04X} (written as an escape): "
@@ -173,7 +173,7 @@ class _Reader:
             return self.mapping(path, depth)
         return self.sequence(path, depth)
 
-    def mapping(self, path: Path, depth: int) -> dict[str, Any]:
+    def mapping(self, path: KeyPath, depth: int) -> dict[str, Any]:
         get = self.loader.get_event
         result: dict[str, Any] = {}
         first_line: dict[str, int] = {}
@@ -210,7 +210,7 @@ class _Reader:
                 self.marks.keys[child] = (line, column)
             result[key] = self.node(get(), child, depth + 1)
 
-    def sequence(self, path: Path, depth: int) -> list[Any]:
+    def sequence(self, path: KeyPath, depth: int) -> list[Any]:
         get = self.loader.get_event
         result: list[Any] = []
         while True:
@@ -277,7 +277,7 @@ def check_text(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
 
 
 def parse(
-    text: str, path: str, marks: Marks | None = None, flagged: set[Path] | None = None
+    text: str, path: str, marks: Marks | None = None, flagged: set[KeyPath] | None = None
 ) -> tuple[Any, list[Problem]]:
     """Read one YAML document strictly. Pass `marks` to record where every value sits, and
     `flagged` to learn which values were refused, so no follow-on errors are reported

@@ -147,7 +147,8 @@ def parse_amount(value: Any) -> Decimal:
         raise AmountError("an amount must be a number, not NaN or infinity")
     if value < 0:
         raise AmountError("an amount cannot be negative")
-    if -value.as_tuple().exponent > CENTS:
+    exponent = value.as_tuple().exponent  # an int: the amount is finite
+    if isinstance(exponent, int) and -exponent > CENTS:
         raise AmountError(
             f"`{value}`: write at most two decimals, to the cent "
             "(a point never separates thousands)"
@@ -175,10 +176,10 @@ def _percent(value: Any) -> Decimal:
             "write a percentage as a number from 0 to 100 (got {kind})",
             {"kind": _kind(value)},
         )
-    value = Decimal(value)
-    if not 0 <= value <= 100:
+    percent = Decimal(value)
+    if not 0 <= percent <= 100:
         raise PydanticCustomError("percent", "a probability lies between 0 and 100 (percent)")
-    return value
+    return percent
 
 
 def _count(value: Any) -> int:
