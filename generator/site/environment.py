@@ -14,6 +14,8 @@ import jinja2
 from markupsafe import Markup
 
 from ..data.money import shown_amount, signed_amount
+from ..history.records import Commit
+from .charts import lay_out_bars, lay_out_funnel, lay_out_lines
 from .history_pages import Credits
 from .markup import html_text, md, note_html
 
@@ -35,8 +37,9 @@ def _money(value: Decimal | int | None) -> Markup:
     return Markup(shown_amount(Decimal(value)))
 
 
-def _px(value: object) -> Markup:
-    return Markup(f"{float(value):.1f}".removesuffix(".0"))  # geometry, never money
+def _px(value: Decimal | float) -> Markup:
+    """A coordinate of a chart to a tenth of a pixel: geometry, never money."""
+    return Markup(f"{float(value):.1f}".removesuffix(".0"))
 
 
 def _percent(value: Decimal | None) -> Markup:
@@ -46,7 +49,7 @@ def _percent(value: Decimal | None) -> Markup:
 
 
 @jinja2.pass_context
-def _link(context, target: str) -> Markup:
+def _link(context: jinja2.runtime.Context, target: str) -> Markup:
     """A relative link from the page being rendered to `target` (a path under docs/)."""
     here = PurePosixPath(context["page_path"]).parent
     parts = len(here.parts)
@@ -54,7 +57,7 @@ def _link(context, target: str) -> Markup:
 
 
 @jinja2.pass_context
-def _credit(context, commit) -> str:
+def _credit(context: jinja2.runtime.Context, commit: Commit) -> str:
     """Who made a change, and who merged it: the one way every page names them (by the
     site's `credits`, else by git's names)."""
     return (context.get("credits") or Credits()).line(commit, context["t"])
@@ -80,4 +83,7 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
     env.filters["signed"] = signed_amount
     env.filters["note"] = note_html
     env.globals.update(link=_link, credit=_credit, deal_titles={}, people_by_id={})
+    env.globals.update(
+        lay_out_funnel=lay_out_funnel, lay_out_bars=lay_out_bars, lay_out_lines=lay_out_lines
+    )
     return env

@@ -1,0 +1,296 @@
+"""Where each shape of a chart goes: the funnel, the forecast's bars and the trend lines.
+
+Templates only place these shapes (and escape their text); every scaling, width and
+position is computed here. Amounts stay Decimal for the labels; a coordinate keeps the type
+its arithmetic gives (Decimal when scaled from amounts, float otherwise), so the `px` filter
+writes exactly what the site has always shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+Number = Decimal | int
+Coordinate = Decimal | float
+
+WIDTH = 640
+STAGE_BAR = 34
+STAGE_GAP = 8
+NARROWEST_STAGE = 40
+STAGE_SPREAD = 560
+BARS_HEIGHT = 280
+BARS_LEFT = 40
+BARS_BOTTOM = 60
+BARS_LEGEND = 26
+LINES_HEIGHT = 240
+LINES_LEFT = 70
+LINES_BOTTOM = 60
+LINE_KEYS_PER_ROW = 4
+
+
+class FunnelRow(Protocol):
+    """One stage of a funnel as the pages have it (a StageSummary): its name, deals, amount."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def amount(self) -> Decimal: ...
+
+
+@dataclass(frozen=True)
+class Series:
+    """One named row of numbers drawn over the categories: a bar colour or a line."""
+
+    name: str
+    values: tuple[Number, ...]
+
+
+@dataclass(frozen=True)
+class StageBar:
+    """A stage of the funnel: a centred bar as wide as its share of the largest stage."""
+
+    x: Coordinate
+    y: int
+    width: Coordinate
+    label_x: float
+    label_y: float
+    label: str
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class FunnelChart:
+    """The funnel: one bar per stage, top to bottom."""
+
+    width: int
+    height: int
+    bar_height: int
+    bars: tuple[StageBar, ...]
+
+
+@dataclass(frozen=True)
+class LegendKey:
+    """The coloured square and the name of one series."""
+
+    x: int
+    y: int
+    text_x: int
+    text_y: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Axis:
+    """The baseline the bars stand on and the lines start from."""
+
+    x1: int
+    y1: int
+    x2: int
+    y2: int
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One value of one series in one category (a period of the forecast)."""
+
+    x: float
+    y: Coordinate
+    width: float
+    height: Coordinate
+    category: str
+    name: str
+    value: Number
+
+
+@dataclass(frozen=True)
+class BarGroup:
+    """A category's bars side by side, with its label slanted below the axis."""
+
+    label: str
+    bars: tuple[Bar, ...]
+    label_x: float
+    label_y: int
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Bars grouped by category, one colour per series."""
+
+    width: int
+    height: int
+    legend: tuple[LegendKey, ...]
+    axis: Axis
+    groups: tuple[BarGroup, ...]
+
+
+@dataclass(frozen=True)
+class Point:
+    """A corner of a line."""
+
+    x: float
+    y: Coordinate
+
+
+@dataclass(frozen=True)
+class Line:
+    """One series as a line through its points."""
+
+    name: str
+    points: tuple[Point, ...]
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A category's label under the axis, slanted, at the x of its points."""
+
+    label: str
+    x: float
+    y: int
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """One line per series over the categories (months or weeks)."""
+
+    width: int
+    height: int
+    legend: tuple[LegendKey, ...]
+    axis: Axis
+    lines: tuple[Line, ...]
+    ticks: tuple[Tick, ...]
+
+
+def series_from(item: Series | Mapping[str, Any]) -> Series:
+    """A series as the pages write it, `{"name": ..., "values": [...]}`, as a record."""
+    if isinstance(item, Series):
+        return item
+    return Series(name=item["name"], values=tuple(item["values"]))
+
+
+def largest(series: Sequence[Series]) -> Number:
+    """The value the charts scale to: the largest above zero, else 0 (nothing to scale)."""
+    top: Number = 0
+    for line in series:
+        for value in line.values:
+            if value > top:
+                top = value
+    return top
+
+
+def scaled(value: Number, top: Number, span: int) -> Coordinate:
+    """How far `value` reaches in `span` pixels when `top` reaches all of it; flat if no top."""
+    if not top:
+        return 0
+    if isinstance(value, int) and isinstance(top, int):
+        return value / top * span
+    return Decimal(value) / top * span
+
+
+def lay_out_funnel(rows: Sequence[FunnelRow]) -> FunnelChart:
+    """The funnel's bars: the largest stage spans the chart, an empty one keeps a stub."""
+    top = max(row.amount for row in rows) if rows else 0
+    bars = []
+    for index, row in enumerate(rows):
+        share = (row.amount / top) if top else 0
+        width = NARROWEST_STAGE + share * STAGE_SPREAD
+        y = STAGE_GAP + index * (STAGE_BAR + STAGE_GAP)
+        bars.append(
+            StageBar(
+                x=(WIDTH - width) / 2,
+                y=y,
+                width=width,
+                label_x=WIDTH / 2,
+                label_y=y + STAGE_BAR / 2 + 5,
+                label=row.label,
+                count=row.count,
+                amount=row.amount,
+            )
+        )
+    height = len(rows) * (STAGE_BAR + STAGE_GAP) + STAGE_GAP
+    return FunnelChart(width=WIDTH, height=height, bar_height=STAGE_BAR, bars=tuple(bars))
+
+
+def lay_out_bars(
+    categories: Sequence[str], series: Sequence[Series | Mapping[str, Any]]
+) -> BarChart:
+    """Bars per category, scaled to the largest value, the legend in one row above."""
+    rows = [series_from(item) for item in series]
+    top = largest(rows)
+    baseline = BARS_HEIGHT - BARS_BOTTOM
+    plot = baseline - BARS_LEGEND - 12
+    slot = (WIDTH - BARS_LEFT * 2) / (len(categories) if categories else 1)
+    bar_width = slot * 0.8 / (len(rows) if rows else 1)
+    legend = tuple(
+        LegendKey(
+            x=BARS_LEFT + i * 200, y=4, text_x=BARS_LEFT + i * 200 + 20, text_y=16, name=s.name
+        )
+        for i, s in enumerate(rows)
+    )
+    groups = []
+    for i, label in enumerate(categories):
+        x0 = BARS_LEFT + i * slot + slot * 0.1
+        bars = []
+        for j, line in enumerate(rows):
+            value = line.values[i]
+            height = scaled(value, top, plot)
+            bars.append(
+                Bar(
+                    x=x0 + j * bar_width,
+                    y=baseline - height,
+                    width=bar_width,
+                    height=height,
+                    category=label,
+                    name=line.name,
+                    value=value,
+                )
+            )
+        groups.append(BarGroup(label, tuple(bars), label_x=x0 + slot * 0.4, label_y=baseline + 14))
+    axis = Axis(BARS_LEFT, baseline, WIDTH - BARS_LEFT, baseline)
+    return BarChart(WIDTH, BARS_HEIGHT, legend, axis, tuple(groups))
+
+
+def lay_out_lines(
+    categories: Sequence[str], series: Sequence[Series | Mapping[str, Any]]
+) -> LineChart:
+    """A line per series, scaled to the largest value; the legend wraps four to a row and
+    the chart grows by its rows."""
+    rows = [series_from(item) for item in series]
+    top = largest(rows)
+    legend_height = 8 + ((len(rows) + LINE_KEYS_PER_ROW - 1) // LINE_KEYS_PER_ROW) * 18
+    height = LINES_HEIGHT + legend_height
+    baseline = height - LINES_BOTTOM
+    plot = baseline - legend_height - 12
+    step = (WIDTH - LINES_LEFT * 2) / ((len(categories) - 1) if len(categories) > 1 else 1)
+    legend = tuple(
+        LegendKey(
+            x=LINES_LEFT + (i % LINE_KEYS_PER_ROW) * 150,
+            y=4 + (i // LINE_KEYS_PER_ROW) * 18,
+            text_x=LINES_LEFT + (i % LINE_KEYS_PER_ROW) * 150 + 20,
+            text_y=16 + (i // LINE_KEYS_PER_ROW) * 18,
+            name=s.name,
+        )
+        for i, s in enumerate(rows)
+    )
+    drawn = tuple(
+        Line(
+            line.name,
+            tuple(
+                Point(LINES_LEFT + i * step, baseline - scaled(value, top, plot))
+                for i, value in enumerate(line.values)
+            ),
+        )
+        for line in rows
+    )
+    ticks = tuple(
+        Tick(label, LINES_LEFT + i * step, baseline + 14) for i, label in enumerate(categories)
+    )
+    axis = Axis(LINES_LEFT, baseline, WIDTH - LINES_LEFT, baseline)
+    return LineChart(WIDTH, height, legend, axis, drawn, ticks)

@@ -1,0 +1,229 @@
+"""Chart geometry (generator/site/charts.py): what a reader sees of the funnel, the
+forecast's bars and the trend lines, checked on the shapes before any SVG is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from generator.site.charts import (
+    Axis,
+    Series,
+    largest,
+    lay_out_bars,
+    lay_out_funnel,
+    lay_out_lines,
+    scaled,
+    series_from,
+)
+from generator.site.environment import environment
+
+
+@dataclass(frozen=True)
+class Stage:
+    label: str
+    count: int
+    amount: Decimal
+
+
+def amounts(*values: str) -> list[Decimal]:
+    return [Decimal(value) for value in values]
+
+
+# --- the funnel --------------------------------------------------------------------------
+
+
+def test_the_largest_stage_spans_the_funnel_and_the_others_their_share() -> None:
+    chart = lay_out_funnel(
+        [Stage("Qualify", 4, Decimal("500")), Stage("Commit", 2, Decimal("1000.00"))]
+    )
+    small, large = chart.bars
+    assert large.width == 600 and large.x == 20, "the largest stage: 40 + 560 px, centred"
+    assert small.width == 320 and small.x == 160, "half the amount: 40 + 280 px, centred"
+    assert [bar.y for bar in chart.bars] == [8, 50]
+    assert chart.height == 2 * (34 + 8) + 8
+    assert (large.label, large.count, large.amount) == ("Commit", 2, Decimal("1000.00"))
+    assert large.amount.as_tuple().exponent == -2, "amounts stay Decimal for their labels"
+
+
+def test_a_funnel_of_empty_stages_keeps_a_stub_for_each() -> None:
+    chart = lay_out_funnel([Stage("Qualify", 0, Decimal(0)), Stage("Commit", 0, Decimal(0))])
+    assert [(bar.x, bar.width) for bar in chart.bars] == [(300, 40), (300, 40)]
+
+
+def test_a_funnel_without_stages_is_an_empty_strip() -> None:
+    chart = lay_out_funnel([])
+    assert chart.bars == () and chart.height == 8 and chart.width == 640
+
+
+def test_the_stage_label_sits_in_the_middle_of_its_bar() -> None:
+    (bar,) = lay_out_funnel([Stage("Won", 1, Decimal("10"))]).bars
+    assert (bar.label_x, bar.label_y) == (320, 8 + 17 + 5)
+
+
+# --- scaling -----------------------------------------------------------------------------
+
+
+def test_values_scale_to_the_largest_one() -> None:
+    assert largest([Series("a", (3, 9)), Series("b", (7,))]) == 9
+    assert scaled(9, 9, 182) == 182
+    assert scaled(3, 9, 182) == pytest.approx(182 / 3)
+    assert scaled(Decimal("50"), Decimal("100"), 182) == Decimal("91")
+
+
+def test_nothing_above_zero_draws_flat_instead_of_dividing_by_zero() -> None:
+    assert largest([]) == 0
+    assert largest([Series("a", (0, 0))]) == 0
+    assert largest([Series("a", (-5, -1))]) == 0, "negative values never set the scale"
+    assert scaled(Decimal("-5"), 0, 182) == 0
+
+
+def test_amounts_scale_in_decimal_and_counts_in_float() -> None:
+    assert isinstance(scaled(Decimal("1"), Decimal("3"), 182), Decimal)
+    assert isinstance(scaled(1, 3, 168), float)
+
+
+def test_a_series_as_the_pages_write_it() -> None:
+    series = series_from({"name": "Won", "values": [Decimal("1"), Decimal("2")]})
+    assert series == Series("Won", (Decimal("1"), Decimal("2")))
+    assert series_from(series) is series
+
+
+# --- the forecast's bars -----------------------------------------------------------------
+
+
+def test_bars_stand_on_the_axis_and_the_tallest_fills_the_plot() -> None:
+    chart = lay_out_bars(
+        ["2026-11", "2026-12"],
+        [
+            {"name": "Weighted", "values": amounts("400", "800")},
+            {"name": "Won", "values": amounts("0", "200")},
+        ],
+    )
+    assert chart.axis == Axis(40, 220, 600, 220)
+    first, second = chart.groups
+    tallest = second.bars[0]
+    assert tallest.height == 182 and tallest.y == 220 - 182
+    assert first.bars[0].height == 91
+    assert first.bars[1].height == 0 and first.bars[1].y == 220
+    assert all(bar.y + bar.height == 220 for group in chart.groups for bar in group.bars)
+    assert (tallest.category, tallest.name, tallest.value) == ("2026-12", "Weighted", 800)
+
+
+def test_bars_share_their_slot_side_by_side() -> None:
+    chart = lay_out_bars(["a", "b"], [Series("x", (1, 2)), Series("y", (3, 4))])
+    slot = (640 - 80) / 2
+    (x1, y1), (x2, y2) = ((bar.x, bar.width) for bar in chart.groups[0].bars)
+    assert y1 == y2 == slot * 0.8 / 2
+    assert x1 == 40 + slot * 0.1 and x2 == pytest.approx(x1 + y1)
+    assert chart.groups[1].bars[0].x == pytest.approx(40 + slot + slot * 0.1)
+    assert chart.groups[0].label_x == pytest.approx(40 + slot * 0.5)
+
+
+def test_one_bar_takes_most_of_the_plot_width() -> None:
+    chart = lay_out_bars(["2026"], [Series("Weighted", (Decimal("5"),))])
+    (group,) = chart.groups
+    (bar,) = group.bars
+    assert bar.width == pytest.approx(560 * 0.8)
+    assert bar.height == 182
+
+
+def test_a_bar_chart_without_periods_or_series_has_only_its_axis() -> None:
+    assert lay_out_bars([], []).groups == ()
+    assert lay_out_bars([], []).legend == ()
+    empty = lay_out_bars(["2026"], [])
+    assert [group.bars for group in empty.groups] == [()]
+
+
+def test_the_bar_legend_is_one_row() -> None:
+    chart = lay_out_bars(["a"], [Series(name, (1,)) for name in ("W", "Won", "Last year")])
+    assert [(key.x, key.y, key.text_x, key.text_y) for key in chart.legend] == [
+        (40, 4, 60, 16),
+        (240, 4, 260, 16),
+        (440, 4, 460, 16),
+    ]
+
+
+# --- the trend lines ---------------------------------------------------------------------
+
+
+def test_lines_run_across_the_plot_and_peak_at_the_largest_count() -> None:
+    chart = lay_out_lines(["W1", "W2", "W3"], [{"name": "Qualify", "values": [0, 5, 10]}])
+    (line,) = chart.lines
+    assert line.name == "Qualify"
+    assert [point.x for point in line.points] == [70, 320, 570]
+    baseline = chart.height - 60
+    assert [point.y for point in line.points] == [baseline, baseline - 84, baseline - 168]
+    assert [tick.x for tick in chart.ticks] == [70, 320, 570]
+    assert {tick.y for tick in chart.ticks} == {baseline + 14}
+
+
+def test_the_line_legend_wraps_four_to_a_row_and_the_chart_grows() -> None:
+    four = lay_out_lines(["a"], [Series(str(i), (1,)) for i in range(4)])
+    five = lay_out_lines(["a"], [Series(str(i), (1,)) for i in range(5)])
+    assert five.height == four.height + 18
+    assert [(key.x, key.y) for key in five.legend] == [
+        (70, 4),
+        (220, 4),
+        (370, 4),
+        (520, 4),
+        (70, 22),
+    ]
+    assert five.lines[0].points[0].y == five.height - 60 - 168, "the plot keeps its height"
+
+
+def test_one_week_of_lines_is_a_point_on_the_left() -> None:
+    chart = lay_out_lines(["W1"], [Series("Qualify", (3,))])
+    assert [(p.x, p.y) for p in chart.lines[0].points] == [(70, chart.height - 60 - 168)]
+
+
+def test_lines_of_nothing_lie_on_the_axis() -> None:
+    chart = lay_out_lines(["W1", "W2"], [Series("Qualify", (0, 0))])
+    assert {point.y for point in chart.lines[0].points} == {chart.height - 60}
+    assert lay_out_lines([], []).lines == ()
+
+
+# --- what the templates write ------------------------------------------------------------
+
+
+def render(call: str, **values: object) -> str:
+    source = '{% import "default:charts.html.j2" as charts %}{{ charts.' + call + " }}"
+    return environment().from_string(source).render(**values)
+
+
+def test_a_label_that_looks_like_markup_stays_text_in_the_svg() -> None:
+    script = "<script>alert(1)</script>"
+    svgs = [
+        render("funnel_chart(rows, title)", rows=[Stage(script, 1, Decimal(1))], title=script),
+        render(
+            "bar_chart(categories, series, title)",
+            categories=[script],
+            series=[{"name": script, "values": [Decimal(1)]}],
+            title=script,
+        ),
+        render(
+            "line_chart(categories, series, title)",
+            categories=[script],
+            series=[{"name": script, "values": [1]}],
+            title=script,
+        ),
+    ]
+    for svg in svgs:
+        assert "<script>" not in svg
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
+        assert svg.count("<svg") == 1 and svg.count("</svg>") == 1
+
+
+def test_each_chart_is_an_image_with_a_title() -> None:
+    svg = render(
+        "bar_chart(categories, series, title)",
+        categories=["2026-11"],
+        series=[{"name": "Won", "values": [Decimal("1200.5")]}],
+        title="Forecast",
+    )
+    assert svg.startswith('<div class="bar-chart chart"><svg role="img" ')
+    assert "<title>Forecast</title>" in svg
+    assert "<title>2026-11, Won: 1,200.50</title>" in svg, "amounts are shown as money"
+    assert 'height="182"' in svg and 'y="38"' in svg, "geometry in whole or tenth pixels"
