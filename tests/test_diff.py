@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from click.testing import CliRunner
 from conftest import deal_yaml
 
+from generator.analytics.diff_records import RecordChange
 from generator.cli.main import main
+from generator.history.events import Change
+from generator.site.describe import describe_by_key, describe_change, describe_record
+from generator.site.words import EN, ZH
 
 
 def run(repo, *args):
@@ -199,3 +204,34 @@ def test_the_whole_comment_and_document_of_a_rich_diff(history_repo, golden):
     head = repo.commit("week 3", date="2026-02-16", who="Boss")
     golden("diff/rich.md", run(repo, base, head).output)
     golden("diff/rich.json", run(repo, base, head, "--format", "json").output)
+
+
+# -- one describer, two registers ------------------------------------------------------------
+
+
+def test_a_change_by_key_names_fields_and_stages_as_the_files_do():
+    """The JSON, the pull-request comment and the CLI review show keys and ids; the site shows
+    the same change in its words, with the stages' names."""
+    labels = {"stage": {"offer": "Offer", "lost": "Lost"}}
+    slipped = Change(
+        "d", "changed", "slipped", "expected_close", date(2026, 3, 1), date(2026, 4, 1)
+    )
+    reopened = Change("d", "changed", "reopened", "stage", "lost", "offer")
+    added = Change("d", "added", "added", "stage", None, "offer")
+    assert describe_by_key(slipped) == "expected_close 2026-03-01 → 2026-04-01 (slipped)"
+    assert (
+        describe_change(slipped, EN, labels) == "expected close 2026-03-01 → 2026-04-01 (slipped)"
+    )
+    assert describe_by_key(reopened) == "stage lost → offer"
+    assert describe_change(reopened, EN, labels) == "stage Lost → Offer (reopened)"
+    assert describe_by_key(added) == "new deal in offer"
+    assert describe_change(added, ZH, labels) == "新商机，阶段：Offer"
+
+
+def test_a_record_change_is_told_in_either_language():
+    ticked = RecordChange("checklists", "ann-2026-03", "item_done", "acme-laptops", "status")
+    probability = RecordChange("rules", "offer", "probability", None, "probability", 40, 50)
+    assert describe_record(ticked) == "acme-laptops handed over"
+    assert describe_record(ticked, ZH) == "acme-laptops 已交接"
+    assert describe_record(probability, EN) == "probability 40% → 50%"
+    assert describe_record(probability, ZH) == "赢单概率：40% → 50%"

@@ -11,10 +11,14 @@ from click.testing import CliRunner
 from conftest import deal_yaml
 
 from generator.analytics.calendar import Week
+from generator.analytics.review import to_json, weekly_review
 from generator.cli.main import main
 from generator.data.validate import check
+from generator.history.events import all_events
 from generator.history.mining import read_history
+from generator.site.describe import describe_by_key, describe_change
 from generator.site.pages import build_pages
+from generator.site.words import ZH
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -194,3 +198,22 @@ def test_the_review_credits_the_branch_author_and_names_the_merger(history_repo)
     assert [(c["what"], c["author"], c["merged_by"]) for c in bob["changes"]] == [
         ("added", "Bob", "Boss")
     ]
+
+
+def test_the_review_document_tells_each_change_as_its_describer_does(history_repo):
+    """The review's records carry no words of their own: the JSON's `text` is the describer's,
+    by key in English for programs, or in any other words given."""
+    a_month_of_work(history_repo)
+    history = read_history(history_repo.data)
+    funnel = check(history_repo.data, date(2026, 2, 15)).dataset.funnel
+    week = Week.parse("2026-W07")
+    reviews = weekly_review(history, all_events(history, funnel), funnel, week)
+    texts = {
+        rep["owner"]: [change["text"] for change in rep["changes"]]
+        for rep in json.loads(to_json(week, reviews, describe_by_key))["reps"]
+    }
+    assert texts["bob"] == ["removed without being closed: close it as lost instead"]
+    assert "stage lead → offer (moved down the funnel)" in texts["ann"]
+    chinese = json.loads(to_json(week, reviews, lambda change: describe_change(change, ZH)))
+    bob = next(rep for rep in chinese["reps"] if rep["owner"] == "bob")
+    assert [change["text"] for change in bob["changes"]] == ["未关闭即删除：请改为关闭为丢单"]

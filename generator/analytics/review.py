@@ -8,16 +8,19 @@ of the week.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from ..data.model import CLOSED_STAGES, Funnel
 from ..data.money import ZERO, json_amount
-from ..history.events import Event
+from ..history.events import Change, ChangeWhat, Event
 from ..history.records import History, Snapshot
 from .calendar import Week
-from .diff import describe
+
+Describe = Callable[[Change], str]
+"""How a change of a deal is told in words (the site layer's describers)."""
 
 UNTOUCHED_WEEKS = 3
 
@@ -37,11 +40,13 @@ class RepWeek:
     imported: int = 0
     titles: dict[str, str] = field(default_factory=dict)
 
-    def of(self, *whats: str) -> list[Event]:
+    def of(self, *whats: ChangeWhat) -> list[Event]:
+        """The week's changes of these kinds (`Change.what`), in the order they happened."""
         return [event for event in self.changes if event.change.what in whats]
 
     @property
     def quiet(self) -> bool:
+        """Nothing to talk about: nothing changed, logged, imported or waiting."""
         return not (
             self.changes
             or self.logged
@@ -51,7 +56,8 @@ class RepWeek:
             or self.imported
         )
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self, describe: Describe) -> dict[str, object]:
+        """The rep's week for programs; each change with its text as `describe` tells it."""
         return {
             "owner": self.owner,
             "week": self.week.name,
@@ -106,40 +112,66 @@ def weekly_review(
 ) -> dict[str, RepWeek]:
     """Every rep's week (or only `owners`'), keyed by owner id. `state` is the deals at the
     week's end (`state_at`), when the caller has it already."""
-    reviews: dict[str, RepWeek] = {}
+    reviews = {owner: RepWeek(owner, week) for owner in owners or []}
+    _add_changes(reviews, events, week)
+    if state is None:
+        state = state_at(history, week.end)
+    _add_deals(reviews, state, funnel.rules.stale_after_days, week)
+    if owners:
+        reviews = {owner: reviews[owner] for owner in owners}
+    for rep in reviews.values():
+        for event in rep.changes:
+            rep.titles.setdefault(event.change.deal, event.change.deal)
+    return dict(sorted(reviews.items()))
 
-    def review(owner: str) -> RepWeek:
-        if owner not in reviews:
-            reviews[owner] = RepWeek(owner, week)
-        return reviews[owner]
 
-    for owner in owners or []:
-        review(owner)
+def _rep(reviews: dict[str, RepWeek], owner: str, week: Week) -> RepWeek:
+    """The owner's week, begun when they first turn up."""
+    if owner not in reviews:
+        reviews[owner] = RepWeek(owner, week)
+    return reviews[owner]
+
+
+def _add_changes(reviews: dict[str, RepWeek], events: list[Event], week: Week) -> None:
+    """The week's changes, on the agenda of every rep whose weighted pipeline they moved; the
+    baseline's deals only counted as imported."""
     for event in events:
         if not week.start <= event.day <= week.end or event.owner is None:
             continue
         if event.commit.baseline:  # adoption day: the team's existing funnel, not news
-            review(event.owner).imported += 1
+            _rep(reviews, event.owner, week).imported += 1
             continue
-        involved = [event.owner]
-        if event.change.what == "owner" and event.change.old:  # the weight left the old owner
-            involved.append(str(event.change.old))
-        for who, _ in event.deltas:
-            if who not in involved:
-                involved.append(who)
-        for who in involved:
-            rep = review(who)
+        for who in _involved(event, event.owner):
+            rep = _rep(reviews, who, week)
             rep.changes.append(event)
             rep.weighted_delta += event.delta_of(who)
             if event.title:
                 rep.titles.setdefault(event.change.deal, event.title)
-    if state is None:
-        state = state_at(history, week.end)
-    stale_days = funnel.rules.stale_after_days
+
+
+def _involved(event: Event, owner: str) -> list[str]:
+    """The deal's owner, the owner a handover took it from, and whoever's weight it moved."""
+    involved = [owner]
+    if event.change.what == "owner" and event.change.old:  # the weight left the old owner
+        involved.append(str(event.change.old))
+    for who, _ in event.deltas:
+        if who not in involved:
+            involved.append(who)
+    return involved
+
+
+def _add_deals(
+    reviews: dict[str, RepWeek],
+    state: dict[str, tuple[Snapshot, date]],
+    stale_days: int,
+    week: Week,
+) -> None:
+    """Each deal as it stood at the week's end, on its owner's agenda: what was logged that
+    week, and whether the open deal is stale, overdue or untouched."""
     for deal, (snapshot, changed) in sorted(state.items()):
         if snapshot.owner is None:
             continue
-        rep = review(snapshot.owner)
+        rep = _rep(reviews, snapshot.owner, week)
         rep.titles[deal] = snapshot.title or rep.titles.get(deal, deal)
         for day, note in snapshot.log:
             if day is not None and week.start <= day <= week.end:
@@ -154,19 +186,18 @@ def weekly_review(
             rep.overdue.append((deal, snapshot.expected_close))
         if (week.end - changed).days >= 7 * UNTOUCHED_WEEKS:
             rep.untouched.append((deal, changed))
-    if owners:
-        reviews = {owner: reviews[owner] for owner in owners}
-    for rep in reviews.values():
-        for event in rep.changes:
-            rep.titles.setdefault(event.change.deal, event.change.deal)
-    return dict(sorted(reviews.items()))
 
 
-def to_json(week: Week, reviews: dict[str, RepWeek]) -> str:
+def to_json(week: Week, reviews: dict[str, RepWeek], describe: Describe | None = None) -> str:
+    """The week's review for programs; each change with its text as `describe` tells it."""
+    if describe is None:  # until the `review` command passes site.describe's describe_by_key
+        from ..site.describe import describe_by_key
+
+        describe = describe_by_key
     document = {
         "week": week.name,
         "from": week.start.isoformat(),
         "to": week.end.isoformat(),
-        "reps": [rep.as_json() for rep in reviews.values()],
+        "reps": [rep.as_json(describe) for rep in reviews.values()],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

@@ -126,7 +126,7 @@ def review(
     if output_format == "json":
         click.echo(to_json(chosen, reviews), nl=False)
         return
-    from ..analytics.diff import describe
+    from ..site.describe import describe_by_key as describe
     from ..site.history_pages import SECTIONS
 
     template = environment(None).get_template("review.md.j2")

@@ -1,15 +1,14 @@
-"""The site's own words, in English and Simplified Chinese (the plugin's `language` option),
-and the changes of a deal told in them."""
+"""The site's own words, in English and Simplified Chinese (the plugin's `language` option).
+
+The words of changes (a deal's, the rules', an account's, a checklist's) are kept with their
+telling in `describe.py` and join each language's table here.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from .describe import CHANGES_EN, CHANGES_ZH, describe_change
 
-from ..analytics.diff import shown as plain
-
-if TYPE_CHECKING:
-    from ..history.events import Change
+__all__ = ["EN", "WORDS", "ZH", "describe_change"]  # describe_change: pages.py imports it here
 
 EN = {
     "home": "Home",
@@ -182,25 +181,12 @@ EN = {
     "by_merged": "{author}, merged by {merger}",
     "deal_title": "Title",
     "file": "File",
-    "none_value": "(none)",
-    "change_added": "new deal in {stage}",
-    "change_won_at_once": "entered as already won: the deal never appeared in the funnel",
-    "change_removed": "removed without being closed: close it as lost instead",
-    "change_removed_closed": "closed deal removed",
-    "change_moved": "file moved from {old} to {new}",
-    "change_logged": "logged {day}: {note}",
-    "change_field": "{field} {old} → {new}",
-    "change_why": "{change} ({why})",
-    "why_stage_up": "moved down the funnel",
-    "why_stage_down": "moved back up the funnel",
-    "why_reopened": "reopened",
-    "why_slipped": "slipped",
-    "why_pulled_in": "pulled in",
     "history_shallow": (
         "This clone is shallow, so the funnel's history is cut off: fetch the full history "
         "(`git fetch --unshallow`; in GitHub Actions, `actions/checkout` with `fetch-depth: 0`)."
     ),
     "history_missing": "{reason}",
+    **CHANGES_EN,
 }
 
 ZH = {
@@ -366,62 +352,13 @@ ZH = {
     "by_merged": "{author}（{merger}合并）",
     "deal_title": "标题",
     "file": "文件",
-    "none_value": "（无）",
-    "change_added": "新商机，阶段：{stage}",
-    "change_won_at_once": "录入时已赢单：该商机从未出现在漏斗中",
-    "change_removed": "未关闭即删除：请改为关闭为丢单",
-    "change_removed_closed": "已关闭的商机被删除",
-    "change_moved": "文件从 {old} 移到 {new}",
-    "change_logged": "记录 {day}：{note}",
-    "change_field": "{field}：{old} → {new}",
-    "change_why": "{change}（{why}）",
-    "why_stage_up": "在漏斗中下移",
-    "why_stage_down": "退回漏斗上层",
-    "why_reopened": "重新打开",
-    "why_slipped": "推迟",
-    "why_pulled_in": "提前",
     "history_shallow": (
         "这是浅克隆，漏斗的历史不完整：请获取完整历史（`git fetch --unshallow`；"
         "在 GitHub Actions 中为 `actions/checkout` 设置 `fetch-depth: 0`）。"
     ),
     "history_missing": "无法读取漏斗的 git 历史：数据文件夹不在 git 仓库中，或仓库还没有提交。",
+    **CHANGES_ZH,
 }
 
 WORDS = {"en": EN, "zh": ZH}
 assert set(EN) == set(ZH), set(EN) ^ set(ZH)
-
-
-FIELDS = {"title": "deal_title", "path": "file"}
-"""A deal's field -> its word, where the two differ (a deal's `title` is not a contact's)."""
-
-
-def describe_change(
-    change: Change, t: Mapping[str, str], labels: Mapping[str, Mapping[str, str]] | None = None
-) -> str:
-    """One change of a deal in the site's words (plain text; escape before use). `labels`
-    shows values by field: stage ids as the stages' names, owner ids as people's names."""
-    labels = labels or {}
-
-    def shown(field: str | None, value: Any) -> str:
-        if isinstance(value, str):
-            return labels.get(field or "", {}).get(value, value)
-        return plain(value, t["none_value"])
-
-    what = change.what
-    if what == "added":
-        return t["change_added"].format(stage=shown("stage", change.new))
-    if what in ("won_at_once", "removed", "removed_closed"):
-        return t[f"change_{what}"]
-    if what == "moved":
-        return t["change_moved"].format(old=change.old, new=change.new)
-    if what == "logged":
-        day, note = change.new
-        return t["change_logged"].format(day=day, note=note)
-    field = change.field or ""
-    text = t["change_field"].format(
-        field=t.get(FIELDS.get(field, field), field).lower(),  # inside a sentence
-        old=shown(field, change.old),
-        new=shown(field, change.new),
-    )
-    why = t.get(f"why_{what}")
-    return t["change_why"].format(change=text, why=why) if why else text
