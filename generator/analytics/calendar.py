@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-Kind = Literal["month", "quarter", "half", "year"]
-KINDS: tuple[Kind, ...] = ("month", "quarter", "half", "year")
-_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+PeriodKind = Literal["month", "quarter", "half", "year"]
+Kind = PeriodKind  # the old name, until analytics/coverage.py imports PeriodKind
+KINDS: tuple[PeriodKind, ...] = ("month", "quarter", "half", "year")
+_MONTHS: dict[PeriodKind, int] = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 
 
 @dataclass(frozen=True, order=True)
@@ -21,10 +22,11 @@ class Period:
 
     year: int
     index: int
-    kind: Kind
+    kind: PeriodKind
 
     @property
     def name(self) -> str:
+        """`2027-03`, `2027-Q1`, `2027-H1` or `2027`."""
         if self.kind == "month":
             return f"{self.year}-{self.index:02d}"
         if self.kind == "quarter":
@@ -38,6 +40,7 @@ class Period:
 
     @property
     def start(self) -> date:
+        """The first day of the period."""
         return date(self.year, (self.index - 1) * _MONTHS[self.kind] + 1, 1)
 
     @property
@@ -46,12 +49,14 @@ class Period:
         return self.next().start - timedelta(days=1)
 
     def next(self) -> Period:
+        """The period of the same kind that follows."""
         per_year = 12 // _MONTHS[self.kind]
         if self.index < per_year:
             return Period(self.year, self.index + 1, self.kind)
         return Period(self.year + 1, 1, self.kind)
 
     def previous(self) -> Period:
+        """The period of the same kind before this one."""
         if self.index > 1:
             return Period(self.year, self.index - 1, self.kind)
         return Period(self.year - 1, 12 // _MONTHS[self.kind], self.kind)
@@ -64,7 +69,7 @@ class Period:
         return self.start <= day <= self.end
 
 
-def period_of(day: date, kind: Kind) -> Period:
+def period_of(day: date, kind: PeriodKind) -> Period:
     """The period of this kind that holds `day`."""
     return Period(day.year, (day.month - 1) // _MONTHS[kind] + 1, kind)
 
@@ -117,11 +122,13 @@ class Week:
 
     @classmethod
     def of(cls, day: date) -> Week:
+        """The week that holds `day`."""
         year, number, _ = day.isocalendar()
         return cls(year, number)
 
     @classmethod
     def parse(cls, text: str) -> Week:
+        """Read `2026-W48`; raise ValueError, saying how to write it, otherwise."""
         try:
             year, _, number = text.upper().partition("-W")
             week = cls(int(year), int(number))
@@ -132,15 +139,19 @@ class Week:
 
     @property
     def name(self) -> str:
+        """`2026-W48`."""
         return f"{self.year}-W{self.number:02d}"
 
     @property
     def start(self) -> date:
+        """The week's Monday."""
         return date.fromisocalendar(self.year, self.number, 1)
 
     @property
     def end(self) -> date:
+        """The week's Sunday."""
         return self.start + timedelta(days=6)
 
     def previous(self, count: int = 1) -> Week:
+        """The week `count` weeks before this one."""
         return Week.of(self.start - timedelta(weeks=count))

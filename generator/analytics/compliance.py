@@ -9,9 +9,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
-from ..history.events import Event
+from ..history.events import ChangeWhat, Event
 from ..history.records import History
+
+FindingKind = Literal["late_entry", "entered_won", "removed"]
+"""Won too soon after it first appeared, entered as already won, removed without closing."""
+
+FINDING_OF: dict[ChangeWhat, FindingKind] = {
+    "won": "late_entry",
+    "won_at_once": "entered_won",
+    "removed": "removed",
+}
+"""The change of a deal (`Change.what`) -> the finding it may be."""
 
 
 @dataclass(frozen=True)
@@ -27,9 +38,11 @@ class OrderDecision:
 
     @property
     def days_in_funnel(self) -> int | None:
+        """Days from the account's first deal to the order (None: it never had one)."""
         return (self.day - self.first_seen).days if self.first_seen else None
 
     def as_json(self) -> dict[str, object]:
+        """The decision for order processing."""
         return {
             "account": self.account,
             "date": self.day.isoformat(),
@@ -41,6 +54,7 @@ class OrderDecision:
         }
 
     def to_json(self) -> str:
+        """The decision as the JSON document `funnel check-order --format json` prints."""
         return json.dumps(self.as_json(), ensure_ascii=False, indent=2) + "\n"
 
 
@@ -82,7 +96,7 @@ class Finding:
 
     deal: str
     owner: str | None
-    kind: str  # late_entry, entered_won, removed
+    kind: FindingKind
     first_seen: date
     day: date
     commit: str
@@ -90,6 +104,7 @@ class Finding:
 
     @property
     def days(self) -> int:
+        """Days from first seen to the day won or removed."""
         return (self.day - self.first_seen).days
 
 
@@ -99,14 +114,13 @@ def findings(history: History, events: list[Event], min_days: int) -> list[Findi
     adoption day) brings no findings, and its deals are never late entries."""
     found = []
     for event in events:
-        what = event.change.what
-        if what not in ("won", "won_at_once", "removed") or event.commit.baseline:
+        kind = FINDING_OF.get(event.change.what)
+        if kind is None or event.commit.baseline:
             continue
         deal = event.change.deal
-        if what != "removed" and history.in_baseline(deal):
+        if kind != "removed" and history.in_baseline(deal):
             continue
         first_seen = history.first_seen(deal) or event.day
-        kind = {"won": "late_entry", "won_at_once": "entered_won", "removed": "removed"}[what]
         if kind == "late_entry" and (event.day - first_seen).days >= min_days:
             continue
         found.append(

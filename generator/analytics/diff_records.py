@@ -18,9 +18,41 @@ from ..data.strictyaml import parse
 from ..history.git import files_at
 
 Area = Literal["rules", "accounts", "checklists"]
+RecordWhat = Literal[
+    "currency",
+    "stage_added",
+    "stage_removed",
+    "stage_renamed",
+    "stages_reordered",
+    "probability",
+    "handover",
+    "stage_changed",
+    "rule",
+    "account_added",
+    "account_removed",
+    "account_changed",
+    "contact_added",
+    "contact_removed",
+    "contact_changed",
+    "checklist_added",
+    "checklist_removed",
+    "item_added",
+    "item_removed",
+    "item_done",
+    "item_changed",
+]
+"""What changed outside the deals: of the rules, of an account or contact, of a checklist."""
+Whole = Literal["account", "contact", "checklist", "item"]
+"""A record that is added or removed as a whole."""
+ADDED_REMOVED: dict[Whole, tuple[RecordWhat, RecordWhat]] = {
+    "account": ("account_added", "account_removed"),
+    "contact": ("contact_added", "contact_removed"),
+    "checklist": ("checklist_added", "checklist_removed"),
+    "item": ("item_added", "item_removed"),
+}
 ACCOUNT_FIELDS = ("name", "territory", "industry", "address", "notes")
 CONTACT_FIELDS = ("title", "phone", "email")
-STAGE_FIELDS = (
+STAGE_FIELDS: tuple[tuple[str, RecordWhat], ...] = (
     ("name", "stage_renamed"),
     ("probability", "probability"),
     ("handover", "handover"),
@@ -44,7 +76,7 @@ class RecordChange:
 
     area: Area
     subject: str
-    what: str
+    what: RecordWhat
     item: str | None = None
     field: str | None = None
     old: Any = None
@@ -163,8 +195,7 @@ def rule_changes(old: dict[str, Any], new: dict[str, Any]) -> list[RecordChange]
                 "rules", "stages", "stages_reordered", None, "stages", kept_before, kept_after
             )
         )
-    rules_before = old.get("rules") if isinstance(old.get("rules"), dict) else {}
-    rules_after = new.get("rules") if isinstance(new.get("rules"), dict) else {}
+    rules_before, rules_after = _rules_of(old), _rules_of(new)
     for rule in sorted(rules_before.keys() | rules_after.keys()):
         if rules_before.get(rule) != rules_after.get(rule):
             changes.append(
@@ -175,6 +206,12 @@ def rule_changes(old: dict[str, Any], new: dict[str, Any]) -> list[RecordChange]
     return sorted(changes, key=lambda c: (c.subject, c.what))
 
 
+def _rules_of(funnel: dict[str, Any]) -> dict[str, Any]:
+    """funnel.yaml's `rules`, read leniently (empty when absent or not a mapping)."""
+    rules = funnel.get("rules")
+    return rules if isinstance(rules, dict) else {}
+
+
 def _field_changes(
     area: Area,
     subject: str,
@@ -182,7 +219,7 @@ def _field_changes(
     was: dict[str, Any],
     now: dict[str, Any],
     fields: tuple[str, ...],
-    what: str,
+    what: RecordWhat,
 ) -> list[RecordChange]:
     """Each of `fields` that differs between `was` and `now`, as a change named `what`."""
     return [
@@ -193,27 +230,35 @@ def _field_changes(
 
 
 def _item_changes(
-    area: Area, subject: str, was: Any, now: Any, key: str, fields: tuple[str, ...], kind: str
+    area: Area,
+    subject: str,
+    was: Any,
+    now: Any,
+    key: str,
+    fields: tuple[str, ...],
+    whole: Whole,
+    changed: RecordWhat,
 ) -> list[RecordChange]:
-    """The items of two lists matched by `key`: `{kind}_added`, `{kind}_removed`, and each
-    changed field as `{kind}_changed`."""
+    """The items of two lists matched by `key`: each added or removed `whole`, and each
+    changed field as `changed`."""
     items_before, items_after = _by_key(was, key), _by_key(now, key)
     changes: list[RecordChange] = []
     for item in sorted(items_before.keys() | items_after.keys()):
         before, after = items_before.get(item), items_after.get(item)
         if before is None or after is None:
-            what = f"{kind}_added" if before is None else f"{kind}_removed"
-            changes.append(RecordChange(area, subject, what, item))
+            added, removed = ADDED_REMOVED[whole]
+            changes.append(RecordChange(area, subject, added if before is None else removed, item))
         else:
-            changes += _field_changes(area, subject, item, before, after, fields, f"{kind}_changed")
+            changes += _field_changes(area, subject, item, before, after, fields, changed)
     return changes
 
 
 def _whole(
-    area: Area, subject: str, before: Any, after: Any, kind: str, field: str, value: Any
+    area: Area, subject: str, before: Any, after: Any, whole: Whole, field: str, value: Any
 ) -> RecordChange:
     """A record added or removed as a whole, with `value` (its name, its count) shown."""
-    what = f"{kind}_added" if before is None else f"{kind}_removed"
+    added, removed = ADDED_REMOVED[whole]
+    what = added if before is None else removed
     return RecordChange(
         area, subject, what, None, field, None if before is None else value,
         None if after is None else value,
@@ -236,7 +281,7 @@ def account_changes(
         )
         changes += _item_changes(
             "accounts", account, before.get("contacts"), after.get("contacts"), "name",
-            CONTACT_FIELDS, "contact",
+            CONTACT_FIELDS, "contact", "contact_changed",
         )  # fmt: skip
     return changes
 
@@ -249,7 +294,8 @@ def checklist_changes(
     for checklist in sorted(old.keys() | new.keys()):
         before, after = old.get(checklist), new.get(checklist)
         if before is None or after is None:
-            deals = (after if before is None else before or {}).get("deals")
+            written = after if before is None else before
+            deals = (written or {}).get("deals")
             count = len(deals) if isinstance(deals, list) else 0
             changes.append(
                 _whole("checklists", checklist, before, after, "checklist", "deals", count)
@@ -257,7 +303,7 @@ def checklist_changes(
             continue
         items = _item_changes(
             "checklists", checklist, before.get("deals"), after.get("deals"), "deal",
-            ITEM_FIELDS, "item",
+            ITEM_FIELDS, "item", "item_changed",
         )  # fmt: skip
         changes += [
             replace(change, what="item_done")

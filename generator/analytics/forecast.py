@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -16,7 +16,7 @@ from decimal import Decimal
 from ..data.load import Dataset
 from ..data.model import Deal
 from ..data.money import ZERO, json_amount, weighted_deal
-from .calendar import Kind, Period, period_of
+from .calendar import Period, PeriodKind, period_of
 
 
 @dataclass
@@ -29,11 +29,13 @@ class Totals:
     won: Decimal = ZERO
 
     def add_open(self, deal: Deal, weight: Decimal) -> None:
+        """Count an open deal with its weighted amount."""
         self.deals += 1
         self.pipeline += deal.amount
         self.weighted += weight
 
     def as_json(self, *, with_won: bool = True) -> dict[str, object]:
+        """The totals for programs, amounts with cents (`won` left out for the overdue)."""
         result: dict[str, object] = {
             "deals": self.deals,
             "pipeline": json_amount(self.pipeline),
@@ -50,7 +52,7 @@ class Forecast:
 
     as_of: date
     currency: str
-    kind: Kind
+    kind: PeriodKind
     periods: dict[Period, Totals] = field(default_factory=dict)
     owners: dict[str, Totals] = field(default_factory=dict)
     territories: dict[str, Totals] = field(default_factory=dict)
@@ -58,6 +60,7 @@ class Forecast:
     overdue: Totals = field(default_factory=Totals)
 
     def as_json(self) -> dict[str, object]:
+        """The forecast for programs: by period in time order, by owner, total, overdue."""
         return {
             "as_of": self.as_of.isoformat(),
             "currency": self.currency,
@@ -76,7 +79,7 @@ class Forecast:
 
 
 def build_forecast(
-    dataset: Dataset, as_of: date, kind: Kind = "quarter", deals: Iterable[Deal] | None = None
+    dataset: Dataset, as_of: date, kind: PeriodKind = "quarter", deals: Iterable[Deal] | None = None
 ) -> Forecast:
     """Add up `deals` (default: all) by period of `kind`, by owner and by territory.
 
@@ -129,6 +132,7 @@ def won_in(dataset: Dataset, period: Period, deals: Iterable[Deal] | None = None
 
 
 def to_json(forecast: Forecast) -> str:
+    """The forecast as the JSON document `funnel forecast --format json` prints."""
     return json.dumps(forecast.as_json(), ensure_ascii=False, indent=2) + "\n"
 
 
@@ -137,15 +141,14 @@ def to_csv(forecast: Forecast) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["section", "name", "deals", "pipeline", "weighted", "won"])
-    document = forecast.as_json()
-    for row in document["periods"]:
-        writer.writerow(["period", row["period"], *_values(row)])
-    for row in document["owners"]:
-        writer.writerow(["owner", row["owner"], *_values(row)])
-    writer.writerow(["total", "", *_values(document["total"])])
-    writer.writerow(["overdue", "", *_values(document["overdue"])])
+    for period, totals in sorted(forecast.periods.items()):
+        writer.writerow(["period", period.name, *_values(totals.as_json())])
+    for owner, totals in sorted(forecast.owners.items()):
+        writer.writerow(["owner", owner, *_values(totals.as_json())])
+    writer.writerow(["total", "", *_values(forecast.total.as_json())])
+    writer.writerow(["overdue", "", *_values(forecast.overdue.as_json(with_won=False))])
     return out.getvalue()
 
 
-def _values(row: dict) -> list[object]:
+def _values(row: Mapping[str, object]) -> list[object]:
     return [row["deals"], row["pipeline"], row["weighted"], row.get("won", "")]

@@ -16,17 +16,21 @@ from typing import Literal
 
 from ..data.model import Account, Deal, Rules
 
+ReasonKind = Literal["open_deal", "won"]
+"""Why an account is supported: an open deal, or a recent win."""
+
 
 @dataclass(frozen=True)
 class Reason:
     """One reason an account is eligible: an open deal, or a recent win (with its last day)."""
 
-    kind: Literal["open_deal", "won"]
+    kind: ReasonKind
     deal: Deal
     until: date | None = None
     """For a win: the last day of support it gives."""
 
     def as_json(self) -> dict[str, str]:
+        """The reason for the support desk's list (support.json)."""
         if self.kind == "open_deal":
             return {"kind": self.kind, "deal": self.deal.id}
         assert self.deal.closed_on is not None and self.until is not None
@@ -48,10 +52,12 @@ class Support:
 
     @property
     def open_deals(self) -> list[Deal]:
+        """The account's open deals, by id."""
         return [reason.deal for reason in self.reasons if reason.kind == "open_deal"]
 
     @property
     def won(self) -> Reason | None:
+        """The recent win that gives support, if any."""
         return next((reason for reason in self.reasons if reason.kind == "won"), None)
 
     @property

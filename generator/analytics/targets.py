@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from ..data.model import Targets
 from ..data.money import ZERO
-from .calendar import Period, parse_period, period_of, span
+from .calendar import Period, PeriodKind, parse_period, period_of, span
+
+Level = Literal["company", "territory", "owner"]
+"""Whose target: the company's, a territory's or an owner's."""
+
+LEVELS: tuple[Level, ...] = ("company", "territory", "owner")
+"""The company's target first; without one, its territories' added up, else its owners'."""
+
+PARTS: tuple[PeriodKind, ...] = ("half", "quarter", "month")
+"""The shorter periods whose targets add up to a longer one's, the longest first."""
 
 
 def target_for(
@@ -26,18 +36,21 @@ def target_for(
     if targets is None:
         return None
     if owner is None and territory is None:
-        for level in ("company", "territory", "owner"):
+        for level in LEVELS:
             found = _sum(targets, period, level, None)
             if found is not None:
                 return found
         return None
-    level, who = ("owner", owner) if owner is not None else ("territory", territory)
-    return _sum(targets, period, level, who)
+    if owner is not None:
+        return _sum(targets, period, "owner", owner)
+    return _sum(targets, period, "territory", territory)
 
 
-def _sum(targets: Targets, period: Period, level: str, who: str | None) -> Decimal | None:
+def _sum(targets: Targets, period: Period, level: Level, who: str | None) -> Decimal | None:
+    """The target of `level` (of `who`, or all of them) for exactly `period`, else added up
+    from the shorter periods that make it up, when every one of them has a target."""
     exact: Decimal | None = None
-    parts: dict[str, dict[Period, Decimal]] = {}
+    parts: dict[PeriodKind, dict[Period, Decimal]] = {}
     for target in targets.targets:
         if _level(target.owner, target.territory) != level:
             continue
@@ -47,11 +60,11 @@ def _sum(targets: Targets, period: Period, level: str, who: str | None) -> Decim
         if theirs == period:
             exact = (exact or ZERO) + target.amount
         elif theirs.kind != period.kind and period.start <= theirs.start <= period.end:
-            kind = parts.setdefault(theirs.kind, {})
-            kind[theirs] = kind.get(theirs, ZERO) + target.amount
+            shorter = parts.setdefault(theirs.kind, {})
+            shorter[theirs] = shorter.get(theirs, ZERO) + target.amount
     if exact is not None:
         return exact
-    for kind in ("half", "quarter", "month"):
+    for kind in PARTS:
         found = parts.get(kind, {})
         inside = _periods_inside(period, kind)
         if inside and set(found) == set(inside):
@@ -59,7 +72,7 @@ def _sum(targets: Targets, period: Period, level: str, who: str | None) -> Decim
     return None
 
 
-def _periods_inside(period: Period, kind: str) -> list[Period]:
+def _periods_inside(period: Period, kind: PeriodKind) -> list[Period]:
     """The periods of `kind` that make up `period` (none when `kind` is not shorter)."""
     first = period_of(period.start, kind)
     last = period_of(period.end, kind)
@@ -67,7 +80,7 @@ def _periods_inside(period: Period, kind: str) -> list[Period]:
     return inside if len(inside) > 1 else []
 
 
-def _level(owner: str | None, territory: str | None) -> str:
+def _level(owner: str | None, territory: str | None) -> Level:
     if owner:
         return "owner"
     if territory:
