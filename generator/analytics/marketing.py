@@ -17,15 +17,19 @@ NO_SOURCE = "(none)"
 
 
 def source_of(deal: Deal) -> str:
+    """The deal's lead source, or NO_SOURCE when it names none."""
     return deal.source or NO_SOURCE
 
 
 @dataclass
 class Tally:
+    """How many deals, and their amount."""
+
     deals: int = 0
     amount: Decimal = ZERO
 
     def add(self, deal: Deal) -> None:
+        """Count one more deal."""
         self.deals += 1
         self.amount += deal.amount
 
@@ -49,6 +53,9 @@ class SourceOutcome:
 
 @dataclass(frozen=True)
 class Scorecard:
+    """New deals per month and lead source over a window of months, and what became of each
+    source's deals."""
+
     months: list[Period]
     sources: list[str]
     entered: dict[tuple[Period, str], Tally]
@@ -68,6 +75,7 @@ class Scorecard:
         return [{"name": source, "values": self.counts(source)} for source in self.sources]
 
     def entered_in(self, month: Period) -> Tally:
+        """The deals that entered the funnel in `month`, of every source."""
         total = Tally()
         for source in self.sources:
             tally = self.entered.get((month, source))

@@ -24,10 +24,12 @@ class StageSummary:
 
     @property
     def count(self) -> int:
+        """How many open deals the stage holds."""
         return len(self.deals)
 
     @property
     def label(self) -> str:
+        """The stage's name, or its id when it has none."""
         return self.stage.label
 
 
@@ -86,6 +88,7 @@ class DealIndex:
 
     @classmethod
     def of(cls, dataset: Dataset) -> DealIndex:
+        """Group the dataset's deals (a deal of an unknown account has no territory)."""
         by_owner: dict[str, list[Deal]] = {}
         by_territory: dict[str, list[Deal]] = {}
         by_account: dict[str, list[Deal]] = {}

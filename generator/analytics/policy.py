@@ -32,7 +32,7 @@ from ..history.git import (
     resolve,
     tree_files,
 )
-from ..history.records import BASELINE_TRAILER, Commit, deal_id, snapshot
+from ..history.records import BASELINE_TRAILER, Commit, Snapshot, deal_id, snapshot
 
 MANAGERS_ONLY = (
     "{data}funnel.yaml",
@@ -47,6 +47,21 @@ MANAGERS_ONLY = (
     "Makefile",
     ".ci/",
     "CODEOWNERS",
+)
+Commits = list[tuple[Commit, list[FileChange]]]
+"""The commits of a range, each with the files it changed."""
+
+STRANGER = (
+    "the author's email {email} is not in team.yaml: commit with the email team.yaml gives "
+    "you, or ask a manager to add you"
+)
+MANAGERS_ONLY_CHANGE = (
+    "only managers change the rules, the team, the workflows and the code: ask your manager "
+    "to make this change"
+)
+BASELINE_MARK = (
+    "only managers mark a commit as the baseline (the team's existing funnel on adoption day): "
+    f"remove the `{BASELINE_TRAILER}` trailer, or ask your manager"
 )
 
 
@@ -63,6 +78,9 @@ class PolicyError(Exception):
 
 @dataclass(frozen=True)
 class Violation:
+    """A rule a commit broke: by whom (`person`: their id in team.yaml, None for a stranger),
+    in which file, and what to do instead."""
+
     commit: Commit
     person: str | None
     path: str
@@ -75,12 +93,15 @@ class Violation:
 
 @dataclass(frozen=True)
 class PolicyResult:
+    """The verdict on base..head: how many commits were judged and the rules they broke."""
+
     base: str
     head: str
     commits: int
     violations: list[Violation]
 
     def to_json(self) -> str:
+        """The verdict as the JSON document `funnel policy --format json` prints."""
         document = {
             "base": self.base,
             "head": self.head,
@@ -121,80 +142,100 @@ def check_policy(data_dir: Path, base: str, head: str = "HEAD") -> PolicyResult:
     root, prefix = repository(data_dir)
     base_sha, head_sha = resolve(root, base), resolve(root, head)
     team = team_at(root, base_sha, prefix)
-    by_email = {p.email.lower(): p for p in team.people if p.email}
-    people = {p.id: p for p in team.people}
     commits = commits_between(root, base_sha, head_sha)
-    deals_prefix = f"{prefix}/deals/" if prefix else "deals/"
-    handovers_prefix = f"{prefix}/handovers/" if prefix else "handovers/"
-    checklists_at_base = tree_files(root, base_sha, handovers_prefix.rstrip("/"))
-    blobs = read_blobs(
-        root,
-        [
-            *checklists_at_base.values(),
-            *(
-                blob
-                for _, changes in commits
-                for change in changes
-                if change.path.startswith((deals_prefix, handovers_prefix))
-                for blob in (change.old_blob, change.new_blob)
-                if set(blob) != {"0"}
-            ),
-        ],
-    )
-    base_checklists = {
-        path: _read_checklist(blobs.get(blob)) for path, blob in checklists_at_base.items()
-    }
-    protected = managers_only(prefix)
+    judge = _judge(root, base_sha, prefix, team, commits)
     violations: list[Violation] = []
     written: dict[str, _Checklist | None] = {}
     for commit, changes in commits:
-        person = by_email.get(commit.email.lower())
+        violations += judge.commit_violations(commit, changes, written)
+    for commit in baseline_marks(root, base_sha, head_sha):
+        violations += judge.baseline_violations(commit)
+    return PolicyResult(base_sha, head_sha, len(commits), violations)
+
+
+@dataclass(frozen=True)
+class _Judge:
+    """What a pull request is judged by: the team and the checklists as they were at the base,
+    the paths only managers change, and the deal and checklist files of the range, read once."""
+
+    people: dict[str, Person]
+    by_email: dict[str, Person]
+    deals_prefix: str
+    handovers_prefix: str
+    protected: list[str]
+    base_checklists: dict[str, _Checklist | None]
+    blobs: dict[str, bytes]
+
+    def commit_violations(
+        self, commit: Commit, changes: list[FileChange], written: dict[str, _Checklist | None]
+    ) -> list[Violation]:
+        """The rules a commit broke, file by file. `written` gathers the checklists written
+        in the range so far: their writer decides who ticks their items."""
+        person = self.by_email.get(commit.email.lower())
         if person is None:
-            violations.append(
-                Violation(
-                    commit,
-                    None,
-                    "(commit)",
-                    f"the author's email {commit.email} is not in team.yaml: commit with the "
-                    "email team.yaml gives you, or ask a manager to add you",
-                )
-            )
-            continue
+            return [Violation(commit, None, "(commit)", STRANGER.format(email=commit.email))]
         moved = _moved_deals(changes)
+        violations = []
         for change in changes:
-            if change.path.startswith(deals_prefix):
-                if change.status == "D" and deal_id(change.path) in moved:
-                    continue  # a move between folders
-                message = _deal_rule(person, people, change, blobs)
-            elif change.path.startswith(handovers_prefix):
-                reference = base_checklists.get(change.path) or written.get(change.path)
-                message = _checklist_rule(person, people, reference, change, blobs)
-                if message is None and change.path not in base_checklists:
-                    # written by the leaver's manager in this range: it decides who ticks
-                    written[change.path] = _read_checklist(blobs.get(change.new_blob))
-            elif _is_protected(change.path, protected) and person.role != "manager":
-                message = (
-                    "only managers change the rules, the team, the workflows and the code: "
-                    "ask your manager to make this change"
-                )
-            else:
-                message = None
+            deal = change.path.startswith(self.deals_prefix)
+            if deal and change.status == "D" and deal_id(change.path) in moved:
+                continue  # a move between folders
+            message = self.file_rule(person, change, written)
             if message:
                 violations.append(Violation(commit, person.id, change.path, message))
-    for commit in baseline_marks(root, base_sha, head_sha):
-        person = by_email.get(commit.email.lower())
-        if person is None or person.role != "manager":
-            violations.append(
-                Violation(
-                    commit,
-                    person.id if person else None,
-                    "(commit)",
-                    "only managers mark a commit as the baseline (the team's existing funnel "
-                    f"on adoption day): remove the `{BASELINE_TRAILER}` trailer, or ask your "
-                    "manager",
-                )
-            )
-    return PolicyResult(base_sha, head_sha, len(commits), violations)
+        return violations
+
+    def file_rule(
+        self, person: Person, change: FileChange, written: dict[str, _Checklist | None]
+    ) -> str | None:
+        """What `person` may not do to the file `change` touched (None: they may)."""
+        if change.path.startswith(self.deals_prefix):
+            return _deal_rule(person, self.people, change, self.blobs)
+        if change.path.startswith(self.handovers_prefix):
+            reference = self.base_checklists.get(change.path) or written.get(change.path)
+            message = _checklist_rule(person, self.people, reference, change, self.blobs)
+            if message is None and change.path not in self.base_checklists:
+                # written by the leaver's manager in this range: it decides who ticks
+                written[change.path] = _read_checklist(self.blobs.get(change.new_blob))
+            return message
+        if _is_protected(change.path, self.protected) and person.role != "manager":
+            return MANAGERS_ONLY_CHANGE
+        return None
+
+    def baseline_violations(self, commit: Commit) -> list[Violation]:
+        """A commit marked as the baseline by someone who is not a manager."""
+        person = self.by_email.get(commit.email.lower())
+        if person is not None and person.role == "manager":
+            return []
+        return [Violation(commit, person.id if person else None, "(commit)", BASELINE_MARK)]
+
+
+def _judge(root: Path, base: str, prefix: str, team: Team, commits: Commits) -> _Judge:
+    """The rules of base..head: the team and checklists at `base`, and every deal and
+    checklist file the commits touch, read in one go."""
+    deals_prefix = f"{prefix}/deals/" if prefix else "deals/"
+    handovers_prefix = f"{prefix}/handovers/" if prefix else "handovers/"
+    checklists_at_base = tree_files(root, base, handovers_prefix.rstrip("/"))
+    touched = (
+        blob
+        for _, changes in commits
+        for change in changes
+        if change.path.startswith((deals_prefix, handovers_prefix))
+        for blob in (change.old_blob, change.new_blob)
+        if set(blob) != {"0"}
+    )
+    blobs = read_blobs(root, [*checklists_at_base.values(), *touched])
+    return _Judge(
+        people={p.id: p for p in team.people},
+        by_email={p.email.lower(): p for p in team.people if p.email},
+        deals_prefix=deals_prefix,
+        handovers_prefix=handovers_prefix,
+        protected=managers_only(prefix),
+        base_checklists={
+            path: _read_checklist(blobs.get(blob)) for path, blob in checklists_at_base.items()
+        },
+        blobs=blobs,
+    )
 
 
 def baseline_marks(root: Path, base: str, head: str) -> list[Commit]:
@@ -232,29 +273,24 @@ def _moved_deals(changes: list[FileChange]) -> set[str]:
     return {d for d in deleted & added if d}
 
 
-def _owner(blob: str, path: str, blobs: dict[str, bytes]) -> str | None:
-    if blob not in blobs:
-        return None
-    return snapshot(blobs[blob], path).owner
+def _version(blob: str, path: str, blobs: dict[str, bytes]) -> Snapshot | None:
+    """A deal file as one side of a change left it (None: absent on that side)."""
+    return snapshot(blobs[blob], path) if blob in blobs else None
 
 
 def _deal_rule(
     person: Person, people: dict[str, Person], change: FileChange, blobs: dict[str, bytes]
 ) -> str | None:
+    """What `person` may not do to a deal: delete it, take it over, or change another's."""
     deal = deal_id(change.path)
-    before = _owner(change.old_blob, change.path, blobs)
-    after = _owner(change.new_blob, change.path, blobs)
-    if change.status == "D":
-        stage = (
-            snapshot(blobs[change.old_blob], change.path).stage
-            if change.old_blob in blobs
-            else None
+    old = _version(change.old_blob, change.path, blobs)
+    new = _version(change.new_blob, change.path, blobs)
+    before, after = old.owner if old else None, new.owner if new else None
+    if change.status == "D" and (old.stage if old else None) not in ("won", "lost"):
+        return (
+            f"deleted deal {deal} instead of closing it: set `stage: lost`, "
+            "`closed_on` and a `lost_reason`"
         )
-        if stage not in ("won", "lost"):
-            return (
-                f"deleted deal {deal} instead of closing it: set `stage: lost`, "
-                "`closed_on` and a `lost_reason`"
-            )
     if person.role == "manager":
         team = {p.id for p in people.values() if p.manager == person.id} | {person.id}
         outside = [owner for owner in (before, after) if owner and owner not in team]
