@@ -10,41 +10,10 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from ..data.load import Dataset
-from ..data.model import HANDOVER_METHODS, Account, Contact, Deal, Handover, LogEntry, Stage
-from ..data.money import ZERO, json_amount, weighted_deal
-
-
-@dataclass(frozen=True)
-class HandoverItem:
-    deal: Deal
-    account: Account | None
-    contact: Contact | None
-    stage: Stage
-    weighted: Decimal
-
-    @property
-    def last_log(self) -> LogEntry | None:
-        return self.deal.log[-1] if self.deal.log else None
-
-    def as_json(self) -> dict[str, object]:
-        last = self.last_log
-        return {
-            "deal": self.deal.id,
-            "title": self.deal.title,
-            "account": self.deal.account,
-            "account_name": self.account.name if self.account else None,
-            "contact": self.deal.contact,
-            "phone": self.contact.phone if self.contact else None,
-            "email": self.contact.email if self.contact else None,
-            "amount": json_amount(self.deal.amount),
-            "weighted": json_amount(self.weighted),
-            "stage": self.deal.stage,
-            "expected_close": self.deal.expected_close.isoformat(),
-            "last_log": {"date": last.date.isoformat(), "note": last.note} if last else None,
-        }
+from ..data.model import HANDOVER_METHODS, Deal, Handover
+from .deals import DealView, deal_view, team_by_id
 
 
 @dataclass(frozen=True)
@@ -54,10 +23,10 @@ class HandoverPlan:
     from_id: str
     to_id: str | None
     as_of: date
-    groups: dict[str, list[HandoverItem]]
+    groups: dict[str, list[DealView]]
 
     @property
-    def items(self) -> list[HandoverItem]:
+    def items(self) -> list[DealView]:
         return [item for method in HANDOVER_METHODS for item in self.groups[method]]
 
     def as_json(self) -> dict[str, object]:
@@ -75,21 +44,9 @@ class HandoverPlan:
         return json.dumps(self.as_json(), ensure_ascii=False, indent=2) + "\n"
 
 
-def handover_item(dataset: Dataset, deal: Deal) -> HandoverItem | None:
+def handover_item(dataset: Dataset, deal: Deal) -> DealView | None:
     """The deal with what a successor needs: account, contact, stage, weighted amount."""
-    funnel = dataset.funnel
-    assert funnel is not None
-    stage = funnel.stage(deal.stage)
-    if stage is None:
-        return None
-    account = dataset.accounts.get(deal.account)
-    return HandoverItem(
-        deal=deal,
-        account=account,
-        contact=account.contact(deal.contact) if account else None,
-        stage=stage,
-        weighted=weighted_deal(deal, funnel) if deal.is_open else ZERO,
-    )
+    return deal_view(dataset, deal)
 
 
 def plan_handover(
@@ -103,13 +60,14 @@ def plan_handover(
     funnel = dataset.funnel
     assert funnel is not None, "plan_handover needs a valid funnel.yaml"
     only = set(accounts) if accounts is not None else None
-    groups: dict[str, list[HandoverItem]] = {method: [] for method in HANDOVER_METHODS}
+    people = team_by_id(dataset)
+    groups: dict[str, list[DealView]] = {method: [] for method in HANDOVER_METHODS}
     for deal in dataset.deals.values():
         if deal.owner != from_id or not deal.is_open:
             continue
         if only is not None and deal.account not in only:
             continue
-        item = handover_item(dataset, deal)
+        item = deal_view(dataset, deal, people=people)
         if item is not None:
             groups[item.stage.handover].append(item)
     for items in groups.values():
@@ -124,7 +82,7 @@ def plan_handover(
 class ChecklistRow:
     """One line of a printed checklist: the deal, how to reach the customer, and its status."""
 
-    item: HandoverItem
+    item: DealView
     to: str | None
     status: str
     done_on: date | None
@@ -132,6 +90,7 @@ class ChecklistRow:
 
 
 def plan_rows(plan: HandoverPlan) -> dict[str, list[ChecklistRow]]:
+    """A new plan as checklist rows: every deal pending, to the plan's successor."""
     return {
         method: [ChecklistRow(item, plan.to_id, "pending", None, None) for item in items]
         for method, items in plan.groups.items()
@@ -140,10 +99,11 @@ def plan_rows(plan: HandoverPlan) -> dict[str, list[ChecklistRow]]:
 
 def checklist_rows(checklist: Handover, dataset: Dataset) -> dict[str, list[ChecklistRow]]:
     """A checklist file's deals by method, with the deals' current contact data."""
+    people = team_by_id(dataset)
     groups: dict[str, list[ChecklistRow]] = {method: [] for method in HANDOVER_METHODS}
     for entry in checklist.deals:
         deal = dataset.deals.get(entry.deal)
-        item = handover_item(dataset, deal) if deal is not None else None
+        item = deal_view(dataset, deal, people=people) if deal is not None else None
         if item is None:
             continue
         groups[entry.method].append(

@@ -6,18 +6,20 @@ says how to get it, and the deal pages go without their timeline; nothing is gue
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ..analytics.compliance import findings
-from ..data.money import ZERO
-from ..history.events import Event, weighted_snapshot
-from ..history.records import Commit, History
-from ..data.model import CLOSED_STAGES, Person
 from ..analytics.calendar import Week
-from ..analytics.review import state_at, weekly_review
+from ..analytics.compliance import Finding, findings
+from ..analytics.review import RepWeek, state_at, weekly_review
+from ..data.model import CLOSED_STAGES, Person
+from ..data.money import ZERO
+from ..history.events import weighted_snapshot
+from ..history.records import Commit, History, Snapshot
+from .context import Page, SiteContext
+from .credits import Credits as Credits  # site/environment.py and tests import it from here
 
 WEEKS_KEPT = 12
 SECTIONS = [
@@ -28,45 +30,35 @@ SECTIONS = [
     ("amounts_owners", ("amount", "owner")),
     ("other_changes", ("changed", "moved", "removed_closed")),
 ]
+NOTICE_PAGES = (
+    ("reviews/index.md", "review"),
+    ("compliance.md", "compliance"),
+    ("trends.md", "trends"),
+)
+"""The history pages (path, title's word) that say why they are missing without history."""
+
+State = dict[str, tuple[Snapshot, date]]
+"""Each deal as it stood at the end of a day, with the day it last changed."""
+Reviewed = tuple[RepWeek, Person | None]
+"""A rep's week, and the rep as the team names them (None for an owner it does not)."""
 
 
 @dataclass(frozen=True)
 class FillRow:
+    """A week's funnel fill, for the trends page."""
+
     week: Week
     stages: list[tuple[int, Decimal]]  # per open stage, top down: count and amount
 
 
 @dataclass(frozen=True)
 class AccuracyRow:
+    """An owner's weighted forecast at a week's end, and what of those deals was won."""
+
     week: Week
     owner: str
     forecast: Decimal
     won: Decimal
-
-
-@dataclass(frozen=True)
-class Credits:
-    """Who made a change and who merged it, named as team.yaml names them: by the commit's
-    email, else by the git name."""
-
-    names: dict[str, str] = field(default_factory=dict)
-    """email (case-folded) -> the person's name in team.yaml"""
-
-    @classmethod
-    def of(cls, people: Iterable[Person]) -> Credits:
-        return cls({person.email.casefold(): person.name for person in people if person.email})
-
-    def name(self, git_name: str, email: str) -> str:
-        return self.names.get(email.casefold(), git_name)
-
-    def line(self, commit: Commit, t: Mapping[str, str]) -> str:
-        """The author, and the merger when someone else landed the change (陈静, merged by
-        张伟), in the site's words."""
-        author = self.name(commit.author, commit.email)
-        merger = self.name(commit.merged_by, commit.merged_email) if commit.merged_by else ""
-        if not merger or merger == author:
-            return author
-        return t["by_merged"].format(author=author, merger=merger)
 
 
 def weeks_to_show(as_of: date) -> list[Week]:
@@ -75,123 +67,115 @@ def weeks_to_show(as_of: date) -> list[Week]:
     return [current.previous(count) for count in range(WEEKS_KEPT)]
 
 
-def build_history_pages(site, history: History | None, events: list[Event], notice: str | None):
-    """Review, compliance and trends pages (or their notices)."""
-    t = site.t
-    if history is None:
+def build_history_pages(context: SiteContext) -> list[Page]:
+    """Review, compliance and trends pages; without history, each says why it is missing."""
+    if context.history is None:
         return [
-            site.page("history_notice.md.j2", path, t[key], notice=notice)
-            for path, key in (
-                ("reviews/index.md", "review"),
-                ("compliance.md", "compliance"),
-                ("trends.md", "trends"),
+            context.page(
+                "history_notice.md.j2", path, context.t[key], notice=context.history_notice
             )
+            for path, key in NOTICE_PAGES
         ]
-    funnel = site.funnel
-    people = site.people
-    pages = []
-    weeks = weeks_to_show(site.as_of)
+    history = context.history
+    weeks = weeks_to_show(context.as_of)
     states = {week: state_at(history, week.end) for week in weeks}
-    managers = [p for p in site.reps if p.role == "manager"]
-    titles = {deal_id: deal.title for deal_id, deal in site.dataset.deals.items()}
+    pages: list[Page] = []
     index_rows = []
     for week in weeks:
-        reviews = weekly_review(history, events, funnel, week, state=states[week])
-        by_person = []
-        for owner, rep in reviews.items():
-            person = people.get(owner)
-            pages.append(
-                site.page(
-                    "review.md.j2",
-                    f"reviews/{week.name}/{owner}.md",
-                    f"{person.name if person else owner} · {week.name}",
-                    week=week,
-                    reps=[(rep, person)],
-                    sections=SECTIONS,
-                    links=True,
-                    deal_titles=titles,
-                )
-            )
-            by_person.append((rep, person))
-        team_pages = []
-        for manager in managers:
-            team = [(rep, p) for rep, p in by_person if p is not None and p.manager == manager.id]
-            if not team:
-                continue
-            pages.append(
-                site.page(
-                    "review.md.j2",
-                    f"reviews/{week.name}/team-{manager.id}.md",
-                    f"{manager.name} · {week.name}",
-                    week=week,
-                    reps=team,
-                    sections=SECTIONS,
-                    links=True,
-                    deal_titles=titles,
-                )
-            )
-            team_pages.append(manager)
+        week_pages, team_pages, by_person = review_pages(context, history, week, states[week])
+        pages += week_pages
         index_rows.append((week, team_pages, by_person))
-    pages.append(site.page("reviews.md.j2", "reviews/index.md", t["review"], rows=index_rows))
-    pages.append(compliance_page(site, history, events))
-    pages.append(trends_page(site, states))
+    pages.append(
+        context.page("reviews.md.j2", "reviews/index.md", context.t["review"], rows=index_rows)
+    )
+    pages.append(compliance_page(context, history))
+    pages.append(trends_page(context, states))
     return pages
 
 
-def compliance_page(site, history: History, events: list[Event]):
-    rules = site.funnel.rules
-    found = findings(history, events, rules.min_days_in_funnel)
-    commits = {(event.change.deal, event.commit.sha): event.commit for event in events}
-    by_owner: dict[str, list] = {}
+def review_pages(
+    context: SiteContext, history: History, week: Week, state: State
+) -> tuple[list[Page], list[Person], list[Reviewed]]:
+    """A week's review page for each rep with something to talk about, and one for each
+    manager's team; with the managers that have a team page and the reps' weeks."""
+    reviews = weekly_review(history, context.events, context.funnel, week, state=state)
+    titles = {deal_id: deal.title for deal_id, deal in context.dataset.deals.items()}
+    pages = []
+    by_person: list[Reviewed] = []
+    for owner, rep in reviews.items():
+        person = context.people.get(owner)
+        title = f"{person.name if person else owner} · {week.name}"
+        path = f"reviews/{week.name}/{owner}.md"
+        pages.append(review_page(context, path, title, week, [(rep, person)], titles))
+        by_person.append((rep, person))
+    team_pages = []
+    for manager in (person for person in context.reps if person.role == "manager"):
+        team = [(rep, p) for rep, p in by_person if p is not None and p.manager == manager.id]
+        if not team:
+            continue
+        path = f"reviews/{week.name}/team-{manager.id}.md"
+        title = f"{manager.name} · {week.name}"
+        pages.append(review_page(context, path, title, week, team, titles))
+        team_pages.append(manager)
+    return pages, team_pages, by_person
+
+
+def review_page(
+    context: SiteContext,
+    path: str,
+    title: str,
+    week: Week,
+    reps: Sequence[Reviewed],
+    titles: dict[str, str],
+) -> Page:
+    """The agenda of a week's review with one rep, or with a manager's team; `titles` names
+    the deals by id."""
+    return context.page(
+        "review.md.j2",
+        path,
+        title,
+        week=week,
+        reps=reps,
+        sections=SECTIONS,
+        links=True,
+        deal_titles=titles,
+    )
+
+
+def compliance_page(context: SiteContext, history: History) -> Page:
+    """The deals a manager should ask about, by owner: won too soon, or removed unclosed."""
+    rules = context.funnel.rules
+    found = findings(history, context.events, rules.min_days_in_funnel)
+    commits = {(event.change.deal, event.commit.sha): event.commit for event in context.events}
+    by_owner: dict[str, list[tuple[Finding, Commit]]] = {}
     for finding in found:
         commit = commits[(finding.deal, finding.commit)]
         by_owner.setdefault(finding.owner or "", []).append((finding, commit))
     rows = [
-        (site.people.get(owner), owner, by_owner[owner])
-        for owner in sorted(by_owner, key=lambda o: (o not in site.people, o))
+        (context.people.get(owner), owner, by_owner[owner])
+        for owner in sorted(by_owner, key=lambda o: (o not in context.people, o))
     ]
-    return site.page(
+    return context.page(
         "compliance.md.j2",
         "compliance.md",
-        site.t["compliance"],
+        context.t["compliance"],
         rows=rows,
-        deal_ids=set(site.dataset.deals),
+        deal_ids=set(context.dataset.deals),
     )
 
 
-def trends_page(site, states: dict[Week, dict]):
+def trends_page(context: SiteContext, states: dict[Week, State]) -> Page:
     """Funnel fill per week, and each rep's weighted forecast of a week against what of it
     was won; `states` holds the deals at each week's end, newest week first."""
-    funnel = site.funnel
-    won = {
-        deal_id: deal.amount for deal_id, deal in site.dataset.deals.items() if deal.stage == "won"
-    }
-    fill: list[FillRow] = []
-    accuracy: dict[str, list[AccuracyRow]] = {}
-    for week, state in reversed(states.items()):
-        counts = {stage.id: [0, ZERO] for stage in funnel.stages}
-        forecast: dict[str, Decimal] = {}
-        won_of: dict[str, Decimal] = {}
-        for deal, (snapshot, _) in state.items():
-            if snapshot.stage in counts and snapshot.amount is not None:
-                counts[snapshot.stage][0] += 1
-                counts[snapshot.stage][1] += snapshot.amount
-            if snapshot.stage not in CLOSED_STAGES and snapshot.owner:
-                owner = snapshot.owner
-                forecast[owner] = forecast.get(owner, ZERO) + weighted_snapshot(snapshot, funnel)
-                won_of[owner] = won_of.get(owner, ZERO) + won.get(deal, ZERO)
-        fill.append(FillRow(week, [(c, a) for c, a in counts.values()]))
-        for owner in forecast:
-            accuracy.setdefault(owner, []).append(
-                AccuracyRow(week, owner, forecast[owner], won_of[owner])
-            )
+    funnel = context.funnel
+    fill, accuracy = _fill_and_accuracy(context, states)
     people: list[tuple[Person | None, str, list[AccuracyRow]]] = [
-        (site.people.get(owner), owner, rows) for owner, rows in sorted(accuracy.items())
+        (context.people.get(owner), owner, rows) for owner, rows in sorted(accuracy.items())
     ]
-    return site.page(
+    return context.page(
         "trends.md.j2",
         "trends.md",
-        site.t["trends"],
+        context.t["trends"],
         fill=fill,
         series=[
             {"name": stage.label, "values": [row.stages[index][0] for row in fill]}
@@ -200,3 +184,36 @@ def trends_page(site, states: dict[Week, dict]):
         accuracy=people,
         stages=funnel.stages,
     )
+
+
+def _fill_and_accuracy(
+    context: SiteContext, states: dict[Week, State]
+) -> tuple[list[FillRow], dict[str, list[AccuracyRow]]]:
+    """Oldest week first: each open stage's count and amount, and by owner the weighted
+    forecast at the week's end beside what of those deals was won since."""
+    funnel = context.funnel
+    won = {
+        deal_id: deal.amount
+        for deal_id, deal in context.dataset.deals.items()
+        if deal.stage == "won"
+    }
+    fill: list[FillRow] = []
+    accuracy: dict[str, list[AccuracyRow]] = {}
+    for week, state in reversed(states.items()):
+        counts: dict[str, tuple[int, Decimal]] = {stage.id: (0, ZERO) for stage in funnel.stages}
+        forecast: dict[str, Decimal] = {}
+        won_of: dict[str, Decimal] = {}
+        for deal, (snapshot, _) in state.items():
+            if snapshot.stage in counts and snapshot.amount is not None:
+                count, amount = counts[snapshot.stage]
+                counts[snapshot.stage] = (count + 1, amount + snapshot.amount)
+            if snapshot.stage not in CLOSED_STAGES and snapshot.owner:
+                owner = snapshot.owner
+                forecast[owner] = forecast.get(owner, ZERO) + weighted_snapshot(snapshot, funnel)
+                won_of[owner] = won_of.get(owner, ZERO) + won.get(deal, ZERO)
+        fill.append(FillRow(week, list(counts.values())))
+        for owner in forecast:
+            accuracy.setdefault(owner, []).append(
+                AccuracyRow(week, owner, forecast[owner], won_of[owner])
+            )
+    return fill, accuracy

@@ -1,0 +1,164 @@
+"""What every page of the site is rendered from: one checked dataset at one date, in one
+language, with its history when there is one; and the page itself as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import jinja2
+
+from ..analytics.accounts import supported_accounts
+from ..analytics.deals import DealView, deal_view
+from ..analytics.pipeline import DealIndex
+from ..analytics.support import Support
+from ..data.load import Dataset
+from ..data.model import CLOSED_STAGES, Deal, Funnel, Person, Stage, Territory
+from ..history.events import Change, Event, all_events
+from ..history.git import SHALLOW_MESSAGE
+from ..history.records import History
+from .credits import Credits
+from .markup import sort_key
+from .words import WORDS, describe_change
+
+
+@dataclass(frozen=True)
+class Page:
+    """One generated file: where it goes, its content, and its title in the navigation."""
+
+    path: str
+    markdown: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    """The dataset and everything looked up once for all pages: people, territories, each
+    deal's view, who may receive support, the history's events, the site's words."""
+
+    dataset: Dataset
+    funnel: Funnel
+    as_of: date
+    t: dict[str, str]
+    """The site's words in its language."""
+    env: jinja2.Environment
+    index: DealIndex
+    people: dict[str, Person]
+    territories: dict[str, Territory]
+    reps: list[Person]
+    """Everyone in the team, by name as people expect them sorted."""
+    views: dict[str, DealView]
+    labels: dict[str, dict[str, str]]
+    """Stage, owner and account ids -> their names, for telling changes."""
+    credits: Credits
+    support: dict[str, Support]
+    """Account id -> why it may receive support (by id); the accounts without are left out."""
+    history: History | None
+    history_notice: str | None
+    """Why the history pages are missing, in the site's words; None with history."""
+    events: list[Event]
+    timelines: dict[str, list[Event]]
+    """Deal id -> its events, oldest first."""
+
+    @classmethod
+    def of(
+        cls,
+        dataset: Dataset,
+        as_of: date,
+        env: jinja2.Environment,
+        language: str,
+        history: History | None = None,
+        history_notice: str | None = None,
+    ) -> SiteContext:
+        """The context of a checked dataset (funnel and team present) at `as_of`."""
+        funnel, team = dataset.funnel, dataset.team
+        assert funnel is not None and team is not None
+        t = WORDS[language]
+        people = {person.id: person for person in team.people}
+        closed = {
+            stage.id: stage.model_copy(update={"name": t[stage.id]})
+            for stage in map(funnel.stage, CLOSED_STAGES)
+            if stage is not None
+        }
+        events = all_events(history, funnel) if history is not None else []
+        return cls(
+            dataset=dataset,
+            funnel=funnel,
+            as_of=as_of,
+            t=t,
+            env=env,
+            index=DealIndex.of(dataset),
+            people=people,
+            territories={territory.id: territory for territory in team.territories},
+            reps=sorted(team.people, key=lambda person: sort_key(person.name)),
+            views={
+                deal_id: _view(dataset, deal, closed, people)
+                for deal_id, deal in dataset.deals.items()
+            },
+            labels=_labels(dataset, [*funnel.stages, *closed.values()]),
+            credits=Credits.of(team.people),
+            support=supported_accounts(dataset, as_of),
+            history=history,
+            history_notice=_notice(history_notice, t),
+            events=events,
+            timelines=_timelines(events),
+        )
+
+    def render(self, template: str, path: str, **context: object) -> str:
+        """The template rendered for the page at `path`, with what every page receives."""
+        return self.env.get_template(template).render(
+            t=self.t,
+            as_of=self.as_of,
+            currency=self.funnel.currency,
+            rules=self.funnel.rules,
+            page_path=path,
+            describe=self.describe,
+            credits=self.credits,
+            history_notice=self.history_notice if self.history is None else None,
+            **context,
+        )
+
+    def page(self, template: str, path: str, title: str, **context: object) -> Page:
+        """The page at `path` with its title, rendered from `template`."""
+        return Page(path, self.render(template, path, title=title, **context), title)
+
+    def describe(self, change: Change) -> str:
+        """A change of a deal in the site's words, with stages and people by name."""
+        return describe_change(change, self.t, self.labels)
+
+    def views_of(self, deals: list[Deal]) -> list[DealView]:
+        """The views of `deals`, in their order."""
+        return [self.views[deal.id] for deal in deals]
+
+
+def _view(
+    dataset: Dataset, deal: Deal, closed: dict[str, Stage], people: dict[str, Person]
+) -> DealView:
+    view = deal_view(dataset, deal, stages=closed, people=people)
+    assert view is not None, f"{deal.id}: a checked deal's stage is in the funnel"
+    return view
+
+
+def _labels(dataset: Dataset, stages: list[Stage]) -> dict[str, dict[str, str]]:
+    assert dataset.team is not None
+    return {
+        "stage": {stage.id: stage.label for stage in stages},
+        "owner": {person.id: person.name for person in dataset.team.people},
+        "account": {account.id: account.name for account in dataset.accounts.values()},
+    }
+
+
+def _timelines(events: list[Event]) -> dict[str, list[Event]]:
+    timelines: dict[str, list[Event]] = {}
+    for event in events:
+        timelines.setdefault(event.change.deal, []).append(event)
+    return timelines
+
+
+def _notice(notice: str | None, t: dict[str, str]) -> str | None:
+    """Why the history pages are missing, in the site's words."""
+    if notice is None:
+        return None
+    if notice.startswith(SHALLOW_MESSAGE):
+        return t["history_shallow"]
+    return t["history_missing"].format(reason=notice)
