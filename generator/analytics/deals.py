@@ -29,10 +29,12 @@ class DealView:
 
     @property
     def id(self) -> str:
+        """The deal's id, as pages link to it."""
         return self.deal.id
 
     @property
     def last_log(self) -> LogEntry | None:
+        """The deal's latest log entry: what a successor reads first."""
         return self.deal.log[-1] if self.deal.log else None
 
     def as_json(self) -> dict[str, object]:

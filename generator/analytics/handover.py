@@ -27,9 +27,11 @@ class HandoverPlan:
 
     @property
     def items(self) -> list[DealView]:
+        """Every deal of the plan, visits first, then phone calls, then the later ones."""
         return [item for method in HANDOVER_METHODS for item in self.groups[method]]
 
     def as_json(self) -> dict[str, object]:
+        """The plan as `funnel handover --format json` prints it."""
         return {
             "from": self.from_id,
             "to": self.to_id,
@@ -41,6 +43,7 @@ class HandoverPlan:
         }
 
     def to_json(self) -> str:
+        """The plan's JSON text, as written for a successor."""
         return json.dumps(self.as_json(), ensure_ascii=False, indent=2) + "\n"
 
 
