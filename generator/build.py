@@ -72,6 +72,7 @@ class _Stderr(logging.Handler):
     """Writes to whatever standard error is at the time (tests replace it)."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        """Write one log line to standard error."""
         click.echo(self.format(record), err=True)
 
 

@@ -27,6 +27,9 @@ ROBOTS_META = '<meta name="robots" content="noindex, nofollow">'
 
 
 class FunnelConfig(Config):
+    """The plugin's options in mkdocs.yml: where the data and the templates are, the as-of
+    date and the language of the pages."""
+
     data_dir = c.Type(str, default="data")
     templates = c.Type(str, default="templates")
     as_of = c.Optional(c.Type(str))
@@ -57,6 +60,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             raise PluginError(f"funnel: as_of {value!r} is not a date (YYYY-MM-DD)") from None
 
     def on_config(self, config, /):
+        """Check the data (errors stop the build), read its history, and make the pages."""
         root = Path(config.config_file_path).parent
         as_of = self._as_of()
         data = self._data()
@@ -95,6 +99,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         return config
 
     def on_files(self, files: Files, /, *, config) -> Files:
+        """Add the generated pages, the stylesheet and the script (they win over files of
+        the same path)."""
         for page in [*self.pages, STYLESHEET, SCRIPT]:
             existing = files.get_file_from_path(page.path)
             if existing is not None:
@@ -124,6 +130,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         return _noindex(output_content, WORDS[self.config.language]["search_label"])
 
     def on_serve(self, server, /, *, config, builder):
+        """Rebuild when the data or the templates change."""
         root = Path(config.config_file_path).parent
         for folder in (self._data(), self.config.templates):
             if (root / folder).is_dir():

@@ -10,7 +10,7 @@ import click
 from pydantic import BaseModel
 
 from generator.cli.main import main
-from generator.data.load import _unwrap
+from generator.data.field_errors import unwrap_annotation as _unwrap
 from generator.data.model import FILE_MODELS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
+from generator.data.load import IncompleteDataset, ValidDataset
 from generator.data.validate import check
 
 AS_OF = date(2026, 11, 26)
@@ -152,3 +155,20 @@ def test_the_summary_counts_the_broken_files(valid_data: Path) -> None:
     assert result.summary() == (
         "1 error(s), 1 warning(s): 3 deals, 1 with errors; 2 accounts, 0 with errors"
     )
+
+
+def test_checked_data_becomes_a_valid_dataset_with_its_funnel_and_team(valid_data: Path) -> None:
+    result = check(valid_data, AS_OF, display="data")
+    assert result.ok
+    valid = result.dataset.valid()
+    assert isinstance(valid, ValidDataset)
+    assert valid.funnel is result.dataset.funnel and valid.team is result.dataset.team
+    assert valid.deals is result.dataset.deals
+
+
+def test_data_without_a_readable_team_is_no_valid_dataset(valid_data: Path) -> None:
+    (valid_data / "team.yaml").write_text("people: [\n", encoding="utf-8")
+    result = check(valid_data, AS_OF, display="data")
+    assert not result.ok
+    with pytest.raises(IncompleteDataset, match=r"data/team\.yaml is missing or invalid"):
+        result.dataset.valid()

@@ -1,28 +1,28 @@
 """Load data/: find the files, read each strictly, and validate it against its model.
 
 `load(root)` returns a `Dataset` and the problems of every file, all at once. Files are
-checked before they are read: symlinks, special files and files over the size cap are
-refused unread.
+checked before they are read (see `files`). A dataset whose check found no errors becomes a
+`ValidDataset` (`Dataset.valid()`): the funnel and the team are certain there.
 """
 
 from __future__ import annotations
 
 import gc
-import os
-import types
-import typing
 from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
+from .field_errors import describe_errors
+from .files import FileEntry, classify, display_path, ignored, read_text, walk
 from .model import (
     Account,
     AccountParts,
     Deal,
     DealParts,
+    FileKind,
     Funnel,
     Handover,
     Record,
@@ -30,8 +30,8 @@ from .model import (
     Targets,
     Team,
 )
-from .problems import Problem, did_you_mean, error, warning
-from .strictyaml import Marks, check_text, locate, parse
+from .problems import Problem, error, warning
+from .strictyaml import KeyPath, Marks, locate, parse
 from .values import ID_PATTERN, is_id, slug
 
 DEFAULT_MAX_BYTES = Rules().max_file_bytes
@@ -39,6 +39,10 @@ DEFAULT_MAX_BYTES = Rules().max_file_bytes
 
 class DataDirError(Exception):
     """The data folder itself is missing or unusable (a usage error, not bad data)."""
+
+
+class IncompleteDataset(Exception):
+    """funnel.yaml or team.yaml could not be read: nothing can be computed without them."""
 
 
 @dataclass
@@ -68,9 +72,9 @@ class Dataset:
 
     def path(self, relative: str) -> str:
         """How a file under the data folder is named in messages (`data/funnel.yaml`)."""
-        return _display(self.display, relative)
+        return display_path(self.display, relative)
 
-    def where(self, path: str, loc: tuple[str | int, ...], *, key: bool = False) -> tuple[int, int]:
+    def where(self, path: str, loc: KeyPath, *, key: bool = False) -> tuple[int, int]:
         """Line and column of a value (or its key) in one of the loaded files."""
         text = self.texts.get(path)
         if text is None:
@@ -80,213 +84,32 @@ class Dataset:
         marks = self._marks[path]
         return marks.key(loc) if key else marks.value(loc)
 
+    def error_at(self, path: str, loc: KeyPath, message: str, *, key: bool = False) -> Problem:
+        """An error at a value (or its key) of one of the loaded files."""
+        line, column = self.where(path, loc, key=key)
+        return error(path, line, column, message)
 
-def _display(display: str, relative: str) -> str:
-    return f"{display.rstrip('/')}/{relative}" if display not in ("", ".") else relative
+    def warning_at(self, path: str, loc: KeyPath, message: str) -> Problem:
+        """A warning at a value of one of the loaded files."""
+        line, column = self.where(path, loc)
+        return warning(path, line, column, message)
 
-
-@dataclass(frozen=True)
-class _Entry:
-    relative: str
-    absolute: str
-    size: int
-
-
-def _walk(root: Path, display: str, problems: list[Problem]) -> list[_Entry]:
-    """Every regular file under root, refusing symlinks and special files (not followed)."""
-    found: list[_Entry] = []
-    pending = [""]
-    while pending:
-        prefix = pending.pop()
-        with os.scandir(root / prefix if prefix else root) as it:
-            entries = sorted(it, key=lambda entry: entry.name)
-        for entry in entries:
-            relative = f"{prefix}{entry.name}"
-            if entry.name.startswith("."):
-                continue
-            if entry.is_symlink():
-                problems.append(
-                    error(
-                        _display(display, relative),
-                        1,
-                        1,
-                        "symbolic links are not allowed under the data folder: "
-                        "replace it with the file itself",
-                    )
-                )
-            elif entry.is_dir(follow_symlinks=False):
-                pending.append(f"{relative}/")
-            elif entry.is_file(follow_symlinks=False):
-                size = entry.stat(follow_symlinks=False).st_size
-                found.append(_Entry(relative, entry.path, size))
-            else:
-                problems.append(
-                    error(
-                        _display(display, relative),
-                        1,
-                        1,
-                        "not a regular file (a device, socket or pipe): remove it",
-                    )
-                )
-    found.sort(key=lambda entry: entry.relative)
-    return found
+    def valid(self) -> ValidDataset:
+        """The same data as a ValidDataset, once its check found no errors; raises
+        IncompleteDataset when the funnel or the team is missing."""
+        if self.funnel is None or self.team is None:
+            missing = "funnel.yaml" if self.funnel is None else "team.yaml"
+            raise IncompleteDataset(f"{self.path(missing)} is missing or invalid: run funnel check")
+        values = {item.name: getattr(self, item.name) for item in fields(self)}
+        return ValidDataset(**values)
 
 
-def _classify(relative: str) -> str | None:
-    """Which kind of file this is, by its place under data/."""
-    if relative == "funnel.yaml":
-        return "funnel"
-    if relative == "team.yaml":
-        return "team"
-    if relative == "targets.yaml":
-        return "targets"
-    parts = relative.split("/")
-    if parts[0] == "accounts" and len(parts) == 2 and relative.endswith(".yaml"):
-        return "account"
-    if parts[0] == "deals" and len(parts) >= 2 and relative.endswith(".yaml"):
-        return "deal"
-    if parts[0] == "handovers" and len(parts) == 2 and relative.endswith(".yaml"):
-        return "handover"
-    return None
+@dataclass
+class ValidDataset(Dataset):
+    """A dataset whose funnel and team were read: what commands and analytics receive."""
 
-
-def _ignored(relative: str) -> str | None:
-    """Why a YAML-looking file that funnel does not read is ignored (None: not YAML)."""
-    parts = relative.split("/")
-    stem, _, extension = parts[-1].rpartition(".")
-    if extension.lower() not in ("yaml", "yml") or not stem:
-        return None
-    if extension != "yaml":
-        return f"data files end in `.yaml`; rename it to {stem}.yaml"
-    if parts[0] in ("accounts", "handovers"):
-        return f"{parts[0]} files sit directly in {parts[0]}/; move it there"
-    return (
-        "funnel reads funnel.yaml, team.yaml, targets.yaml, accounts/*.yaml, "
-        "deals/**/*.yaml and handovers/*.yaml; move or remove this file"
-    )
-
-
-def _unwrap(annotation: Any) -> Any:
-    """The model class behind Optional[...], list[...] and Annotated[...]."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (list, typing.Union, types.UnionType):
-            args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-            annotation = args[0]
-        else:
-            return annotation
-
-
-def _fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
-    current: Any = model
-    for part in loc:
-        if isinstance(part, str):
-            if not (isinstance(current, type) and issubclass(current, BaseModel)):
-                return []
-            info = current.model_fields.get(part)
-            if info is None:
-                return []
-            current = _unwrap(info.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [
-            info.alias or name for name, info in current.model_fields.items() if not info.exclude
-        ]
-    return []
-
-
-def dotted(loc: tuple[str | int, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
-
-
-def _quoted_example(field_name: str | int, raw: str) -> str:
-    if isinstance(field_name, int):
-        return f'- "{raw}"'
-    return f'{field_name}: "{raw}"'
-
-
-def _describe(
-    exc: ValidationError,
-    model: type[Record],
-    path: str,
-    marks: Marks,
-    flagged: set[tuple[str | int, ...]],
-) -> list[Problem]:
-    problems = []
-    for item in exc.errors(include_url=False):
-        loc = tuple(item["loc"])
-        kind = item["type"]
-        name = dotted(loc)
-        if any(loc[: len(bad)] == bad for bad in flagged) or (
-            kind == "missing" and (*loc[:-1], "<<") in flagged
-        ):
-            continue  # the reader already reported this value
-        field_name = str(loc[-1]) if loc else ""
-        line, column = marks.value(loc)
-        raw = marks.raw(loc)
-        if kind == "missing":
-            line, column = marks.value(loc[:-1])
-            where = f"`{dotted(loc[:-1])}`: " if loc[:-1] else ""
-            message = f"{where}missing required field `{field_name}`"
-        elif kind == "extra_forbidden":
-            line, column = marks.key(loc)
-            hint = did_you_mean(field_name, _fields_at(model, loc[:-1]))
-            message = f"unknown field `{name}`{hint or ': remove it or check its spelling'}"
-        elif kind == "unquoted":
-            shown = raw if raw is not None else str(item["input"])
-            message = (
-                f"`{name}`: unquoted `{shown}` is read as {item['ctx']['kind']}; "
-                f"put the text in quotes: {_quoted_example(loc[-1], shown)}"
-            )
-        elif kind == "unquoted_phone":
-            shown = raw if raw is not None else str(item["input"])
-            message = (
-                f"`{name}`: quote the phone number, or its leading + and zeros are lost: "
-                f"{_quoted_example(loc[-1], shown)}"
-            )
-        elif kind == "literal_error" and loc == ("format",):
-            message = f"`format`: this version of funnel reads format 1, not `{raw}`"
-        elif kind == "literal_error":
-            expected = item["ctx"]["expected"].replace("'", "")
-            shown = raw if raw is not None else str(item["input"])
-            message = f"`{name}`: `{shown}` is not allowed; write one of {expected}"
-        elif kind in ("list_type",):
-            message = f"`{name}`: must be a list (one `- item` per line, or [a, b])"
-        elif kind in ("model_type", "dict_type", "model_attributes_type"):
-            message = f"`{name}`: must be a mapping of fields (`key: value` lines)"
-        elif kind == "too_short":
-            message = f"`{name}`: needs at least one entry"
-        else:
-            message = f"`{name}`: {item['msg']}" if name else item["msg"]
-        problems.append(error(path, line, column, message))
-    return problems
-
-
-def _read(entry: _Entry, path: str, limit: int, problems: list[Problem]) -> str | None:
-    if entry.size > limit:
-        problems.append(
-            error(
-                path,
-                1,
-                1,
-                f"the file is {entry.size:,} bytes, over the limit of {limit:,} "
-                "(rules.max_file_bytes in funnel.yaml): split it or raise the limit",
-            )
-        )
-        return None
-    try:
-        with open(entry.absolute, "rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        problems.append(error(path, 1, 1, f"cannot read the file: {exc.strerror}"))
-        return None
-    text, found = check_text(data, path)
-    problems.extend(found)
-    return text
+    funnel: Funnel
+    team: Team
 
 
 @dataclass(frozen=True)
@@ -297,15 +120,18 @@ class _Salvage:
     refused: frozenset[str]
 
 
+_Model = TypeVar("_Model", bound=Record)
+
+
 def _validate_file(
     text: str,
     path: str,
-    model: type[Record],
+    model: type[_Model],
     problems: list[Problem],
     extra: dict[str, str] | None = None,
-) -> tuple[Any, _Salvage | None]:
+) -> tuple[_Model | None, _Salvage | None]:
     """The file's record, or None and (when it holds fields at all) what is left to salvage."""
-    flagged: set[tuple[str | int, ...]] = set()
+    flagged: set[KeyPath] = set()
     value, found = parse(text, path, flagged=flagged)
     problems.extend(found)
     if value is None and found:
@@ -314,19 +140,13 @@ def _validate_file(
         what = "a list" if isinstance(value, list) else "a single value"
         problems.append(error(path, 1, 1, f"the file must hold `field: value` lines, not {what}"))
         return None, None
-    refused = {loc[0] for loc in flagged if loc and loc[0] != "<<"}
+    refused = {str(loc[0]) for loc in flagged if loc and loc[0] != "<<"}
     if extra:
         for key in extra:
             if key in value:
                 line, column = locate(text).key((key,))
-                problems.append(
-                    error(
-                        path,
-                        line,
-                        column,
-                        f"unknown field `{key}`: the {key} comes from the file name; remove it",
-                    )
-                )
+                message = f"unknown field `{key}`: the {key} comes from the file name; remove it"
+                problems.append(error(path, line, column, message))
                 refused.add(key)
         if refused & extra.keys():
             return None, _Salvage(value, frozenset(refused))
@@ -334,9 +154,9 @@ def _validate_file(
     try:
         record = model.model_validate(value)
     except ValidationError as exc:
-        problems.extend(_describe(exc, model, path, locate(text), flagged))
+        problems.extend(describe_errors(exc, model, path, locate(text), flagged))
         refused |= {
-            item["loc"][0]
+            str(item["loc"][0])
             for item in exc.errors(include_url=False)
             if item["loc"] and item["type"] != "missing"
         }
@@ -347,9 +167,11 @@ def _validate_file(
 
 
 @cache
-def _field_adapter(model: type[Record], name: str) -> TypeAdapter:
+def _field_adapter(model: type[Record], name: str) -> TypeAdapter[Any]:
     info = model.model_fields[name]
-    annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    annotation: Any = info.annotation
+    if info.metadata:
+        annotation = Annotated[annotation, *info.metadata]
     return TypeAdapter(annotation, config=ConfigDict(strict=True))
 
 
@@ -405,103 +227,127 @@ def _load(root: Path, display: str | None) -> tuple[Dataset, list[Problem]]:
     display = str(root) if display is None else display
     if not root.is_dir():
         raise DataDirError(f"no data folder at {display}: pass --data DIR")
-    dataset = Dataset(root=root, display=display)
-    problems: list[Problem] = []
-    entries = _walk(root, display, problems)
-    by_kind: dict[str, list[_Entry]] = {
-        "funnel": [],
-        "team": [],
-        "targets": [],
-        "account": [],
-        "deal": [],
-        "handover": [],
-    }
-    for entry in entries:
-        kind = _classify(entry.relative)
-        if kind:
-            by_kind[kind].append(entry)
-            continue
-        reason = _ignored(entry.relative)
-        if reason:
-            problems.append(warning(_display(display, entry.relative), 1, 1, f"ignored: {reason}"))
-    dataset.found = {
-        kind: [_display(display, entry.relative) for entry in entries]
-        for kind, entries in by_kind.items()
-    }
-    for kind, name in (("funnel", "funnel.yaml"), ("team", "team.yaml")):
-        if not by_kind[kind]:
-            problems.append(
-                error(_display(display, name), 1, 1, f"missing file: create {name} (see README)")
-            )
-
-    limit = DEFAULT_MAX_BYTES
+    loader = _Loader(Dataset(root=root, display=display))
+    by_kind = loader.sort(walk(root, display, loader.problems))
     for entry in by_kind["funnel"]:
-        path = _display(display, entry.relative)
-        text = _read(entry, path, limit, problems)
-        if text is not None:
-            dataset.texts[path] = text
-            dataset.files[path] = Path(entry.absolute)
-            dataset.funnel = _validate_file(text, path, Funnel, problems)[0]
-    if dataset.funnel:
-        limit = dataset.funnel.rules.max_file_bytes
-    for kind, model in (("team", Team), ("targets", Targets)):
-        for entry in by_kind[kind]:
-            path = _display(display, entry.relative)
-            text = _read(entry, path, limit, problems)
-            if text is not None:
-                dataset.texts[path] = text
-                dataset.files[path] = Path(entry.absolute)
-                setattr(dataset, kind, _validate_file(text, path, model, problems)[0])
+        loader.dataset.funnel = loader.record(entry, Funnel)
+    if loader.dataset.funnel:
+        loader.limit = loader.dataset.funnel.rules.max_file_bytes
+    for entry in by_kind["team"]:
+        loader.dataset.team = loader.record(entry, Team)
+    for entry in by_kind["targets"]:
+        loader.dataset.targets = loader.record(entry, Targets)
+    loader.records("account", by_kind["account"], Account, loader.dataset.accounts)
+    loader.records("deal", by_kind["deal"], Deal, loader.dataset.deals)
+    loader.records("handover", by_kind["handover"], Handover, loader.dataset.handovers)
+    return loader.dataset, loader.problems
 
-    for kind, model, records in (
-        ("account", Account, dataset.accounts),
-        ("deal", Deal, dataset.deals),
-        ("handover", Handover, dataset.handovers),
-    ):
-        first_path: dict[str, str] = {}
-        for entry in by_kind[kind]:
-            path = _display(display, entry.relative)
-            stem = entry.relative.rsplit("/", 1)[-1].removesuffix(".yaml")
-            if not is_id(stem):
-                problems.append(
-                    error(
-                        path,
-                        1,
-                        1,
-                        f"the file name `{stem}` is not a valid {kind} id "
-                        f"({ID_PATTERN}): rename the file, e.g. `{slug(stem) or 'my-id'}.yaml`",
-                    )
-                )
+
+@dataclass
+class _Loader:
+    """One load of the data folder: the dataset it fills, its problems, the size cap."""
+
+    dataset: Dataset
+    problems: list[Problem] = field(default_factory=list)
+    limit: int = DEFAULT_MAX_BYTES
+
+    def sort(self, entries: list[FileEntry]) -> dict[FileKind, list[FileEntry]]:
+        """The files of each kind; the others are ignored with a warning that says why, and
+        a missing funnel.yaml or team.yaml is an error."""
+        display = self.dataset.display
+        by_kind: dict[FileKind, list[FileEntry]] = {
+            "funnel": [], "team": [], "targets": [], "account": [], "deal": [], "handover": []
+        }  # fmt: skip
+        for entry in entries:
+            found = classify(entry.relative)
+            if found:
+                by_kind[found].append(entry)
                 continue
-            if stem in first_path:
-                problems.append(
-                    error(
-                        path,
-                        1,
-                        1,
-                        f"{kind} id `{stem}` is used twice: here and in {first_path[stem]}; "
-                        "rename one of the files",
-                    )
-                )
+            reason = ignored(entry.relative)
+            if reason:
+                path = display_path(display, entry.relative)
+                self.problems.append(warning(path, 1, 1, f"ignored: {reason}"))
+        self.dataset.found = {
+            kind: [display_path(display, entry.relative) for entry in entries]
+            for kind, entries in by_kind.items()
+        }
+        required: tuple[tuple[FileKind, str], ...] = (
+            ("funnel", "funnel.yaml"),
+            ("team", "team.yaml"),
+        )
+        for kind, name in required:
+            if not by_kind[kind]:
+                path = display_path(display, name)
+                self.problems.append(error(path, 1, 1, f"missing file: create {name} (see README)"))
+        return by_kind
+
+    def text(self, entry: FileEntry, path: str) -> str | None:
+        """The file's text (kept for locating values later), or None when it cannot be read."""
+        text = read_text(entry, path, self.limit, self.problems)
+        if text is not None:
+            self.dataset.texts[path] = text
+            self.dataset.files[path] = Path(entry.absolute)
+        return text
+
+    def record(self, entry: FileEntry, model: type[_Model]) -> _Model | None:
+        """The record of a file of which there is one (funnel.yaml ...), None when invalid."""
+        path = display_path(self.dataset.display, entry.relative)
+        text = self.text(entry, path)
+        return None if text is None else _validate_file(text, path, model, self.problems)[0]
+
+    def records(
+        self,
+        kind: FileKind,
+        entries: list[FileEntry],
+        model: type[_Model],
+        records: dict[str, _Model],
+    ) -> None:
+        """The records of a kind with one file each (named by its id), into `records`; of an
+        invalid account or deal, what can still be read."""
+        first_path: dict[str, str] = {}
+        for entry in entries:
+            path = display_path(self.dataset.display, entry.relative)
+            stem = entry.relative.rsplit("/", 1)[-1].removesuffix(".yaml")
+            if not self._named_well(kind, stem, path, first_path):
                 continue
             first_path[stem] = path
-            text = _read(entry, path, limit, problems)
+            text = self.text(entry, path)
             if text is None:
-                dataset.invalid.add(stem)
+                self.dataset.invalid.add(stem)
                 continue
-            dataset.texts[path] = text
-            dataset.files[path] = Path(entry.absolute)
-            record, salvage = _validate_file(
-                text, path, model, problems, {"id": stem, "path": path}
-            )
+            extra = {"id": stem, "path": path}
+            record, salvage = _validate_file(text, path, model, self.problems, extra)
             if record is not None:
                 records[stem] = record
                 continue
-            dataset.invalid.add(stem)
-            if salvage is None:
-                continue
-            if kind == "deal":
-                dataset.broken_deals[stem] = _deal_parts(stem, path, salvage)
-            elif kind == "account":
-                dataset.broken_accounts[stem] = _account_parts(stem, path, salvage)
-    return dataset, problems
+            self.dataset.invalid.add(stem)
+            if salvage is not None and kind == "deal":
+                self.dataset.broken_deals[stem] = _deal_parts(stem, path, salvage)
+            elif salvage is not None and kind == "account":
+                self.dataset.broken_accounts[stem] = _account_parts(stem, path, salvage)
+
+    def _named_well(self, kind: FileKind, stem: str, path: str, seen: dict[str, str]) -> bool:
+        """Whether the file's name is a valid id not used before (else an error says so)."""
+        if not is_id(stem):
+            self.problems.append(
+                error(
+                    path,
+                    1,
+                    1,
+                    f"the file name `{stem}` is not a valid {kind} id "
+                    f"({ID_PATTERN}): rename the file, e.g. `{slug(stem) or 'my-id'}.yaml`",
+                )
+            )
+            return False
+        if stem in seen:
+            self.problems.append(
+                error(
+                    path,
+                    1,
+                    1,
+                    f"{kind} id `{stem}` is used twice: here and in {seen[stem]}; "
+                    "rename one of the files",
+                )
+            )
+            return False
+        return True

@@ -36,6 +36,7 @@ class _Unpickler(pickle.Unpickler):
     """Reads the records of caches written before they moved to `records`."""
 
     def find_class(self, module: str, name: str, /) -> Any:
+        """The class a pickle names, found where it lives now."""
         if module == _RECORDS_BEFORE:
             module = History.__module__
         return super().find_class(module, name)

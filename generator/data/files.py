@@ -1,0 +1,128 @@
+"""The files under data/: found without following links, sorted by kind, read within the cap.
+
+Symlinks, special files and files over the size cap are refused unread; a YAML-looking file
+that funnel does not read is named with the reason, so a misplaced deal is never lost silently.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import FileKind
+from .problems import Problem, error
+from .strictyaml import check_text
+
+
+def display_path(display: str, relative: str) -> str:
+    """How a file under the data folder is named in messages (`data/funnel.yaml`)."""
+    return f"{display.rstrip('/')}/{relative}" if display not in ("", ".") else relative
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A regular file under the data folder: its path there, on disk, and its size."""
+
+    relative: str
+    absolute: str
+    size: int
+
+
+def walk(root: Path, display: str, problems: list[Problem]) -> list[FileEntry]:
+    """Every regular file under root, refusing symlinks and special files (not followed)."""
+    found: list[FileEntry] = []
+    pending = [""]
+    while pending:
+        prefix = pending.pop()
+        with os.scandir(root / prefix if prefix else root) as it:
+            entries = sorted(it, key=lambda entry: entry.name)
+        for entry in entries:
+            relative = f"{prefix}{entry.name}"
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink():
+                problems.append(
+                    error(
+                        display_path(display, relative),
+                        1,
+                        1,
+                        "symbolic links are not allowed under the data folder: "
+                        "replace it with the file itself",
+                    )
+                )
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append(f"{relative}/")
+            elif entry.is_file(follow_symlinks=False):
+                size = entry.stat(follow_symlinks=False).st_size
+                found.append(FileEntry(relative, entry.path, size))
+            else:
+                problems.append(
+                    error(
+                        display_path(display, relative),
+                        1,
+                        1,
+                        "not a regular file (a device, socket or pipe): remove it",
+                    )
+                )
+    found.sort(key=lambda entry: entry.relative)
+    return found
+
+
+def classify(relative: str) -> FileKind | None:
+    """Which kind of file this is, by its place under data/."""
+    if relative == "funnel.yaml":
+        return "funnel"
+    if relative == "team.yaml":
+        return "team"
+    if relative == "targets.yaml":
+        return "targets"
+    parts = relative.split("/")
+    if parts[0] == "accounts" and len(parts) == 2 and relative.endswith(".yaml"):
+        return "account"
+    if parts[0] == "deals" and len(parts) >= 2 and relative.endswith(".yaml"):
+        return "deal"
+    if parts[0] == "handovers" and len(parts) == 2 and relative.endswith(".yaml"):
+        return "handover"
+    return None
+
+
+def ignored(relative: str) -> str | None:
+    """Why a YAML-looking file that funnel does not read is ignored (None: not YAML)."""
+    parts = relative.split("/")
+    stem, _, extension = parts[-1].rpartition(".")
+    if extension.lower() not in ("yaml", "yml") or not stem:
+        return None
+    if extension != "yaml":
+        return f"data files end in `.yaml`; rename it to {stem}.yaml"
+    if parts[0] in ("accounts", "handovers"):
+        return f"{parts[0]} files sit directly in {parts[0]}/; move it there"
+    return (
+        "funnel reads funnel.yaml, team.yaml, targets.yaml, accounts/*.yaml, "
+        "deals/**/*.yaml and handovers/*.yaml; move or remove this file"
+    )
+
+
+def read_text(entry: FileEntry, path: str, limit: int, problems: list[Problem]) -> str | None:
+    """The file's text, or None when it is over `limit` bytes, unreadable, or not UTF-8 text
+    (each reported)."""
+    if entry.size > limit:
+        problems.append(
+            error(
+                path,
+                1,
+                1,
+                f"the file is {entry.size:,} bytes, over the limit of {limit:,} "
+                "(rules.max_file_bytes in funnel.yaml): split it or raise the limit",
+            )
+        )
+        return None
+    try:
+        with open(entry.absolute, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        problems.append(error(path, 1, 1, f"cannot read the file: {exc.strerror}"))
+        return None
+    text, found = check_text(data, path)
+    problems.extend(found)
+    return text
