@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 from datetime import date
 from decimal import Decimal
@@ -346,3 +347,46 @@ def test_a_branch_that_merged_the_main_line_in_still_credits_its_author(history_
     globex = history.deals["globex-servers"][0].commit
     assert (globex.author, globex.merged_by) == ("Cid", "Boss")
     assert [v.commit.author for v in history.deals["acme-laptops"]] == ["Wang Li", "Wang Li"]
+
+
+def test_git_runs_in_the_environment_it_is_given(history_repo, tmp_path):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    with pytest.raises(HistoryError, match="not inside a git repository"):
+        read_history(repo.data, use_cache=False, git_env={"PATH": str(tmp_path / "no-git")})
+    history = read_history(repo.data, use_cache=False, git_env={"PATH": "/usr/bin:/bin"})
+    assert list(history.deals) == ["acme-laptops"]
+
+
+def test_a_cache_written_before_the_records_moved_still_reads(history_repo, monkeypatch):
+    """Caches of this version name the records' old module (history.mining): no mining again."""
+    import generator.history.mining as mining_module
+    from generator.history import records
+
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    first = read_history(repo.data)
+    cache = repo.root / ".git" / "funnel" / BASE_FILE
+    with monkeypatch.context() as patch:  # pickle the records as the old module named them
+        for name in ("Commit", "Snapshot", "Version", "History"):
+            patch.setattr(getattr(records, name), "__module__", mining_module.__name__)
+            patch.setattr(mining_module, name, getattr(records, name), raising=False)
+        cache.write_bytes(pickle.dumps(first, protocol=pickle.HIGHEST_PROTOCOL))
+    assert b"generator.history.mining" in cache.read_bytes()
+    monkeypatch.setattr(mining_module, "_log", lambda *args: pytest.fail("mined again"))
+    again = read_history(repo.data)
+    assert again.deals == first.deals and again.commits == first.commits
+
+
+def test_equal_values_are_shared_within_one_read_only(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.write("deals/acme-printers.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    one = read_history(repo.data, use_cache=False)
+    laptops, printers = (one.deals[deal][0].snapshot for deal in ("acme-laptops", "acme-printers"))
+    assert laptops.owner is printers.owner
+    other = read_history(repo.data, use_cache=False)
+    assert other.deals["acme-laptops"][0].snapshot.owner is not laptops.owner
