@@ -5,21 +5,24 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 import click
 
-from ..data.problems import did_you_mean, format_text
-from ..data.validate import check as run_check
+from ..data.problems import format_text
+from ..exchange.errors import OptionError
 from ..history.records import BASELINE_TRAILER
 from .options import (
     DATE,
     as_of_option,
     data_option,
+    exit_refused,
     format_option,
     load_valid,
     today_or,
+    usage_error,
     write_or_verify,
 )
 
@@ -55,65 +58,66 @@ def handover(
     data/handovers/FROM-DATE.yaml is written, and nothing is committed: review, commit and
     open the pull request.
     """
-    from ..analytics.handover import plan_handover, plan_rows
-    from ..exchange.handover import HandoverError, apply_handover
-    from ..history.git import HistoryError
+    from ..analytics.handover import plan_handover
+    from ..exchange.handover import validate_successor
 
     day = today_or(as_of)
     dataset = load_valid(data_dir, day)
-    people = {person.id: person for person in dataset.team.people}
-    for role, person_id in (("FROM", from_id), ("TO", to_id)):
-        if person_id not in people:
-            hint = did_you_mean(person_id, people)
-            raise click.BadParameter(f"no person `{person_id}` in team.yaml{hint}", param_hint=role)
-    if to_id == from_id:
-        raise click.BadParameter("FROM and TO are the same person", param_hint="TO")
-    if people[to_id].status == "left":
-        raise click.BadParameter(f"{to_id} has left: choose an active successor", param_hint="TO")
-    for account in accounts:
-        if account not in dataset.accounts:
-            hint = did_you_mean(account, dataset.accounts)
-            raise click.BadParameter(f"no account `{account}`{hint}", param_hint="--account")
+    try:
+        validate_successor(dataset, from_id, to_id, accounts)
+    except OptionError as exc:
+        raise usage_error(exc) from None
     plan = plan_handover(dataset, from_id, day, to_id, accounts or None)
     if apply_plan:
-        try:
-            applied = apply_handover(Path(data_dir), dataset, plan)
-        except (HandoverError, HistoryError) as exc:
-            click.echo(f"funnel: {exc}; nothing was changed", err=True)
-            sys.exit(1)
-        if applied is None:
-            click.echo(f"nothing to hand over: {from_id} owns no open deal in the plan", err=True)
-            return
-        after = run_check(Path(data_dir), day, display=data_dir)
-        if not after.ok:
-            applied.rollback()
-            errors = [p for p in after.problems if p.severity == "error"]
-            click.echo(format_text(errors), err=True, nl=False)
-            click.echo("funnel: the result would not be valid; nothing was changed", err=True)
-            sys.exit(1)
-        branch = f"handover/{from_id}-{day.isoformat()}"
-        click.echo(
-            f"{len(applied.deals)} deal(s) now owned by {to_id}; checklist {applied.checklist}\n"
-            "Review and commit:\n"
-            f"  git switch -c {branch}\n"
-            f"  git add {data_dir}\n"
-            f'  git commit -m "Hand over {from_id}\'s deals to {to_id}"\n'
-            f"  git push -u origin {branch}   # then open the pull request",
-            err=True,
-        )
-        return
-    if output_format == "json":
+        _apply_handover(data_dir, dataset, plan, to_id)
+    elif output_format == "json":
         click.echo(plan.to_json(), nl=False)
+    else:
+        _print_handover(dataset, plan, to_id)
+
+
+def _apply_handover(data_dir: str, dataset, plan, to_id: str) -> None:
+    """Apply the plan (rolled back when the data would not pass) and say how to commit it."""
+    from ..exchange.handover import HandoverError, apply_checked
+    from ..history.git import HistoryError
+
+    try:
+        applied = apply_checked(data_dir, dataset, plan)
+    except (HandoverError, HistoryError) as exc:
+        click.echo(f"funnel: {exc}; nothing was changed", err=True)
+        sys.exit(1)
+    if applied is None:
+        click.echo(f"nothing to hand over: {plan.from_id} owns no open deal in the plan", err=True)
         return
+    if not applied.ok:
+        exit_refused(applied.errors, "funnel: the result would not be valid; nothing was changed")
+    from_id, branch = plan.from_id, f"handover/{plan.from_id}-{plan.as_of.isoformat()}"
+    click.echo(
+        f"{len(applied.written.deals)} deal(s) now owned by {to_id}; "
+        f"checklist {applied.written.checklist}\n"
+        "Review and commit:\n"
+        f"  git switch -c {branch}\n"
+        f"  git add {data_dir}\n"
+        f'  git commit -m "Hand over {from_id}\'s deals to {to_id}"\n'
+        f"  git push -u origin {branch}   # then open the pull request",
+        err=True,
+    )
+
+
+def _print_handover(dataset, plan, to_id: str) -> None:
+    """The plan as Markdown, grouped as the handover page shows it."""
+    from ..analytics.handover import plan_rows
     from ..site.environment import environment
     from ..site.words import WORDS
 
+    people = {person.id: person for person in dataset.team.people}
+    title = f"Handover of {people[plan.from_id].name} to {people[to_id].name}, {plan.as_of}"
     click.echo(
         environment(None)
         .get_template("handover.md.j2")
         .render(
             t=WORDS["en"],
-            title=f"Handover of {people[from_id].name} to {people[to_id].name}, {day}",
+            title=title,
             groups=plan_rows(plan),
             progress=False,
             links=False,
@@ -193,92 +197,39 @@ def export(data_dir: str, as_of: date | None, output_format: str) -> None:
 @click.option("--folder", default="", help="A subfolder of deals/, e.g. east.")
 @data_option
 @as_of_option
-def new(
-    account,
-    contact,
-    owner,
-    title,
-    amount,
-    expected_close,
-    stage,
-    source,
-    products,
-    note,
-    deal_id,
-    folder,
-    data_dir,
-    as_of,
-) -> None:
+def new(data_dir: str, as_of: date | None, folder: str, **flags) -> None:
     """Create a deal file from flags, asking for what is missing (on a terminal).
 
     The file carries the editor's schema line and is checked before it is written.
     """
-    from ..data.values import AmountError, is_id
-    from ..exchange.new_deal import NewDeal, default_id, free_id, read_amount, write_deal
+    from ..exchange.new_deal import DealFlags, create_deal, resolve_new_deal
 
     day = today_or(as_of)
     dataset = load_valid(data_dir, day)
-    funnel, people = dataset.funnel, {p.id: p for p in dataset.team.people}
-    interactive = sys.stdin.isatty()
-
-    def ask(name: str, value, choices=None, default=None):
-        if value is None and interactive:
-            value = click.prompt(
-                name, default=default, type=click.Choice(choices) if choices else str
-            )
-        if value is None:
-            value = default
-        if value is None:
-            raise click.UsageError(f"give --{name.replace(' ', '-')} (or run it on a terminal)")
-        if choices is not None and value not in choices:
-            hint = did_you_mean(str(value), choices) or f": one of {', '.join(choices)}"
-            raise click.BadParameter(f"`{value}` is not known{hint}", param_hint=f"--{name}")
-        return value
-
-    account = ask("account", account, sorted(dataset.accounts))
-    names = [c.name for c in dataset.accounts[account].contacts]
-    contact = ask("contact", contact, names, names[0] if len(names) == 1 else None)
-    active = sorted(p.id for p in people.values() if p.status != "left")
-    owner = ask("owner", owner, active)
-    title = ask("title", title)
-    amount_text = ask("amount", amount)
+    prompter = _TerminalPrompter() if sys.stdin.isatty() else None
     try:
-        value = read_amount(str(amount_text))
-    except AmountError as exc:
-        raise click.BadParameter(str(exc), param_hint="--amount") from None
-    expected = expected_close or (
-        DATE.convert(click.prompt("expected close (YYYY-MM-DD)"), None, None)
-        if interactive
-        else None
+        deal_id, deal = resolve_new_deal(dataset, DealFlags(**flags), day, prompter)
+    except OptionError as exc:
+        raise usage_error(exc) from None
+    created = create_deal(dataset, deal, deal_id, folder, data_dir, day)
+    if not created.ok:
+        exit_refused(created.errors)
+    path = created.result.dataset.deals[deal_id].path
+    click.echo(
+        format_text([p for p in created.result.problems if p.path == path]), err=True, nl=False
     )
-    if expected is None:
-        raise click.UsageError("give --expected-close YYYY-MM-DD (or run it on a terminal)")
-    open_stages = [s.id for s in funnel.stages]
-    stage = ask("stage", stage, open_stages, open_stages[0])
-    deal = NewDeal(
-        account, contact, owner, title, value, expected, stage, day, source, list(products), note
-    )
-    deal_id = deal_id or default_id(account, title, expected)
-    if not is_id(deal_id):
-        raise click.BadParameter(
-            f"`{deal_id}` is not a valid id: lower-case letters, digits, `.`, `_` and `-`",
-            param_hint="--id",
-        )
-    if deal_id in dataset.deals:
-        raise click.UsageError(
-            f"a deal `{deal_id}` exists already ({dataset.deals[deal_id].path}): "
-            f"if this is another deal, use --id {free_id(dataset, deal_id)}"
-        )
-    target = write_deal(dataset, deal, deal_id, folder)
-    after = run_check(Path(data_dir), day, display=data_dir)
-    if not after.ok:
-        target.unlink()
-        errors = [p for p in after.problems if p.severity == "error"]
-        click.echo(format_text(errors), err=True, nl=False)
-        sys.exit(1)
-    written = after.dataset.deals[deal_id].path
-    click.echo(format_text([p for p in after.problems if p.path == written]), err=True, nl=False)
-    click.echo(str(target))
+    click.echo(str(created.written))
+
+
+class _TerminalPrompter:
+    """`funnel new` asks for a missing value on a terminal."""
+
+    def text(self, name: str, choices: Sequence[str] | None, default: str | None) -> str:
+        kind = click.Choice(list(choices)) if choices else str
+        return click.prompt(name, default=default, type=kind)
+
+    def day(self, label: str) -> date:
+        return DATE.convert(click.prompt(label), None, None)
 
 
 @click.command("import")
@@ -315,78 +266,23 @@ def import_(
     their CSV line and why; nothing is written without --write. Exit 1 if any row was refused
     or the result does not pass `funnel check`.
     """
-    from ..exchange.importer import (
-        ImportError_,
-        Mapping,
-        import_rows,
-        load_mapping,
-        read_csv,
-        salesforce_rows,
-        write_import,
-    )
+    from ..exchange.importer import run_import, write_checked_import
 
     day = today_or(as_of)
     dataset = load_valid(data_dir, day)
-
-    def pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
-        found = {}
-        for value in values:
-            key, sep, target = value.rpartition("=")
-            if not sep or not key or not target:
-                raise click.BadParameter(f"`{value}`: write NAME=ID", param_hint=option)
-            found[key] = target
-        return found
-
     try:
-        if mapping is not None:
-            loaded, csv_path = load_mapping(mapping)
-            rows = read_csv(csv_path, loaded)
-        else:
-            if not source.is_dir():
-                raise ImportError_(
-                    f"{source}: give the folder of the Salesforce export, or --mapping"
-                )
-            territories = dataset.team.territories
-            loaded = Mapping(
-                columns={},
-                territory=territory or (territories[0].id if len(territories) == 1 else None),
-            )
-            rows = salesforce_rows(source, loaded)
-        loaded.owners.update(pairs(owners, "--owner"))
-        loaded.stages.update(pairs(stages, "--stage"))
-        if territory:
-            loaded.territory = territory
-        if folder:
-            loaded.folder = folder
-        imported = import_rows(rows, loaded, dataset)
-    except ImportError_ as exc:
-        raise click.UsageError(str(exc)) from None
-    summary = imported.summary()
-    written = []
-    if write and imported.deals:
-        written = write_import(imported, dataset)
-    after = run_check(Path(data_dir), day, display=data_dir) if written else None
-    if output_format == "json":
-        summary["written"] = len(written)
-        summary["baseline_trailer"] = f"{BASELINE_TRAILER}: import"
-        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
-    else:
-        for refused in imported.refused:
-            click.echo(f"refused: {refused}")
-        click.echo(
-            f"{summary['rows']} row(s): {summary['accounts']} new account(s), "
-            f"{summary['deals']} deal(s), amount {summary['amount']}, "
-            f"{len(imported.refused)} refused; "
-            + (f"wrote {len(written)} file(s)" if written else "nothing written (use --write)"),
-            err=True,
-        )
-    if after is not None and not after.ok:
-        for path in written:
-            path.unlink(missing_ok=True)
-        errors = [p for p in after.problems if p.severity == "error"]
-        click.echo(format_text(errors), err=True, nl=False)
-        click.echo("funnel: the imported data would not pass `funnel check`; removed it", err=True)
-        sys.exit(1)
+        imported = run_import(
+            dataset, source, mapping,
+            owners=owners, stages=stages, territory=territory, folder=folder,
+        )  # fmt: skip
+    except OptionError as exc:
+        raise usage_error(exc) from None
+    checked = write_checked_import(imported, dataset, data_dir, day) if write else None
+    written = checked.written if checked is not None else []
+    _print_import(imported, len(written), output_format)
+    if checked is not None and not checked.ok:
+        removed = "funnel: the imported data would not pass `funnel check`; removed it"
+        exit_refused(checked.errors, removed)
     if written and output_format != "json":
         click.echo(
             "Review, then commit it as the baseline, so that these customers count as known "
@@ -396,6 +292,26 @@ def import_(
             err=True,
         )
     sys.exit(1 if imported.refused else 0)
+
+
+def _print_import(imported, written: int, output_format: str) -> None:
+    """What the import found (and wrote): JSON on standard output, or the refused rows and
+    a summary line."""
+    summary = imported.summary()
+    if output_format == "json":
+        summary["written"] = written
+        summary["baseline_trailer"] = f"{BASELINE_TRAILER}: import"
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    for refused in imported.refused:
+        click.echo(f"refused: {refused}")
+    click.echo(
+        f"{summary['rows']} row(s): {summary['accounts']} new account(s), "
+        f"{summary['deals']} deal(s), amount {summary['amount']}, "
+        f"{len(imported.refused)} refused; "
+        + (f"wrote {written} file(s)" if written else "nothing written (use --write)"),
+        err=True,
+    )
 
 
 COMMANDS = [handover, codeowners, export, new, import_]

@@ -6,6 +6,7 @@ import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,6 +22,9 @@ from .options import (
     today_or,
     write_or_verify,
 )
+
+if TYPE_CHECKING:
+    from ..analytics.calendar import PeriodKind
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,7 +133,7 @@ def serve(data_dir: str, as_of: date | None, config_file: str, dev_addr: str) ->
     help="The length of each period.",
 )
 @format_option("table", "json", "csv", help="json or csv for programs and spreadsheets.")
-def forecast(data_dir: str, as_of: date | None, period: str, output_format: str) -> None:
+def forecast(data_dir: str, as_of: date | None, period: PeriodKind, output_format: str) -> None:
     """The weighted forecast by period and by owner, with the overdue deals apart."""
     from ..analytics.forecast import build_forecast, to_csv, to_json
 
@@ -165,7 +169,7 @@ def _print_forecast_table(result) -> None:
     Console(highlight=False).print(table)
 
 
-def _grouped(row: dict) -> list[str]:
+def _grouped(row: dict[str, Any]) -> list[str]:
     return [str(row["deals"])] + [
         shown_amount(Decimal(row[key])) if key in row else ""
         for key in ("pipeline", "weighted", "won")

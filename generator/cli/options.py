@@ -6,18 +6,29 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
 import click
 
 from ..data.load import DataDirError
-from ..data.problems import format_text
+from ..data.problems import Problem, format_text, only_errors
 from ..data.validate import check as run_check
+from ..exchange.errors import OptionError
+
+if TYPE_CHECKING:
+    _DateParam: TypeAlias = click.ParamType[date, str | date]
+else:  # click's ParamType takes type arguments only from click 8.2 on
+    _DateParam = click.ParamType
 
 
-class DateType(click.ParamType):
+class DateType(_DateParam):
+    """A YYYY-MM-DD option; a bad one says how to write it."""
+
     name = "YYYY-MM-DD"
 
-    def convert(self, value, param, ctx):
+    def convert(
+        self, value: str | date, param: click.Parameter | None, ctx: click.Context | None
+    ) -> date:
         if isinstance(value, date):
             return value
         try:
@@ -69,11 +80,23 @@ def checked(data_dir: str, as_of: date):
 
 
 def _exit_with_errors(result, advice: str = "") -> None:
-    errors = [problem for problem in result.problems if problem.severity == "error"]
+    errors = only_errors(result.problems)
+    exit_refused(errors, f"{len(errors)} error(s): {advice}" if advice else "")
+
+
+def exit_refused(errors: list[Problem], last_line: str = "") -> NoReturn:
+    """Print the errors as `path:line:col: message`, then `last_line`, and exit 1."""
     click.echo(format_text(errors), err=True, nl=False)
-    if advice:
-        click.echo(f"{len(errors)} error(s): {advice}", err=True)
+    if last_line:
+        click.echo(last_line, err=True)
     sys.exit(1)
+
+
+def usage_error(exc: OptionError) -> click.UsageError:
+    """The library's refusal of a value as click's usage error (exit 2), naming the option."""
+    if exc.option is None:
+        return click.UsageError(str(exc))
+    return click.BadParameter(str(exc), param_hint=exc.option)
 
 
 def load_valid(data_dir: str, as_of: date):

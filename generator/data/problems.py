@@ -53,6 +53,11 @@ def count(problems: Iterable[Problem]) -> tuple[int, int]:
     return errors, warnings
 
 
+def only_errors(problems: Iterable[Problem]) -> list[Problem]:
+    """The errors alone: warnings never stop a write or a build."""
+    return [problem for problem in problems if problem.severity == "error"]
+
+
 def format_text(problems: list[Problem]) -> str:
     return "".join(f"{problem}\n" for problem in problems)
 

@@ -60,8 +60,8 @@ def codeowners(dataset: Dataset, repo_root: Path) -> str:
     for account in sorted(dataset.accounts.values(), key=lambda a: a.id):
         lines.append(f"{path_of(account.path)} {by_territory.get(account.territory, everyone)}")
     for deal in sorted(dataset.deals.values(), key=lambda d: d.path):
-        account = dataset.accounts.get(deal.account)
-        owners = by_territory.get(account.territory, everyone) if account else everyone
+        deal_account = dataset.accounts.get(deal.account)
+        owners = by_territory.get(deal_account.territory, everyone) if deal_account else everyone
         lines.append(f"{path_of(deal.path)} {owners}")
     return "\n".join(lines) + "\n"
 

@@ -7,13 +7,17 @@ stay); the checklist under `data/handovers/` is written or extended. Nothing is 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..analytics.handover import HandoverPlan
 from ..data.load import Dataset
 from ..data.model import HANDOVER_METHODS
+from ..data.problems import did_you_mean
 from ..history.git import uncommitted
+from .errors import OptionError
+from .writes import CheckedWrite, write_checked
 
 CHECKLIST_HEADER = """\
 # yaml-language-server: $schema=../../schemas/handover.schema.json
@@ -24,6 +28,27 @@ CHECKLIST_HEADER = """\
 
 class HandoverError(Exception):
     """The plan cannot be applied (uncommitted changes, invalid data): nothing was changed."""
+
+
+def validate_successor(
+    dataset: Dataset, from_id: str, to_id: str, accounts: Sequence[str] = ()
+) -> None:
+    """FROM and TO are people of team.yaml, TO is someone else who has not left, and each
+    account is known; raises OptionError naming the argument to correct."""
+    assert dataset.team is not None
+    people = {person.id: person for person in dataset.team.people}
+    for role, person_id in (("FROM", from_id), ("TO", to_id)):
+        if person_id not in people:
+            hint = did_you_mean(person_id, people)
+            raise OptionError(f"no person `{person_id}` in team.yaml{hint}", role)
+    if to_id == from_id:
+        raise OptionError("FROM and TO are the same person", "TO")
+    if people[to_id].status == "left":
+        raise OptionError(f"{to_id} has left: choose an active successor", "TO")
+    for account in accounts:
+        if account not in dataset.accounts:
+            hint = did_you_mean(account, dataset.accounts)
+            raise OptionError(f"no account `{account}`{hint}", "--account")
 
 
 def replace_owner(text: str, new_owner: str) -> str:
@@ -92,6 +117,7 @@ class Applied:
     checklist_before: bytes | None
 
     def rollback(self) -> None:
+        """Put back the deal files' bytes and the checklist as they were."""
         for path, data in self.deals.items():
             path.write_bytes(data)
         if self.checklist_before is None:
@@ -132,3 +158,17 @@ def apply_handover(data_dir: Path, dataset: Dataset, plan: HandoverPlan) -> Appl
         checklist.parent.mkdir(parents=True, exist_ok=True)
         checklist.write_bytes(text.encode("utf-8"))
     return Applied(changed, checklist, before)
+
+
+def apply_checked(
+    data_dir: str, dataset: Dataset, plan: HandoverPlan
+) -> CheckedWrite[Applied] | None:
+    """Apply the plan, then check the data folder (as the user named it) with it: rolled back
+    when the data would not pass. None when there is nothing to hand over; HandoverError (or
+    HistoryError) before any change."""
+    return write_checked(
+        lambda: apply_handover(Path(data_dir), dataset, plan),
+        Applied.rollback,
+        data_dir,
+        plan.as_of,
+    )
