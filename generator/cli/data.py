@@ -284,14 +284,19 @@ def import_(
         removed = "funnel: the imported data would not pass `funnel check`; removed it"
         exit_refused(checked.errors, removed)
     if written and output_format != "json":
-        click.echo(
-            "Review, then commit it as the baseline, so that these customers count as known "
-            "since their own dates (a manager's commit; see README, Adoption day):\n"
-            f"  git add {data_dir}\n"
-            f'  git commit -m "Import from the CRM" --trailer "{BASELINE_TRAILER}: import"',
-            err=True,
-        )
+        _print_baseline_advice(data_dir)
     sys.exit(1 if imported.refused else 0)
+
+
+def _print_baseline_advice(data_dir: str) -> None:
+    """How to commit an import: as the baseline, so its customers count as known early."""
+    click.echo(
+        "Review, then commit it as the baseline, so that these customers count as known "
+        "since their own dates (a manager's commit; see README, Adoption day):\n"
+        f"  git add {data_dir}\n"
+        f'  git commit -m "Import from the CRM" --trailer "{BASELINE_TRAILER}: import"',
+        err=True,
+    )
 
 
 def _print_import(imported, written: int, output_format: str) -> None:

@@ -102,32 +102,32 @@ def review(
     from ..analytics.calendar import Week
     from ..analytics.review import to_json, weekly_review
     from ..history.events import all_events
-    from ..site.environment import environment
-    from ..site.words import WORDS
 
     day = today_or(as_of)
     try:
         chosen = Week.parse(week) if week else Week.of(day)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--week") from None
-    result = rules_of(data_dir, day)
-    dataset = result.dataset
+    dataset = rules_of(data_dir, day).dataset
     people = {person.id: person for person in dataset.team.people} if dataset.team else {}
     if owner is not None and owner not in people:
         raise click.BadParameter(f"no person `{owner}` in team.yaml", param_hint="--owner")
     history = history_or_exit(data_dir)
-    reviews = weekly_review(
-        history,
-        all_events(history, dataset.funnel),
-        dataset.funnel,
-        chosen,
-        [owner] if owner else None,
-    )
+    events = all_events(history, dataset.funnel)
+    owners = [owner] if owner else None
+    reviews = weekly_review(history, events, dataset.funnel, chosen, owners)
     if output_format == "json":
         click.echo(to_json(chosen, reviews), nl=False)
-        return
+    else:
+        _print_review(chosen, reviews, people, dataset.funnel.currency)
+
+
+def _print_review(chosen, reviews, people, currency: str) -> None:
+    """The weekly review as Markdown, as the site's review page shows it without links."""
     from ..site.describe import describe_by_key as describe
+    from ..site.environment import environment
     from ..site.history_pages import SECTIONS
+    from ..site.words import WORDS
 
     template = environment(None).get_template("review.md.j2")
     click.echo(
@@ -138,7 +138,7 @@ def review(
             reps=[(rep, people.get(rep.owner)) for rep in reviews.values()],
             sections=SECTIONS,
             links=False,
-            currency=dataset.funnel.currency,
+            currency=currency,
             describe=describe,
             page_path="review.md",
         ),
