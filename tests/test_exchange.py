@@ -6,8 +6,10 @@ import csv
 import io
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import repository_is_shallow
 
@@ -99,3 +101,46 @@ def test_new_refuses_unknown_values_without_writing(tmp_path):
     )
     assert missing.exit_code == 2 and "--contact" in missing.output
     assert sorted(data.rglob("*")) == before
+
+
+def test_a_write_that_breaks_the_data_is_undone_with_its_errors(tmp_path):
+    from generator.exchange.writes import write_checked
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "valid", data)
+    broken = data / "deals" / "south" / "broken.yaml"
+    undone: list[Path] = []
+
+    def write() -> Path:
+        broken.write_text("account: nobody\n", encoding="utf-8")
+        return broken
+
+    def undo(path: Path) -> None:
+        undone.append(path)
+        path.unlink()
+
+    checked = write_checked(write, undo, str(data), date(2026, 11, 26))
+    assert checked is not None and not checked.ok and undone == [broken]
+    assert not broken.exists()
+    assert checked.errors and all(p.severity == "error" for p in checked.errors)
+    assert any(p.path.endswith("broken.yaml") for p in checked.errors)
+    assert write_checked(lambda: None, undo, str(data), date(2026, 11, 26)) is None
+
+
+def test_a_handover_names_the_argument_to_correct(tmp_path):
+    from generator.data.validate import check
+    from generator.exchange.errors import OptionError
+    from generator.exchange.handover import validate_successor
+
+    dataset = check(ROOT / "tests" / "fixtures" / "valid", date(2026, 11, 26)).dataset
+    validate_successor(dataset, "han-mei", "li-lei", ["pearl-river-foods"])
+    cases = {
+        ("han-mey", "li-lei", ()): ("FROM", "no person `han-mey` in team.yaml: did you mean"),
+        ("han-mei", "han-mei", ()): ("TO", "FROM and TO are the same person"),
+        ("han-mei", "zhou-bo", ()): ("TO", "zhou-bo has left: choose an active successor"),
+        ("han-mei", "li-lei", ("nobody",)): ("--account", "no account `nobody`"),
+    }
+    for (from_id, to_id, accounts), (option, message) in cases.items():
+        with pytest.raises(OptionError) as refused:
+            validate_successor(dataset, from_id, to_id, accounts)
+        assert refused.value.option == option and str(refused.value).startswith(message)

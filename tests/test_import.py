@@ -6,9 +6,11 @@ import csv
 import json
 import random
 import shutil
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from generator.cli.main import main
@@ -190,3 +192,33 @@ def test_amounts_with_fractions_of_a_cent_round_half_up_to_cents():
     assert str(parse_amount("1,234.565", False)) == "1234.57"
     assert str(parse_amount("1.234,5649", True)) == "1234.56"
     assert str(parse_amount("1000", False)) == "1000.00"
+
+
+def test_a_pair_without_an_id_and_a_file_for_a_folder_are_usage_errors(tmp_path):
+    from generator.data.validate import check
+    from generator.exchange.errors import OptionError
+    from generator.exchange.importer import ImportError_, run_import
+
+    dataset = check(data_copy(tmp_path), date(2026, 11, 26)).dataset
+    with pytest.raises(OptionError) as pair:
+        run_import(dataset, SALESFORCE, owners=["li-lei"])
+    assert (str(pair.value), pair.value.option) == ("`li-lei`: write NAME=ID", "--owner")
+    with pytest.raises(ImportError_) as source:
+        run_import(dataset, SALESFORCE / "Opportunity.csv")
+    assert source.value.option is None  # shown as the command's usage error
+    assert "give the folder of the Salesforce export, or --mapping" in str(source.value)
+
+
+def test_an_import_that_would_not_pass_the_check_is_removed_again(tmp_path):
+    data = data_copy(tmp_path)
+    write_crm_export(tmp_path / "export.csv", 20)
+    mapping = MAPPING.replace("territories: {Süd: south}", "territories: {Süd: nowhere}")
+    (tmp_path / "mapping.yaml").write_text(mapping, encoding="utf-8")
+    before = sorted(data.rglob("*.yaml"))
+    args = [str(tmp_path / "export.csv"), "--mapping", str(tmp_path / "mapping.yaml"),
+            "--data", str(data), "--write"]  # fmt: skip
+    result = invoke(*args)
+    assert result.exit_code == 1, result.output
+    assert "no territory `nowhere`" in result.stderr
+    assert "the imported data would not pass `funnel check`; removed it" in result.stderr
+    assert sorted(data.rglob("*.yaml")) == before  # every written file is gone

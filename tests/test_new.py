@@ -115,3 +115,55 @@ def test_an_existing_id_given_with_id_is_refused_too(data: Path) -> None:
     assert "pearl-river-printers" in result.output and "exists" in result.output
     assert "use --id pearl-river-printers-2" in result.output
     assert files(data) == before
+
+
+class Answers:
+    """A person at the terminal answering `funnel new`'s questions from a list."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.asked: list[tuple[str, list[str] | None, str | None]] = []
+
+    def text(self, name: str, choices, default: str | None) -> str:
+        self.asked.append((name, list(choices) if choices else None, default))
+        return self.answers.pop(0) or default or ""
+
+    def day(self, label: str) -> date:
+        self.asked.append((label, None, None))
+        return date.fromisoformat(self.answers.pop(0))
+
+
+def test_a_deal_from_a_terminal_asks_for_what_the_flags_left_out(data: Path) -> None:
+    from generator.exchange.new_deal import DealFlags, resolve_new_deal
+
+    dataset = check(data, date.fromisoformat(AS_OF)).dataset
+    person = Answers("li-lei", "50 monitors", "88000", "2027-05-31", "")
+    flags = DealFlags(account="pearl-river-foods", contact="Peter Wong")
+    deal_id, deal = resolve_new_deal(dataset, flags, date.fromisoformat(AS_OF), person)
+    assert [name for name, _, _ in person.asked] == [
+        "owner", "title", "amount", "expected close (YYYY-MM-DD)", "stage",
+    ]  # fmt: skip
+    owner_choices = person.asked[0][1]
+    assert owner_choices is not None and "zhou-bo" not in owner_choices  # zhou-bo has left
+    assert person.asked[-1][2] == deal.stage  # the top of the funnel unless told
+    assert deal_id == "pearl-river-foods-50-monitors" and str(deal.amount) == "88000"
+
+
+def test_without_a_terminal_the_first_missing_or_wrong_flag_names_itself(data: Path) -> None:
+    from generator.exchange.errors import OptionError
+    from generator.exchange.new_deal import DealFlags, resolve_new_deal
+
+    dataset = check(data, date.fromisoformat(AS_OF)).dataset
+    day = date.fromisoformat(AS_OF)
+    with pytest.raises(OptionError) as missing:
+        resolve_new_deal(dataset, DealFlags(account="pearl-river-foods"), day, None)
+    assert (str(missing.value), missing.value.option) == (
+        "give --contact (or run it on a terminal)",
+        None,
+    )
+    flags = DealFlags(account="pearl-river-food")
+    with pytest.raises(OptionError) as typo:
+        resolve_new_deal(dataset, flags, day, None)
+    assert typo.value.option == "--account" and "did you mean `pearl-river-foods`?" in str(
+        typo.value
+    )
