@@ -12,9 +12,10 @@ import pytest
 from generator.data.validate import check
 from generator.history.events import Change
 from generator.history.records import Commit
+from generator.site.describe import describe_change
 from generator.site.environment import environment
 from generator.site.pages import build_pages, navigation
-from generator.site.words import EN, ZH, describe_change
+from generator.site.words import EN, ZH
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 26)

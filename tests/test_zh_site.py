@@ -19,7 +19,7 @@ from generator.data.model import Person
 from generator.data.validate import check
 from generator.history.mining import read_history
 from generator.history.records import Commit
-from generator.site.history_pages import Credits
+from generator.site.credits import Credits
 from generator.site.markup import note_html
 from generator.site.pages import build_pages
 from generator.site.words import EN, ZH

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from typing import Literal
 
 PeriodKind = Literal["month", "quarter", "half", "year"]
-Kind = PeriodKind  # the old name, until analytics/coverage.py imports PeriodKind
 KINDS: tuple[PeriodKind, ...] = ("month", "quarter", "half", "year")
 _MONTHS: dict[PeriodKind, int] = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 

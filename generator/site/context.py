@@ -18,8 +18,9 @@ from ..history.events import Change, Event, all_events
 from ..history.git import SHALLOW_MESSAGE
 from ..history.records import History
 from .credits import Credits
+from .describe import describe_change
 from .markup import sort_key
-from .words import WORDS, describe_change
+from .words import WORDS
 
 
 @dataclass(frozen=True)

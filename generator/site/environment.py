@@ -16,7 +16,7 @@ from markupsafe import Markup
 from ..data.money import shown_amount, signed_amount
 from ..history.records import Commit
 from .charts import lay_out_bars, lay_out_funnel, lay_out_lines
-from .history_pages import Credits
+from .credits import Credits
 from .markup import html_text, md, note_html
 
 PACKAGED = Path(__file__).parent / "templates"

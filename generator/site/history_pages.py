@@ -19,7 +19,6 @@ from ..data.money import ZERO
 from ..history.events import weighted_snapshot
 from ..history.records import Commit, History, Snapshot
 from .context import Page, SiteContext
-from .credits import Credits as Credits  # site/environment.py and tests import it from here
 
 WEEKS_KEPT = 12
 SECTIONS = [

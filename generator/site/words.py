@@ -6,9 +6,7 @@ telling in `describe.py` and join each language's table here.
 
 from __future__ import annotations
 
-from .describe import CHANGES_EN, CHANGES_ZH, describe_change
-
-__all__ = ["EN", "WORDS", "ZH", "describe_change"]  # describe_change: pages.py imports it here
+from .describe import CHANGES_EN, CHANGES_ZH
 
 EN = {
     "home": "Home",
