@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 from check import OUT, dataset
 
-from generator.build import build_site
+from generator.cli.build import build_site
 from generator.data.validate import check
 from generator.site.pages import STYLESHEET, build_pages, navigation
 

@@ -125,11 +125,3 @@ def to_json(diff: Diff) -> str:
             if record.area == area
         ]
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-
-
-def to_markdown(diff: Diff, currency: str) -> str:
-    """The pull-request comment, told by `site.diff_comment`: kept here only until the `diff`
-    command imports it from there."""
-    from ..site.diff_comment import to_markdown as comment
-
-    return comment(diff, currency)

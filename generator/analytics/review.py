@@ -188,12 +188,8 @@ def _add_deals(
             rep.untouched.append((deal, changed))
 
 
-def to_json(week: Week, reviews: dict[str, RepWeek], describe: Describe | None = None) -> str:
+def to_json(week: Week, reviews: dict[str, RepWeek], describe: Describe) -> str:
     """The week's review for programs; each change with its text as `describe` tells it."""
-    if describe is None:  # until the `review` command passes site.describe's describe_by_key
-        from ..site.describe import describe_by_key
-
-        describe = describe_by_key
     document = {
         "week": week.name,
         "from": week.start.isoformat(),

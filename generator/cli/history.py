@@ -34,8 +34,9 @@ def diff(
     Stage moves, amounts, slips, owners, new and removed deals, and the change of the
     weighted forecast per owner: the text for a pull request's review comment.
     """
-    from ..analytics.diff import business_diff, to_json, to_markdown
+    from ..analytics.diff import business_diff, to_json
     from ..history.git import HistoryError
+    from ..site.diff_comment import to_markdown
 
     funnel = rules_of(data_dir, today_or(as_of)).dataset.funnel
     try:
@@ -102,6 +103,7 @@ def review(
     from ..analytics.calendar import Week
     from ..analytics.review import to_json, weekly_review
     from ..history.events import all_events
+    from ..site.describe import describe_by_key
 
     day = today_or(as_of)
     try:
@@ -117,7 +119,7 @@ def review(
     owners = [owner] if owner else None
     reviews = weekly_review(history, events, dataset.funnel, chosen, owners)
     if output_format == "json":
-        click.echo(to_json(chosen, reviews), nl=False)
+        click.echo(to_json(chosen, reviews, describe_by_key), nl=False)
     else:
         _print_review(chosen, reviews, people, dataset.funnel.currency)
 

@@ -94,7 +94,7 @@ def schema(out: Path, verify: bool) -> None:
 )
 def build(data_dir: str, as_of: date | None, site_dir: Path, config_file: Path) -> None:
     """Build the site into a fresh folder and swap it in only on success."""
-    from ..build import BuildError, build_site
+    from .build import BuildError, build_site
 
     try:
         build_site(config_file, site_dir, data_dir, today_or(as_of))
@@ -117,7 +117,7 @@ def build(data_dir: str, as_of: date | None, site_dir: Path, config_file: Path) 
 @click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="IP:PORT to serve.")
 def serve(data_dir: str, as_of: date | None, config_file: str, dev_addr: str) -> None:
     """Preview the site, rebuilding when data/ or templates/ change."""
-    from ..build import serve_site
+    from .build import serve_site
 
     serve_site(config_file, data_dir, today_or(as_of), dev_addr)
 

@@ -1,4 +1,4 @@
-"""Build and serve adapters over MkDocs: a build goes to a fresh folder, swapped in on success."""
+"""The build and serve commands over MkDocs: a fresh folder, swapped in only on success."""
 
 from __future__ import annotations
 
