@@ -8,6 +8,7 @@ checklists. `site.diff_comment` tells them as a pull-request comment.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,7 +18,7 @@ from typing import Any
 from ..data.model import Funnel
 from ..data.money import ZERO, json_amount
 from ..history.events import Change, compare, weighted_delta, weighted_snapshot
-from ..history.git import deals_at, repository, resolve
+from ..history.git import GIT_ENV, deals_at, repository, resolve
 from ..history.records import Snapshot, is_log_entry
 from .diff_records import RecordChange, data_files, record_changes
 
@@ -40,14 +41,25 @@ class Diff:
     rules_delta: Decimal = ZERO
 
 
-def business_diff(data_dir: Path, base: str, head: str | None, funnel: Funnel) -> Diff:
+def business_diff(
+    data_dir: Path,
+    base: str,
+    head: str | None,
+    funnel: Funnel,
+    *,
+    git_env: Mapping[str, str] = GIT_ENV,
+) -> Diff:
     """Compare the data at `base` with that at `head` (None: the working tree, whose rules
-    are `funnel`)."""
-    root, prefix = repository(data_dir)
-    base_sha = resolve(root, base)
-    head_sha = resolve(root, head) if head else None
-    old, new = deals_at(root, base_sha, prefix), deals_at(root, head_sha, prefix)
-    old_files, new_files = data_files(root, base_sha, prefix), data_files(root, head_sha, prefix)
+    are `funnel`); git runs in `git_env`."""
+    root, prefix = repository(data_dir, env=git_env)
+    base_sha = resolve(root, base, env=git_env)
+    head_sha = resolve(root, head, env=git_env) if head else None
+    old, new = (
+        deals_at(root, base_sha, prefix, env=git_env),
+        deals_at(root, head_sha, prefix, env=git_env),
+    )
+    old_files = data_files(root, base_sha, prefix, env=git_env)
+    new_files = data_files(root, head_sha, prefix, env=git_env)
     head_funnel = (new_files.valid_funnel() if head_sha else None) or funnel
     base_funnel = old_files.valid_funnel() or head_funnel
     changes: list[tuple[str | None, Change]] = []

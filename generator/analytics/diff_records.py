@@ -7,6 +7,7 @@ Files are read leniently; what cannot be read is compared as absent.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -15,7 +16,7 @@ from pydantic import ValidationError
 
 from ..data.model import Funnel
 from ..data.strictyaml import parse
-from ..history.git import files_at
+from ..history.git import GIT_ENV, files_at
 
 Area = Literal["rules", "accounts", "checklists"]
 RecordWhat = Literal[
@@ -99,10 +100,13 @@ class DataFiles:
             return None
 
 
-def data_files(root: Path, revision: str | None, prefix: str) -> DataFiles:
+def data_files(
+    root: Path, revision: str | None, prefix: str, *, env: Mapping[str, str] = GIT_ENV
+) -> DataFiles:
     """Read funnel.yaml, accounts/ and handovers/ at `revision` (None: the working tree)."""
     base = f"{prefix}/" if prefix else ""
-    texts = files_at(root, revision, [f"{base}funnel.yaml", f"{base}accounts", f"{base}handovers"])
+    paths = [f"{base}funnel.yaml", f"{base}accounts", f"{base}handovers"]
+    texts = files_at(root, revision, paths, env=env)
     funnel: dict[str, Any] = {}
     accounts: dict[str, dict[str, Any]] = {}
     checklists: dict[str, dict[str, Any]] = {}

@@ -13,6 +13,7 @@ was at the base.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 from ..data.model import Person, Team
 from ..data.strictyaml import parse
 from ..history.git import (
+    GIT_ENV,
     FileChange,
     commits_between,
     file_at,
@@ -122,10 +124,10 @@ class PolicyResult:
         return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def team_at(root: Path, revision: str, prefix: str) -> Team:
+def team_at(root: Path, revision: str, prefix: str, *, env: Mapping[str, str] = GIT_ENV) -> Team:
     """team.yaml as it was at `revision`: the rules in force before the pull request."""
     path = f"{prefix}/team.yaml" if prefix else "team.yaml"
-    text = file_at(root, revision, path)
+    text = file_at(root, revision, path, env=env)
     if text is None:
         raise PolicyError(f"no {path} at {revision[:10]}: the base must have a team")
     value, problems = parse(text.decode("utf-8", "replace"), path)
@@ -137,18 +139,21 @@ def team_at(root: Path, revision: str, prefix: str) -> Team:
         raise PolicyError(f"{path} at {revision[:10]} is not valid: fix it first") from None
 
 
-def check_policy(data_dir: Path, base: str, head: str = "HEAD") -> PolicyResult:
-    """Judge every commit of base..head by the rules (see the module's docstring)."""
-    root, prefix = repository(data_dir)
-    base_sha, head_sha = resolve(root, base), resolve(root, head)
-    team = team_at(root, base_sha, prefix)
-    commits = commits_between(root, base_sha, head_sha)
-    judge = _judge(root, base_sha, prefix, team, commits)
+def check_policy(
+    data_dir: Path, base: str, head: str = "HEAD", *, git_env: Mapping[str, str] = GIT_ENV
+) -> PolicyResult:
+    """Judge every commit of base..head by the rules (see the module's docstring); git runs
+    in `git_env`."""
+    root, prefix = repository(data_dir, env=git_env)
+    base_sha, head_sha = resolve(root, base, env=git_env), resolve(root, head, env=git_env)
+    team = team_at(root, base_sha, prefix, env=git_env)
+    commits = commits_between(root, base_sha, head_sha, env=git_env)
+    judge = _judge(root, base_sha, prefix, team, commits, env=git_env)
     violations: list[Violation] = []
     written: dict[str, _Checklist | None] = {}
     for commit, changes in commits:
         violations += judge.commit_violations(commit, changes, written)
-    for commit in baseline_marks(root, base_sha, head_sha):
+    for commit in baseline_marks(root, base_sha, head_sha, env=git_env):
         violations += judge.baseline_violations(commit)
     return PolicyResult(base_sha, head_sha, len(commits), violations)
 
@@ -210,12 +215,20 @@ class _Judge:
         return [Violation(commit, person.id if person else None, "(commit)", BASELINE_MARK)]
 
 
-def _judge(root: Path, base: str, prefix: str, team: Team, commits: Commits) -> _Judge:
+def _judge(
+    root: Path,
+    base: str,
+    prefix: str,
+    team: Team,
+    commits: Commits,
+    *,
+    env: Mapping[str, str] = GIT_ENV,
+) -> _Judge:
     """The rules of base..head: the team and checklists at `base`, and every deal and
     checklist file the commits touch, read in one go."""
     deals_prefix = f"{prefix}/deals/" if prefix else "deals/"
     handovers_prefix = f"{prefix}/handovers/" if prefix else "handovers/"
-    checklists_at_base = tree_files(root, base, handovers_prefix.rstrip("/"))
+    checklists_at_base = tree_files(root, base, handovers_prefix.rstrip("/"), env=env)
     touched = (
         blob
         for _, changes in commits
@@ -224,7 +237,7 @@ def _judge(root: Path, base: str, prefix: str, team: Team, commits: Commits) -> 
         for blob in (change.old_blob, change.new_blob)
         if set(blob) != {"0"}
     )
-    blobs = read_blobs(root, [*checklists_at_base.values(), *touched])
+    blobs = read_blobs(root, [*checklists_at_base.values(), *touched], env=env)
     return _Judge(
         people={p.id: p for p in team.people},
         by_email={p.email.lower(): p for p in team.people if p.email},
@@ -238,7 +251,9 @@ def _judge(root: Path, base: str, prefix: str, team: Team, commits: Commits) -> 
     )
 
 
-def baseline_marks(root: Path, base: str, head: str) -> list[Commit]:
+def baseline_marks(
+    root: Path, base: str, head: str, *, env: Mapping[str, str] = GIT_ENV
+) -> list[Commit]:
     """The commits of base..head (merges included) whose message carries the
     BASELINE_TRAILER, whatever its value, oldest first."""
     out = git(
@@ -248,6 +263,7 @@ def baseline_marks(root: Path, base: str, head: str) -> list[Commit]:
         "--reverse",
         f"--format=%H%x02%an%x02%ae%x02%ct%x02%s%x02%(trailers:key={BASELINE_TRAILER})",
         f"{base}..{head}",
+        env=env,
     ).decode("utf-8", "surrogateescape")
     marked = []
     for record in out.split("\0"):

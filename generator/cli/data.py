@@ -82,7 +82,7 @@ def _apply_handover(data_dir: str, dataset, plan, to_id: str) -> None:
     from ..history.git import HistoryError
 
     try:
-        applied = apply_checked(data_dir, dataset, plan)
+        applied = apply_checked(data_dir, dataset, plan, git_env=os.environ)
     except (HandoverError, HistoryError) as exc:
         click.echo(f"funnel: {exc}; nothing was changed", err=True)
         sys.exit(1)

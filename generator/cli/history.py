@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -40,7 +41,7 @@ def diff(
 
     funnel = rules_of(data_dir, today_or(as_of)).dataset.funnel
     try:
-        result = business_diff(Path(data_dir), base, head, funnel)
+        result = business_diff(Path(data_dir), base, head, funnel, git_env=os.environ)
     except HistoryError as exc:
         history_failed(exc)
     if output_format == "json":
@@ -168,7 +169,7 @@ def policy(base: str, head: str, data_dir: str, output_format: str) -> None:
     from ..history.git import HistoryError
 
     try:
-        result = check_policy(Path(data_dir), base, head)
+        result = check_policy(Path(data_dir), base, head, git_env=os.environ)
     except (HistoryError, PolicyError) as exc:
         history_failed(exc)
     if output_format == "json":

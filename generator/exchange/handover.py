@@ -7,7 +7,7 @@ stay); the checklist under `data/handovers/` is written or extended. Nothing is 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from ..analytics.handover import HandoverPlan
 from ..data.load import Dataset
 from ..data.model import HANDOVER_METHODS
 from ..data.problems import did_you_mean
-from ..history.git import uncommitted
+from ..history.git import GIT_ENV, uncommitted
 from .errors import OptionError
 from .writes import CheckedWrite, write_checked
 
@@ -126,13 +126,15 @@ class Applied:
             self.checklist.write_bytes(self.checklist_before)
 
 
-def apply_handover(data_dir: Path, dataset: Dataset, plan: HandoverPlan) -> Applied | None:
+def apply_handover(
+    data_dir: Path, dataset: Dataset, plan: HandoverPlan, *, git_env: Mapping[str, str] = GIT_ENV
+) -> Applied | None:
     """Give the plan's deals to the successor and write the checklist; None if nothing to do.
 
     Refuses (HandoverError) when tracked files under the data folder have uncommitted
-    changes, so the manager's commit holds exactly the handover.
+    changes (git runs in `git_env`), so the manager's commit holds exactly the handover.
     """
-    dirty = uncommitted(data_dir)
+    dirty = uncommitted(data_dir, env=git_env)
     if dirty:
         raise HandoverError(
             "tracked files under the data folder have uncommitted changes: commit or stash "
@@ -161,13 +163,13 @@ def apply_handover(data_dir: Path, dataset: Dataset, plan: HandoverPlan) -> Appl
 
 
 def apply_checked(
-    data_dir: str, dataset: Dataset, plan: HandoverPlan
+    data_dir: str, dataset: Dataset, plan: HandoverPlan, *, git_env: Mapping[str, str] = GIT_ENV
 ) -> CheckedWrite[Applied] | None:
     """Apply the plan, then check the data folder (as the user named it) with it: rolled back
     when the data would not pass. None when there is nothing to hand over; HandoverError (or
     HistoryError) before any change."""
     return write_checked(
-        lambda: apply_handover(Path(data_dir), dataset, plan),
+        lambda: apply_handover(Path(data_dir), dataset, plan, git_env=git_env),
         Applied.rollback,
         data_dir,
         plan.as_of,

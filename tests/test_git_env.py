@@ -1,0 +1,52 @@
+"""git runs in the environment the command passes in, for every reader of the repository:
+the pull request's diff and policy, and a handover's check for uncommitted changes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from conftest import deal_yaml
+
+from generator.analytics.diff import business_diff
+from generator.analytics.handover import plan_handover
+from generator.analytics.policy import check_policy
+from generator.data.load import load
+from generator.exchange.handover import apply_handover
+from generator.history.git import HistoryError
+
+WITH_GIT = {"PATH": "/usr/bin:/bin"}
+
+
+@pytest.fixture
+def repo(history_repo):
+    history_repo.write("deals/acme-laptops.yaml", deal_yaml())
+    history_repo.commit("new", date="2026-02-02")
+    return history_repo
+
+
+def no_git(tmp_path):
+    return {"PATH": str(tmp_path / "no-git")}
+
+
+def test_the_diff_runs_git_in_the_given_environment(repo, tmp_path):
+    dataset, _ = load(repo.data)
+    assert dataset.funnel is not None
+    with pytest.raises(HistoryError, match="not inside a git repository"):
+        business_diff(repo.data, "HEAD", None, dataset.funnel, git_env=no_git(tmp_path))
+    diff = business_diff(repo.data, "HEAD~1", "HEAD", dataset.funnel, git_env=WITH_GIT)
+    assert [change.deal for _, change in diff.changes] == ["acme-laptops"]
+
+
+def test_the_policy_runs_git_in_the_given_environment(repo, tmp_path):
+    with pytest.raises(HistoryError, match="not inside a git repository"):
+        check_policy(repo.data, "HEAD~1", "HEAD", git_env=no_git(tmp_path))
+    assert check_policy(repo.data, "HEAD~1", "HEAD", git_env=WITH_GIT).commits == 1
+
+
+def test_a_handover_asks_git_for_uncommitted_changes_in_the_given_environment(repo, tmp_path):
+    dataset, _ = load(repo.data)
+    plan = plan_handover(dataset, "ann", date(2026, 2, 3), "bob")
+    with pytest.raises(HistoryError, match="not inside a git repository"):
+        apply_handover(repo.data, dataset, plan, git_env=no_git(tmp_path))
+    assert apply_handover(repo.data, dataset, plan, git_env=WITH_GIT) is not None
