@@ -15,7 +15,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
-from .data.problems import format_text
+from .data.problems import format_text, only_errors
 from .data.validate import check
 from .history.git import HistoryError
 from .history.mining import read_history
@@ -65,7 +65,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         as_of = self._as_of()
         data = self._data()
         result = check(root / data, as_of, display=data)
-        errors = [problem for problem in result.problems if problem.severity == "error"]
+        errors = only_errors(result.problems)
         for problem in result.problems:
             if problem.severity == "warning":
                 log.info(str(problem))
@@ -80,7 +80,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             history, notice = None, f"{exc}."
             log.info(f"funnel: no history pages: {exc}")
         self.pages = build_pages(
-            result.dataset,
+            result.dataset.valid(),
             as_of,
             templates=root / self.config.templates,
             language=self.config.language,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ..data.load import Dataset
+from ..data.load import ValidDataset
 from ..data.model import Account, Deal, Territory
 from ..data.money import ZERO
 from .support import Support, eligible_accounts
@@ -48,13 +48,13 @@ def account_row(
 
 
 def account_rows(
-    dataset: Dataset,
+    dataset: ValidDataset,
     by_account: Mapping[str, list[Deal]],
     supported: Mapping[str, Support],
 ) -> list[AccountRow]:
     """Every account of the dataset, in its order, with its deals (`by_account`, by account
     id) added up and its support (`supported`, by account id) beside it."""
-    territories = {t.id: t for t in dataset.team.territories} if dataset.team else {}
+    territories = {t.id: t for t in dataset.team.territories}
     return [
         account_row(
             account,
@@ -66,10 +66,9 @@ def account_rows(
     ]
 
 
-def supported_accounts(dataset: Dataset, as_of: date) -> dict[str, Support]:
+def supported_accounts(dataset: ValidDataset, as_of: date) -> dict[str, Support]:
     """Account id -> why it may receive support on `as_of`, by account id; the accounts that
     may not are left out."""
-    assert dataset.funnel is not None, "support needs a valid funnel.yaml"
     found = eligible_accounts(
         dataset.accounts.values(), dataset.deals.values(), as_of, dataset.funnel.rules
     )

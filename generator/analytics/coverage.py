@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ..data.load import Dataset
+from ..data.load import ValidDataset
 from ..data.model import Deal, Person, Territory
 from ..data.money import ZERO
 from .calendar import KINDS, Period, PeriodKind, parse_period, period_of
@@ -82,7 +82,7 @@ def coverage(expected: Decimal, target: Decimal | None) -> Decimal | None:
 
 
 def current_periods(
-    dataset: Dataset,
+    dataset: ValidDataset,
     as_of: date,
     forecasts: Mapping[PeriodKind, Forecast] | None = None,
     deals: list[Deal] | None = None,
@@ -109,7 +109,7 @@ def current_periods(
 
 
 def forecast_sections(
-    dataset: Dataset, as_of: date, forecasts: Mapping[PeriodKind, Forecast]
+    dataset: ValidDataset, as_of: date, forecasts: Mapping[PeriodKind, Forecast]
 ) -> list[ForecastSection]:
     """For each kind of period, every period with deals, the current one and each one with
     a target, in order, with last year's won, the target and the coverage."""
@@ -138,9 +138,9 @@ def forecast_sections(
     return sections
 
 
-def owner_rows(dataset: Dataset, year: Period, forecast: Forecast) -> list[OwnerRow]:
+def owner_rows(dataset: ValidDataset, year: Period, forecast: Forecast) -> list[OwnerRow]:
     """Each owner with deals in `forecast` or a target, by id: the year's totals and target."""
-    people = {person.id: person for person in dataset.team.people} if dataset.team else {}
+    people = {person.id: person for person in dataset.team.people}
     targets = dataset.targets.targets if dataset.targets else []
     owners = set(forecast.owners) | {target.owner for target in targets if target.owner}
     return [
@@ -154,10 +154,10 @@ def owner_rows(dataset: Dataset, year: Period, forecast: Forecast) -> list[Owner
     ]
 
 
-def territory_rows(dataset: Dataset, year: Period, forecast: Forecast) -> list[TerritoryRow]:
+def territory_rows(dataset: ValidDataset, year: Period, forecast: Forecast) -> list[TerritoryRow]:
     """Every territory, with deals or not, and any other with deals in `forecast`, by id:
     the year's totals and target."""
-    territories = {t.id: t for t in dataset.team.territories} if dataset.team else {}
+    territories = {t.id: t for t in dataset.team.territories}
     return [
         TerritoryRow(
             territory=territories.get(territory_id),

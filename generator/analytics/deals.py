@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..data.load import Dataset
+from ..data.load import ValidDataset
 from ..data.model import Account, Contact, Deal, LogEntry, Person, Stage
 from ..data.money import ZERO, json_amount, weighted_deal
 
@@ -57,7 +57,7 @@ class DealView:
 
 
 def deal_view(
-    dataset: Dataset,
+    dataset: ValidDataset,
     deal: Deal,
     *,
     stages: Mapping[str, Stage] | None = None,
@@ -84,6 +84,6 @@ def deal_view(
     )
 
 
-def team_by_id(dataset: Dataset) -> dict[str, Person]:
+def team_by_id(dataset: ValidDataset) -> dict[str, Person]:
     """The team's people by id (none without a team.yaml)."""
-    return {person.id: person for person in dataset.team.people} if dataset.team else {}
+    return {person.id: person for person in dataset.team.people}

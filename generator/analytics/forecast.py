@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from ..data.load import Dataset
+from ..data.load import ValidDataset
 from ..data.model import Deal
 from ..data.money import ZERO, json_amount, weighted_deal
 from .calendar import Period, PeriodKind, period_of
@@ -79,7 +79,10 @@ class Forecast:
 
 
 def build_forecast(
-    dataset: Dataset, as_of: date, kind: PeriodKind = "quarter", deals: Iterable[Deal] | None = None
+    dataset: ValidDataset,
+    as_of: date,
+    kind: PeriodKind = "quarter",
+    deals: Iterable[Deal] | None = None,
 ) -> Forecast:
     """Add up `deals` (default: all) by period of `kind`, by owner and by territory.
 
@@ -114,12 +117,12 @@ def build_forecast(
     return result
 
 
-def _territories(dataset: Dataset) -> dict[str, str]:
+def _territories(dataset: ValidDataset) -> dict[str, str]:
     """Account id -> territory id."""
     return {account_id: account.territory for account_id, account in dataset.accounts.items()}
 
 
-def won_in(dataset: Dataset, period: Period, deals: Iterable[Deal] | None = None) -> Decimal:
+def won_in(dataset: ValidDataset, period: Period, deals: Iterable[Deal] | None = None) -> Decimal:
     """The amount won in a period (by `closed_on`)."""
     return sum(
         (

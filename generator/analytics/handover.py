@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from ..data.load import Dataset
+from ..data.load import ValidDataset
 from ..data.model import HANDOVER_METHODS, Deal, Handover
 from .deals import DealView, deal_view, team_by_id
 
@@ -47,13 +47,13 @@ class HandoverPlan:
         return json.dumps(self.as_json(), ensure_ascii=False, indent=2) + "\n"
 
 
-def handover_item(dataset: Dataset, deal: Deal) -> DealView | None:
+def handover_item(dataset: ValidDataset, deal: Deal) -> DealView | None:
     """The deal with what a successor needs: account, contact, stage, weighted amount."""
     return deal_view(dataset, deal)
 
 
 def plan_handover(
-    dataset: Dataset,
+    dataset: ValidDataset,
     from_id: str,
     as_of: date,
     to_id: str | None = None,
@@ -100,7 +100,7 @@ def plan_rows(plan: HandoverPlan) -> dict[str, list[ChecklistRow]]:
     }
 
 
-def checklist_rows(checklist: Handover, dataset: Dataset) -> dict[str, list[ChecklistRow]]:
+def checklist_rows(checklist: Handover, dataset: ValidDataset) -> dict[str, list[ChecklistRow]]:
     """A checklist file's deals by method, with the deals' current contact data."""
     people = team_by_id(dataset)
     groups: dict[str, list[ChecklistRow]] = {method: [] for method in HANDOVER_METHODS}

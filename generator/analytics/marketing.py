@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from ..data.load import Dataset
+from ..data.load import ValidDataset
 from ..data.model import Deal
 from ..data.money import ZERO
 from .calendar import Period, last_n, period_of
@@ -86,7 +86,7 @@ class Scorecard:
 
 
 def scorecard(
-    dataset: Dataset,
+    dataset: ValidDataset,
     as_of: date,
     months: int = 12,
     entered_on: dict[str, date] | None = None,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ..data.load import Dataset
+from ..data.load import ValidDataset
 from ..data.model import Deal, Funnel, Stage
 from ..data.money import ZERO, weighted_deal
 from .calendar import Period
@@ -87,7 +87,7 @@ class DealIndex:
     by_account: dict[str, list[Deal]]
 
     @classmethod
-    def of(cls, dataset: Dataset) -> DealIndex:
+    def of(cls, dataset: ValidDataset) -> DealIndex:
         """Group the dataset's deals (a deal of an unknown account has no territory)."""
         by_owner: dict[str, list[Deal]] = {}
         by_territory: dict[str, list[Deal]] = {}

@@ -104,7 +104,7 @@ def load_valid(data_dir: str, as_of: date):
     result = checked(data_dir, as_of)
     if not result.ok:
         _exit_with_errors(result, "fix the data first (funnel check)")
-    return result.dataset
+    return result.dataset.valid()
 
 
 def rules_of(data_dir: str, as_of: date):

@@ -17,7 +17,7 @@ from pathlib import Path
 from .deal_rules import deal_rules, handover_rules
 from .load import Dataset, load
 from .model import CLOSED_STAGES, Account, AccountParts, Person, Team
-from .problems import Problem, count, did_you_mean
+from .problems import Problem, count, did_you_mean, only_errors
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,12 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         """Whether the data has no errors (warnings allowed): outputs may be made from it."""
-        return not any(problem.severity == "error" for problem in self.problems)
+        return not only_errors(self.problems)
 
     @property
     def files(self) -> dict[str, FileCount]:
         """Deal and account files, the broken ones included, and how many have errors."""
-        broken = {problem.path for problem in self.problems if problem.severity == "error"}
+        broken = {problem.path for problem in only_errors(self.problems)}
         found = self.dataset.found
         return {
             name: FileCount(

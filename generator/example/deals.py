@@ -320,6 +320,7 @@ def handover_checklist(
     path and text, and the deals of the plan with their method, in the plan's order."""
     from ..analytics.handover import plan_handover
     from ..data.load import load
+    from ..data.problems import only_errors
     from ..exchange.handover import checklist_text
 
     with tempfile.TemporaryDirectory(prefix="funnel-example-") as folder:
@@ -329,8 +330,8 @@ def handover_checklist(
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
         dataset, problems = load(Path(folder, "data"))
-    assert not [p for p in problems if p.severity == "error"], problems
-    plan = plan_handover(dataset, from_id, day, to_id, accounts)
+    assert not only_errors(problems), problems
+    plan = plan_handover(dataset.valid(), from_id, day, to_id, accounts)
     checklist = checklist_text(None, plan, people()[from_id].name)
     assert checklist is not None
     items = {item.deal.id: method for method, group in plan.groups.items() for item in group}

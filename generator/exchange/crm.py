@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..data.load import Dataset
+from ..data.load import ValidDataset
 from ..data.money import cents
 from ..data.strictyaml import parse
 from .errors import OptionError
@@ -200,8 +200,7 @@ def parse_date(text: str, date_format: str | None) -> date:
 class CrmNames:
     """The CRM's names (stages, owners, territories) to the ids of the data."""
 
-    def __init__(self, dataset: Dataset, mapping: Mapping) -> None:
-        assert dataset.funnel is not None and dataset.team is not None
+    def __init__(self, dataset: ValidDataset, mapping: Mapping) -> None:
         self.funnel = dataset.funnel
         self.mapping = mapping
         self.people: dict[str, str] = {}

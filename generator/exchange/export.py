@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from ..analytics.policy import managers_only
-from ..data.load import Dataset
+from ..data.load import ValidDataset
 from ..data.model import Person
 from ..data.money import ZERO, json_amount, weighted_deal
 from ..history.records import History
@@ -26,9 +26,8 @@ def _handle(person: Person) -> str | None:
     return person.email
 
 
-def codeowners(dataset: Dataset, repo_root: Path) -> str:
+def codeowners(dataset: ValidDataset, repo_root: Path) -> str:
     """The text of a CODEOWNERS file for the data in `dataset` (paths from `repo_root`)."""
-    assert dataset.team is not None
     managers = [p for p in dataset.team.people if p.role == "manager" and p.status != "left"]
     everyone = " ".join(h for p in managers if (h := _handle(p))) or "@nobody"
     by_territory: dict[str, str] = {}
@@ -91,7 +90,7 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_rows(dataset: Dataset, history: History | None) -> list[dict[str, str]]:
+def export_rows(dataset: ValidDataset, history: History | None) -> list[dict[str, str]]:
     """Every deal as a flat row of text (amounts as decimal strings, dates ISO)."""
     funnel = dataset.funnel
     assert funnel is not None and dataset.team is not None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..analytics.handover import HandoverPlan
-from ..data.load import Dataset
+from ..data.load import ValidDataset
 from ..data.model import HANDOVER_METHODS
 from ..data.problems import did_you_mean
 from ..history.git import GIT_ENV, uncommitted
@@ -31,11 +31,10 @@ class HandoverError(Exception):
 
 
 def validate_successor(
-    dataset: Dataset, from_id: str, to_id: str, accounts: Sequence[str] = ()
+    dataset: ValidDataset, from_id: str, to_id: str, accounts: Sequence[str] = ()
 ) -> None:
     """FROM and TO are people of team.yaml, TO is someone else who has not left, and each
     account is known; raises OptionError naming the argument to correct."""
-    assert dataset.team is not None
     people = {person.id: person for person in dataset.team.people}
     for role, person_id in (("FROM", from_id), ("TO", to_id)):
         if person_id not in people:
@@ -127,7 +126,11 @@ class Applied:
 
 
 def apply_handover(
-    data_dir: Path, dataset: Dataset, plan: HandoverPlan, *, git_env: Mapping[str, str] = GIT_ENV
+    data_dir: Path,
+    dataset: ValidDataset,
+    plan: HandoverPlan,
+    *,
+    git_env: Mapping[str, str] = GIT_ENV,
 ) -> Applied | None:
     """Give the plan's deals to the successor and write the checklist; None if nothing to do.
 
@@ -141,7 +144,7 @@ def apply_handover(
             "them first (" + ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "") + ")"
         )
     assert plan.to_id is not None
-    people = {p.id: p for p in dataset.team.people} if dataset.team else {}
+    people = {p.id: p for p in dataset.team.people}
     checklist = data_dir / "handovers" / f"{plan.from_id}-{plan.as_of.isoformat()}.yaml"
     before = checklist.read_bytes() if checklist.exists() else None
     from_name = people[plan.from_id].name if plan.from_id in people else plan.from_id
@@ -163,7 +166,11 @@ def apply_handover(
 
 
 def apply_checked(
-    data_dir: str, dataset: Dataset, plan: HandoverPlan, *, git_env: Mapping[str, str] = GIT_ENV
+    data_dir: str,
+    dataset: ValidDataset,
+    plan: HandoverPlan,
+    *,
+    git_env: Mapping[str, str] = GIT_ENV,
 ) -> CheckedWrite[Applied] | None:
     """Apply the plan, then check the data folder (as the user named it) with it: rolled back
     when the data would not pass. None when there is nothing to hand over; HandoverError (or

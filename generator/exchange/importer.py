@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ..data.load import Dataset
+from ..data.load import ValidDataset
 from ..data.money import ZERO
 from ..data.values import slug
 from .crm import (
@@ -85,7 +85,7 @@ def _unique(base: str, taken: set[str]) -> str:
 
 
 def run_import(
-    dataset: Dataset,
+    dataset: ValidDataset,
     source: Path,
     mapping_file: Path | None = None,
     *,
@@ -103,7 +103,6 @@ def run_import(
     else:
         if not source.is_dir():
             raise ImportError_(f"{source}: give the folder of the Salesforce export, or --mapping")
-        assert dataset.team is not None
         territories = dataset.team.territories
         mapping = Mapping(
             columns={},
@@ -130,7 +129,7 @@ def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
     return found
 
 
-def import_rows(rows: Iterable[Row], mapping: Mapping, dataset: Dataset) -> Imported:
+def import_rows(rows: Iterable[Row], mapping: Mapping, dataset: ValidDataset) -> Imported:
     """Rows already in funnel's field names (file, line, values) into accounts and deals."""
     resolve = CrmNames(dataset, mapping)
     result = Imported(folder=mapping.folder)
@@ -237,7 +236,7 @@ def _dates(values: dict[str, str], mapping: Mapping, reasons: list[str]) -> dict
 class _Accounts:
     """The import's accounts: known ones found by name, new ones gathering their contacts."""
 
-    def __init__(self, dataset: Dataset, new: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, dataset: ValidDataset, new: dict[str, dict[str, Any]]) -> None:
         self.known = set(dataset.accounts)
         self.ids = {account.name.casefold(): account.id for account in dataset.accounts.values()}
         self.taken = set(dataset.accounts)
@@ -312,7 +311,7 @@ def account_text(account: dict[str, Any]) -> str:
     return "".join(lines)
 
 
-def write_import(imported: Imported, dataset: Dataset) -> list[Path]:
+def write_import(imported: Imported, dataset: ValidDataset) -> list[Path]:
     """Write the accounts and deals (never over an existing file)."""
     written = []
     for account_id, account in imported.accounts.items():
@@ -332,7 +331,7 @@ def write_import(imported: Imported, dataset: Dataset) -> list[Path]:
 
 
 def write_checked_import(
-    imported: Imported, dataset: Dataset, data_dir: str, as_of: date
+    imported: Imported, dataset: ValidDataset, data_dir: str, as_of: date
 ) -> CheckedWrite[list[Path]] | None:
     """Write the import's files and check the data folder with them: the files are removed
     again when the data would not pass `funnel check`. None when there is no deal to write."""

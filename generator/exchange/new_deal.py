@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
-from ..data.load import Dataset
+from ..data.load import ValidDataset
 from ..data.model import Deal
 from ..data.problems import did_you_mean
 from ..data.strictyaml import resolve_plain
@@ -89,11 +89,10 @@ def _choose(
 
 
 def resolve_new_deal(
-    dataset: Dataset, flags: DealFlags, created: date, prompter: Prompter | None
+    dataset: ValidDataset, flags: DealFlags, created: date, prompter: Prompter | None
 ) -> tuple[str, NewDeal]:
     """The deal's id and the deal the flags describe, checked against the data and asking
     for what is missing; raises OptionError saying what to give instead."""
-    assert dataset.funnel is not None and dataset.team is not None
     account = _choose(prompter, "account", flags.account, sorted(dataset.accounts))
     names = [contact.name for contact in dataset.accounts[account].contacts]
     default_contact = names[0] if len(names) == 1 else None
@@ -119,7 +118,7 @@ def resolve_new_deal(
     return _free_to_use(dataset, flags.deal_id or default_id(account, title, expected)), deal
 
 
-def _free_to_use(dataset: Dataset, deal_id: str) -> str:
+def _free_to_use(dataset: ValidDataset, deal_id: str) -> str:
     """`deal_id` when it is a valid id that no deal has; raises OptionError otherwise."""
     if not is_id(deal_id):
         raise OptionError(
@@ -140,7 +139,7 @@ def default_id(account: str, title: str, expected_close: date) -> str:
     return slug(f"{account}-{words}" if words else f"{account}-{expected_close:%Y-%m}")
 
 
-def free_id(dataset: Dataset, base: str) -> str:
+def free_id(dataset: ValidDataset, base: str) -> str:
     """`base`, or the first of `base-2`, `base-3`, ... that no deal file uses."""
     candidate, number = base, 2
     while candidate in dataset.deals or candidate in dataset.invalid:
@@ -196,7 +195,7 @@ def deal_text(deal: NewDeal, depth: int) -> str:
     return "".join(lines)
 
 
-def write_deal(dataset: Dataset, deal: NewDeal, deal_id: str, folder: str) -> Path:
+def write_deal(dataset: ValidDataset, deal: NewDeal, deal_id: str, folder: str) -> Path:
     """Write data/deals/<folder>/<id>.yaml after checking it against the schema."""
     Deal.model_validate(
         {
@@ -221,7 +220,7 @@ def write_deal(dataset: Dataset, deal: NewDeal, deal_id: str, folder: str) -> Pa
 
 
 def create_deal(
-    dataset: Dataset, deal: NewDeal, deal_id: str, folder: str, data_dir: str, as_of: date
+    dataset: ValidDataset, deal: NewDeal, deal_id: str, folder: str, data_dir: str, as_of: date
 ) -> CheckedWrite[Path]:
     """Write the deal file and check the data folder with it: the file is removed again
     when the data would not pass `funnel check`."""

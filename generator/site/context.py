@@ -12,7 +12,7 @@ from ..analytics.accounts import supported_accounts
 from ..analytics.deals import DealView, deal_view
 from ..analytics.pipeline import DealIndex
 from ..analytics.support import Support
-from ..data.load import Dataset
+from ..data.load import ValidDataset
 from ..data.model import CLOSED_STAGES, Deal, Funnel, Person, Stage, Territory
 from ..history.events import Change, Event, all_events
 from ..history.git import SHALLOW_MESSAGE
@@ -37,7 +37,7 @@ class SiteContext:
     """The dataset and everything looked up once for all pages: people, territories, each
     deal's view, who may receive support, the history's events, the site's words."""
 
-    dataset: Dataset
+    dataset: ValidDataset
     funnel: Funnel
     as_of: date
     t: dict[str, str]
@@ -64,7 +64,7 @@ class SiteContext:
     @classmethod
     def of(
         cls,
-        dataset: Dataset,
+        dataset: ValidDataset,
         as_of: date,
         env: jinja2.Environment,
         language: str,
@@ -133,15 +133,14 @@ class SiteContext:
 
 
 def _view(
-    dataset: Dataset, deal: Deal, closed: dict[str, Stage], people: dict[str, Person]
+    dataset: ValidDataset, deal: Deal, closed: dict[str, Stage], people: dict[str, Person]
 ) -> DealView:
     view = deal_view(dataset, deal, stages=closed, people=people)
     assert view is not None, f"{deal.id}: a checked deal's stage is in the funnel"
     return view
 
 
-def _labels(dataset: Dataset, stages: list[Stage]) -> dict[str, dict[str, str]]:
-    assert dataset.team is not None
+def _labels(dataset: ValidDataset, stages: list[Stage]) -> dict[str, dict[str, str]]:
     return {
         "stage": {stage.id: stage.label for stage in stages},
         "owner": {person.id: person.name for person in dataset.team.people},

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from ..data.load import Dataset
+from ..data.load import ValidDataset
 from ..history.records import History
 from .context import Page, SiteContext
 from .environment import PACKAGED, environment
@@ -32,7 +32,7 @@ ROBOTS = Page("robots.txt", "User-agent: *\nDisallow: /\n")
 
 
 def build_pages(
-    dataset: Dataset,
+    dataset: ValidDataset,
     as_of: date,
     *,
     templates: Path | None = None,
