@@ -18,9 +18,10 @@ site: $(STAMP)  ## build site/ from data/ (atomic: a failed build keeps the prev
 serve: $(STAMP)  ## preview with live reload on http://127.0.0.1:8000
 	$(BIN)/funnel serve
 
-test: $(STAMP)  ## the whole test suite, lint included
+test: $(STAMP)  ## the whole test suite, lint and type check included
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 schema: $(STAMP)  ## rewrite schemas/ from the models

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -39,7 +40,9 @@ def example(directory: Path, seed: int, months: int, as_of: date | None) -> None
 
     day = today_or(as_of)
     try:
-        story = build(directory, seed, months, as_of=day)
+        story = build(
+            directory, seed, months, as_of=day, search_path=os.environ.get("PATH", os.defpath)
+        )
     except ExampleError as exc:
         click.echo(f"funnel: {exc}", err=True)
         sys.exit(1)
