@@ -15,9 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -26,15 +24,16 @@ from ..data.strictyaml import parse
 from ..history.git import (
     GIT_ENV,
     FileChange,
+    baseline_marks,
     commits_between,
     file_at,
-    git,
     read_blobs,
     repository,
     resolve,
     tree_files,
 )
 from ..history.records import BASELINE_TRAILER, Commit, Snapshot, deal_id, snapshot
+from .checklist_policy import Checklist, checklist_rule, read_checklist
 
 MANAGERS_ONLY = (
     "{data}funnel.yaml",
@@ -150,7 +149,7 @@ def check_policy(
     commits = commits_between(root, base_sha, head_sha, env=git_env)
     judge = _judge(root, base_sha, prefix, team, commits, env=git_env)
     violations: list[Violation] = []
-    written: dict[str, _Checklist | None] = {}
+    written: dict[str, Checklist | None] = {}
     for commit, changes in commits:
         violations += judge.commit_violations(commit, changes, written)
     for commit in baseline_marks(root, base_sha, head_sha, env=git_env):
@@ -168,11 +167,11 @@ class _Judge:
     deals_prefix: str
     handovers_prefix: str
     protected: list[str]
-    base_checklists: dict[str, _Checklist | None]
+    base_checklists: dict[str, Checklist | None]
     blobs: dict[str, bytes]
 
     def commit_violations(
-        self, commit: Commit, changes: list[FileChange], written: dict[str, _Checklist | None]
+        self, commit: Commit, changes: list[FileChange], written: dict[str, Checklist | None]
     ) -> list[Violation]:
         """The rules a commit broke, file by file. `written` gathers the checklists written
         in the range so far: their writer decides who ticks their items."""
@@ -191,17 +190,17 @@ class _Judge:
         return violations
 
     def file_rule(
-        self, person: Person, change: FileChange, written: dict[str, _Checklist | None]
+        self, person: Person, change: FileChange, written: dict[str, Checklist | None]
     ) -> str | None:
         """What `person` may not do to the file `change` touched (None: they may)."""
         if change.path.startswith(self.deals_prefix):
             return _deal_rule(person, self.people, change, self.blobs)
         if change.path.startswith(self.handovers_prefix):
             reference = self.base_checklists.get(change.path) or written.get(change.path)
-            message = _checklist_rule(person, self.people, reference, change, self.blobs)
+            message = checklist_rule(person, self.people, reference, change, self.blobs)
             if message is None and change.path not in self.base_checklists:
                 # written by the leaver's manager in this range: it decides who ticks
-                written[change.path] = _read_checklist(self.blobs.get(change.new_blob))
+                written[change.path] = read_checklist(self.blobs.get(change.new_blob))
             return message
         if _is_protected(change.path, self.protected) and person.role != "manager":
             return MANAGERS_ONLY_CHANGE
@@ -245,35 +244,10 @@ def _judge(
         handovers_prefix=handovers_prefix,
         protected=managers_only(prefix),
         base_checklists={
-            path: _read_checklist(blobs.get(blob)) for path, blob in checklists_at_base.items()
+            path: read_checklist(blobs.get(blob)) for path, blob in checklists_at_base.items()
         },
         blobs=blobs,
     )
-
-
-def baseline_marks(
-    root: Path, base: str, head: str, *, env: Mapping[str, str] = GIT_ENV
-) -> list[Commit]:
-    """The commits of base..head (merges included) whose message carries the
-    BASELINE_TRAILER, whatever its value, oldest first."""
-    out = git(
-        root,
-        "log",
-        "-z",
-        "--reverse",
-        f"--format=%H%x02%an%x02%ae%x02%ct%x02%s%x02%(trailers:key={BASELINE_TRAILER})",
-        f"{base}..{head}",
-        env=env,
-    ).decode("utf-8", "surrogateescape")
-    marked = []
-    for record in out.split("\0"):
-        if record.count("\x02") < 5:
-            continue
-        sha, author, email, stamp, subject, trailers = record.split("\x02", 5)
-        if trailers.strip():
-            day = datetime.fromtimestamp(int(stamp), UTC).date()
-            marked.append(Commit(sha, author, email, day, subject))
-    return marked
 
 
 def _is_protected(path: str, protected: list[str]) -> bool:
@@ -322,104 +296,3 @@ def _deal_rule(
         owner = after or before or "nobody"
         return f"changed deal {deal}, which belongs to {owner}: only its owner or their manager may"
     return None
-
-
-# -- handover checklists -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Checklist:
-    """A checklist as policy compares it: who hands over, the rest of its head (`from`,
-    `date`, anything unexpected) and its items by deal id."""
-
-    origin: str | None
-    head: tuple[Any, ...]
-    items: dict[str, tuple[Any, ...]]
-
-
-def _frozen(value: Any) -> Any:
-    if isinstance(value, dict):
-        return tuple(sorted((str(key), _frozen(item)) for key, item in value.items()))
-    if isinstance(value, list):
-        return tuple(_frozen(item) for item in value)
-    return value
-
-
-def _read_checklist(data: bytes | None) -> _Checklist | None:
-    """A checklist file read leniently; None when it is absent or not a mapping."""
-    if data is None:
-        return None
-    try:
-        value, _ = parse(data.decode("utf-8"), "checklist")
-    except UnicodeDecodeError:
-        return None
-    if not isinstance(value, dict):
-        return None
-    entries = value.get("deals")
-    items: dict[str, tuple[Any, ...]] = {}
-    strays = []
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, dict) and isinstance(entry.get("deal"), str):
-            items[entry["deal"]] = (*items.get(entry["deal"], ()), _frozen(entry))
-        else:
-            strays.append(_frozen(entry))
-    head = _frozen({key: item for key, item in value.items() if key != "deals"})
-    if not isinstance(entries, list):
-        head = (*head, ("deals", _frozen(entries)))
-    origin = value.get("from")
-    return _Checklist(origin if isinstance(origin, str) else None, (*head, *strays), items)
-
-
-def _manager_of(people: dict[str, Person], person_id: str | None) -> str | None:
-    person = people.get(person_id or "")
-    return person.manager if person else None
-
-
-def _checklist_rule(
-    person: Person,
-    people: dict[str, Person],
-    base: _Checklist | None,
-    change: FileChange,
-    blobs: dict[str, bytes],
-) -> str | None:
-    """The leaving rep's manager writes a checklist (and adds deals to it); an item that was
-    on the checklist at the base is changed only by FROM, that item's TO and their managers."""
-    old = _read_checklist(blobs.get(change.old_blob))
-    new = _read_checklist(blobs.get(change.new_blob))
-    origins = {c.origin for c in (old, new) if c} if base is None else {base.origin}
-    rewritten = base is None or old is None or new is None or old.head != new.head
-    changed = [] if old is None or new is None else _changed_items(old, new)
-    added = [deal for deal in changed if base is not None and deal not in base.items]
-    if rewritten or added:
-        managers = {_manager_of(people, origin) for origin in origins}
-        if person.role == "manager" and managers <= {person.id}:
-            return None
-        whose = ", ".join(sorted(origin for origin in origins if origin)) or "its leaving rep"
-        named = ", ".join(sorted(m for m in managers if m))
-        what = f"added {', '.join(added)} to" if added and not rewritten else "wrote"
-        return (
-            f"{what} the handover checklist of {whose}: only {whose}'s manager"
-            f"{f' ({named})' if named else ''} writes a checklist and adds deals to it "
-            "(`funnel handover --apply`)"
-        )
-    assert base is not None
-    refused = []
-    for deal in changed:
-        handover = {base.origin} | {_text(dict(item).get("to")) for item in base.items[deal]}
-        allowed = handover | {_manager_of(people, someone) for someone in handover}
-        if person.id not in allowed:
-            who = ", ".join(sorted(someone for someone in handover if someone))
-            refused.append(f"{deal}: only {who} and their managers tick it off")
-    return f"changed the handover of {'; '.join(refused)}" if refused else None
-
-
-def _changed_items(old: _Checklist, new: _Checklist) -> list[str]:
-    return sorted(
-        deal
-        for deal in old.items.keys() | new.items.keys()
-        if old.items.get(deal) != new.items.get(deal)
-    )
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None

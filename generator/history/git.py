@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal, cast
 
-from .records import Commit, Interner, Snapshot, deal_id, snapshot
+from .records import BASELINE_TRAILER, Commit, Interner, Snapshot, deal_id, snapshot
 
 GIT_ENV: Mapping[str, str] = MappingProxyType(
     {"PATH": "/usr/local/bin:/opt/homebrew/bin:/usr/bin:/bin"}
@@ -253,3 +253,28 @@ def commits_between(
         changes = [FileChange(*entry) for entry in entries]
         commits.append((Commit(sha, author, email, day, subject), changes))
     return commits
+
+
+def baseline_marks(
+    root: Path, base: str, head: str, *, env: Mapping[str, str] = GIT_ENV
+) -> list[Commit]:
+    """The commits of base..head (merges included) whose message carries the
+    BASELINE_TRAILER, whatever its value, oldest first."""
+    out = git(
+        root,
+        "log",
+        "-z",
+        "--reverse",
+        f"--format=%H%x02%an%x02%ae%x02%ct%x02%s%x02%(trailers:key={BASELINE_TRAILER})",
+        f"{base}..{head}",
+        env=env,
+    ).decode("utf-8", "surrogateescape")
+    marked = []
+    for record in out.split("\0"):
+        if record.count("\x02") < 5:
+            continue
+        sha, author, email, stamp, subject, trailers = record.split("\x02", 5)
+        if trailers.strip():
+            day = datetime.fromtimestamp(int(stamp), UTC).date()
+            marked.append(Commit(sha, author, email, day, subject))
+    return marked
