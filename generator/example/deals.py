@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from random import Random
 
+from ..data.money import ZERO, json_amount, weighted_amount
 from .team import PROBABILITY, Account, people, scalar
 
 STAGES = list(PROBABILITY)
@@ -97,6 +98,8 @@ def month_end(day: date, months: int) -> date:
 
 @dataclass
 class Deal:
+    """A deal of the example as it stands at this point of the story; `text()` writes its file."""
+
     id: str
     folder: str
     account: str
@@ -123,20 +126,28 @@ class Deal:
 
     @property
     def path(self) -> str:
+        """Where the deal's file lives in the example repository."""
         return f"data/deals/{self.folder}/{self.id}.yaml"
 
     @property
     def short(self) -> str:
+        """The customer's short name, for pull request titles and branch names."""
         return self.account.split("-")[0]
 
     @property
     def is_open(self) -> bool:
+        """Still in the pipeline: neither won nor lost."""
         return self.stage not in CLOSED
 
     def weighted(self) -> Decimal:
-        return self.amount * PROBABILITY[self.stage] / 100 if self.is_open else Decimal(0)
+        """The amount times the stage's probability while open, as the site weighs the pipeline;
+        nothing once closed."""
+        return (
+            weighted_amount(self.amount, Decimal(PROBABILITY[self.stage])) if self.is_open else ZERO
+        )
 
     def text(self) -> str:
+        """The deal file as a rep would write it, with the schema line editors check it against."""
         lines = [
             "# yaml-language-server: $schema=../../../schemas/deal.schema.json\n",
             f"account: {self.account}\n",
@@ -144,7 +155,7 @@ class Deal:
             f"owner: {self.owner}\n",
             f"title: {scalar(self.title)}\n",
             f"products: [{', '.join(scalar(p, flow=True) for p in self.products)}]\n",
-            f"amount: {self.amount:.2f}\n",
+            f"amount: {json_amount(self.amount)}\n",
             f"expected_close: {self.expected_close}\n",
             f"stage: {self.stage}\n",
         ]

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from ..data.load import ValidDataset
 from ..data.model import Deal
+from ..data.money import json_amount
 from ..data.problems import did_you_mean
 from ..data.strictyaml import resolve_plain
 from ..data.values import AmountError, is_id, parse_amount, slug
@@ -158,11 +159,6 @@ def yaml_text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _amount(value: Decimal) -> str:
-    """To the cent, as amounts are written (88000 -> 88000.00)."""
-    return str(value.quantize(Decimal("0.01")))
-
-
 def deal_text(deal: NewDeal, depth: int) -> str:
     """The file's text; `depth` is the folder depth below data/ (deals/east/ is 2)."""
     lines = [
@@ -175,7 +171,7 @@ def deal_text(deal: NewDeal, depth: int) -> str:
     if deal.products:
         lines.append(f"products: [{', '.join(yaml_text(p) for p in deal.products)}]\n")
     lines += [
-        f"amount: {_amount(deal.amount)}\n",
+        f"amount: {json_amount(deal.amount)}\n",
         f"expected_close: {deal.expected_close.isoformat()}\n",
         f"stage: {deal.stage}\n",
     ]
