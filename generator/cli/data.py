@@ -225,10 +225,13 @@ class _TerminalPrompter:
     """`funnel new` asks for a missing value on a terminal."""
 
     def text(self, name: str, choices: Sequence[str] | None, default: str | None) -> str:
+        """Ask for a field `funnel new` still needs; a fixed list (stages, owners) is offered
+        as choices."""
         kind = click.Choice(list(choices)) if choices else str
         return click.prompt(name, default=default, type=kind)
 
     def day(self, label: str) -> date:
+        """Ask for a date such as the expected close; a bad one stops with how to write it."""
         return DATE.convert(click.prompt(label), None, None)
 
 

@@ -29,6 +29,7 @@ class DateType(_DateParam):
     def convert(
         self, value: str | date, param: click.Parameter | None, ctx: click.Context | None
     ) -> date:
+        """The date as given; anything else stops the command with an example of YYYY-MM-DD."""
         if isinstance(value, date):
             return value
         try:
@@ -131,6 +132,8 @@ def write_or_verify(path: Path, text: str, command: str, *, verify: bool) -> boo
 
 
 def history_failed(exc: Exception) -> None:
+    """Stop a history command with exit code 2, saying why the history could not be read
+    (a shallow clone, no git)."""
     click.echo(f"funnel: {exc}", err=True)
     sys.exit(2)
 

@@ -112,6 +112,8 @@ class Funnel(Record):
 # team.yaml --------------------------------------------------------------------------------
 
 
+# A sales territory: the people who sell there and its customers name it. (No docstring:
+# pydantic would copy it into the JSON Schema.)
 class Territory(Record):
     id: Id = Field(description="The territory's id.")
     name: Text = Field(description="Display name, e.g. East China.")
@@ -142,6 +144,7 @@ class Team(Record):
 # accounts/<id>.yaml -----------------------------------------------------------------------
 
 
+# A person at the customer a deal is worked with. (No docstring: it would land in the schema.)
 class Contact(Record):
     name: Text = Field(description="The contact's name; deals refer to it.")
     title: Text | None = Field(None, description="Job title.")
@@ -190,6 +193,8 @@ class AccountParts:
 # deals/**/<id>.yaml -----------------------------------------------------------------------
 
 
+# One dated note in a deal's log: what was done or learned; it keeps a deal from going
+# stale. (No docstring: it would land in the schema.)
 class LogEntry(Record):
     date: Day = Field(description="When it happened.")
     note: Text = Field(description="What was done or learned (Markdown).")

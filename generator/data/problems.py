@@ -35,10 +35,12 @@ def _printable(text: str) -> str:
 
 
 def error(path: str, line: int, column: int, message: str) -> Problem:
+    """A problem that stops a write or a build, kept on one line whatever the user typed."""
     return Problem(_printable(path), line, column, "error", _printable(message))
 
 
 def warning(path: str, line: int, column: int, message: str) -> Problem:
+    """A problem worth fixing that never stops a write or a build."""
     return Problem(_printable(path), line, column, "warning", _printable(message))
 
 
@@ -59,10 +61,12 @@ def only_errors(problems: Iterable[Problem]) -> list[Problem]:
 
 
 def format_text(problems: list[Problem]) -> str:
+    """The problems as `path:line:col: severity: message` lines, which editors and CI jump to."""
     return "".join(f"{problem}\n" for problem in problems)
 
 
 def format_json(problems: list[Problem]) -> str:
+    """The problems and their counts as JSON (`--format json`), for tools and CI."""
     errors, warnings = count(problems)
     document = {
         "errors": errors,

@@ -116,12 +116,15 @@ class _Reader:
         self.flagged: set[KeyPath] = set()
 
     def fail(self, event: Any, message: str, path: KeyPath | None = None) -> None:
+        """Note an error at the event's line and column; `path` marks the value as refused, so
+        the model's check does not report it a second time."""
         line, column = _position(event.start_mark)
         self.problems.append(error(self.path, line, column, message))
         if path is not None:
             self.flagged.add(path)
 
     def document(self) -> Any:
+        """The file's one document as plain values, or None for an empty file (said as an error)."""
         get = self.loader.get_event
         get()  # StreamStart
         event = get()
@@ -136,6 +139,8 @@ class _Reader:
         return value
 
     def node(self, event: Any, path: KeyPath, depth: int) -> Any:
+        """One value of the file, refusing what YAML allows but a funnel file must not: aliases,
+        anchors, tags, control characters, data nested too deeply."""
         if isinstance(event, AliasEvent):
             self.fail(
                 event, f"aliases (`*{event.anchor}`) are not allowed: write the value out", path
@@ -174,6 +179,8 @@ class _Reader:
         return self.sequence(path, depth)
 
     def mapping(self, path: KeyPath, depth: int) -> dict[str, Any]:
+        """A mapping's fields, refusing duplicate keys, merge keys and keys that are not
+        plain names."""
         get = self.loader.get_event
         result: dict[str, Any] = {}
         first_line: dict[str, int] = {}
@@ -211,6 +218,7 @@ class _Reader:
             result[key] = self.node(get(), child, depth + 1)
 
     def sequence(self, path: KeyPath, depth: int) -> list[Any]:
+        """A list's items, each known by its place in the list (for where an error points)."""
         get = self.loader.get_event
         result: list[Any] = []
         while True:
@@ -225,6 +233,7 @@ class _Reader:
             self.skip()
 
     def skip(self) -> None:
+        """Read past the rest of a list or mapping that was already refused."""
         level = 1
         get = self.loader.get_event
         while level:

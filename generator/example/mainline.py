@@ -79,17 +79,22 @@ class MainLine:
     # -- time, people, the main line ----------------------------------------------------------
 
     def days(self, week: int) -> list[date]:
+        """The week's working days, Monday to Friday, none after the as-of date."""
         monday = self.mondays[week]
         return [day for i in range(5) if (day := monday + timedelta(i)) <= self.as_of]
 
     @staticmethod
     def at(day: date, hour: int, minute: int = 0) -> datetime:
+        """A time on a day in the team's time zone (+08:00), for a commit or a planned episode."""
         return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZONE)
 
     def schedule(self, when: datetime, action: Callable[[], None]) -> None:
+        """Queue an action for its time, so the episodes and the reps' weekly work land
+        in time order."""
         heapq.heappush(self.queue, (when, next(self.order), action))
 
     def sign(self, person: str, when: datetime) -> Signature:
+        """The person's name and email at this time, so the history credits the change to them."""
         who = people()[person]
         return Signature(who.name, who.email, when)
 
@@ -118,12 +123,14 @@ class MainLine:
         self.planted.head = commit
 
     def direct(self, person: str, when: datetime, message: str, changes) -> Commit:
+        """A commit straight on the main line, with no pull request, counted as landed directly."""
         commit = self.repo.commit(changes, self.sign(person, when), message)
         self.record(commit)
         self.counts["direct"] += 1
         return commit
 
     def pull(self, person: str, slug: str, title: str) -> Pull:
+        """Open a pull request on a fresh `person/slug` branch (numbered if the name is taken)."""
         branch, number = f"{person}/{slug}", 2
         while branch in self.branches:
             branch, number = f"{person}/{slug}-{number}", number + 1
@@ -149,6 +156,8 @@ class MainLine:
             self.landings[name] = (commit, person, manager, how, base, pull)
 
     def landing(self, name: str) -> Landing:
+        """How a named change set reached the main line (who, how, the commits around it), for
+        the story the tests check the site against."""
         commit, author, merged_by, how, base, pull = self.landings[name]
         branch, tip = (pull.branch, pull.tip.sha) if pull else (None, None)
         day = commit.committer.when.date()

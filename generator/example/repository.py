@@ -151,10 +151,12 @@ class Story:
 
     @property
     def baseline_accounts(self) -> tuple[str, ...]:
+        """Every customer the CRM imports brought in."""
         return tuple(account for entry in self.imports for account in entry.accounts)
 
     @property
     def busiest_week(self) -> str:
+        """The week with the most deals changed (the later one on a tie)."""
         return max(self.weeks, key=lambda week: (len(self.weeks[week].changed), week))
 
 
@@ -163,16 +165,22 @@ class Story:
 
 @dataclass(frozen=True)
 class Signature:
+    """Who made or landed a commit, and when."""
+
     name: str
     email: str
     when: datetime
 
     def raw(self) -> str:
+        """The signature as git fast-import takes it, in the team's +08:00 time zone."""
         return f"{self.name} <{self.email}> {int(self.when.timestamp())} +0800"
 
 
 @dataclass(eq=False)
 class Commit:
+    """One planned commit: its ref and parents, its author and committer, the files it changes;
+    `sha` once it is written."""
+
     mark: int
     ref: str
     parents: tuple[Commit, ...]
@@ -198,6 +206,7 @@ class Pull:
 
     @property
     def tip(self) -> Commit:
+        """The pull request's last commit, the one its branch points at."""
         return self.commits[-1]
 
 
@@ -247,6 +256,7 @@ class Repository:
     def push(
         self, pull: Pull, changes: dict[str, str | None], author: Signature, message: str
     ) -> Commit:
+        """A commit on the pull request's branch; the main line is untouched until it lands."""
         parent = pull.commits[-1] if pull.commits else pull.base
         ref = f"refs/pull/{pull.number}/head"
         commit = self._commit(ref, (parent,), author, author, message, changes)

@@ -73,6 +73,8 @@ class Team(MainLine):
     # -- the months ---------------------------------------------------------------------------
 
     def run(self) -> None:
+        """Play the months week by week: the planted episodes on their days and hours and each
+        rep's weekly change set, all landed in time order."""
         last = len(self.mondays) - 1
         push = self.push_week(last)
         # (week, weekday, hour, minute, what happens)
@@ -112,6 +114,8 @@ class Team(MainLine):
         return max(4, last // 2 - 2)
 
     def setup(self, day: date) -> None:
+        """The East manager's first commit: README, site settings, how we work, stages and rules,
+        the team and the schemas."""
         from ..data.schema import schema_files
 
         files = {
@@ -129,6 +133,8 @@ class Team(MainLine):
         self.repo.commit(files, self.sign("zhang-wei", self.at(day, 9, 10)), message)
 
     def import_territory(self, territory: str, day: date) -> None:
+        """A manager imports the territory's customers and deals from the CRM in one baseline
+        commit; its reps work the deals from then on."""
         files: dict[str, str | None] = {}
         counts: dict[str, int] = {}
         owners = {name: rep for rep, names in REPS[territory].items() for name in names}
@@ -152,6 +158,7 @@ class Team(MainLine):
         self.imports.append((commit, manager, territory, tuple(sorted(owners)), counts))
 
     def add(self, deal: Deal) -> Deal:
+        """Take a deal into the story, numbering its id when a deal already has it."""
         base, number = deal.id, 2
         while deal.id in self.deals:
             deal.id, number = f"{base}-{number}", number + 1
@@ -159,6 +166,7 @@ class Team(MainLine):
         return deal
 
     def targets(self, manager: str, territories: list[str], day: date) -> None:
+        """A manager commits targets.yaml: the targets of the given territories and their reps."""
         years = range(self.mondays[0].year, self.as_of.year + 2)
         text = targets_yaml(territories, years, self.as_of.year)
         message = f"Targets of the {territories[-1].title()} team"
@@ -166,6 +174,8 @@ class Team(MainLine):
         self.planted.targets.append(commit)
 
     def rule_change(self, day: date) -> None:
+        """The East manager lets a deal go three weeks without a log entry before it is stale,
+        not two: a rule change the history pages show."""
         message = (
             "A deal is stale after three weeks without a log entry, not two\n\n"
             "Reps log each customer every week or two; at 14 days half the funnel was stale.\n"
@@ -177,6 +187,8 @@ class Team(MainLine):
     # -- a rep's week -------------------------------------------------------------------------
 
     def weekly(self, rep: str, days: list[date], push: bool) -> None:
+        """Plan a rep's change set of the week at a random hour of one of its days, to land by
+        merge, squash or directly."""
         day = self.rng.choice(days)
         when = self.at(day, self.rng.randint(10, 11), self.rng.randrange(60))
         merged = self.at(day, self.rng.randint(12, 13), 30 + self.rng.randrange(30))
@@ -231,6 +243,7 @@ class Team(MainLine):
         self.planted.late = (account.id, deal.id, deal.owner)
 
     def late_entry_won(self, day: date) -> None:
+        """The deal entered late is won the week after; its manager squashes the win in."""
         assert self.planted.late is not None
         deal = self.deals[self.planted.late[1]]
         deal.stage, deal.closed_on = "won", day
@@ -251,6 +264,7 @@ class Team(MainLine):
         self.planted.removed = (deal.id, deal.owner)
 
     def leaving(self, day: date) -> None:
+        """The manager marks 刘洋 as leaving, with his last day and his customers going to 王丽."""
         last_day = day + timedelta(weeks=7, days=4)
         self.statuses[LEAVING] = ("leaving", f"last day {last_day}; his customers go to 王丽")
         message = f"刘洋 leaves on {last_day}: his customers go to 王丽"
@@ -284,6 +298,8 @@ class Team(MainLine):
                 self.schedule(self.at(when, 14, 30), partial(self.tick, path, when, method, due))
 
     def tick(self, path: str, day: date, method: str, due: list[str]) -> None:
+        """The successor ticks off the handover items done by visit, call or introduction, in one
+        merged pull request."""
         text = self.repo.files[path]
         names = {"from_name": people()[LEAVING].name, "to_name": people()[SUCCESSOR].name}
         for deal_id in due:
@@ -299,6 +315,7 @@ class Team(MainLine):
         self.merge(pull, SUCCESSOR, self.at(day, 15, 45), "merge")
 
     def kept_to_commit(self, day: date) -> None:
+        """The deal the leaving rep kept reaches commit before his last day."""
         deal = next(deal for deal in self.deals.values() if deal.hold == "kept")
         deal.stage, deal.moved = "commit", day
         deal.log.append((day, f"Verbal yes from {deal.contact}; the order comes before I leave."))

@@ -234,6 +234,8 @@ GITIGNORE = "site/\n"
 
 @dataclass(frozen=True)
 class Person:
+    """A member of the sample team, as team.yaml lists them and their commits are signed."""
+
     id: str
     name: str
     role: str
@@ -243,11 +245,14 @@ class Person:
 
     @property
     def email(self) -> str:
+        """The address the person's commits are signed with, which links the history to them."""
         return f"{self.id.replace('-', '.')}@example.com"
 
 
 @dataclass(frozen=True)
 class Contact:
+    """A person at a sample customer, as the account file lists them."""
+
     name: str
     title: str
     phone: str
@@ -256,6 +261,8 @@ class Contact:
 
 @dataclass(frozen=True)
 class Account:
+    """A sample customer with its contacts, written as an account file."""
+
     id: str
     territory: str
     industry: str
@@ -297,6 +304,7 @@ def accounts() -> dict[str, Account]:
 
 
 def new_account() -> Account:
+    """The customer the late entry brings in, who was not in the CRM imports."""
     return next(iter(_accounts(NEW_ACCOUNT).values()))
 
 
@@ -353,6 +361,7 @@ def targets_yaml(territories: list[str], years: range, rep_year: int) -> str:
 
 
 def account_yaml(account: Account) -> str:
+    """The customer's account file as the team would write it, with the schema line."""
     lines = [
         "# yaml-language-server: $schema=../../schemas/account.schema.json\n",
         f"name: {scalar(account.name)}\n",

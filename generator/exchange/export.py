@@ -140,6 +140,8 @@ def _spreadsheet_safe(text: str) -> str:
 
 
 def to_csv(rows: list[dict[str, str]]) -> str:
+    """The exported deals as CSV for a spreadsheet; a cell that would run as a formula is
+    defused."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -149,5 +151,6 @@ def to_csv(rows: list[dict[str, str]]) -> str:
 
 
 def to_json(rows: list[dict[str, str]], as_of: date) -> str:
+    """The exported deals and the as-of date as JSON, for other tools."""
     document = {"as_of": as_of.isoformat(), "deals": rows}
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

@@ -60,9 +60,12 @@ class Imported:
 
     @property
     def total(self) -> Decimal:
+        """The amount of all the deals the import would write."""
         return sum((deal.amount for deal in self.deals.values()), ZERO)
 
     def summary(self) -> dict[str, object]:
+        """What the import brings, in counts, per stage and with the refused rows, for the report
+        `funnel import` prints."""
         stages: dict[str, int] = {}
         for deal in self.deals.values():
             stages[deal.stage] = stages.get(deal.stage, 0) + 1
@@ -292,6 +295,7 @@ def _new_deal(row: _Row, account_id: str) -> NewDeal:
 
 
 def account_text(account: dict[str, Any]) -> str:
+    """The account file the import writes for a customer, with the schema line."""
     lines = [
         "# yaml-language-server: $schema=../../schemas/account.schema.json\n",
         f"name: {yaml_text(account['name'])}\n",

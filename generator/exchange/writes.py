@@ -25,10 +25,12 @@ class CheckedWrite(Generic[Written]):
 
     @property
     def ok(self) -> bool:
+        """The data folder is still valid with the write, so the write was kept."""
         return self.result.ok
 
     @property
     def errors(self) -> list[Problem]:
+        """Why the write was undone: the errors alone (warnings never stop a write)."""
         return only_errors(self.result.problems)
 
 

@@ -35,13 +35,16 @@ class FunnelRow(Protocol):
     """One stage of a funnel as the pages have it (a StageSummary): its name, deals, amount."""
 
     @property
-    def label(self) -> str: ...
+    def label(self) -> str:
+        """The stage's name, written on its bar."""
 
     @property
-    def count(self) -> int: ...
+    def count(self) -> int:
+        """How many deals are in the stage."""
 
     @property
-    def amount(self) -> Decimal: ...
+    def amount(self) -> Decimal:
+        """The stage's total amount, which sets its bar's width."""
 
 
 @dataclass(frozen=True)
