@@ -91,7 +91,6 @@ def build_forecast(
     was won in the as-of date's year.
     """
     funnel = dataset.funnel
-    assert funnel is not None, "build_forecast needs a valid funnel.yaml"
     result = Forecast(as_of=as_of, currency=funnel.currency, kind=kind)
     territory_of = _territories(dataset)
     for deal in dataset.deals.values() if deals is None else deals:

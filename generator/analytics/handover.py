@@ -60,8 +60,6 @@ def plan_handover(
     accounts: Iterable[str] | None = None,
 ) -> HandoverPlan:
     """The plan for handing `from_id`'s open deals (optionally of some accounts only)."""
-    funnel = dataset.funnel
-    assert funnel is not None, "plan_handover needs a valid funnel.yaml"
     only = set(accounts) if accounts is not None else None
     people = team_by_id(dataset)
     groups: dict[str, list[DealView]] = {method: [] for method in HANDOVER_METHODS}

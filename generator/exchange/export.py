@@ -93,7 +93,6 @@ EXPORT_COLUMNS = (
 def export_rows(dataset: ValidDataset, history: History | None) -> list[dict[str, str]]:
     """Every deal as a flat row of text (amounts as decimal strings, dates ISO)."""
     funnel = dataset.funnel
-    assert funnel is not None and dataset.team is not None
     people = {p.id: p for p in dataset.team.people}
     rows = []
     for deal_id in sorted(dataset.deals):

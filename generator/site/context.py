@@ -73,7 +73,6 @@ class SiteContext:
     ) -> SiteContext:
         """The context of a checked dataset (funnel and team present) at `as_of`."""
         funnel, team = dataset.funnel, dataset.team
-        assert funnel is not None and team is not None
         t = WORDS[language]
         people = {person.id: person for person in team.people}
         closed = {
