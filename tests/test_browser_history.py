@@ -27,7 +27,8 @@ from test_browser import (  # noqa: F401 - fixtures, found by name
 
 import generator.cli.main
 from generator.analytics.calendar import Week
-from generator.example.repository import Story, build
+from generator.example.build import build
+from generator.example.repository import Story
 
 pytestmark = pytest.mark.browser
 

@@ -25,7 +25,8 @@ from generator.cli.main import main
 from generator.data.load import load
 from generator.data.money import json_amount as money
 from generator.data.validate import check
-from generator.example.repository import ExampleError, Story, build
+from generator.example.build import build
+from generator.example.repository import ExampleError, Story
 from generator.example.team import new_account, people
 from generator.history.events import all_events
 from generator.history.mining import read_history

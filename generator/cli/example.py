@@ -36,7 +36,8 @@ def example(directory: Path, seed: int, months: int, as_of: date | None) -> None
     targets and a rule change: the weekly reviews, timelines, compliance and trends have
     something to show. The same seed and --as-of make the same commits.
     """
-    from ..example.repository import ExampleError, build
+    from ..example.build import build
+    from ..example.repository import ExampleError
 
     day = today_or(as_of)
     try:
