@@ -219,3 +219,37 @@ def test_the_checks_see_what_they_check():
     assert probe.imports() == [("generator.site.pages", 1)]
     state = ast.parse("CACHE = {}\ndef remember(key):\n    CACHE[key] = 1\n")
     assert _module_containers(state) == {"CACHE"}
+
+
+def test_no_two_modules_import_each_other_even_through_others():
+    """No circle of imports, lazy imports inside functions included."""
+    names = {module.name for module in MODULES}
+
+    def resolved(target: str) -> str | None:
+        while target and target not in names:
+            target = target.rpartition(".")[0]
+        return target or None
+
+    graph = {
+        module.name: {
+            found
+            for target, _ in module.imports()
+            if (found := resolved(target)) and found != module.name and found != "generator"
+        }
+        for module in MODULES
+    }
+    done: set[str] = set()
+
+    def circle_from(name: str, path: list[str]) -> list[str] | None:
+        if name in path:
+            return [*path[path.index(name) :], name]
+        if name in done:
+            return None
+        for target in sorted(graph.get(name, ())):
+            if found := circle_from(target, [*path, name]):
+                return found
+        done.add(name)
+        return None
+
+    circles = [circle for name in sorted(graph) if (circle := circle_from(name, []))]
+    assert not circles, " -> ".join(circles[0])
