@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -35,12 +36,52 @@ SALESFORCE_STAGES = {
 }  # fmt: skip
 CLOSED = {"closed won": "won", "closed lost": "lost", "won": "won", "lost": "lost"}
 
-Row = tuple[str, int, dict[str, str]]
-"""A row of the export in funnel's field names: the file, the line it starts on, the values."""
+
+@dataclass(frozen=True)
+class Row:
+    """A row of the export in funnel's field names: the file and line it starts on, the
+    values, and where each value came from (`column Amount`, `default`, `price list`...)."""
+
+    file: str
+    line: int
+    values: dict[str, str]
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 class ImportError_(OptionError):
     """The source or the mapping cannot be read at all (a usage error)."""
+
+
+class PriceList(BaseModel):
+    """Amounts from a price list when a row has none: `{file, key, value}`, matched on the
+    row's product (ignoring case, spaces and punctuation)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str
+    key: str
+    value: str
+
+
+class AccountsFile(BaseModel):
+    """An accounts CSV joined on `key` (matched against the deals' account column)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str
+    key: str
+    columns: dict[str, str | list[str]] = Field(default_factory=dict)
+
+
+class OwnersFile(BaseModel):
+    """A people CSV for owners, joined on `key` (the deals' owner column): `name` required,
+    `email` and `territory` optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str
+    key: str
+    columns: dict[str, str] = Field(default_factory=dict)
 
 
 class Mapping(BaseModel):
@@ -50,11 +91,29 @@ class Mapping(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     deals: str | None = Field(None, description="The CSV file, relative to the mapping file.")
-    columns: dict[str, str] = Field(default_factory=dict, description="funnel field: column.")
+    columns: dict[str, str | list[str]] = Field(
+        default_factory=dict,
+        description="funnel field: column, or several columns (the first non-empty wins).",
+    )
+    defaults: dict[str, str] = Field(
+        default_factory=dict, description="funnel field: the value when its columns are empty."
+    )
+    prices: PriceList | None = None
+    accounts: AccountsFile | None = None
+    owners_file: OwnersFile | None = None
+    update: list[str] = Field(
+        default_factory=list,
+        description="Fields the team edits after the import (owner, log, next_step, contact) "
+        "that a re-import overwrites all the same.",
+    )
     stages: dict[str, str] = Field(default_factory=dict)
     owners: dict[str, str] = Field(default_factory=dict)
     territories: dict[str, str] = Field(default_factory=dict)
-    territory: str | None = None
+    territory: str | None = Field(
+        None,
+        description="The territory of new accounts: a territory id, or `owner` (the owner's "
+        "territory; the majority of its deals' owners when they differ).",
+    )
     date_format: str | None = None
     decimal_comma: bool = False
     default_contact: str | None = None
@@ -111,12 +170,13 @@ def read_csv(path: Path, mapping: Mapping) -> Iterator[Row]:
             )
         line = reader.line_num
         for record in reader:
-            yield (
+            yield Row(
                 str(path),
                 line + 1,
                 {
                     name: (record.get(column) or "").strip()
                     for name, column in mapping.columns.items()
+                    if isinstance(column, str)
                 },
             )
             line = reader.line_num
@@ -154,7 +214,7 @@ def salesforce_rows(folder: Path, mapping: Mapping) -> Iterator[Row]:
             )
             if part
         )
-        yield str(paths["Opportunity"]), line, {
+        yield Row(str(paths["Opportunity"]), line, {
             "id": opportunity.get("Name", ""),
             "account": account.get("Name", ""),
             "industry": account.get("Industry", ""),
@@ -173,7 +233,7 @@ def salesforce_rows(folder: Path, mapping: Mapping) -> Iterator[Row]:
             "created": opportunity.get("CreatedDate", "")[:10],
             "products": opportunity.get("Product__c", ""),
             "next_step": opportunity.get("NextStep", ""),
-        }  # fmt: skip
+        })  # fmt: skip
 
 
 def parse_amount(text: str, decimal_comma: bool) -> Decimal:
@@ -242,3 +302,25 @@ class CrmNames:
         mapped = {k.casefold(): v for k, v in self.mapping.territories.items()}
         key = name.strip().casefold()
         return mapped.get(key) or self.territories.get(key)
+
+
+def read_export(
+    dataset: ValidDataset,
+    source: Path,
+    mapping_file: Path | None = None,
+    *,
+    territory: str | None = None,
+) -> tuple[Mapping, Iterator[Row]]:
+    """The mapping and the rows of an export: the CSV a mapping file names, else the
+    Salesforce export folder SOURCE; ImportError_ when it cannot be read."""
+    if mapping_file is not None:
+        mapping, csv_path = load_mapping(mapping_file)
+        return mapping, read_csv(csv_path, mapping)
+    if not source.is_dir():
+        raise ImportError_(f"{source}: give the folder of the Salesforce export, or --mapping")
+    territories = dataset.team.territories
+    mapping = Mapping(
+        columns={},
+        territory=territory or (territories[0].id if len(territories) == 1 else None),
+    )
+    return mapping, salesforce_rows(source, mapping)

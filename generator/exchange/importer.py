@@ -20,14 +20,11 @@ from ..data.money import ZERO
 from ..data.values import slug
 from .crm import (
     CrmNames,
-    ImportError_,
     Mapping,
     Row,
-    load_mapping,
     parse_amount,
     parse_date,
-    read_csv,
-    salesforce_rows,
+    read_export,
 )
 from .errors import OptionError
 from .new_deal import NewDeal, deal_text, yaml_text
@@ -100,18 +97,7 @@ def run_import(
     """What importing SOURCE would write: a Salesforce export folder, or the CSV that the
     mapping file names, with the NAME=ID pairs of `owners` and `stages` and the default
     territory and folder on top; OptionError (ImportError_ among them) when it cannot run."""
-    if mapping_file is not None:
-        mapping, csv_path = load_mapping(mapping_file)
-        rows = read_csv(csv_path, mapping)
-    else:
-        if not source.is_dir():
-            raise ImportError_(f"{source}: give the folder of the Salesforce export, or --mapping")
-        territories = dataset.team.territories
-        mapping = Mapping(
-            columns={},
-            territory=territory or (territories[0].id if len(territories) == 1 else None),
-        )
-        rows = salesforce_rows(source, mapping)
+    mapping, rows = read_export(dataset, source, mapping_file, territory=territory)
     mapping.owners.update(_pairs(owners, "--owner"))
     mapping.stages.update(_pairs(stages, "--stage"))
     if territory:
@@ -138,7 +124,8 @@ def import_rows(rows: Iterable[Row], mapping: Mapping, dataset: ValidDataset) ->
     result = Imported(folder=mapping.folder)
     accounts = _Accounts(dataset, result.accounts)
     taken_deals = set(dataset.deals) | dataset.invalid
-    for file, line, values in rows:
+    for source_row in rows:
+        file, line, values = source_row.file, source_row.line, source_row.values
         result.rows += 1
         row = _read_row(values, resolve, mapping)
         if isinstance(row, list):
