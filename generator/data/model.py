@@ -163,6 +163,11 @@ class Account(Record):
     address: Text | None = Field(None, description="Postal address.")
     notes: Text | None = Field(None, description="Anything the team should know (Markdown).")
     contacts: list[Contact] = Field(min_length=1, description="People at the customer.")
+    crm_id: Text | None = Field(
+        None,
+        description="The account's id in the CRM it was imported from: a re-import updates the "
+        "account that has it. Unique among the accounts.",
+    )
 
     def contact(self, name: str) -> Contact | None:
         """The account's contact of this name (deals name their contact)."""
@@ -230,6 +235,11 @@ class Deal(Record):
     next_step: Text | None = Field(None, description="The next agreed step with the customer.")
     created: Day = Field(description="When the rep entered the deal.")
     log: list[LogEntry] = Field(default_factory=list, description="Activity, newest last.")
+    crm_id: Text | None = Field(
+        None,
+        description="The deal's id in the CRM it was imported from: a re-import updates the "
+        "deal that has it. Unique among the deals.",
+    )
 
     refused: ClassVar[frozenset[str]] = frozenset()
     """Fields given but refused: none in a valid deal (see DealParts)."""

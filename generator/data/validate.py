@@ -83,7 +83,25 @@ def validate(dataset: Dataset, as_of: date) -> list[Problem]:
         *deal_rules(dataset, as_of),
         *_target_rules(dataset),
         *handover_rules(dataset, as_of),
+        *_crm_id_rules(dataset),
     ]
+
+
+def _crm_id_rules(dataset: Dataset) -> Iterator[Problem]:
+    """A CRM id names one account and one deal: a re-import could not tell two apart."""
+    for kind, records in (("account", dataset.accounts), ("deal", dataset.deals)):
+        first: dict[str, str] = {}
+        for record in sorted(records.values(), key=lambda record: record.path):
+            if record.crm_id is None:
+                continue
+            if record.crm_id in first:
+                yield dataset.error_at(
+                    record.path,
+                    ("crm_id",),
+                    f"`crm_id` {record.crm_id} is also the {kind} {first[record.crm_id]}'s: "
+                    "a re-import would not know which to update; keep it on one",
+                )
+            first.setdefault(record.crm_id, record.path)
 
 
 def _funnel_rules(dataset: Dataset) -> Iterator[Problem]:
