@@ -1,46 +1,48 @@
-"""Reading a CRM's export: the Salesforce opportunity export (Opportunity.csv with
-Account.csv and Contact.csv beside it), or any CSV with a mapping file (column to field,
-stage names to stage ids, date format, owner names to person ids). Rows come out in funnel's
-field names, each with the file and line it came from.
+"""Reading a CRM's export: the rows of a deals CSV in funnel's field names, each with the file
+and line it came from and where each of its values came from. A mapping file or a preset
+(Salesforce, HubSpot, Pipedrive; see `presets`) says which columns give which field, with
+fallback columns, defaults, a price list for amounts, and an accounts CSV and a people CSV
+joined on the deals' account and owner columns.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import IO
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from ..data.load import ValidDataset
-from ..data.money import cents
+from ..data.money import ZERO, cents
 from ..data.strictyaml import parse
 from .errors import OptionError
+from .presets import (
+    CLOSED,
+    DATES,
+    FIELDS,
+    PRESETS,
+    CrmNames,
+    Mapping,
+    SalesforceAccounts,
+    mapping_problems,
+    merged,
+    preset_data,
+)
 
-FIELDS = (
-    "id", "account", "account_id", "territory", "industry", "address", "contact", "contact_title",
-    "phone", "email", "owner", "title", "amount", "expected_close", "stage", "closed_on",
-    "source", "created", "products", "next_step", "lost_reason",
-)  # fmt: skip
-
-# Salesforce's standard stages and their default probabilities (percent).
-SALESFORCE_STAGES = {
-    "prospecting": 10, "qualification": 10, "discovery": 20, "needs analysis": 20,
-    "value proposition": 50, "id. decision makers": 60, "perception analysis": 70,
-    "proposal/price quote": 75, "proposal/quote": 75, "negotiation/review": 90,
-    "negotiation": 90,
-}  # fmt: skip
-CLOSED = {"closed won": "won", "closed lost": "lost", "won": "won", "lost": "lost"}
+__all__ = ["FIELDS", "PRESETS", "CrmNames", "ImportError_", "Mapping", "Row", "read_export"]
 
 
 @dataclass(frozen=True)
 class Row:
     """A row of the export in funnel's field names: the file and line it starts on, the
-    values, and where each value came from (`column Amount`, `default`, `price list`...)."""
+    values, and where each value came from (`column Amount`, `default`, `price list`...; for
+    an empty value, why it is empty: `no price for product GTX Pro`)."""
 
     file: str
     line: int
@@ -52,78 +54,19 @@ class ImportError_(OptionError):
     """The source or the mapping cannot be read at all (a usage error)."""
 
 
-class PriceList(BaseModel):
-    """Amounts from a price list when a row has none: `{file, key, value}`, matched on the
-    row's product (ignoring case, spaces and punctuation)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    file: str
-    key: str
-    value: str
-
-
-class AccountsFile(BaseModel):
-    """An accounts CSV joined on `key` (matched against the deals' account column)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    file: str
-    key: str
-    columns: dict[str, str | list[str]] = Field(default_factory=dict)
+def _text(value: object) -> object:
+    """YAML-typed values back to the text a mapping holds (a date as 2027-03-31)."""
+    if isinstance(value, dict):
+        return {str(key): _text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_text(item) for item in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value if value is None else str(value)
 
 
-class OwnersFile(BaseModel):
-    """A people CSV for owners, joined on `key` (the deals' owner column): `name` required,
-    `email` and `territory` optional."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    file: str
-    key: str
-    columns: dict[str, str] = Field(default_factory=dict)
-
-
-class Mapping(BaseModel):
-    """How the columns of a CSV become the fields of the data: a mapping file (see the
-    README), or the built-in one of the Salesforce export."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    deals: str | None = Field(None, description="The CSV file, relative to the mapping file.")
-    columns: dict[str, str | list[str]] = Field(
-        default_factory=dict,
-        description="funnel field: column, or several columns (the first non-empty wins).",
-    )
-    defaults: dict[str, str] = Field(
-        default_factory=dict, description="funnel field: the value when its columns are empty."
-    )
-    prices: PriceList | None = None
-    accounts: AccountsFile | None = None
-    owners_file: OwnersFile | None = None
-    update: list[str] = Field(
-        default_factory=list,
-        description="Fields the team edits after the import (owner, log, next_step, contact) "
-        "that a re-import overwrites all the same.",
-    )
-    stages: dict[str, str] = Field(default_factory=dict)
-    owners: dict[str, str] = Field(default_factory=dict)
-    territories: dict[str, str] = Field(default_factory=dict)
-    territory: str | None = Field(
-        None,
-        description="The territory of new accounts: a territory id, or `owner` (the owner's "
-        "territory; the majority of its deals' owners when they differ).",
-    )
-    date_format: str | None = None
-    decimal_comma: bool = False
-    default_contact: str | None = None
-    folder: str = ""
-    encoding: str = "utf-8-sig"
-    delimiter: str = ","
-
-
-def load_mapping(path: Path) -> tuple[Mapping, Path]:
-    """A mapping file and the CSV it names; problems raise ImportError_ with path:line."""
+def _mapping_data(path: Path) -> dict[str, object]:
+    """A mapping file as data, its nested values as text; ImportError_ with path:line."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -131,109 +74,324 @@ def load_mapping(path: Path) -> tuple[Mapping, Path]:
     value, problems = parse(text, str(path))
     if problems:
         raise ImportError_("\n".join(str(problem) for problem in problems))
-    if isinstance(value, dict):  # YAML-typed scalars back to the text a mapping holds
-        value = {
-            key: {str(k): str(v) for k, v in item.items()} if isinstance(item, dict) else item
-            for key, item in value.items()
-        }
+    if not isinstance(value, dict):
+        raise ImportError_(f"{path}: write the mapping as `key: value` lines (see the README)")
+    return {str(k): v if isinstance(v, bool) else _text(v) for k, v in value.items()}
+
+
+def _placed(data: dict[str, object], folder: Path) -> dict[str, object]:
+    """The files a mapping names, relative to FOLDER (the mapping file's, or the export's)."""
+    for key in ("accounts", "owners_file", "prices"):
+        item = data.get(key)
+        if isinstance(item, dict) and isinstance(item.get("file"), str):
+            data[key] = {**item, "file": str(folder / item["file"])}
+    if isinstance(data.get("deals"), str):
+        data["deals"] = str(folder / str(data["deals"]))
+    return data
+
+
+def _keys(value: object) -> set[str]:
+    return {str(key) for key in value} if isinstance(value, dict) else set()
+
+
+def _validated(data: dict[str, object], where: str) -> Mapping:
     try:
-        mapping = Mapping.model_validate(value)
+        mapping = Mapping.model_validate(data)
     except ValidationError as exc:
         details = "; ".join(
             f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
         )
-        raise ImportError_(f"{path}: {details}") from None
+        raise ImportError_(f"{where}: {details}") from None
+    problems = mapping_problems(mapping)
+    if problems:
+        raise ImportError_(f"{where}: {'; '.join(problems)}")
+    return mapping
+
+
+def load_mapping(path: Path) -> tuple[Mapping, Path]:
+    """A mapping file and the CSV it names (its files relative to it); ImportError_ names
+    what is wrong. The files' columns are checked when the export is read."""
+    mapping = _validated(_placed(_mapping_data(path), path.parent), str(path))
     if not mapping.deals or not mapping.columns:
         raise ImportError_(f"{path}: give `deals:` (the CSV file) and `columns:`")
-    unknown = sorted(set(mapping.columns) - set(FIELDS))
-    if unknown:
-        raise ImportError_(
-            f"{path}: unknown field(s) under columns: {', '.join(unknown)} "
-            f"(fields: {', '.join(FIELDS)})"
-        )
-    return mapping, (path.parent / mapping.deals)
+    return mapping, Path(mapping.deals)
 
 
-def read_csv(path: Path, mapping: Mapping) -> Iterator[Row]:
-    """Rows of a CSV as funnel fields, with the line each starts on (1: the header)."""
+def read_export(
+    dataset: ValidDataset,
+    source: Path,
+    mapping_file: Path | None = None,
+    *,
+    territory: str | None = None,
+    preset: str | None = None,
+) -> tuple[Mapping, Iterator[Row]]:
+    """The mapping and the rows of an export: a preset's (SOURCE is the Salesforce folder,
+    or the HubSpot or Pipedrive deals CSV) with the mapping file over it, or the CSV a mapping
+    file names; no preset and no mapping: Salesforce. Every file named and its columns are
+    checked before the first row; ImportError_ when one cannot be read."""
+    if preset is None and mapping_file is None:
+        preset = "salesforce"
+    if preset is None:
+        assert mapping_file is not None
+        mapping, deals = load_mapping(mapping_file)
+        return mapping, _Reader(mapping, dataset, deals, set(), None).rows()
+    if preset not in PRESETS:
+        raise ImportError_(f"no preset `{preset}`: choose {', '.join(PRESETS)}", "--preset")
+    if preset == "salesforce" and not source.is_dir():
+        raise ImportError_(f"{source}: give the folder of the Salesforce export, or --mapping")
+    folder = source if source.is_dir() else source.parent
+    data = _placed(preset_data(preset), folder)
+    if preset == "salesforce" and not (folder / "User.csv").is_file():
+        del data["owners_file"]  # owners by --owner, as the CRM's user ids
+    lenient = _keys(data.get("columns"))
+    if mapping_file is not None:
+        own = _placed(_mapping_data(mapping_file), mapping_file.parent)
+        lenient -= _keys(own.get("columns"))
+        data = merged(data, own)
+    mapping = _validated(data, str(mapping_file or f"the {preset} preset"))
+    if mapping.territory is None:
+        territories = dataset.team.territories
+        mapping.territory = territory or (territories[0].id if len(territories) == 1 else None)
+    deals = Path(mapping.deals) if mapping.deals else source
+    if deals.is_dir():
+        raise ImportError_(f"{source}: give the deals CSV of the {preset} export")
+    salesforce = folder if preset == "salesforce" else None
+    return mapping, _Reader(mapping, dataset, deals, lenient, salesforce).rows()
+
+
+def _open(path: Path, mapping: Mapping) -> IO[str]:
     try:
-        handle = path.open(encoding=mapping.encoding, newline="")
+        return path.open(encoding=mapping.encoding, newline="")
     except OSError as exc:
         raise ImportError_(f"cannot read {path}: {exc.strerror}") from None
-    with handle:
+
+
+def _header(path: Path, mapping: Mapping) -> list[str]:
+    with _open(path, mapping) as handle:
+        return next(csv.reader(handle, delimiter=mapping.delimiter), [])
+
+
+def _records(path: Path, mapping: Mapping) -> Iterator[tuple[int, dict[str, str]]]:
+    """The records of a CSV with the line each starts on (1: the header)."""
+    with _open(path, mapping) as handle:
         reader = csv.DictReader(handle, delimiter=mapping.delimiter)
-        missing = [c for c in mapping.columns.values() if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ImportError_(
-                f"{path}: no column {', '.join(repr(c) for c in missing)} "
-                f"(columns: {', '.join(reader.fieldnames or [])})"
-            )
+        reader.fieldnames  # noqa: B018 - reads the header, so lines count from it
         line = reader.line_num
         for record in reader:
-            yield Row(
-                str(path),
-                line + 1,
-                {
-                    name: (record.get(column) or "").strip()
-                    for name, column in mapping.columns.items()
-                    if isinstance(column, str)
-                },
-            )
+            yield line + 1, record
             line = reader.line_num
 
 
-def salesforce_rows(folder: Path, mapping: Mapping) -> Iterator[Row]:
-    """The Salesforce opportunity export: one row per opportunity, with its account and
-    contact from Account.csv and Contact.csv (the account's main line when it has none)."""
+def _require(path: Path, header: list[str], columns: Iterable[str]) -> None:
+    missing = [column for column in columns if column not in header]
+    if missing:
+        raise ImportError_(
+            f"{path}: no column {', '.join(repr(c) for c in dict.fromkeys(missing))} "
+            f"(columns: {', '.join(header)})"
+        )
+
+
+def _listed(columns: str | list[str]) -> list[str]:
+    return [columns] if isinstance(columns, str) else list(columns)
+
+
+def _first(record: dict[str, str], columns: list[str]) -> tuple[str, str] | None:
+    """The first non-empty value of COLUMNS in the record, with its column."""
+    for column in columns:
+        text = (record.get(column) or "").strip()
+        if text:
+            return text, column
+    return None
+
+
+def _deal_columns(path: Path, mapping: Mapping, lenient: set[str]) -> dict[str, list[str]]:
+    """Each field's columns in the deals CSV: every column a mapping file names must be
+    there; a preset's columns that are not are skipped."""
+    header = _header(path, mapping)
+    found = {name: _listed(columns) for name, columns in mapping.columns.items()}
+    _require(path, header, (c for name, cs in found.items() if name not in lenient for c in cs))
+    for name in lenient & set(found):
+        found[name] = [column for column in found[name] if column in header]
+    if lenient and not any(found[name] for name in lenient & set(found)):
+        expected = [c for columns in mapping.columns.values() for c in _listed(columns)][:4]
+        raise ImportError_(
+            f"{path}: none of the preset's columns ({', '.join(expected)}...) are in the file: "
+            "is it the export of that CRM?"
+        )
+    return {name: columns for name, columns in found.items() if columns}
+
+
+@dataclass(frozen=True)
+class _Join:
+    """A CSV joined on a key column: its records by key (case ignored), and the columns
+    that give each field."""
+
+    name: str
+    columns: dict[str, list[str]]
+    records: dict[str, dict[str, str]]
+
+    @classmethod
+    def read(
+        cls, file: str, key: str, columns: dict[str, str | list[str]], mapping: Mapping
+    ) -> _Join:
+        """The file read, its columns checked (ImportError_ naming the file and column)."""
+        path = Path(file)
+        wanted = {name: _listed(listed) for name, listed in columns.items()}
+        _require(path, _header(path, mapping), [key, *(c for cs in wanted.values() for c in cs)])
+        records: dict[str, dict[str, str]] = {}
+        for _, record in _records(path, mapping):
+            records.setdefault((record.get(key) or "").strip().casefold(), record)
+        return cls(path.name, wanted, records)
+
+    def fill(self, key: str, values: dict[str, str], sources: dict[str, str]) -> bool:
+        """The fields of KEY's record over the row's; False when the file has no such key."""
+        record = self.records.get(key.strip().casefold())
+        if record is None:
+            return False
+        for name, columns in self.columns.items():
+            if found := _first(record, columns):
+                values[name], sources[name] = found[0], f"{self.name} column {found[1]}"
+        return True
+
+
+def product_key(name: str) -> str:
+    """A product as the price list matches it: case, spaces and punctuation ignored."""
+    return re.sub(r"[\W_]+", "", name).casefold()
+
+
+def _prices(file: str, key: str, value: str, mapping: Mapping) -> dict[str, Decimal]:
+    path = Path(file)
+    _require(path, _header(path, mapping), [key, value])
+    prices: dict[str, Decimal] = {}
+    for line, record in _records(path, mapping):
+        product, price = (record.get(key) or "").strip(), (record.get(value) or "").strip()
+        try:
+            prices.setdefault(product_key(product), parse_amount(price, mapping.decimal_comma))
+        except (InvalidOperation, ValueError):
+            raise ImportError_(
+                f"{path}:{line}: the price `{price}` of `{product}` is not an amount"
+            ) from None
+    return prices
+
+
+def _salesforce(folder: Path, mapping: Mapping) -> SalesforceAccounts:
     paths = {name: folder / f"{name}.csv" for name in ("Opportunity", "Account", "Contact")}
     for path in paths.values():
         if not path.is_file():
             raise ImportError_(f"no {path}: export Opportunity, Account and Contact as CSV")
+    return SalesforceAccounts(
+        (record for _, record in _records(paths["Account"], mapping)),
+        (record for _, record in _records(paths["Contact"], mapping)),
+    )
 
-    def records(path: Path) -> list[tuple[int, dict[str, str]]]:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            reader.fieldnames  # noqa: B018 - reads the header, so lines count from it
-            rows, line = [], reader.line_num
-            for record in reader:
-                rows.append((line + 1, record))
-                line = reader.line_num
-            return rows
 
-    accounts = {record["Id"]: record for _, record in records(paths["Account"])}
-    contacts: dict[str, dict[str, str]] = {}
-    for _, record in records(paths["Contact"]):
-        contacts.setdefault(record.get("AccountId", ""), record)
-    for line, opportunity in records(paths["Opportunity"]):
-        account = accounts.get(opportunity.get("AccountId", ""), {})
-        contact = contacts.get(opportunity.get("AccountId", ""))
-        address = ", ".join(
-            part
-            for part in (
-                account.get(f"Billing{k}", "") for k in ("Street", "City", "State", "Country")
-            )
-            if part
+class _Reader:
+    """The rows of a deals CSV through a mapping: columns (the first non-empty wins), then
+    the Salesforce account, the accounts and owners files, the status, the price list and
+    the defaults, each only where the row has no value yet (the joined files' over it)."""
+
+    def __init__(
+        self,
+        mapping: Mapping,
+        dataset: ValidDataset,
+        deals: Path,
+        lenient: set[str],
+        salesforce: Path | None,
+    ) -> None:
+        self.mapping, self.deals = mapping, deals
+        self.salesforce = _salesforce(salesforce, mapping) if salesforce else None
+        self.columns = _deal_columns(deals, mapping, lenient)
+        accounts, owners, prices = mapping.accounts, mapping.owners_file, mapping.prices
+        self.accounts = (
+            _Join.read(accounts.file, accounts.key, accounts.columns, mapping) if accounts else None
         )
-        yield Row(str(paths["Opportunity"]), line, {
-            "id": opportunity.get("Name", ""),
-            "account": account.get("Name", ""),
-            "industry": account.get("Industry", ""),
-            "address": address,
-            "contact": contact.get("Name", "") if contact else "Main line",
-            "contact_title": contact.get("Title", "") if contact else "",
-            "phone": (contact.get("Phone") or contact.get("MobilePhone", "")) if contact
-            else account.get("Phone", ""),
-            "email": contact.get("Email", "") if contact else "",
-            "owner": opportunity.get("OwnerId", ""),
-            "title": opportunity.get("Name", ""),
-            "amount": opportunity.get("Amount", ""),
-            "expected_close": opportunity.get("CloseDate", ""),
-            "stage": opportunity.get("StageName", ""),
-            "source": opportunity.get("LeadSource", ""),
-            "created": opportunity.get("CreatedDate", "")[:10],
-            "products": opportunity.get("Product__c", ""),
-            "next_step": opportunity.get("NextStep", ""),
-        })  # fmt: skip
+        self.owners = (
+            _Join.read(owners.file, owners.key, dict(owners.columns), mapping) if owners else None
+        )
+        self.prices = _prices(prices.file, prices.key, prices.value, mapping) if prices else None
+        self.team = {
+            key.casefold()
+            for person in dataset.team.people
+            for key in (person.id, person.name, person.email)
+            if key
+        }
+
+    def rows(self) -> Iterator[Row]:
+        """Every row of the deals CSV, read."""
+        for line, record in _records(self.deals, self.mapping):
+            yield self.row(line, record)
+
+    def row(self, line: int, record: dict[str, str]) -> Row:
+        """One record of the deals CSV in funnel's fields, with where each value came from."""
+        values: dict[str, str] = {}
+        sources: dict[str, str] = {}
+        for name, columns in self.columns.items():
+            found = _first(record, columns)
+            values[name] = found[0] if found else ""
+            if found:
+                sources[name] = f"column {found[1]}"
+        if self.salesforce:
+            self.salesforce.fill(values, sources)
+        account = values.get("account")
+        if self.accounts and account and not self.accounts.fill(account, values, sources):
+            sources["account"] = f"{sources.get('account', '')}; no row in {self.accounts.name}"
+        if self.owners and values.get("owner"):
+            self._owner(values, sources)
+        if values.get("status", "").casefold() in CLOSED:
+            values["stage"], sources["stage"] = values["status"], sources["status"]
+        if self.prices is not None and not values.get("amount") and values.get("products"):
+            self._price(values, sources)
+        self._defaults(values, sources)
+        return Row(str(self.deals), line, values, sources)
+
+    def _owner(self, values: dict[str, str], sources: dict[str, str]) -> None:
+        """The owner as the person's name or email (the one the team knows, if any), and
+        their territory as `owner_territory`."""
+        assert self.owners
+        found: dict[str, str] = {}
+        where: dict[str, str] = {}
+        if not self.owners.fill(values["owner"], found, where):
+            sources["owner"] = f"{sources.get('owner', '')}; no row in {self.owners.name}"
+            return
+        mapped = {name.casefold() for name in self.mapping.owners}
+        names = [key for key in ("name", "email") if found.get(key)]
+        known = [key for key in names if found[key].casefold() in self.team | mapped]
+        if names:
+            key = (known or names)[0]
+            values["owner"], sources["owner"] = found[key], where[key]
+        if found.get("territory"):
+            values["owner_territory"] = found["territory"]
+            sources["owner_territory"] = where["territory"]
+
+    def _price(self, values: dict[str, str], sources: dict[str, str]) -> None:
+        """The amount from the price list: the sum of the row's products' prices; empty,
+        naming the product, when one has no price."""
+        assert self.prices is not None
+        total = ZERO
+        for product in (p.strip() for p in re.split(r"[;|]", values["products"]) if p.strip()):
+            price = self.prices.get(product_key(product))
+            if price is None:
+                values["amount"], sources["amount"] = "", f"no price for product {product}"
+                return
+            total += price
+        values["amount"], sources["amount"] = self._amount(str(total)), "price list"
+
+    def _amount(self, text: str) -> str:
+        """An amount written 1234.50 as the CSV writes it (1234,50 with decimal_comma)."""
+        return text.replace(".", ",") if self.mapping.decimal_comma else text
+
+    def _defaults(self, values: dict[str, str], sources: dict[str, str]) -> None:
+        """The defaults where a field is empty and nothing said why (dates given as ISO,
+        written in the mapping's date_format; amounts as 1234.50)."""
+        fmt = self.mapping.date_format
+        for name, value in self.mapping.defaults.items():
+            if values.get(name) or name in sources:
+                continue
+            if name in DATES and fmt:
+                value = date.fromisoformat(value).strftime(fmt)
+            elif name == "amount":
+                value = self._amount(value)
+            values[name], sources[name] = value, "default"
 
 
 def parse_amount(text: str, decimal_comma: bool) -> Decimal:
@@ -255,72 +413,3 @@ def parse_date(text: str, date_format: str | None) -> date:
     if date_format:
         return datetime.strptime(text, date_format).date()
     return date.fromisoformat(text[:10])
-
-
-class CrmNames:
-    """The CRM's names (stages, owners, territories) to the ids of the data."""
-
-    def __init__(self, dataset: ValidDataset, mapping: Mapping) -> None:
-        self.funnel = dataset.funnel
-        self.mapping = mapping
-        self.people: dict[str, str] = {}
-        for person in dataset.team.people:
-            for key in (person.id, person.name, person.email):
-                if key:
-                    self.people[key.casefold()] = person.id
-        self.left = {p.id for p in dataset.team.people if p.status == "left"}
-        self.territories: dict[str, str] = {}
-        for territory in dataset.team.territories:
-            self.territories[territory.id.casefold()] = territory.id
-            self.territories[territory.name.casefold()] = territory.id
-
-    def stage(self, name: str) -> str | None:
-        """The stage id: mapped, closed, the team's own, or the Salesforce stage nearest in
-        probability; None when it has no mapping."""
-        key = name.strip().casefold()
-        for known, stage in self.mapping.stages.items():
-            if known.casefold() == key:
-                return stage
-        if key in CLOSED:
-            return CLOSED[key]
-        if self.funnel.stage(key) is not None:
-            return key
-        if key in SALESFORCE_STAGES:  # the team's stage nearest in probability
-            target = SALESFORCE_STAGES[key]
-            return min(self.funnel.stages, key=lambda s: abs(s.probability - target)).id
-        return None
-
-    def owner(self, name: str) -> str | None:
-        """The person id: mapped, or a person's id, name or email in team.yaml."""
-        mapped = {k.casefold(): v for k, v in self.mapping.owners.items()}
-        return mapped.get(name.strip().casefold()) or self.people.get(name.strip().casefold())
-
-    def territory(self, name: str | None) -> str | None:
-        """The territory id: mapped, or a territory's id or name; no name: the default."""
-        if not name:
-            return self.mapping.territory
-        mapped = {k.casefold(): v for k, v in self.mapping.territories.items()}
-        key = name.strip().casefold()
-        return mapped.get(key) or self.territories.get(key)
-
-
-def read_export(
-    dataset: ValidDataset,
-    source: Path,
-    mapping_file: Path | None = None,
-    *,
-    territory: str | None = None,
-) -> tuple[Mapping, Iterator[Row]]:
-    """The mapping and the rows of an export: the CSV a mapping file names, else the
-    Salesforce export folder SOURCE; ImportError_ when it cannot be read."""
-    if mapping_file is not None:
-        mapping, csv_path = load_mapping(mapping_file)
-        return mapping, read_csv(csv_path, mapping)
-    if not source.is_dir():
-        raise ImportError_(f"{source}: give the folder of the Salesforce export, or --mapping")
-    territories = dataset.team.territories
-    mapping = Mapping(
-        columns={},
-        territory=territory or (territories[0].id if len(territories) == 1 else None),
-    )
-    return mapping, salesforce_rows(source, mapping)
