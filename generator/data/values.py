@@ -62,8 +62,11 @@ def is_id(text: str) -> bool:
 
 
 def slug(text: str) -> str:
-    """An id made from any text: lower case, words joined by `-` (empty for no Latin words)."""
-    return re.sub(r"[^a-z0-9._]+", "-", text.lower()).strip("-._")[:60].strip("-._")
+    """An id made from any name, in any script (see ids.readable_id): an ASCII name gives
+    the id it always gave; empty only for a blank name."""
+    from .ids import readable_id
+
+    return readable_id(text)
 
 
 def _id(value: Any) -> str:

@@ -135,8 +135,9 @@ def _free_to_use(dataset: ValidDataset, deal_id: str) -> str:
 
 
 def default_id(account: str, title: str, expected_close: date) -> str:
-    """A readable id: the account and the title's Latin words, or the month."""
-    words = slug(title)
+    """A readable id: the account and the title's words in ASCII (pinyin for Chinese, see
+    ids.readable_id), or the month when the title has no letter or digit."""
+    words = slug(title) if any(char.isalnum() for char in title) else ""
     return slug(f"{account}-{words}" if words else f"{account}-{expected_close:%Y-%m}")
 
 
