@@ -50,7 +50,7 @@ def test_salesforce_export_imports_with_its_totals(tmp_path):
     result = invoke(*args, "--owner", "005Ec000004oBPNIA2=li-lei", "--write", "--format", "json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output.split("\n50 row")[0])
-    assert summary["deals"] == 50 and summary["accounts"] == 18
+    assert summary["deals"]["added"] == 50 and summary["accounts"]["added"] == 18
     assert Decimal(summary["amount"]) == Decimal("43603545.98")
     assert summary["stages"]["won"] == 12 and summary["stages"]["lost"] == 3
     check = CliRunner().invoke(main, ["check", "--data", str(data), "--as-of", "2026-11-26"])
@@ -142,7 +142,7 @@ def test_a_large_export_through_a_mapping_file(tmp_path):
     assert len(summary["refused"]) == bad == 12
     assert summary["refused"][0]["line"] == 19  # header on line 1, row 17 on line 19
     assert "stage `Eingefroren` has no mapping" in summary["refused"][0]["reason"]
-    assert summary["deals"] == 3000 - bad and summary["accounts"] == 400
+    assert summary["deals"]["added"] == 3000 - bad and summary["accounts"]["added"] == 400
     assert Decimal(summary["amount"]) == total
     check = CliRunner().invoke(main, ["check", "--data", str(data), "--as-of", "2026-11-26"])
     assert check.exit_code == 0, check.output
@@ -179,7 +179,11 @@ def test_a_dry_run_that_would_import_everything_writes_nothing(tmp_path):
     dry = invoke(*args, "--format", "json")
     assert dry.exit_code == 0, dry.output
     summary = json.loads(dry.output[: dry.output.rindex("}") + 1])
-    assert (summary["deals"], summary["accounts"], summary["refused"]) == (1, 1, [])
+    assert (summary["deals"]["added"], summary["accounts"]["added"], summary["refused"]) == (
+        1,
+        1,
+        [],
+    )
     assert files_and_bytes(tmp_path) == before
     written = invoke(*args, "--write")
     assert written.exit_code == 0, written.output
@@ -202,10 +206,10 @@ def test_a_pair_without_an_id_and_a_file_for_a_folder_are_usage_errors(tmp_path)
 
     dataset = check(data_copy(tmp_path), date(2026, 11, 26)).dataset
     with pytest.raises(OptionError) as pair:
-        run_import(dataset, SALESFORCE, owners=["li-lei"])
+        run_import(dataset, SALESFORCE, owners=["li-lei"], as_of=date(2026, 11, 26))
     assert (str(pair.value), pair.value.option) == ("`li-lei`: write NAME=ID", "--owner")
     with pytest.raises(ImportError_) as source:
-        run_import(dataset, SALESFORCE / "Opportunity.csv")
+        run_import(dataset, SALESFORCE / "Opportunity.csv", as_of=date(2026, 11, 26))
     assert source.value.option is None  # shown as the command's usage error
     assert "give the folder of the Salesforce export, or --mapping" in str(source.value)
 
@@ -221,5 +225,5 @@ def test_an_import_that_would_not_pass_the_check_is_removed_again(tmp_path):
     result = invoke(*args)
     assert result.exit_code == 1, result.output
     assert "no territory `nowhere`" in result.stderr
-    assert "the imported data would not pass `funnel check`; removed it" in result.stderr
+    assert "the imported data would not pass `funnel check`; undid the import" in result.stderr
     assert sorted(data.rglob("*.yaml")) == before  # every written file is gone

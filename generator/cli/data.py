@@ -235,24 +235,34 @@ class _TerminalPrompter:
         return DATE.convert(click.prompt(label), None, None)
 
 
+IMPORT_PRESETS = ["salesforce", "hubspot", "pipedrive"]
+"""The CRMs whose exports `funnel import --preset` reads (exchange/presets.PRESETS)."""
+
+
 @click.command("import")
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--mapping",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A mapping file for any CSV (see README); without it, SOURCE is a Salesforce export.",
+    help="A mapping file for any CSV (see README); without it, SOURCE is a preset's export.",
+)
+@click.option(
+    "--preset",
+    type=click.Choice(IMPORT_PRESETS),
+    help="The CRM whose export SOURCE is (default: salesforce); a --mapping overrides it.",
 )
 @click.option("--owner", "owners", multiple=True, help="CRM_OWNER=person-id (repeatable).")
 @click.option("--stage", "stages", multiple=True, help="CRM_STAGE=stage-id (repeatable).")
-@click.option("--territory", help="The territory of new accounts.")
+@click.option("--territory", help="The territory of new accounts, or `owner` (the owner's).")
 @click.option("--folder", default="", help="A subfolder of deals/ for the imported deals.")
 @click.option("--write", is_flag=True, help="Write the files (without it, only report).")
 @data_option
 @as_of_option
-@format_option("text", "json", help="json for programs.")
+@format_option("text", "json", help="json for programs (see README).")
 def import_(
     source: Path,
     mapping: Path | None,
+    preset: str | None,
     owners: tuple[str, ...],
     stages: tuple[str, ...],
     territory: str | None,
@@ -262,12 +272,14 @@ def import_(
     as_of: date | None,
     output_format: str,
 ) -> None:
-    """Import accounts and deals from a CRM's CSV export.
+    """Import accounts and deals from a CRM's CSV export; run it again to bring the data up
+    to date (records are matched by their crm_id).
 
-    SOURCE is a folder with Salesforce's Opportunity.csv, Account.csv and Contact.csv, or,
-    with --mapping, the mapping file's CSV. Rows that cannot be imported are listed with
-    their CSV line and why; nothing is written without --write. Exit 1 if any row was refused
-    or the result does not pass `funnel check`.
+    SOURCE is a CRM's export (--preset; Salesforce's folder with Opportunity.csv, Account.csv
+    and Contact.csv by default), or, with --mapping, the mapping file's CSV. New records are
+    added, changed ones updated in place, missing ones reported (never deleted). Rows that
+    cannot be imported are listed by reason with their CSV lines; nothing is written without
+    --write. Exit 1 if any row was refused or the result does not pass `funnel check`.
     """
     from ..exchange.importer import run_import, write_checked_import
 
@@ -275,17 +287,17 @@ def import_(
     dataset = load_valid(data_dir, day)
     try:
         imported = run_import(
-            dataset, source, mapping,
+            dataset, source, mapping, as_of=day, preset=preset,
             owners=owners, stages=stages, territory=territory, folder=folder,
         )  # fmt: skip
     except OptionError as exc:
         raise usage_error(exc) from None
     checked = write_checked_import(imported, dataset, data_dir, day) if write else None
-    written = checked.written if checked is not None else []
-    _print_import(imported, len(written), output_format)
+    written = len(checked.written.paths) if checked is not None else 0
+    _print_import(imported, written, write, output_format)
     if checked is not None and not checked.ok:
-        removed = "funnel: the imported data would not pass `funnel check`; removed it"
-        exit_refused(checked.errors, removed)
+        undone = "funnel: the imported data would not pass `funnel check`; undid the import"
+        exit_refused(checked.errors, undone)
     if written and output_format != "json":
         _print_baseline_advice(data_dir)
     sys.exit(1 if imported.refused else 0)
@@ -302,24 +314,20 @@ def _print_baseline_advice(data_dir: str) -> None:
     )
 
 
-def _print_import(imported, written: int, output_format: str) -> None:
-    """What the import found (and wrote): JSON on standard output, or the refused rows and
-    a summary line."""
-    summary = imported.summary()
+def _print_import(imported, written: int, write: bool, output_format: str) -> None:
+    """What the import found (and wrote): JSON on standard output, or the report's lines on
+    standard error."""
     if output_format == "json":
+        summary = imported.summary()
         summary["written"] = written
         summary["baseline_trailer"] = f"{BASELINE_TRAILER}: import"
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
-    for refused in imported.refused:
-        click.echo(f"refused: {refused}")
-    click.echo(
-        f"{summary['rows']} row(s): {summary['accounts']} new account(s), "
-        f"{summary['deals']} deal(s), amount {summary['amount']}, "
-        f"{len(imported.refused)} refused; "
-        + (f"wrote {written} file(s)" if written else "nothing written (use --write)"),
-        err=True,
-    )
+    click.echo("\n".join(imported.report.text()))
+    if written:
+        click.echo(f"wrote {written} file(s)", err=True)
+    else:
+        click.echo("nothing to write" if write else "nothing written (use --write)", err=True)
 
 
 COMMANDS = [handover, codeowners, export, new, import_]

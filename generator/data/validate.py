@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .deal_rules import deal_rules, handover_rules
 from .load import Dataset, load
-from .model import CLOSED_STAGES, Account, AccountParts, Person, Team
+from .model import CLOSED_STAGES, Account, AccountParts, Deal, Person, Team
 from .problems import Problem, count, did_you_mean, only_errors
 
 
@@ -89,9 +89,13 @@ def validate(dataset: Dataset, as_of: date) -> list[Problem]:
 
 def _crm_id_rules(dataset: Dataset) -> Iterator[Problem]:
     """A CRM id names one account and one deal: a re-import could not tell two apart."""
-    for kind, records in (("account", dataset.accounts), ("deal", dataset.deals)):
+    kinds: tuple[tuple[str, Iterable[Account | Deal]], ...] = (
+        ("account", dataset.accounts.values()),
+        ("deal", dataset.deals.values()),
+    )
+    for kind, records in kinds:
         first: dict[str, str] = {}
-        for record in sorted(records.values(), key=lambda record: record.path):
+        for record in sorted(records, key=lambda record: record.path):
             if record.crm_id is None:
                 continue
             if record.crm_id in first:

@@ -1,8 +1,12 @@
-"""`funnel import`: accounts and deals from a CRM's CSV export.
+"""`funnel import`: accounts and deals from a CRM's CSV export, as a migration that can run
+again and again.
 
-The rows (read by `crm`) become accounts and deals of the data. Every row that cannot be
-imported is listed with its CSV line and the reason; nothing is written unless asked, and
-what is written is removed again when the data would not pass `funnel check`.
+The rows (read by `crm`) become accounts and deals of the data. A record the data already has
+(the same `crm_id`) is left byte for byte when the export says the same, and changed in place,
+line by line, when it does not; fields the team edits after the import (owner, contact, next
+step, log) are kept unless the mapping's `update:` names them. Every row that cannot be
+imported is listed with its CSV line and the reasons; nothing is written unless asked, and
+what is written is undone when the data would not pass `funnel check`.
 """
 
 from __future__ import annotations
@@ -11,77 +15,51 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from ..data.load import ValidDataset
-from ..data.money import ZERO
+from ..data.model import Deal
+from ..data.money import json_amount
 from ..data.values import slug
-from .crm import (
-    CrmNames,
-    Mapping,
-    Row,
-    parse_amount,
-    parse_date,
-    read_export,
-)
+from .crm import Mapping, Row, read_export
 from .errors import OptionError
+from .import_accounts import ImportAccounts, account_text, unique
+from .import_report import ImportReport, Refused
+from .import_rows import ImportRow, RowReader
 from .new_deal import NewDeal, deal_text, yaml_text
+from .reimport import edit_fields
 from .writes import CheckedWrite, write_checked
 
-REQUIRED = ("account", "owner", "title", "amount", "expected_close", "stage")
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A row that was not imported: where it is in the CSV, and why."""
-
-    file: str
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.reason}"
+DEAL_ORDER = (
+    "account", "contact", "owner", "title", "products", "amount", "expected_close", "stage",
+    "closed_on", "lost_reason", "source", "next_step", "created", "log", "crm_id",
+)  # fmt: skip
+TEAM_FIELDS = ("owner", "contact", "next_step", "log")
+"""Fields the team edits after the import: a re-import keeps them unless `update:` names them."""
 
 
 @dataclass
 class Imported:
-    """What an import would write: accounts, deals, and the rows it refused."""
+    """What an import would write: new accounts and deals, the new text of changed files,
+    and the report."""
 
+    report: ImportReport
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     deals: dict[str, NewDeal] = field(default_factory=dict)
-    refused: list[Refused] = field(default_factory=list)
+    crm_ids: dict[str, str] = field(default_factory=dict)
+    """The CRM id of each new deal that has one."""
+    updates: dict[Path, str] = field(default_factory=dict)
     folder: str = ""
-    rows: int = 0
 
     @property
-    def total(self) -> Decimal:
-        """The amount of all the deals the import would write."""
-        return sum((deal.amount for deal in self.deals.values()), ZERO)
+    def refused(self) -> list[Refused]:
+        """The rows that were not imported."""
+        return self.report.refused
 
     def summary(self) -> dict[str, object]:
-        """What the import brings, in counts, per stage and with the refused rows, for the report
-        `funnel import` prints."""
-        stages: dict[str, int] = {}
-        for deal in self.deals.values():
-            stages[deal.stage] = stages.get(deal.stage, 0) + 1
-        return {
-            "rows": self.rows,
-            "accounts": len(self.accounts),
-            "deals": len(self.deals),
-            "amount": str(self.total),
-            "stages": dict(sorted(stages.items())),
-            "refused": [{"file": r.file, "line": r.line, "reason": r.reason} for r in self.refused],
-        }
-
-
-def _unique(base: str, taken: set[str]) -> str:
-    candidate, number = base, 2
-    while candidate in taken:
-        candidate, number = f"{base}-{number}", number + 1
-    taken.add(candidate)
-    return candidate
+        """The report as `funnel import --format json` prints it."""
+        return self.report.to_json()
 
 
 def run_import(
@@ -89,22 +67,26 @@ def run_import(
     source: Path,
     mapping_file: Path | None = None,
     *,
+    as_of: date,
     owners: Sequence[str] = (),
     stages: Sequence[str] = (),
     territory: str | None = None,
     folder: str = "",
+    preset: str | None = None,
 ) -> Imported:
-    """What importing SOURCE would write: a Salesforce export folder, or the CSV that the
-    mapping file names, with the NAME=ID pairs of `owners` and `stages` and the default
-    territory and folder on top; OptionError (ImportError_ among them) when it cannot run."""
-    mapping, rows = read_export(dataset, source, mapping_file, territory=territory)
+    """What importing SOURCE would write as of the import's date: a preset's export (the
+    Salesforce folder by default) or the CSV that the mapping file names, with the NAME=ID
+    pairs of `owners` and `stages` and the default territory and folder on top; OptionError
+    (ImportError_ among them) when it cannot run."""
+    chosen = {"preset": preset} if preset else {}
+    mapping, rows = read_export(dataset, source, mapping_file, territory=territory, **chosen)
     mapping.owners.update(_pairs(owners, "--owner"))
     mapping.stages.update(_pairs(stages, "--stage"))
     if territory:
         mapping.territory = territory
     if folder:
         mapping.folder = folder
-    return import_rows(rows, mapping, dataset)
+    return import_rows(rows, mapping, dataset, as_of)
 
 
 def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
@@ -118,152 +100,100 @@ def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
     return found
 
 
-def import_rows(rows: Iterable[Row], mapping: Mapping, dataset: ValidDataset) -> Imported:
-    """Rows already in funnel's field names (file, line, values) into accounts and deals."""
-    resolve = CrmNames(dataset, mapping)
-    result = Imported(folder=mapping.folder)
-    accounts = _Accounts(dataset, result.accounts)
-    taken_deals = set(dataset.deals) | dataset.invalid
+def import_rows(
+    rows: Iterable[Row], mapping: Mapping, dataset: ValidDataset, as_of: date
+) -> Imported:
+    """Rows already in funnel's field names into new accounts and deals and the changes to
+    the known ones, as of the import's date (the `created` of a deal without one)."""
+    result = Imported(ImportReport(dataset.funnel.currency), folder=mapping.folder)
+    reader = RowReader(dataset, mapping)
+    accounts = ImportAccounts(dataset, result.accounts)
+    deals = _Deals(dataset, result, mapping, as_of)
     for source_row in rows:
-        file, line, values = source_row.file, source_row.line, source_row.values
-        result.rows += 1
-        row = _read_row(values, resolve, mapping)
+        result.report.rows += 1
+        row = reader.read(source_row.values)
+        if not isinstance(row, list):
+            row = deals.duplicate(row, source_row.line)
         if isinstance(row, list):
-            result.refused.append(Refused(file, line, "; ".join(row)))
+            result.report.refused.append(Refused(source_row.file, source_row.line, tuple(row)))
+            deals.refused.add(source_row.values.get("crm_id", ""))
             continue
-        account_id = accounts.add(row)
-        deal_id = _unique(slug(values.get("id") or f"{account_id}-{values['title']}"), taken_deals)
-        result.deals[deal_id] = _new_deal(row, account_id)
+        account_id = accounts.add(row, with_contact=deals.needs_contact(row))
+        deals.add(row, account_id)
+    result.updates.update(accounts.finish(result.report.accounts, result.report.splits))
+    deals.finish()
+    order = dataset.funnel.stage_ids
+    stages = result.report.stages
+    result.report.stages = dict(sorted(stages.items(), key=lambda s: order.index(s[0])))
     return result
 
 
-@dataclass(frozen=True)
-class _Row:
-    """A row whose values all read: names resolved to the data's ids, amount and dates parsed."""
+class _Deals:
+    """The import's deals: new ones, and the changes to those the data has by CRM id."""
 
-    values: dict[str, str]
-    stage: str
-    owner: str
-    territory: str
-    contact: str
-    amount: Decimal
-    expected: date
-    created: date | None
-    closed: date | None
+    def __init__(
+        self, dataset: ValidDataset, result: Imported, mapping: Mapping, as_of: date
+    ) -> None:
+        self.dataset, self.result, self.as_of = dataset, result, as_of
+        self.by_crm = {d.crm_id: d for d in dataset.deals.values() if d.crm_id}
+        self.taken = set(dataset.deals) | dataset.invalid
+        self.lines: dict[str, int] = {}
+        self.refused: set[str] = set()
+        self.update = set(mapping.update)
 
+    def duplicate(self, row: ImportRow, line: int) -> ImportRow | list[str]:
+        """The row, or why not: a CRM id seen on an earlier row of the export."""
+        crm = row.crm_id
+        if crm is None:
+            return row
+        if crm in self.lines:
+            return [f"crm_id `{crm}` is also on line {self.lines[crm]}: export each deal once"]
+        self.lines[crm] = line
+        return row
 
-def _read_row(values: dict[str, str], resolve: CrmNames, mapping: Mapping) -> _Row | list[str]:
-    """The row read, or every reason why it is refused."""
-    reasons = [f"no {name}: fill the column" for name in REQUIRED if not values.get(name)]
-    stage, owner, territory = _names(values, resolve, reasons)
-    amount = None
-    try:
-        amount = parse_amount(values.get("amount", ""), mapping.decimal_comma)
-    except (InvalidOperation, ValueError):
-        if values.get("amount"):
-            reasons.append(f"amount `{values['amount']}` is not an amount")
-    dates = _dates(values, mapping, reasons)
-    contact = values.get("contact") or mapping.default_contact
-    if not contact:
-        reasons.append("no contact: fill the column, or give a `default_contact:`")
-    if reasons:
-        return reasons
-    assert amount is not None and stage and owner and territory and contact
-    return _Row(
-        values, stage, owner, territory, contact, amount,
-        dates["expected_close"], dates.get("created"), dates.get("closed_on"),
-    )  # fmt: skip
+    def needs_contact(self, row: ImportRow) -> bool:
+        """Whether the deal will name the row's contact: a new deal, or `update: [contact]`."""
+        return row.crm_id not in self.by_crm or "contact" in self.update
 
+    def add(self, row: ImportRow, account_id: str) -> None:
+        """The row's deal: new, or compared with the deal of the same CRM id."""
+        report = self.result.report
+        deal = _new_deal(row, account_id, self.as_of)
+        report.total += deal.amount
+        report.stages[deal.stage] = report.stages.get(deal.stage, 0) + 1
+        existing = self.by_crm.get(row.crm_id) if row.crm_id else None
+        if existing is None:
+            base = slug(row.values.get("id") or f"{account_id}-{row.values['title']}")
+            deal_id = unique(base, self.taken)
+            self.result.deals[deal_id] = deal
+            if row.crm_id:
+                self.result.crm_ids[deal_id] = row.crm_id
+            report.deals.added.append(deal_id)
+            report.created_as_of += row.created is None
+            return
+        changes = _deal_changes(existing, deal, row, self.update)
+        if not changes:
+            report.deals.unchanged.append(existing.id)
+            return
+        path = self.dataset.files[existing.path]
+        text = path.read_bytes().decode("utf-8")
+        self.result.updates[path] = edit_fields(text, changes, DEAL_ORDER)
+        report.deals.updated[existing.id] = list(changes)
 
-def _names(
-    values: dict[str, str], resolve: CrmNames, reasons: list[str]
-) -> tuple[str | None, str | None, str | None]:
-    """The row's stage, owner and territory as ids of the data; adds to `reasons` why any
-    is not known."""
-    name = values.get("stage")
-    stage = resolve.stage(name) if name else None
-    if name and stage is None:
-        reasons.append(
-            f"stage `{name}` has no mapping: map it with "
-            f"`--stage '{name}=<stage-id>'` or under `stages:`"
-        )
-    name = values.get("owner")
-    owner = resolve.owner(name) if name else None
-    if owner is not None and owner in resolve.left and stage not in ("won", "lost"):
-        reasons.append(
-            f"owner `{name}` ({owner}) has left and cannot own an open deal: "
-            "map it to an active person"
-        )
-    if name and owner is None:
-        reasons.append(
-            f"owner `{name}` is not a person of team.yaml: map it with "
-            f"`--owner {name}=<person-id>` or under `owners:`"
-        )
-    territory = resolve.territory(values.get("territory"))
-    if territory is None:
-        reasons.append(
-            f"territory `{values.get('territory', '')}` is not known: add it under "
-            "`territories:` or give a default `territory:`"
-        )
-    return stage, owner, territory
+    def finish(self) -> None:
+        """Deals of the data whose CRM id the export no longer has: reported, never deleted."""
+        if self.lines:
+            seen = self.lines.keys() | self.refused
+            missing = (d.id for d in self.by_crm.values() if d.crm_id not in seen)
+            self.result.report.deals.missing = sorted(missing)
 
 
-def _dates(values: dict[str, str], mapping: Mapping, reasons: list[str]) -> dict[str, date]:
-    """The row's dates that are given (expected_close, created, closed_on); adds to
-    `reasons` each that does not read."""
-    found = {}
-    for name in ("expected_close", "created", "closed_on"):
-        if not values.get(name):
-            continue
-        try:
-            found[name] = parse_date(values[name], mapping.date_format)
-        except ValueError:
-            fmt = mapping.date_format or "YYYY-MM-DD"
-            reasons.append(f"{name} `{values[name]}` is not a date ({fmt}): set `date_format:`")
-    return found
-
-
-class _Accounts:
-    """The import's accounts: known ones found by name, new ones gathering their contacts."""
-
-    def __init__(self, dataset: ValidDataset, new: dict[str, dict[str, Any]]) -> None:
-        self.known = set(dataset.accounts)
-        self.ids = {account.name.casefold(): account.id for account in dataset.accounts.values()}
-        self.taken = set(dataset.accounts)
-        self.new = new
-
-    def add(self, row: _Row) -> str:
-        """The row's account id: a new account for a new name, with the row's contact."""
-        name = row.values["account"].strip()
-        account_id = self.ids.get(name.casefold())
-        if account_id is None:
-            base = slug(row.values.get("account_id") or name) or "account"
-            account_id = self.ids[name.casefold()] = _unique(base, self.taken)
-        account = self.new.get(account_id)
-        if account is None and account_id not in self.known:
-            account = self.new[account_id] = {
-                "name": name,
-                "territory": row.territory,
-                "industry": row.values.get("industry") or None,
-                "address": row.values.get("address") or None,
-                "contacts": [],
-            }
-        if account is not None and all(c["name"] != row.contact for c in account["contacts"]):
-            account["contacts"].append(
-                {
-                    "name": row.contact,
-                    "title": row.values.get("contact_title") or None,
-                    "phone": row.values.get("phone") or None,
-                    "email": row.values.get("email") or None,
-                }
-            )
-        return account_id
-
-
-def _new_deal(row: _Row, account_id: str) -> NewDeal:
-    """The deal of a row: closed deals close on their close date (else the expected one)."""
+def _new_deal(row: ImportRow, account_id: str, as_of: date) -> NewDeal:
+    """The deal of a row: closed deals close on their close date (else the expected one);
+    created on the row's date, else the import's, never later than the close nor the import."""
     values = row.values
     closed_on = (row.closed or row.expected) if row.stage in ("won", "lost") else None
+    created = min(filter(None, (row.created, as_of, closed_on)))
     return NewDeal(
         account=account_id,
         contact=row.contact,
@@ -272,7 +202,7 @@ def _new_deal(row: _Row, account_id: str) -> NewDeal:
         amount=row.amount,
         expected_close=row.expected,
         stage=row.stage,
-        created=min(filter(None, (row.created, closed_on, row.expected))),
+        created=created,
         source=values.get("source") or None,
         products=[p.strip() for p in re.split(r"[;|]", values.get("products", "")) if p.strip()],
         closed_on=closed_on,
@@ -281,56 +211,99 @@ def _new_deal(row: _Row, account_id: str) -> NewDeal:
     )
 
 
-def account_text(account: dict[str, Any]) -> str:
-    """The account file the import writes for a customer, with the schema line."""
-    lines = [
-        "# yaml-language-server: $schema=../../schemas/account.schema.json\n",
-        f"name: {yaml_text(account['name'])}\n",
-        f"territory: {account['territory']}\n",
-    ]
-    for key in ("industry", "address"):
-        if account.get(key):
-            lines.append(f"{key}: {yaml_text(account[key])}\n")
-    lines.append("contacts:\n")
-    for contact in account["contacts"]:
-        fields = ", ".join(
-            f"{key}: {yaml_text(contact[key])}"
-            for key in ("name", "title", "phone", "email")
-            if contact.get(key)
-        )
-        lines.append(f"  - {{{fields}}}\n")
-    return "".join(lines)
+def _deal_changes(
+    existing: Deal, deal: NewDeal, row: ImportRow, update: set[str]
+) -> dict[str, str | None]:
+    """The fields of `existing` that the export changes, as YAML text (None: removed). An
+    empty value keeps what the file has, except the close of a deal that is open again."""
+    names = [n for n in DEAL_ORDER if n not in TEAM_FIELDS or n in update]
+    if row.created is None:
+        names.remove("created")  # the import's date is no news about the deal
+    changes: dict[str, str | None] = {}
+    for name in names:
+        if name in ("log", "crm_id"):
+            continue
+        value, old = getattr(deal, name), getattr(existing, name)
+        if name == "products":
+            value = value or None
+            old = old or None
+        if value is None:
+            if old is not None and (
+                (name == "closed_on" and deal.stage not in ("won", "lost"))
+                or (name == "lost_reason" and deal.stage != "lost")
+            ):
+                changes[name] = None
+            continue
+        if value != old:
+            changes[name] = _yaml(name, value)
+    return changes
 
 
-def write_import(imported: Imported, dataset: ValidDataset) -> list[Path]:
-    """Write the accounts and deals (never over an existing file)."""
-    written = []
+def _yaml(name: str, value: Any) -> str:
+    """A deal field's value as its file writes it."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if name == "amount":
+        return json_amount(value)
+    if name == "products":
+        return "[" + ", ".join(yaml_text(p) for p in value) + "]"
+    if name in ("account", "owner", "stage"):
+        return str(value)
+    return yaml_text(value)
+
+
+@dataclass(frozen=True)
+class ImportWrite:
+    """The files an import wrote: new ones, and changed ones with their old bytes."""
+
+    created: list[Path]
+    replaced: dict[Path, bytes]
+
+    @property
+    def paths(self) -> list[Path]:
+        """Every file the import wrote, new or changed."""
+        return [*self.created, *self.replaced]
+
+    def undo(self) -> None:
+        """Remove the new files and put the changed ones' bytes back."""
+        for path in self.created:
+            path.unlink(missing_ok=True)
+        for path, data in self.replaced.items():
+            path.write_bytes(data)
+
+
+def write_import(imported: Imported, dataset: ValidDataset) -> ImportWrite:
+    """Write the new accounts and deals (never over an existing file) and the changed files."""
+    written = ImportWrite([], {})
     for account_id, account in imported.accounts.items():
         path = dataset.root / "accounts" / f"{account_id}.yaml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8") as handle:
-            handle.write(account_text(account))
-        written.append(path)
+        _create(path, account_text(account), written)
     parts = [part for part in imported.folder.split("/") if part]
     for deal_id, deal in imported.deals.items():
         path = dataset.root.joinpath("deals", *parts, f"{deal_id}.yaml")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8") as handle:
-            handle.write(deal_text(deal, len(parts) + 1))
-        written.append(path)
+        text = deal_text(deal, len(parts) + 1)
+        if deal_id in imported.crm_ids:
+            text += f"crm_id: {yaml_text(imported.crm_ids[deal_id])}\n"
+        _create(path, text, written)
+    for path, text in imported.updates.items():
+        written.replaced[path] = path.read_bytes()
+        path.write_bytes(text.encode("utf-8"))
     return written
+
+
+def _create(path: Path, text: str, written: ImportWrite) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as handle:
+        handle.write(text)
+    written.created.append(path)
 
 
 def write_checked_import(
     imported: Imported, dataset: ValidDataset, data_dir: str, as_of: date
-) -> CheckedWrite[list[Path]] | None:
-    """Write the import's files and check the data folder with them: the files are removed
-    again when the data would not pass `funnel check`. None when there is no deal to write."""
-    if not imported.deals:
+) -> CheckedWrite[ImportWrite] | None:
+    """Write the import's files and check the data folder with them: undone (new files
+    removed, changed ones put back) when the data would not pass `funnel check`. None when
+    there is nothing to write."""
+    if not (imported.accounts or imported.deals or imported.updates):
         return None
-    return write_checked(lambda: write_import(imported, dataset), _remove, data_dir, as_of)
-
-
-def _remove(paths: list[Path]) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
+    return write_checked(lambda: write_import(imported, dataset), ImportWrite.undo, data_dir, as_of)
