@@ -233,3 +233,29 @@ def test_an_update_that_would_not_pass_the_check_is_undone(folder):
     assert result.exit_code == 1 and "undid the import" in result.stderr
     assert "no territory `nowhere`" in result.stderr
     assert files_and_bytes(folder) == before
+
+
+def test_a_preset_export_imported_twice_writes_nothing_the_second_time(folder):
+    from generator.cli.data import IMPORT_PRESETS
+    from generator.exchange.presets import PRESETS
+
+    assert list(PRESETS) == IMPORT_PRESETS
+    args = [
+        "import", str(ROOT / "tests/fixtures/salesforce"), "--preset", "salesforce",
+        "--data", str(folder / "data"), "--as-of", AS_OF, "--territory", "south",
+        "--owner", "005Ec000004oBPNIA2=li-lei", "--format", "json", "--write",
+    ]  # fmt: skip
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["deals"]["added"] == 50
+    before = files_and_bytes(folder)
+    second = json.loads(CliRunner().invoke(main, args).stdout)
+    assert second["written"] == 0 and second["deals"]["unchanged"] == 50
+    assert second["accounts"]["unchanged"] == 18 and files_and_bytes(folder) == before
+
+
+def test_a_chinese_account_name_gives_a_readable_id(folder):
+    export(folder, [row("D1", Company="上海测试有限公司")])
+    code, report = run(folder, "--write")
+    assert code == 0 and report["accounts"]["added"] == 1
+    assert (folder / "data/accounts/shanghai-ceshi-youxian-gongsi.yaml").exists()

@@ -91,7 +91,7 @@ class ImportAccounts:
             if not crm or owner in (None, crm):
                 found = candidate
         if found is None:
-            base = slug(row.values.get("account_id") or name) or "account"
+            base = slug(row.values.get("account_id") or name)
             found = unique(base, self.taken)
             self.new[found] = {
                 "name": name,

@@ -78,8 +78,7 @@ def run_import(
     Salesforce folder by default) or the CSV that the mapping file names, with the NAME=ID
     pairs of `owners` and `stages` and the default territory and folder on top; OptionError
     (ImportError_ among them) when it cannot run."""
-    chosen = {"preset": preset} if preset else {}
-    mapping, rows = read_export(dataset, source, mapping_file, territory=territory, **chosen)
+    mapping, rows = read_export(dataset, source, mapping_file, territory=territory, preset=preset)
     mapping.owners.update(_pairs(owners, "--owner"))
     mapping.stages.update(_pairs(stages, "--stage"))
     if territory:
