@@ -170,6 +170,7 @@ def fresh_repository(root: Path) -> Path:
     git(root, "init", "-q", "-b", "main")
     git(root, "config", "user.name", "Bench")
     git(root, "config", "user.email", "bench@example.com")
+    git(root, "config", "gc.auto", "0")  # no repacking in the background while timing
     git(root, "add", "data")
     git(root, "commit", "-q", "-m", "The team and the funnel")
     return data
