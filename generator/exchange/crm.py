@@ -7,21 +7,29 @@ joined on the deals' account and owner columns.
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO
 
 from pydantic import ValidationError
 
 from ..data.load import ValidDataset
-from ..data.money import ZERO, cents
+from ..data.money import ZERO
 from ..data.strictyaml import parse
-from .errors import OptionError
+from .export_files import (
+    ImportError_,
+    Join,
+    first_value,
+    header,
+    listed,
+    parse_amount,
+    price_list,
+    product_key,
+    records,
+    require,
+)
 from .presets import (
     CLOSED,
     DATES,
@@ -35,7 +43,10 @@ from .presets import (
     preset_data,
 )
 
-__all__ = ["FIELDS", "PRESETS", "CrmNames", "ImportError_", "Mapping", "Row", "read_export"]
+__all__ = [
+    "FIELDS", "PRESETS", "CrmNames", "ImportError_", "Mapping", "Row", "parse_amount",
+    "parse_date", "product_key", "read_export",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -48,10 +59,6 @@ class Row:
     line: int
     values: dict[str, str]
     sources: dict[str, str] = field(default_factory=dict)
-
-
-class ImportError_(OptionError):
-    """The source or the mapping cannot be read at all (a usage error)."""
 
 
 def _text(value: object) -> object:
@@ -159,119 +166,21 @@ def read_export(
     return mapping, _Reader(mapping, dataset, deals, lenient, salesforce).rows()
 
 
-def _open(path: Path, mapping: Mapping) -> IO[str]:
-    try:
-        return path.open(encoding=mapping.encoding, newline="")
-    except OSError as exc:
-        raise ImportError_(f"cannot read {path}: {exc.strerror}") from None
-
-
-def _header(path: Path, mapping: Mapping) -> list[str]:
-    with _open(path, mapping) as handle:
-        return next(csv.reader(handle, delimiter=mapping.delimiter), [])
-
-
-def _records(path: Path, mapping: Mapping) -> Iterator[tuple[int, dict[str, str]]]:
-    """The records of a CSV with the line each starts on (1: the header)."""
-    with _open(path, mapping) as handle:
-        reader = csv.DictReader(handle, delimiter=mapping.delimiter)
-        reader.fieldnames  # noqa: B018 - reads the header, so lines count from it
-        line = reader.line_num
-        for record in reader:
-            yield line + 1, record
-            line = reader.line_num
-
-
-def _require(path: Path, header: list[str], columns: Iterable[str]) -> None:
-    missing = [column for column in columns if column not in header]
-    if missing:
-        raise ImportError_(
-            f"{path}: no column {', '.join(repr(c) for c in dict.fromkeys(missing))} "
-            f"(columns: {', '.join(header)})"
-        )
-
-
-def _listed(columns: str | list[str]) -> list[str]:
-    return [columns] if isinstance(columns, str) else list(columns)
-
-
-def _first(record: dict[str, str], columns: list[str]) -> tuple[str, str] | None:
-    """The first non-empty value of COLUMNS in the record, with its column."""
-    for column in columns:
-        text = (record.get(column) or "").strip()
-        if text:
-            return text, column
-    return None
-
-
 def _deal_columns(path: Path, mapping: Mapping, lenient: set[str]) -> dict[str, list[str]]:
     """Each field's columns in the deals CSV: every column a mapping file names must be
     there; a preset's columns that are not are skipped."""
-    header = _header(path, mapping)
-    found = {name: _listed(columns) for name, columns in mapping.columns.items()}
-    _require(path, header, (c for name, cs in found.items() if name not in lenient for c in cs))
+    present = header(path, mapping)
+    found = {name: listed(columns) for name, columns in mapping.columns.items()}
+    require(path, present, (c for name, cs in found.items() if name not in lenient for c in cs))
     for name in lenient & set(found):
-        found[name] = [column for column in found[name] if column in header]
+        found[name] = [column for column in found[name] if column in present]
     if lenient and not any(found[name] for name in lenient & set(found)):
-        expected = [c for columns in mapping.columns.values() for c in _listed(columns)][:4]
+        expected = [c for columns in mapping.columns.values() for c in listed(columns)][:4]
         raise ImportError_(
             f"{path}: none of the preset's columns ({', '.join(expected)}...) are in the file: "
             "is it the export of that CRM?"
         )
     return {name: columns for name, columns in found.items() if columns}
-
-
-@dataclass(frozen=True)
-class _Join:
-    """A CSV joined on a key column: its records by key (case ignored), and the columns
-    that give each field."""
-
-    name: str
-    columns: dict[str, list[str]]
-    records: dict[str, dict[str, str]]
-
-    @classmethod
-    def read(
-        cls, file: str, key: str, columns: dict[str, str | list[str]], mapping: Mapping
-    ) -> _Join:
-        """The file read, its columns checked (ImportError_ naming the file and column)."""
-        path = Path(file)
-        wanted = {name: _listed(listed) for name, listed in columns.items()}
-        _require(path, _header(path, mapping), [key, *(c for cs in wanted.values() for c in cs)])
-        records: dict[str, dict[str, str]] = {}
-        for _, record in _records(path, mapping):
-            records.setdefault((record.get(key) or "").strip().casefold(), record)
-        return cls(path.name, wanted, records)
-
-    def fill(self, key: str, values: dict[str, str], sources: dict[str, str]) -> bool:
-        """The fields of KEY's record over the row's; False when the file has no such key."""
-        record = self.records.get(key.strip().casefold())
-        if record is None:
-            return False
-        for name, columns in self.columns.items():
-            if found := _first(record, columns):
-                values[name], sources[name] = found[0], f"{self.name} column {found[1]}"
-        return True
-
-
-def product_key(name: str) -> str:
-    """A product as the price list matches it: case, spaces and punctuation ignored."""
-    return re.sub(r"[\W_]+", "", name).casefold()
-
-
-def _prices(file: str, key: str, value: str, mapping: Mapping) -> dict[str, Decimal]:
-    path = Path(file)
-    _require(path, _header(path, mapping), [key, value])
-    prices: dict[str, Decimal] = {}
-    for line, record in _records(path, mapping):
-        product, price = (record.get(key) or "").strip(), (record.get(value) or "").strip()
-        try:
-            prices.setdefault(product_key(product), parse_amount(price, mapping.decimal_comma))
-        except (InvalidOperation, ValueError):
-            raise ImportError_(
-                f"{path}:{line}: the price `{price}` of `{product}` is not an amount"
-            ) from None
-    return prices
 
 
 def _salesforce(folder: Path, mapping: Mapping) -> SalesforceAccounts:
@@ -280,8 +189,8 @@ def _salesforce(folder: Path, mapping: Mapping) -> SalesforceAccounts:
         if not path.is_file():
             raise ImportError_(f"no {path}: export Opportunity, Account and Contact as CSV")
     return SalesforceAccounts(
-        (record for _, record in _records(paths["Account"], mapping)),
-        (record for _, record in _records(paths["Contact"], mapping)),
+        (record for _, record in records(paths["Account"], mapping)),
+        (record for _, record in records(paths["Contact"], mapping)),
     )
 
 
@@ -303,12 +212,12 @@ class _Reader:
         self.columns = _deal_columns(deals, mapping, lenient)
         accounts, owners, prices = mapping.accounts, mapping.owners_file, mapping.prices
         self.accounts = (
-            _Join.read(accounts.file, accounts.key, accounts.columns, mapping) if accounts else None
+            Join.read(accounts.file, accounts.key, accounts.columns, mapping) if accounts else None
         )
         self.owners = (
-            _Join.read(owners.file, owners.key, dict(owners.columns), mapping) if owners else None
+            Join.read(owners.file, owners.key, dict(owners.columns), mapping) if owners else None
         )
-        self.prices = _prices(prices.file, prices.key, prices.value, mapping) if prices else None
+        self.prices = price_list(prices.file, prices.key, prices.value, mapping) if prices else None
         self.team = {
             key.casefold()
             for person in dataset.team.people
@@ -318,7 +227,7 @@ class _Reader:
 
     def rows(self) -> Iterator[Row]:
         """Every row of the deals CSV, read."""
-        for line, record in _records(self.deals, self.mapping):
+        for line, record in records(self.deals, self.mapping):
             yield self.row(line, record)
 
     def row(self, line: int, record: dict[str, str]) -> Row:
@@ -326,7 +235,7 @@ class _Reader:
         values: dict[str, str] = {}
         sources: dict[str, str] = {}
         for name, columns in self.columns.items():
-            found = _first(record, columns)
+            found = first_value(record, columns)
             values[name] = found[0] if found else ""
             if found:
                 sources[name] = f"column {found[1]}"
@@ -392,19 +301,6 @@ class _Reader:
             elif name == "amount":
                 value = self._amount(value)
             values[name], sources[name] = value, "default"
-
-
-def parse_amount(text: str, decimal_comma: bool) -> Decimal:
-    """A CSV amount as exact cents: `1,234.56` (or `1.234,56` with `decimal_comma`)."""
-    cleaned = re.sub(r"[^\d,.\-]", "", text)
-    if decimal_comma:
-        cleaned = cleaned.replace(".", "").replace(",", ".")
-    else:
-        cleaned = cleaned.replace(",", "")
-    value = Decimal(cleaned)
-    if not value.is_finite() or value < 0:
-        raise InvalidOperation
-    return cents(value)  # a CRM's fractions of a cent (conversions) round half up
 
 
 def parse_date(text: str, date_format: str | None) -> date:
