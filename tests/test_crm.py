@@ -15,6 +15,7 @@ from generator.data.validate import check
 from generator.exchange.crm import (
     CrmNames,
     ImportError_,
+    Mapping,
     Row,
     parse_amount,
     parse_date,
@@ -315,3 +316,10 @@ def test_a_preset_refuses_a_file_without_its_columns_and_an_unknown_preset(datas
     assert "choose salesforce, hubspot, pipedrive" in str(unknown.value)
     with pytest.raises(ImportError_, match="give the deals CSV of the hubspot export"):
         read_export(dataset, HUBSPOT, preset="hubspot")
+
+
+def test_territory_owner_is_no_territory_of_its_own(dataset):
+    names = CrmNames(dataset, Mapping(territory="owner", territories={"Süd": "south"}))
+    assert names.territory(None) is None and names.territory("") is None
+    assert names.territory("Süd") == "south" and names.territory("West China") == "west"
+    assert CrmNames(dataset, Mapping(territory="west")).territory(None) == "west"

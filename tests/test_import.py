@@ -227,3 +227,69 @@ def test_an_import_that_would_not_pass_the_check_is_removed_again(tmp_path):
     assert "no territory `nowhere`" in result.stderr
     assert "the imported data would not pass `funnel check`; undid the import" in result.stderr
     assert sorted(data.rglob("*.yaml")) == before  # every written file is gone
+
+
+PRICED = """\
+deals: deals.csv
+territory: south
+default_contact: Purchasing
+columns:
+  crm_id: Id
+  account: Company
+  owner: Owner
+  title: Deal
+  amount: [Amount, Expected]
+  products: Products
+  expected_close: Close
+  stage: Stage
+defaults: {expected_close: 2027-03-31}
+prices: {file: products.csv, key: product, value: sales_price}
+stages: {Lead: lead}
+"""
+
+
+def test_a_product_without_a_price_refuses_its_row_naming_the_product(tmp_path):
+    data = data_copy(tmp_path)
+    (tmp_path / "products.csv").write_text(
+        "product,sales_price\nGTX Basic,1200.50\nMG Special,99.25\n", encoding="utf-8"
+    )
+    (tmp_path / "deals.csv").write_text(
+        "Id,Company,Owner,Deal,Amount,Expected,Products,Close,Stage\n"
+        "D1,Acme,li-lei,Servers,,,gtxbasic;MG-Special,,Lead\n"
+        "D2,Acme,li-lei,Laptops,,,GTX Pro,2027-01-31,Lead\n"
+        "D3,Acme,li-lei,Desks,,500,GTX Pro,2027-01-31,Lead\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "mapping.yaml").write_text(PRICED, encoding="utf-8")
+    result = invoke(str(tmp_path / "deals.csv"), "--mapping", str(tmp_path / "mapping.yaml"),
+                    "--data", str(data), "--format", "json", "--write")  # fmt: skip
+    assert result.exit_code == 1  # a row refused, the others written
+    summary = json.loads(result.stdout)
+    assert [(r["line"], r["reasons"]) for r in summary["refused"]] == [
+        (3, ["no price for product GTX Pro: fill the amount column"])
+    ]
+    assert summary["amount"] == "1799.75" and summary["deals"]["added"] == 2
+    assert [(r["line"], r["deal"]) for r in summary["sources"]] == [
+        (2, "acme-servers"),
+        (4, "acme-desks"),
+    ]
+    first, second = (r["sources"] for r in summary["sources"])
+    assert first["amount"] == "price list" and first["expected_close"] == "default"
+    assert second["amount"] == "column Expected" and second["title"] == "column Deal"
+    assert summary["sources"][0]["file"].endswith("deals.csv")
+
+
+def test_the_text_report_names_the_product_without_a_price(tmp_path):
+    data = data_copy(tmp_path)
+    (tmp_path / "products.csv").write_text("product,sales_price\n", encoding="utf-8")
+    (tmp_path / "deals.csv").write_text(
+        "Id,Company,Owner,Deal,Amount,Expected,Products,Close,Stage\n"
+        "D2,Acme,li-lei,Laptops,,,GTX Pro,2027-01-31,Lead\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "mapping.yaml").write_text(PRICED, encoding="utf-8")
+    result = invoke(str(tmp_path / "deals.csv"), "--mapping", str(tmp_path / "mapping.yaml"),
+                    "--data", str(data))  # fmt: skip
+    assert result.exit_code == 1
+    assert "line(s) 2: no price for product GTX Pro: fill the amount column" in result.output
+    assert "no amount" not in result.output

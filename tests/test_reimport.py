@@ -259,3 +259,38 @@ def test_a_chinese_account_name_gives_a_readable_id(folder):
     code, report = run(folder, "--write")
     assert code == 0 and report["accounts"]["added"] == 1
     assert (folder / "data/accounts/shanghai-ceshi-youxian-gongsi.yaml").exists()
+
+
+def test_territory_owner_takes_the_owners_file_region_over_team_yaml(folder):
+    (folder / "users.csv").write_text(
+        "User ID,Full Name,Region\n"
+        "U1,li-lei,West China\n"  # team.yaml puts li-lei in south
+        "U2,han-mei,South\n"  # and han-mei in west
+        "U3,li-lei,\n"  # no region: team.yaml's
+        "U4,li-lei,Mars\n",
+        encoding="utf-8",
+    )
+    owners = "owners_file: {file: users.csv, key: User ID, columns: {name: Full Name, "
+    owners += "territory: Region}}\nterritories: {South: south}\n"
+    export(folder, [
+        row("D1", company="C1", owner="U1"), row("D2", company="C1", owner="U1"),
+        row("D3", company="C1", owner="U2"),
+        row("D4", company="C2", owner="U3"), row("D5", company="C3", owner="U2"),
+        row("D6", company="C4", owner="U4"),
+    ], MAPPING + owners)  # fmt: skip
+    code, report = run(folder, "--write")
+    assert code == 1  # the unknown region refuses its row
+    assert [r["reasons"] for r in report["refused"]] == [
+        ["owner territory `Mars` is not known: map it under `territories:`"]
+    ]
+    assert report["territory_splits"] == [
+        {"account": "company-c1", "territory": "west", "deals": {"west": 2, "south": 1}}
+    ]
+    accounts = folder / "data" / "accounts"
+    territories = {
+        name: (accounts / f"company-{name}.yaml").read_text().split("territory: ")[1].split()[0]
+        for name in ("c1", "c2", "c3")
+    }
+    assert territories == {"c1": "west", "c2": "south", "c3": "south"}
+    assert report["sources"][0]["sources"]["owner_territory"] == "users.csv column Region"
+    assert check(folder) == ""

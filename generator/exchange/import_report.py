@@ -31,6 +31,26 @@ class Refused:
         return f"{self.file}:{self.line}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class RowSources:
+    """An imported row: where it is in the CSV, its deal, and where each value came from
+    (`column Amount`, `default`, `price list`, `users.csv column Region`...)."""
+
+    file: str
+    line: int
+    deal: str
+    sources: dict[str, str]
+
+    def to_json(self) -> dict[str, object]:
+        """The row as `--format json` lists it under `sources`."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "deal": self.deal,
+            "sources": dict(sorted(self.sources.items())),
+        }
+
+
 @dataclass
 class KindReport:
     """The accounts (or the deals) of an import against the data: ids added, updated (with
@@ -95,6 +115,8 @@ class ImportReport:
     splits: list[TerritorySplit] = field(default_factory=list)
     created_as_of: int = 0
     """How many deals had no created date and took the import's date (or their close)."""
+    sources: list[RowSources] = field(default_factory=list)
+    """Every imported row with where its values came from, in the order of the export."""
 
     def by_reason(self) -> dict[str, list[Refused]]:
         """The refused rows under each reason, in the order the reasons first appear."""
@@ -126,6 +148,7 @@ class ImportReport:
                 for s in self.splits
             ],
             "created_from_import_date": self.created_as_of,
+            "sources": [row.to_json() for row in self.sources],
         }
 
     def text(self) -> list[str]:

@@ -10,10 +10,9 @@ from decimal import Decimal, InvalidOperation
 
 from ..data.load import ValidDataset
 from .crm import CrmNames, Mapping, parse_amount, parse_date
+from .presets import OWNER_TERRITORY
 
 REQUIRED = ("account", "owner", "title", "amount", "expected_close", "stage")
-OWNER = "owner"
-"""The mapping's `territory:` that puts an account in its owner's territory."""
 
 
 @dataclass(frozen=True)
@@ -51,10 +50,15 @@ class RowReader:
         self.mapping = mapping
         self.owner_territories = {p.id: p.territory for p in dataset.team.people}
 
-    def read(self, values: dict[str, str]) -> ImportRow | list[str]:
-        """The row read, or every reason why it is refused."""
+    def read(
+        self, values: dict[str, str], sources: dict[str, str] | None = None
+    ) -> ImportRow | list[str]:
+        """The row read, or every reason why it is refused (a required value left empty by
+        its `sources` reason, such as `no price for product GTX Pro`, gives that reason)."""
         mapping = self.mapping
-        reasons = [f"no {name}: fill the column" for name in REQUIRED if not values.get(name)]
+        reasons = [
+            _empty(name, (sources or {}).get(name)) for name in REQUIRED if not values.get(name)
+        ]
         stage, owner = self._stage_and_owner(values, reasons)
         territory = self._territory(values, owner, reasons)
         amount = None
@@ -107,16 +111,8 @@ class RowReader:
         """The row's territory: its column, else the owner's (`territory: owner`), else the
         default; adds to `reasons` why it is not known."""
         name = values.get("territory")
-        if not name and self.mapping.territory == OWNER:
-            if owner is None:
-                return None  # the owner's own reason says why
-            territory = self.owner_territories.get(owner)
-            if territory is None:
-                reasons.append(
-                    f"owner {owner} has no territory in team.yaml: give them one, "
-                    "or map a territory column"
-                )
-            return territory
+        if not name and self.mapping.territory == OWNER_TERRITORY:
+            return self._owner_territory(values, owner, reasons)
         territory = self.resolve.territory(name)
         if territory is None:
             reasons.append(
@@ -124,6 +120,35 @@ class RowReader:
                 "`territories:` or give a default `territory:`"
             )
         return territory
+
+    def _owner_territory(
+        self, values: dict[str, str], owner: str | None, reasons: list[str]
+    ) -> str | None:
+        """The owner's territory: the owners file's (`owner_territory`, mapped under
+        `territories:`), else team.yaml's; adds to `reasons` why it is not known."""
+        if owner is None:
+            return None  # the owner's own reason says why
+        given = values.get("owner_territory")
+        if given:
+            territory = self.resolve.territory(given)
+            if territory is None:
+                reasons.append(
+                    f"owner territory `{given}` is not known: map it under `territories:`"
+                )
+            return territory
+        territory = self.owner_territories.get(owner)
+        if territory is None:
+            reasons.append(
+                f"owner {owner} has no territory in team.yaml: give them one, "
+                "or map a territory column"
+            )
+        return territory
+
+
+def _empty(name: str, why: str | None) -> str:
+    """Why a required field is empty: the reason its source gives (`no price for product
+    GTX Pro`), else that the column is empty."""
+    return f"{why.lstrip('; ')}: fill the {name} column" if why else f"no {name}: fill the column"
 
 
 def _dates(values: dict[str, str], mapping: Mapping, reasons: list[str]) -> dict[str, date]:

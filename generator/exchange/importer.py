@@ -25,7 +25,7 @@ from ..data.values import slug
 from .crm import Mapping, Row, read_export
 from .errors import OptionError
 from .import_accounts import ImportAccounts, account_text, unique
-from .import_report import ImportReport, Refused
+from .import_report import ImportReport, Refused, RowSources
 from .import_rows import ImportRow, RowReader
 from .new_deal import NewDeal, deal_text, yaml_text
 from .reimport import edit_fields
@@ -110,7 +110,7 @@ def import_rows(
     deals = _Deals(dataset, result, mapping, as_of)
     for source_row in rows:
         result.report.rows += 1
-        row = reader.read(source_row.values)
+        row = reader.read(source_row.values, source_row.sources)
         if not isinstance(row, list):
             row = deals.duplicate(row, source_row.line)
         if isinstance(row, list):
@@ -118,7 +118,9 @@ def import_rows(
             deals.refused.add(source_row.values.get("crm_id", ""))
             continue
         account_id = accounts.add(row, with_contact=deals.needs_contact(row))
-        deals.add(row, account_id)
+        deal_id = deals.add(row, account_id)
+        sources = RowSources(source_row.file, source_row.line, deal_id, source_row.sources)
+        result.report.sources.append(sources)
     result.updates.update(accounts.finish(result.report.accounts, result.report.splits))
     deals.finish()
     order = dataset.funnel.stage_ids
@@ -154,8 +156,8 @@ class _Deals:
         """Whether the deal will name the row's contact: a new deal, or `update: [contact]`."""
         return row.crm_id not in self.by_crm or "contact" in self.update
 
-    def add(self, row: ImportRow, account_id: str) -> None:
-        """The row's deal: new, or compared with the deal of the same CRM id."""
+    def add(self, row: ImportRow, account_id: str) -> str:
+        """The row's deal: new, or compared with the deal of the same CRM id; its id."""
         report = self.result.report
         deal = _new_deal(row, account_id, self.as_of)
         report.total += deal.amount
@@ -169,15 +171,16 @@ class _Deals:
                 self.result.crm_ids[deal_id] = row.crm_id
             report.deals.added.append(deal_id)
             report.created_as_of += row.created is None
-            return
+            return deal_id
         changes = _deal_changes(existing, deal, row, self.update)
         if not changes:
             report.deals.unchanged.append(existing.id)
-            return
+            return existing.id
         path = self.dataset.files[existing.path]
         text = path.read_bytes().decode("utf-8")
         self.result.updates[path] = edit_fields(text, changes, DEAL_ORDER)
         report.deals.updated[existing.id] = list(changes)
+        return existing.id
 
     def finish(self) -> None:
         """Deals of the data whose CRM id the export no longer has: reported, never deleted."""

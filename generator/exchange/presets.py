@@ -28,6 +28,8 @@ FIELDS = (
 DATES = ("expected_close", "created", "closed_on")
 OWNER_COLUMNS = ("name", "email", "territory")
 EDITED_AFTER_IMPORT = ("owner", "log", "next_step", "contact")
+OWNER_TERRITORY = "owner"
+"""The mapping's `territory:` that puts an account in its owner's territory."""
 
 
 class PriceList(BaseModel):
@@ -330,9 +332,11 @@ class CrmNames:
         return mapped.get(name.strip().casefold()) or self.people.get(name.strip().casefold())
 
     def territory(self, name: str | None) -> str | None:
-        """The territory id: mapped, or a territory's id or name; no name: the default."""
+        """The territory id: mapped, or a territory's id or name; no name: the default (None
+        for `territory: owner`, which is no territory of its own)."""
         if not name:
-            return self.mapping.territory
+            default = self.mapping.territory
+            return None if default == OWNER_TERRITORY else default
         mapped = {k.casefold(): v for k, v in self.mapping.territories.items()}
         key = name.strip().casefold()
         return mapped.get(key) or self.territories.get(key)
