@@ -293,3 +293,42 @@ def test_the_text_report_names_the_product_without_a_price(tmp_path):
     assert result.exit_code == 1
     assert "line(s) 2: no price for product GTX Pro: fill the amount column" in result.output
     assert "no amount" not in result.output
+
+
+HUBSPOT = Path(__file__).parent / "fixtures" / "hubspot"
+
+
+def test_a_hubspot_export_with_joined_files_names_its_deals_once_and_its_join_misses(tmp_path):
+    data = data_copy(tmp_path)
+    (tmp_path / "owners.csv").write_text(
+        "Owner,Region\n李雷,West China\nli.lei@example.com,West China\n韩梅,\n陈华,South\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "mapping.yaml").write_text(
+        "territory: owner\n"
+        "defaults: {amount: '0', expected_close: 2027-06-30}\n"
+        f"accounts: {{file: {HUBSPOT / 'companies.csv'}, key: Company name, "
+        "columns: {industry: Industry, address: City}}\n"
+        "owners_file: {file: owners.csv, key: Owner, columns: {name: Owner, territory: Region}}\n"
+        "territories: {South: south}\n",
+        encoding="utf-8",
+    )
+    args = [str(HUBSPOT / "deals.csv"), "--preset", "hubspot", "--data", str(data),
+            "--mapping", str(tmp_path / "mapping.yaml"), "--write"]  # fmt: skip
+    result = invoke(*args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["rows"], summary["deals"]["added"], summary["amount"]) == (
+        36, 36, "1409328.39"
+    )  # fmt: skip
+    # HubSpot's deal names start with the company's: the id does not say it twice
+    assert (data / "deals" / "muller-gmbh-edge-router-5.yaml").is_file()
+    assert not list((data / "deals").glob("muller-gmbh-muller-gmbh-*"))
+    # 成都天府医疗 is not in companies.csv: its rows keep their own values, and say so
+    assert summary["not_joined"] == [{"file": "companies.csv", "rows": 3, "lines": [13, 25, 37]}]
+    check = CliRunner().invoke(main, ["check", "--data", str(data), "--as-of", "2026-11-26"])
+    assert check.exit_code == 0, check.output
+    again = invoke(*args)
+    assert again.exit_code == 0
+    assert "3 row(s) not in companies.csv, line(s) 13, 25, 37: their own values" in again.output
+    assert "36 unchanged" in again.output and "nothing to write" in again.output

@@ -294,3 +294,15 @@ def test_territory_owner_takes_the_owners_file_region_over_team_yaml(folder):
     assert territories == {"c1": "west", "c2": "south", "c3": "south"}
     assert report["sources"][0]["sources"]["owner_territory"] == "users.csv column Region"
     assert check(folder) == ""
+
+
+def test_the_text_report_lists_the_first_ten_territory_splits_and_the_json_all():
+    from generator.exchange.import_report import ImportReport, TerritorySplit
+
+    report = ImportReport("CNY")
+    report.splits = [TerritorySplit(f"a{n}", "west", {"west": 2, "south": 1}) for n in range(12)]
+    lines = [line for line in report.text() if line.startswith("territory split")]
+    assert lines[0] == "territory split: a0 to west (west 2, south 1)"
+    assert lines[10:] == ["territory split: 2 more account(s) (--format json lists them all)"]
+    splits = report.to_json()["territory_splits"]
+    assert isinstance(splits, list) and len(splits) == 12

@@ -19,6 +19,7 @@ from ..data.load import ValidDataset
 from ..data.money import ZERO
 from ..data.strictyaml import parse
 from .export_files import (
+    NO_ROW,
     ImportError_,
     Join,
     first_value,
@@ -243,7 +244,7 @@ class _Reader:
             self.salesforce.fill(values, sources)
         account = values.get("account")
         if self.accounts and account and not self.accounts.fill(account, values, sources):
-            sources["account"] = f"{sources.get('account', '')}; no row in {self.accounts.name}"
+            sources["account"] = f"{sources.get('account', '')}; {NO_ROW}{self.accounts.name}"
         if self.owners and values.get("owner"):
             self._owner(values, sources)
         if values.get("status", "").casefold() in CLOSED:
@@ -260,7 +261,7 @@ class _Reader:
         found: dict[str, str] = {}
         where: dict[str, str] = {}
         if not self.owners.fill(values["owner"], found, where):
-            sources["owner"] = f"{sources.get('owner', '')}; no row in {self.owners.name}"
+            sources["owner"] = f"{sources.get('owner', '')}; {NO_ROW}{self.owners.name}"
             return
         mapped = {name.casefold() for name in self.mapping.owners}
         names = [key for key in ("name", "email") if found.get(key)]

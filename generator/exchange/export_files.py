@@ -17,6 +17,9 @@ from ..data.money import cents
 from .errors import OptionError
 from .presets import Mapping
 
+NO_ROW = "no row in "
+"""How a row's source says that a joined file has no row for it (`; no row in users.csv`)."""
+
 
 class ImportError_(OptionError):
     """The source or the mapping cannot be read at all (a usage error)."""

@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..data.money import ZERO
+from .export_files import NO_ROW
 
 FIRST_LINES = 5
 """How many CSV lines the text report names for each reason a row was refused."""
+FIRST_SPLITS = 10
+"""How many territory splits the text report lists (the JSON lists them all)."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,16 @@ class ImportReport:
     """How many deals had no created date and took the import's date (or their close)."""
     sources: list[RowSources] = field(default_factory=list)
     """Every imported row with where its values came from, in the order of the export."""
+    not_joined: dict[str, list[int]] = field(default_factory=dict)
+    """The CSV lines of the rows that a joined file (accounts, owners) has no row for, by
+    the file's name."""
+
+    def note_joins(self, line: int, sources: dict[str, str]) -> None:
+        """The joined files that have no row for the row at LINE (their own values stay)."""
+        for source in sources.values():
+            for part in source.split("; ")[1:]:
+                if part.startswith(NO_ROW):
+                    self.not_joined.setdefault(part[len(NO_ROW) :], []).append(line)
 
     def by_reason(self) -> dict[str, list[Refused]]:
         """The refused rows under each reason, in the order the reasons first appear."""
@@ -149,6 +162,10 @@ class ImportReport:
             ],
             "created_from_import_date": self.created_as_of,
             "sources": [row.to_json() for row in self.sources],
+            "not_joined": [
+                {"file": name, "rows": len(lines), "lines": lines}
+                for name, lines in self.not_joined.items()
+            ],
         }
 
     def text(self) -> list[str]:
@@ -167,9 +184,21 @@ class ImportReport:
         if self.stages:
             stages = ", ".join(f"{stage} {count}" for stage, count in self.stages.items())
             lines.append(f"deals per stage: {stages}")
-        for split in self.splits:
+        for name, missed in self.not_joined.items():
+            first = ", ".join(str(line) for line in missed[:FIRST_LINES])
+            more = ", ..." if len(missed) > FIRST_LINES else ""
+            lines.append(
+                f"{len(missed)} row(s) not in {name}, line(s) {first}{more}: their own values "
+                "were used (check the key column)"
+            )
+        for split in self.splits[:FIRST_SPLITS]:
             deals = ", ".join(f"{t} {n}" for t, n in split.deals.items())
             lines.append(f"territory split: {split.account} to {split.territory} ({deals})")
+        if len(self.splits) > FIRST_SPLITS:
+            lines.append(
+                f"territory split: {len(self.splits) - FIRST_SPLITS} more account(s) "
+                "(--format json lists them all)"
+            )
         if self.created_as_of:
             lines.append(
                 f"{self.created_as_of} deal(s) without a created date: created on the import "

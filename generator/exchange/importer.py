@@ -111,6 +111,7 @@ def import_rows(
     for source_row in rows:
         result.report.rows += 1
         row = reader.read(source_row.values, source_row.sources)
+        result.report.note_joins(source_row.line, source_row.sources)
         if not isinstance(row, list):
             row = deals.duplicate(row, source_row.line)
         if isinstance(row, list):
@@ -164,8 +165,7 @@ class _Deals:
         report.stages[deal.stage] = report.stages.get(deal.stage, 0) + 1
         existing = self.by_crm.get(row.crm_id) if row.crm_id else None
         if existing is None:
-            base = slug(row.values.get("id") or f"{account_id}-{row.values['title']}")
-            deal_id = unique(base, self.taken)
+            deal_id = unique(_deal_id(row, account_id), self.taken)
             self.result.deals[deal_id] = deal
             if row.crm_id:
                 self.result.crm_ids[deal_id] = row.crm_id
@@ -188,6 +188,17 @@ class _Deals:
             seen = self.lines.keys() | self.refused
             missing = (d.id for d in self.by_crm.values() if d.crm_id not in seen)
             self.result.report.deals.missing = sorted(missing)
+
+
+def _deal_id(row: ImportRow, account_id: str) -> str:
+    """A new deal's id: the row's `id`, else its account's id and its title's, once (a title
+    that starts with the account's name, as HubSpot's `Acme – Servers`, does not repeat it)."""
+    if row.values.get("id"):
+        return slug(row.values["id"])
+    title = slug(row.values["title"])
+    if title == account_id or title.startswith(f"{account_id}-"):
+        return title
+    return slug(f"{account_id}-{row.values['title']}")
 
 
 def _new_deal(row: ImportRow, account_id: str, as_of: date) -> NewDeal:
