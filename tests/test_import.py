@@ -332,3 +332,16 @@ def test_a_hubspot_export_with_joined_files_names_its_deals_once_and_its_join_mi
     assert again.exit_code == 0
     assert "3 row(s) not in companies.csv, line(s) 13, 25, 37: their own values" in again.output
     assert "36 unchanged" in again.output and "nothing to write" in again.output
+
+
+def test_a_row_without_a_territory_says_how_to_give_one(tmp_path):
+    from generator.data.validate import check
+    from generator.exchange.importer import run_import
+
+    dataset = check(data_copy(tmp_path), date(2026, 11, 26)).dataset.valid()
+    imported = run_import(
+        dataset, SALESFORCE, owners=["005Ec000004oBPNIA2=wang-li"], as_of=date(2026, 11, 26)
+    )
+    reasons = {refused.reason for refused in imported.report.refused}
+    assert any(r.startswith("no territory: give one with --territory") for r in reasons), reasons
+    assert not any("territory ``" in reason for reason in reasons)

@@ -114,9 +114,14 @@ class RowReader:
         if not name and self.mapping.territory == OWNER_TERRITORY:
             return self._owner_territory(values, owner, reasons)
         territory = self.resolve.territory(name)
-        if territory is None:
+        if territory is None and not name:
             reasons.append(
-                f"territory `{name or ''}` is not known: add it under "
+                "no territory: give one with --territory (or `territory:` in the mapping, "
+                "`owner` for the owner's), or map a column"
+            )
+        elif territory is None:
+            reasons.append(
+                f"territory `{name}` is not known: add it under "
                 "`territories:` or give a default `territory:`"
             )
         return territory
