@@ -195,3 +195,23 @@ def test_check_order_json_is_the_whole_documented_document(history_repo):
     assert (
         early["reason"] == "globex first appeared in the funnel on 2026-03-05, after the order date"
     )
+
+
+def test_an_unknown_account_is_named_as_typed_in_the_json(history_repo):
+    established_and_late(history_repo)
+    result = order(history_repo, "müller-gmbh", "2026-03-10", "--format", "json")
+    assert result.exit_code == 1
+    assert '"reason": "unknown account `müller-gmbh`: there is no accounts/müller-gmbh.yaml"' in (
+        result.output
+    )
+
+
+def test_a_deal_won_in_time_does_not_hide_later_findings(history_repo):
+    _, funnel = entered_on_day(history_repo, 14)
+    history_repo.write("deals/acme-laptops.yaml", deal_yaml(stage="won", closed="2026-03-01"))
+    history_repo.commit("won after 27 days", date="2026-03-01")
+    history_repo.remove("deals/initech-printers.yaml")
+    history_repo.commit("initech gone", date="2026-03-05")
+    history = read_history(history_repo.data, use_cache=False)
+    found = [(f.deal, f.kind) for f in findings(history, all_events(history, funnel), 14)]
+    assert found == [("initech-printers", "removed")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +14,8 @@ from generator.analytics.handover import checklist_rows, handover_item, plan_han
 from generator.cli.main import main
 from generator.data.validate import check
 from generator.exchange.handover import HandoverError, apply_handover, replace_owner
+
+VALID = Path(__file__).resolve().parent / "fixtures" / "valid"
 
 COMMENTED = """\
 # yaml-language-server: $schema=../../schemas/deal.schema.json
@@ -430,3 +433,67 @@ def test_apply_names_at_most_five_uncommitted_files(history_repo):
 def test_replace_owner_keeps_quotes_comments_and_the_last_line(line, changed):
     head = "account: acme\ncontact: Li\n"
     assert replace_owner(head + line, "cid") == head + changed
+
+
+def test_a_handover_the_check_refuses_is_undone(history_repo):
+    from generator.exchange.handover import apply_checked
+
+    repo = history_repo
+    setup(repo)
+    before = files(repo)
+    dataset = dataset_of(repo)
+    plan = plan_handover(dataset, "ann", date(2026, 3, 1), "ghost")  # nobody in team.yaml
+    checked = apply_checked(str(repo.data), dataset, plan)
+    assert checked is not None and not checked.ok
+    assert any("ghost" in problem.message for problem in checked.errors)
+    assert files(repo) == before and repo.git("status", "--porcelain") == ""
+
+
+def test_apply_reads_a_repository_whose_git_folder_the_environment_names(history_repo, tmp_path):
+    from generator.exchange.handover import apply_checked
+
+    repo = history_repo
+    setup(repo)
+    store = tmp_path / "elsewhere.git"
+    (repo.root / ".git").rename(store)  # as with GIT_DIR and GIT_WORK_TREE in a CI job
+    env = {"PATH": "/usr/bin:/bin", "GIT_DIR": str(store), "GIT_WORK_TREE": str(repo.root)}
+    dataset = dataset_of(repo)
+    plan = plan_handover(dataset, "ann", date(2026, 3, 1), "bob")
+    checked = apply_checked(str(repo.data), dataset, plan, git_env=env)
+    assert checked is not None and checked.ok
+    assert "owner: bob" in (repo.data / "deals" / "acme-laptops.yaml").read_text()
+    with pytest.raises(HandoverError, match=r"uncommitted changes: .*data/deals/acme-laptops"):
+        apply_checked(str(repo.data), dataset_of(repo), plan, git_env=env)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        (["han-mey", "li-lei"], "Invalid value for FROM: no person `han-mey` in team.yaml: "
+         "did you mean `han-mei`?"),
+        (["han-mei", "li-le"], "Invalid value for TO: no person `li-le` in team.yaml: "
+         "did you mean `li-lei`?"),
+        (["han-mei", "nobody"], "Invalid value for TO: no person `nobody` in team.yaml\n"),
+        (["han-mei", "han-mei"], "Invalid value for TO: FROM and TO are the same person\n"),
+        (["han-mei", "zhou-bo"], "Invalid value for TO: zhou-bo has left: "
+         "choose an active successor\n"),
+        (["han-mei", "li-lei", "--account", "pearl-river-food"], "Invalid value for --account: "
+         "no account `pearl-river-food`: did you mean `pearl-river-foods`?\n"),
+        (["han-mei", "li-lei", "--account", "pearl-river-foods", "--account", "nobody"],
+         "Invalid value for --account: no account `nobody`\n"),
+    ],
+)  # fmt: skip
+def test_a_refused_handover_says_which_argument_to_correct(arguments, error):
+    fixture = str(VALID)
+    result = CliRunner().invoke(
+        main, ["handover", *arguments, "--data", fixture, "--as-of", "2026-11-26"]
+    )
+    assert result.exit_code == 2 and f"Error: {error}" in result.output
+
+
+def test_a_leaving_rep_may_still_take_deals_over():
+    fixture = str(VALID)
+    result = CliRunner().invoke(
+        main, ["handover", "li-lei", "han-mei", "--data", fixture, "--as-of", "2026-11-26"]
+    )
+    assert result.exit_code == 0, result.output

@@ -661,3 +661,35 @@ def test_a_checklist_without_a_list_of_deals(history_repo, deals):
     repo.write(path, (repo.data / path).read_text().replace("deals:\n", "deals: x\n"))
     repo.commit("change", date="2026-03-02", who="Cid")
     assert [v["person"] for v in violations_json(repo, start)] == ["cid"]
+
+
+def test_a_checklist_rewritten_for_two_leavers_names_both_and_their_managers(history_repo):
+    repo = history_repo
+    start = with_checklist(repo, checklist=None)
+    path = "handovers/ann-2026-03-01.yaml"
+    repo.write(path, "from: ann\ndate: 2026-03-01\ndeals: []\n")
+    repo.commit("ann's checklist", date="2026-03-02", who="Bob")
+    repo.write(path, "from: dan\ndate: 2026-03-01\ndeals: []\n")
+    repo.commit("dan's now", date="2026-03-03", who="Bob")
+    assert [v["message"] for v in violations_json(repo, start)] == [
+        "wrote the handover checklist of ann: only ann's manager (boss) writes a checklist and "
+        "adds deals to it (`funnel handover --apply`)",
+        "wrote the handover checklist of ann, dan: only ann, dan's manager (boss, eve) writes a "
+        "checklist and adds deals to it (`funnel handover --apply`)",
+    ]
+
+
+def test_a_repository_whose_git_folder_the_environment_names_is_judged(history_repo, tmp_path):
+    repo = history_repo
+    start = base(repo)
+    repo.write("deals/ann-deal.yaml", deal_yaml(owner="ann", amount="9.00"))
+    repo.commit("bob edits ann's deal", date="2026-02-03", who="Bob")
+    store = tmp_path / "elsewhere.git"
+    (repo.root / ".git").rename(store)  # as with GIT_DIR and GIT_WORK_TREE in a CI job
+    env = {"PATH": "/usr/bin:/bin", "GIT_DIR": str(store), "GIT_WORK_TREE": str(repo.root)}
+    result = check_policy(repo.data, start, git_env=env)
+    assert result.commits == 1
+    assert [str(v).split(": ", 1)[1] for v in result.violations] == [
+        "data/deals/ann-deal.yaml: changed deal ann-deal, which belongs to ann: only its owner "
+        "or their manager may"
+    ]
