@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_export_csv_and_json_carry_the_computed_fields():
     runner = CliRunner()
     out = runner.invoke(main, ["export", "--as-of", "2026-11-26"]).output
-    rows = list(csv.DictReader(io.StringIO(out)))
+    assert out.startswith("\ufeffdeal,")  # Excel reads it as UTF-8 on any Windows
+    rows = list(csv.DictReader(io.StringIO(out.removeprefix("\ufeff"))))
     assert len(rows) == 72
     row = next(r for r in rows if r["deal"] == "xihu-software-gpu-servers")
     assert (row["probability"], row["amount"], row["weighted"]) == (
@@ -34,12 +35,19 @@ def test_export_csv_and_json_carry_the_computed_fields():
         # the sample funnel came with the repository's first data commit (its adoption day),
         # so it is known since its own `created` date, never later than that commit
         assert row["first_seen"] == "2026-03-24"
+    # a won deal counts in full (probability 100, weighted = amount), a lost one as nothing
     won = next(r for r in rows if r["stage"] == "won")
-    assert won["weighted"] == "0.00" and won["closed_on"]
+    assert won["probability"] == "100" and won["weighted"] == won["amount"] != "0.00"
+    assert won["closed_on"]
+    lost = next(r for r in rows if r["stage"] == "lost")
+    assert (lost["probability"], lost["weighted"]) == ("0", "0.00") and lost["lost_reason"]
+    assert (row["contact_phone"], row["contact_email"]) != ("", "")
     document = json.loads(
         runner.invoke(main, ["export", "--format", "json", "--as-of", "2026-11-26"]).output
     )
     assert document["as_of"] == "2026-11-26" and len(document["deals"]) == 72
+    assert set(document["deals"][0]) == set(rows[0])
+    assert not json.dumps(document).startswith("\ufeff")
 
 
 def test_export_keeps_spreadsheets_from_running_formulas(tmp_path):

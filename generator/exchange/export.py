@@ -11,11 +11,12 @@ import csv
 import io
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from ..analytics.policy import managers_only
 from ..data.load import ValidDataset
-from ..data.model import Person
+from ..data.model import Deal, Funnel, Person
 from ..data.money import ZERO, json_amount, weighted_deal
 from ..history.records import History
 
@@ -72,6 +73,8 @@ EXPORT_COLUMNS = (
     "account_name",
     "territory",
     "contact",
+    "contact_phone",
+    "contact_email",
     "owner",
     "owner_name",
     "stage",
@@ -81,6 +84,8 @@ EXPORT_COLUMNS = (
     "currency",
     "expected_close",
     "closed_on",
+    "lost_reason",
+    "next_step",
     "source",
     "products",
     "created",
@@ -99,6 +104,7 @@ def export_rows(dataset: ValidDataset, history: History | None) -> list[dict[str
         deal = dataset.deals[deal_id]
         account = dataset.accounts.get(deal.account)
         stage = funnel.stage(deal.stage)
+        contact = account.contact(deal.contact) if account else None
         first_seen = history.first_seen(deal_id) if history else None
         last = max((entry.date for entry in deal.log), default=None)
         rows.append(
@@ -109,15 +115,19 @@ def export_rows(dataset: ValidDataset, history: History | None) -> list[dict[str
                 "account_name": account.name if account else "",
                 "territory": account.territory if account else "",
                 "contact": deal.contact,
+                "contact_phone": (contact.phone or "") if contact else "",
+                "contact_email": (contact.email or "") if contact else "",
                 "owner": deal.owner,
                 "owner_name": people[deal.owner].name if deal.owner in people else "",
                 "stage": deal.stage,
                 "probability": f"{stage.probability.normalize():f}" if stage else "",
                 "amount": json_amount(deal.amount),
-                "weighted": json_amount(weighted_deal(deal, funnel) if deal.is_open else ZERO),
+                "weighted": json_amount(_weighted(deal, funnel)),
                 "currency": funnel.currency,
                 "expected_close": deal.expected_close.isoformat(),
                 "closed_on": _iso(deal.closed_on),
+                "lost_reason": deal.lost_reason or "",
+                "next_step": deal.next_step or "",
                 "source": deal.source or "",
                 "products": "; ".join(deal.products),
                 "created": deal.created.isoformat(),
@@ -129,6 +139,14 @@ def export_rows(dataset: ValidDataset, history: History | None) -> list[dict[str
     return rows
 
 
+def _weighted(deal: Deal, funnel: Funnel) -> Decimal:
+    """Amount × probability as the row says it: a won deal counts in full (probability 100),
+    a lost one as nothing, an open one by its stage."""
+    if deal.is_open:
+        return weighted_deal(deal, funnel)
+    return deal.amount if deal.stage == "won" else ZERO
+
+
 def _iso(day: date | None) -> str:
     return day.isoformat() if day else ""
 
@@ -138,10 +156,15 @@ def _spreadsheet_safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+BYTE_ORDER_MARK = "\ufeff"
+"""Tells a spreadsheet the CSV is UTF-8 (Excel on a Chinese or Western Windows guesses else)."""
+
+
 def to_csv(rows: list[dict[str, str]]) -> str:
-    """The exported deals as CSV for a spreadsheet; a cell that would run as a formula is
-    defused."""
+    """The exported deals as CSV for a spreadsheet: UTF-8 with a byte-order mark, a cell that
+    would run as a formula defused."""
     out = io.StringIO()
+    out.write(BYTE_ORDER_MARK)
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
