@@ -178,11 +178,12 @@ def _grouped(row: dict[str, Any]) -> list[str]:
 
 def _register() -> None:
     """The commands of the history and of the data's changes live beside this module."""
+    from . import calibrate as cli_calibrate
     from . import data as cli_data
     from . import example as cli_example
     from . import history as cli_history
 
-    for module in (cli_history, cli_data, cli_example):
+    for module in (cli_history, cli_data, cli_example, cli_calibrate):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -79,6 +79,11 @@ class Rules(Record):
         description="An account may receive presales and technical support this many days "
         "after its last won deal's closed_on (that day included), beside while a deal is open.",
     )
+    calibration_min_closed: Count = Field(
+        10,
+        description="The calibrated forecast weighs a stage's open deals by its observed win "
+        "rate once this many deals that reached it closed; by the configured probability before.",
+    )
 
 
 class Funnel(Record):

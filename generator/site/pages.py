@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..data.load import ValidDataset
 from ..history.records import History
+from .calibration_pages import build_calibration_pages
 from .context import Page, SiteContext
 from .environment import PACKAGED, environment
 from .handover_pages import build_handover_pages
@@ -53,6 +54,7 @@ def build_pages(
         *build_team_pages(context),
         *build_record_pages(context),
         *build_history_pages(context),
+        *build_calibration_pages(context),
         *build_handover_pages(context),
     ]
 
@@ -80,6 +82,7 @@ def navigation(pages: list[Page], language: str = "en") -> list[object]:
         {t["support"]: "support.md"},
         {t["compliance"]: "compliance.md"},
         {t["trends"]: "trends.md"},
+        {t["calibration"]: "calibration.md"},
     ]
     return nav
 

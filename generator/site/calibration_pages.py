@@ -1,0 +1,72 @@
+"""The win rates page: each stage's observed win rate from history beside its configured one.
+
+Without history the page says why it is missing, as the other history pages do.
+"""
+
+from __future__ import annotations
+
+from ..analytics.calibration import Calibration, StageRate, calibrate, margin, percent
+from .context import Page, SiteContext
+from .environment import environment
+from .words import WORDS
+
+PAGE = "calibration.md"
+TEMPLATE = "calibration.md.j2"
+
+
+def build_calibration_pages(context: SiteContext) -> list[Page]:
+    """The win rates page: the team's stages, then each owner's, with the calibrated forecast."""
+    title = context.t["calibration"]
+    if context.history is None:
+        notice = context.render(
+            "history_notice.md.j2", PAGE, title=title, notice=context.history_notice
+        )
+        return [Page(PAGE, notice, title)]
+    team = calibrate(context.dataset, context.history, context.as_of, by="team")
+    owners = calibrate(context.dataset, context.history, context.as_of, by="owner")
+    names = {person.id: person.name for person in context.dataset.team.people}
+    return [
+        context.page(
+            TEMPLATE,
+            PAGE,
+            title,
+            team=team,
+            owners=owners,
+            names=names,
+            summary=lambda rate: stage_summary(rate, context.t),
+            pct=percent,
+        )
+    ]
+
+
+def stage_summary(rate: StageRate, t: dict[str, str]) -> str:
+    """One stage in a sentence: `your 75 % stage commit wins 52 % (±9 %), 38 closed deals`."""
+    if rate.observed is None:
+        return t["stage_unclosed"].format(configured=rate.configured, stage=rate.label)
+    return t["stage_wins"].format(
+        configured=rate.configured,
+        stage=rate.label,
+        observed=percent(rate.observed),
+        margin=margin(rate),
+        closed=rate.closed,
+    )
+
+
+def calibration_markdown(calibration: Calibration, language: str = "en") -> str:
+    """The calibration as a Markdown page (`funnel calibrate --format md`), its groups by id."""
+    t = WORDS[language]
+    return (
+        environment()
+        .get_template(TEMPLATE)
+        .render(
+            t=t,
+            title=t["calibration"],
+            currency=calibration.currency,
+            as_of=calibration.as_of,
+            team=calibration,
+            owners=None,
+            names={},
+            summary=lambda rate: stage_summary(rate, t),
+        pct=percent,
+        )
+    )
