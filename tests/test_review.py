@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -217,3 +218,128 @@ def test_the_review_document_tells_each_change_as_its_describer_does(history_rep
     chinese = json.loads(to_json(week, reviews, lambda change: describe_change(change, ZH)))
     bob = next(rep for rep in chinese["reps"] if rep["owner"] == "bob")
     assert [change["text"] for change in bob["changes"]] == ["未关闭即删除：请改为关闭为丢单"]
+
+
+MEETING_TEAM = """\
+  - {id: cleo, name: Cleo, email: cleo@example.com, role: rep, status: left, manager: boss,
+     territory: west}
+  - {id: max, name: Max, email: max@example.com, role: manager, status: active,
+     territory: west}
+  - {id: dan, name: Dan, email: dan@example.com, role: rep, status: active, manager: max,
+     territory: west}
+"""
+
+
+def a_week_for_the_meeting(repo):
+    """Week 7: Ann wins 1,620,000.00 at Acme and takes Cleo's deal over, Bob loses on price,
+    Dan of Max's team opens a deal at Initech & Sons."""
+    team = (repo.data / "team.yaml").read_text()
+    repo.write("team.yaml", team + MEETING_TEAM)
+    repo.write(
+        "accounts/initech.yaml",
+        "name: Initech & Sons\nterritory: west\ncontacts: [{name: Li, phone: '+1 5'}]\n",
+    )
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer", amount="1620000.00"))
+    repo.write("deals/acme-servers.yaml", deal_yaml(owner="cleo", stage="offer"))
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex", owner="bob"))
+    repo.commit("import", date="2026-01-05")
+    won = deal_yaml(stage="won", amount="1620000.00", closed="2026-02-11")
+    repo.write("deals/acme-laptops.yaml", won)
+    repo.write("deals/acme-servers.yaml", deal_yaml(owner="ann", stage="offer"))
+    repo.commit("acme signed", date="2026-02-11")
+    lost = deal_yaml(account="globex", owner="bob", stage="lost", closed="2026-02-12")
+    repo.write("deals/globex-servers.yaml", lost + "lost_reason: price\n")
+    repo.commit("globex lost", date="2026-02-12", who="Bob")
+    printers = deal_yaml(account="initech", owner="dan", amount="800.00", expected="2026-05-29")
+    repo.write("deals/initech-printers.yaml", printers.replace("Laptops", "Printers"))
+    repo.commit("initech printers", date="2026-02-13")
+
+
+def review_of(repo, *args: str) -> str:
+    base = ["review", "--week", "2026-W07", "--data", str(repo.data), "--as-of", "2026-02-15"]
+    result = CliRunner().invoke(main, [*base, *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_meeting_text_names_customers_amounts_and_close_dates(history_repo):
+    a_week_for_the_meeting(history_repo)
+    text = review_of(history_repo, "--format", "text")
+    lines = text.splitlines()
+    won = [line for line in lines if line.startswith("- Laptops · Acme: won")]
+    assert won and "1,620,000.00 EUR" in won[0] and "closed 2026-02-11" in won[0]
+    new = [line for line in lines if line.startswith("- Printers · Initech & Sons: new deal")]
+    assert new and "800.00 EUR" in new[0] and "close 2026-05-29" in new[0]
+    assert "\\" not in text and "&amp;" not in text
+    assert "dan" not in text.replace("Dan", "")  # names, not ids
+
+
+def test_a_lost_deal_is_one_line_with_its_reason(history_repo):
+    a_week_for_the_meeting(history_repo)
+    text = review_of(history_repo, "--format", "text")
+    globex = [line for line in text.splitlines() if "Globex" in line and "2026-02-12" in line]
+    assert len(globex) == 1 and ": lost: price ·" in globex[0]
+    bob = {
+        rep["owner"]: rep for rep in json.loads(review_of(history_repo, "--format", "json"))["reps"]
+    }["bob"]
+    assert [(c["what"], c["lost_reason"], c["closed_on"]) for c in bob["changes"]] == [
+        ("lost", "price", "2026-02-12")
+    ]
+
+
+def test_people_who_left_and_quiet_managers_are_not_listed(history_repo):
+    a_week_for_the_meeting(history_repo)
+    text = review_of(history_repo, "--format", "text")
+    assert "\nCleo\n" not in text  # no section of her own
+    assert "owner Cleo → Ann" in text  # her deal shows as Ann's handover in
+    assert "\nBoss\n" not in text and "\nMax\n" not in text  # nothing of their own to discuss
+    assert "Team of Boss" in text and "Team of Max" in text
+    owners = [
+        rep["owner"] for rep in json.loads(review_of(history_repo, "--format", "json"))["reps"]
+    ]
+    assert owners == ["ann", "bob", "dan"]
+
+
+def test_team_lists_only_that_managers_people(history_repo):
+    a_week_for_the_meeting(history_repo)
+    document = json.loads(review_of(history_repo, "--team", "max", "--format", "json"))
+    assert [rep["owner"] for rep in document["reps"]] == ["dan"]
+    assert [team["manager"] for team in document["teams"]] == ["max"]
+    text = review_of(history_repo, "--team", "boss", "--format", "text")
+    assert "\nAnn\n" in text and "\nBob\n" in text and "Dan" not in text
+    refused = CliRunner().invoke(
+        main, ["review", "--team", "ann", "--data", str(history_repo.data)]
+    )
+    assert refused.exit_code == 2 and "not a manager" in refused.output
+
+
+def test_the_team_roll_up_is_the_sum_of_its_people_to_the_cent(history_repo):
+    a_week_for_the_meeting(history_repo)
+    document = json.loads(review_of(history_repo, "--format", "json"))
+    reps = {rep["owner"]: rep for rep in document["reps"]}
+    (boss,) = [team for team in document["teams"] if team["manager"] == "boss"]
+    people = [reps[owner] for owner in boss["people"]]
+    assert boss["people"] == ["ann", "bob"]
+    total = sum(Decimal(rep["weighted_delta"]) for rep in people)
+    assert Decimal(boss["weighted_delta"]) == total == Decimal("-647700.00")
+    for rep in people:
+        assert sum(Decimal(v) for v in rep["causes"].values()) == Decimal(rep["weighted_delta"])
+    assert reps["ann"]["causes"]["handover_in"] == "400.00"  # Cleo's 1000 x 40%
+    assert boss["won"] == {"count": 1, "amount": "1620000.00"}
+    assert boss["lost"] == {"count": 1, "amount": "1000.00"}
+    text = review_of(history_repo, "--format", "text")
+    assert "Weighted this week: -647,600.00 EUR" in text  # Ann: won 1,620,000 x 40%, +400
+
+
+def test_the_team_review_page_rolls_up_and_names_the_customer(history_repo):
+    a_week_for_the_meeting(history_repo)
+    as_of = date(2026, 2, 15)
+    result = check(history_repo.data, as_of)
+    assert result.ok, result.problems
+    history = read_history(history_repo.data, use_cache=False)
+    pages = {p.path: p.markdown for p in build_pages(result.dataset, as_of, history=history)}
+    team = pages["reviews/2026-W07/team-boss.md"]
+    assert "## Team of Boss" in team and "## Ann" in team
+    assert "1,620,000.00 EUR" in team and "closed 2026-02-11" in team
+    assert "reviews/2026-W07/cleo.md" not in pages
+    assert "reviews/2026-W07/boss.md" not in pages

@@ -1,19 +1,20 @@
 """The manager's weekly review: each rep's week, customer by customer, from git history.
 
-What changed (new and removed deals, stage moves, slips, amounts, owners), what the rep
-logged, and what needs a word: stale, overdue and untouched deals, as they stood at the end
-of the week.
+What changed (new and removed deals, stage moves, slips, amounts, owners) and why the weighted
+pipeline moved, what the rep logged, and what needs a word: stale, overdue and untouched deals,
+deals that slipped twice, close dates set in the past and open deals without a next step, as
+they stood at the end of the week. A manager's team rolls its reps' weeks up.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from ..data.model import CLOSED_STAGES, Funnel
+from ..data.model import CLOSED_STAGES, Funnel, Person
 from ..data.money import ZERO, json_amount
 from ..history.events import Change, ChangeWhat, Event
 from ..history.records import History, Snapshot
@@ -23,6 +24,52 @@ Describe = Callable[[Change], str]
 """How a change of a deal is told in words (the site layer's describers)."""
 
 UNTOUCHED_WEEKS = 3
+SLIPS_WINDOW_DAYS = 91
+"""A deal whose expected close slipped twice or more within this many days needs a word."""
+
+CAUSES: tuple[str, ...] = (
+    "new",
+    "won",
+    "lost",
+    "stage",
+    "amount",
+    "slips",
+    "handover_in",
+    "handover_out",
+    "other",
+)
+"""Why a rep's weighted pipeline moved, in the order the review tells it."""
+
+TALLIED: tuple[str, ...] = ("new", "won", "lost", "slipped")
+"""The deals a week's roll-up counts and sums: new, won, lost and slipped."""
+
+FOLDED = ("closed_on", "lost_reason")
+"""Fields that a win or a loss sets in the same commit: told on the won or lost line."""
+
+_CAUSE_ORDER: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("won", ("won", "won_at_once")),
+    ("lost", ("lost", "removed")),
+    ("new", ("added",)),
+    ("handover", ("owner",)),
+    ("stage", ("stage_up", "stage_down", "reopened")),
+    ("amount", ("amount",)),
+    ("slips", ("slipped", "pulled_in")),
+)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many deals, and their amount."""
+
+    count: int = 0
+    amount: Decimal = ZERO
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(self.count + other.count, self.amount + other.amount)
+
+    def as_json(self) -> dict[str, object]:
+        """The tally for programs."""
+        return {"count": self.count, "amount": json_amount(self.amount)}
 
 
 @dataclass
@@ -39,10 +86,22 @@ class RepWeek:
     weighted_delta: Decimal = ZERO
     imported: int = 0
     titles: dict[str, str] = field(default_factory=dict)
+    causes: dict[str, Decimal] = field(default_factory=dict)
+    slipped_twice: list[tuple[str, int]] = field(default_factory=list)
+    past_close: list[tuple[str, date]] = field(default_factory=list)
+    no_next_step: list[str] = field(default_factory=list)
+    accounts: dict[str, str] = field(default_factory=dict)
+    """Deal id -> its account's id, to name the customer beside the deal."""
+    facts: dict[tuple[str, str], Snapshot] = field(default_factory=dict)
+    """The deal as each of the week's commits left it (as it was, for a removed deal)."""
 
     def of(self, *whats: ChangeWhat) -> list[Event]:
         """The week's changes of these kinds (`Change.what`), in the order they happened."""
         return [event for event in self.changes if event.change.what in whats]
+
+    def fact(self, event: Event) -> Snapshot | None:
+        """The deal as the event's commit left it: its account, amount and close dates."""
+        return self.facts.get((event.change.deal, event.commit.sha))
 
     @property
     def quiet(self) -> bool:
@@ -54,7 +113,20 @@ class RepWeek:
             or self.overdue
             or self.untouched
             or self.imported
+            or self.slipped_twice
+            or self.past_close
+            or self.no_next_step
         )
+
+    def tally(self, what: str) -> Tally:
+        """The rep's own deals that were new, won, lost or slipped this week (each once)."""
+        whats = {"new": ("added",), "slipped": ("slipped",)}.get(what, (what,))
+        seen: dict[str, Decimal] = {}
+        for event in self.changes:
+            if event.owner == self.owner and event.change.what in whats:
+                fact = self.fact(event)
+                seen[event.change.deal] = (fact.amount if fact else None) or ZERO
+        return Tally(len(seen), sum(seen.values(), ZERO))
 
     def as_json(self, describe: Describe) -> dict[str, object]:
         """The rep's week for programs; each change with its text as `describe` tells it."""
@@ -63,21 +135,7 @@ class RepWeek:
             "week": self.week.name,
             "weighted_delta": json_amount(self.weighted_delta),
             "imported": self.imported,
-            "changes": [
-                {
-                    "deal": e.change.deal,
-                    "what": e.change.what,
-                    "field": e.change.field,
-                    "text": describe(e.change),
-                    "date": e.day.isoformat(),
-                    "commit": e.commit.sha,
-                    "author": e.commit.author,
-                    "merged_by": e.commit.merged_by or None,
-                    "title": self.titles.get(e.change.deal, e.change.deal),
-                    "weighted_delta": json_amount(e.delta_of(self.owner)),
-                }
-                for e in self.changes
-            ],
+            "changes": [self._change_json(e, describe) for e in self.changes],
             "logged": [
                 {"deal": deal, "date": day.isoformat(), "note": note}
                 for deal, day, note in self.logged
@@ -85,6 +143,81 @@ class RepWeek:
             "stale": [{"deal": d, "last_activity": day.isoformat()} for d, day in self.stale],
             "overdue": [{"deal": d, "expected_close": day.isoformat()} for d, day in self.overdue],
             "untouched": [{"deal": d, "last_change": day.isoformat()} for d, day in self.untouched],
+            "causes": {cause: json_amount(self.causes.get(cause, ZERO)) for cause in CAUSES},
+            "tally": {what: self.tally(what).as_json() for what in TALLIED},
+            "slipped_twice": [{"deal": d, "slips": n} for d, n in self.slipped_twice],
+            "past_close": [
+                {"deal": d, "expected_close": day.isoformat()} for d, day in self.past_close
+            ],
+            "no_next_step": [{"deal": d} for d in self.no_next_step],
+        }
+
+    def _change_json(self, e: Event, describe: Describe) -> dict[str, object]:
+        fact = self.fact(e)
+        return {
+            "deal": e.change.deal,
+            "what": e.change.what,
+            "field": e.change.field,
+            "text": describe(e.change),
+            "date": e.day.isoformat(),
+            "commit": e.commit.sha,
+            "author": e.commit.author,
+            "merged_by": e.commit.merged_by or None,
+            "title": self.titles.get(e.change.deal, e.change.deal),
+            "weighted_delta": json_amount(e.delta_of(self.owner)),
+            "account": fact.account if fact else None,
+            "amount": json_amount(fact.amount) if fact and fact.amount is not None else None,
+            "expected_close": _iso(fact.expected_close if fact else None),
+            "closed_on": _iso(fact.closed_on if fact else None),
+            "lost_reason": fact.get("lost_reason") if fact else None,
+        }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+@dataclass
+class TeamWeek:
+    """A manager's team's week rolled up: the reps' weeks and the manager's own."""
+
+    manager: str
+    reps: list[RepWeek]
+
+    @property
+    def weighted_delta(self) -> Decimal:
+        """The team's change of weighted pipeline: the sum of its people's."""
+        return sum((rep.weighted_delta for rep in self.reps), ZERO)
+
+    @property
+    def causes(self) -> dict[str, Decimal]:
+        """Why the team's weighted pipeline moved, cause by cause."""
+        return {c: sum((r.causes.get(c, ZERO) for r in self.reps), ZERO) for c in CAUSES}
+
+    def tally(self, what: str) -> Tally:
+        """The team's new, won, lost or slipped deals: the sum of its people's."""
+        return sum((rep.tally(what) for rep in self.reps), Tally())
+
+    def needs_a_word(self) -> int:
+        """How many deals of the team need a word."""
+        return sum(
+            len(r.stale)
+            + len(r.overdue)
+            + len(r.untouched)
+            + len(r.slipped_twice)
+            + len(r.past_close)
+            + len(r.no_next_step)
+            for r in self.reps
+        )
+
+    def as_json(self) -> dict[str, object]:
+        """The team's roll-up for programs."""
+        return {
+            "manager": self.manager,
+            "people": [rep.owner for rep in self.reps],
+            "weighted_delta": json_amount(self.weighted_delta),
+            "causes": {cause: json_amount(amount) for cause, amount in self.causes.items()},
+            **{what: self.tally(what).as_json() for what in TALLIED},
         }
 
 
@@ -113,16 +246,37 @@ def weekly_review(
     """Every rep's week (or only `owners`'), keyed by owner id. `state` is the deals at the
     week's end (`state_at`), when the caller has it already."""
     reviews = {owner: RepWeek(owner, week) for owner in owners or []}
-    _add_changes(reviews, events, week)
+    in_week = [e for e in events if week.start <= e.day <= week.end and e.owner is not None]
+    facts = _facts(history, in_week)
+    _add_changes(reviews, in_week, week, facts)
     if state is None:
         state = state_at(history, week.end)
-    _add_deals(reviews, state, funnel.rules.stale_after_days, week)
+    since = week.end - timedelta(days=SLIPS_WINDOW_DAYS)
+    slips: dict[str, int] = {}
+    for event in events:
+        if event.change.what == "slipped" and since < event.day <= week.end:
+            slips[event.change.deal] = slips.get(event.change.deal, 0) + 1
+    _add_deals(reviews, state, funnel.rules.stale_after_days, week, slips)
     if owners:
         reviews = {owner: reviews[owner] for owner in owners}
     for rep in reviews.values():
         for event in rep.changes:
             rep.titles.setdefault(event.change.deal, event.change.deal)
     return dict(sorted(reviews.items()))
+
+
+def _facts(history: History, events: list[Event]) -> dict[tuple[str, str], Snapshot]:
+    """The deal as each event's commit left it (as it was before, for a removal)."""
+    wanted = {(e.change.deal, e.commit.sha) for e in events}
+    facts: dict[tuple[str, str], Snapshot] = {}
+    for deal in {deal for deal, _ in wanted}:
+        previous: Snapshot | None = None
+        for version in history.deals.get(deal, []):
+            shown = version.snapshot or previous
+            if (deal, version.commit.sha) in wanted and shown is not None:
+                facts[(deal, version.commit.sha)] = shown
+            previous = version.snapshot
+    return facts
 
 
 def _rep(reviews: dict[str, RepWeek], owner: str, week: Week) -> RepWeek:
@@ -132,21 +286,60 @@ def _rep(reviews: dict[str, RepWeek], owner: str, week: Week) -> RepWeek:
     return reviews[owner]
 
 
-def _add_changes(reviews: dict[str, RepWeek], events: list[Event], week: Week) -> None:
-    """The week's changes, on the agenda of every rep whose weighted pipeline they moved; the
-    baseline's deals only counted as imported."""
+def _add_changes(
+    reviews: dict[str, RepWeek],
+    events: list[Event],
+    week: Week,
+    facts: dict[tuple[str, str], Snapshot],
+) -> None:
+    """The week's changes, on the agenda of every rep whose weighted pipeline they moved, each
+    move put down to its cause; the baseline's deals only counted as imported; a win's or a
+    loss's close date and reason told on its line."""
+    commits: dict[tuple[str, str], set[str]] = {}
     for event in events:
-        if not week.start <= event.day <= week.end or event.owner is None:
-            continue
+        commits.setdefault((event.change.deal, event.commit.sha), set()).add(event.change.what)
+    for event in events:
+        assert event.owner is not None
         if event.commit.baseline:  # adoption day: the team's existing funnel, not news
             _rep(reviews, event.owner, week).imported += 1
+            continue
+        whats = commits[(event.change.deal, event.commit.sha)]
+        if event.change.field in FOLDED and whats & {"won", "lost"}:
             continue
         for who in _involved(event, event.owner):
             rep = _rep(reviews, who, week)
             rep.changes.append(event)
-            rep.weighted_delta += event.delta_of(who)
+            delta = event.delta_of(who)
+            rep.weighted_delta += delta
+            if delta:
+                cause = _cause(whats, who == event.owner)
+                rep.causes[cause] = rep.causes.get(cause, ZERO) + delta
+            fact = facts.get((event.change.deal, event.commit.sha))
+            if fact is not None:
+                rep.facts[(event.change.deal, event.commit.sha)] = fact
+                if fact.account:
+                    rep.accounts.setdefault(event.change.deal, fact.account)
+                if (
+                    who == event.owner
+                    and event.change.what in ("added", "slipped", "pulled_in")
+                    and fact.stage not in CLOSED_STAGES
+                    and fact.expected_close is not None
+                    and fact.expected_close < event.day
+                    and event.change.deal not in (d for d, _ in rep.past_close)
+                ):
+                    rep.past_close.append((event.change.deal, fact.expected_close))
             if event.title:
                 rep.titles.setdefault(event.change.deal, event.title)
+
+
+def _cause(whats: set[str], new_owner: bool) -> str:
+    """Why a commit moved a deal's weight: the weightiest of its changes."""
+    for cause, kinds in _CAUSE_ORDER:
+        if whats.intersection(kinds):
+            if cause == "handover":
+                return "handover_in" if new_owner else "handover_out"
+            return cause
+    return "other"
 
 
 def _involved(event: Event, owner: str) -> list[str]:
@@ -165,14 +358,18 @@ def _add_deals(
     state: dict[str, tuple[Snapshot, date]],
     stale_days: int,
     week: Week,
+    slips: Mapping[str, int],
 ) -> None:
     """Each deal as it stood at the week's end, on its owner's agenda: what was logged that
-    week, and whether the open deal is stale, overdue or untouched."""
+    week, and whether the open deal is stale, overdue, untouched, slipped twice or has no
+    next step."""
     for deal, (snapshot, changed) in sorted(state.items()):
         if snapshot.owner is None:
             continue
         rep = _rep(reviews, snapshot.owner, week)
         rep.titles[deal] = snapshot.title or rep.titles.get(deal, deal)
+        if snapshot.account:
+            rep.accounts[deal] = snapshot.account
         for day, note in snapshot.log:
             if day is not None and week.start <= day <= week.end:
                 rep.logged.append((deal, day, note))
@@ -186,14 +383,55 @@ def _add_deals(
             rep.overdue.append((deal, snapshot.expected_close))
         if (week.end - changed).days >= 7 * UNTOUCHED_WEEKS:
             rep.untouched.append((deal, changed))
+        if slips.get(deal, 0) >= 2:
+            rep.slipped_twice.append((deal, slips[deal]))
+        if not snapshot.get("next_step"):
+            rep.no_next_step.append(deal)
 
 
-def to_json(week: Week, reviews: dict[str, RepWeek], describe: Describe) -> str:
+def agenda(reviews: dict[str, RepWeek], people: Mapping[str, Person]) -> dict[str, RepWeek]:
+    """The weeks worth a meeting: without the people who have left, and without managers
+    who have nothing to discuss."""
+    kept = {}
+    for owner, rep in reviews.items():
+        person = people.get(owner)
+        if person is not None and person.status == "left":
+            continue
+        if person is not None and person.role == "manager" and rep.quiet:
+            continue
+        kept[owner] = rep
+    return kept
+
+
+def team_members(manager: str, people: Iterable[Person]) -> list[str]:
+    """The manager's reps (in team.yaml's order) and the manager."""
+    return [p.id for p in people if p.manager == manager and p.id != manager] + [manager]
+
+
+def team_weeks(reviews: dict[str, RepWeek], people: Iterable[Person]) -> list[TeamWeek]:
+    """Each manager's team rolled up, over the people on the agenda (the manager included);
+    managers none of whose people are on it left out."""
+    everyone = list(people)
+    teams = []
+    for manager in (p for p in everyone if p.role == "manager"):
+        members = [reviews[m] for m in team_members(manager.id, everyone) if m in reviews]
+        if members:
+            teams.append(TeamWeek(manager.id, members))
+    return teams
+
+
+def to_json(
+    week: Week,
+    reviews: dict[str, RepWeek],
+    describe: Describe,
+    teams: list[TeamWeek] | None = None,
+) -> str:
     """The week's review for programs; each change with its text as `describe` tells it."""
     document = {
         "week": week.name,
         "from": week.start.isoformat(),
         "to": week.end.isoformat(),
         "reps": [rep.as_json(describe) for rep in reviews.values()],
+        "teams": [team.as_json() for team in teams or []],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

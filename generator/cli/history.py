@@ -90,19 +90,34 @@ def check_order(
     "--week", default=None, help="An ISO week such as 2026-W48 (default: the as-of week)."
 )
 @click.option("--owner", default=None, help="Only this rep (a person id).")
+@click.option("--team", default=None, help="Only this manager's team: their reps and the manager.")
 @data_option
 @as_of_option
-@format_option("md", "json", help="json for programs (see README).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "md", "json"]),
+    default=None,
+    help="text for people on a terminal (the default there), md for a page (the default "
+    "when the output is not a terminal), json for programs (see README).",
+)
 def review(
-    week: str | None, owner: str | None, data_dir: str, as_of: date | None, output_format: str
+    week: str | None,
+    owner: str | None,
+    team: str | None,
+    data_dir: str,
+    as_of: date | None,
+    output_format: str | None,
 ) -> None:
     """The weekly review: each rep's week from git, as the agenda of the manager's meeting.
 
-    What changed (new and removed deals, stage moves, slips, amounts, owners), what the rep
-    logged that week, and the stale, overdue and untouched deals at the end of the week.
+    Each rep's weighted change with its causes (new, won, lost, stage moves, amounts, slips,
+    handovers), the week's changes with customer, amount and close date, what the rep logged,
+    and what needs a word; each manager's team rolled up. People who have left, and managers
+    with nothing to discuss, are left out.
     """
     from ..analytics.calendar import Week
-    from ..analytics.review import to_json, weekly_review
+    from ..analytics.review import agenda, team_members, team_weeks, to_json, weekly_review
     from ..history.events import all_events
     from ..site.describe import describe_by_key
 
@@ -111,38 +126,67 @@ def review(
         chosen = Week.parse(week) if week else Week.of(day)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--week") from None
+    if owner is not None and team is not None:
+        raise click.UsageError("give --owner or --team, not both")
     dataset = rules_of(data_dir, day).dataset
-    people = {person.id: person for person in dataset.team.people} if dataset.team else {}
-    if owner is not None and owner not in people:
-        raise click.BadParameter(f"no person `{owner}` in team.yaml", param_hint="--owner")
+    everyone = dataset.team.people if dataset.team else []
+    people = {person.id: person for person in everyone}
+    for given, hint in ((owner, "--owner"), (team, "--team")):
+        if given is not None and given not in people:
+            raise click.BadParameter(f"no person `{given}` in team.yaml", param_hint=hint)
+    if team is not None and people[team].role != "manager":
+        raise click.BadParameter(f"`{team}` is not a manager in team.yaml", param_hint="--team")
     history = history_or_exit(data_dir)
     events = all_events(history, dataset.funnel)
-    owners = [owner] if owner else None
-    reviews = weekly_review(history, events, dataset.funnel, chosen, owners)
+    owners = [owner] if owner else team_members(team, everyone) if team else None
+    reviews = agenda(weekly_review(history, events, dataset.funnel, chosen, owners), people)
+    teams = [t for t in team_weeks(reviews, everyone) if team in (None, t.manager)]
+    teams = [] if owner else teams
+    if output_format is None:
+        output_format = "text" if sys.stdout.isatty() else "md"
     if output_format == "json":
-        click.echo(to_json(chosen, reviews, describe_by_key), nl=False)
+        click.echo(to_json(chosen, reviews, describe_by_key, teams), nl=False)
     else:
-        _print_review(chosen, reviews, people, dataset.funnel.currency)
+        _print_review(chosen, reviews, teams, dataset, plain=output_format == "text")
 
 
-def _print_review(chosen, reviews, people, currency: str) -> None:
-    """The weekly review as Markdown, as the site's review page shows it without links."""
-    from ..site.describe import describe_by_key as describe
+def _print_review(chosen, reviews, teams, dataset, *, plain: bool) -> None:
+    """The weekly review as Markdown, as the site's review page shows it without links; or,
+    `plain`, as text for a terminal: names instead of ids, nothing escaped."""
+    from ..site.describe import describe_by_key, describe_change
     from ..site.environment import environment
-    from ..site.history_pages import SECTIONS
+    from ..site.history_pages import REVIEW_WORDS, SECTIONS
     from ..site.words import WORDS
 
-    template = environment(None).get_template("review.md.j2")
+    people = {person.id: person for person in (dataset.team.people if dataset.team else [])}
+    env = environment(None)
+    describe = describe_by_key
+    if plain:
+        env = env.overlay(autoescape=False, finalize=lambda value: value)
+        labels = {
+            "stage": {stage.id: stage.label for stage in dataset.funnel.stages},
+            "owner": {person_id: person.name for person_id, person in people.items()},
+            "account": {account_id: a.name for account_id, a in dataset.accounts.items()},
+        }
+
+        def describe(change):  # the CLI adapter, untyped like its caller
+            return describe_change(change, WORDS["en"], labels)
+
     click.echo(
-        template.render(
+        env.get_template("review.md.j2").render(
             t=WORDS["en"],
+            w=REVIEW_WORDS["en"],
             title=f"Weekly review {chosen.name}",
             week=chosen,
             reps=[(rep, people.get(rep.owner)) for rep in reviews.values()],
+            teams=teams,
             sections=SECTIONS,
             links=False,
-            currency=currency,
+            plain=plain,
+            currency=dataset.funnel.currency,
             describe=describe,
+            accounts={account_id: a.name for account_id, a in dataset.accounts.items()},
+            people_by_id=people,
             page_path="review.md",
         ),
         nl=False,

@@ -13,12 +13,13 @@ from decimal import Decimal
 
 from ..analytics.calendar import Week
 from ..analytics.compliance import Finding, findings
-from ..analytics.review import RepWeek, state_at, weekly_review
+from ..analytics.review import RepWeek, TeamWeek, agenda, state_at, team_weeks, weekly_review
 from ..data.model import CLOSED_STAGES, Person
 from ..data.money import ZERO
 from ..history.events import weighted_snapshot
 from ..history.records import Commit, History, Snapshot
 from .context import Page, SiteContext
+from .words import WORDS
 
 WEEKS_KEPT = 12
 SECTIONS = [
@@ -35,6 +36,69 @@ NOTICE_PAGES = (
     ("trends.md", "trends"),
 )
 """The history pages (path, title's word) that say why they are missing without history."""
+
+REVIEW_WORDS = {
+    "en": {
+        "team_of": "Team of {name}",
+        "causes": "Why it moved",
+        "cause_new": "new deals",
+        "cause_won": "won",
+        "cause_lost": "lost",
+        "cause_stage": "stage moves",
+        "cause_amount": "amounts",
+        "cause_slips": "slips",
+        "cause_handover_in": "handovers in",
+        "cause_handover_out": "handovers out",
+        "cause_other": "other changes",
+        "tally_new": "New",
+        "tally_won": "Won",
+        "tally_lost": "Lost",
+        "tally_slipped": "Slipped",
+        "deal_count": "{count} deal(s)",
+        "needs_a_word": "Needs a word",
+        "needs_count": "{count} deal(s) need a word",
+        "slipped_twice": "Slipped twice or more in 13 weeks",
+        "slips": "slips",
+        "past_close": "Close date set in the past",
+        "no_next_step": "No next step",
+        "won_line": "won",
+        "lost_line": "lost",
+        "lost_because": "lost: {reason}",
+        "closed": "closed",
+        "close": "close",
+    },
+    "zh": {
+        "team_of": "{name} 的团队",
+        "causes": "变化原因",
+        "cause_new": "新商机",
+        "cause_won": "赢单",
+        "cause_lost": "丢单",
+        "cause_stage": "阶段变化",
+        "cause_amount": "金额变化",
+        "cause_slips": "推迟",
+        "cause_handover_in": "交接转入",
+        "cause_handover_out": "交接转出",
+        "cause_other": "其他变化",
+        "tally_new": "新商机",
+        "tally_won": "赢单",
+        "tally_lost": "丢单",
+        "tally_slipped": "推迟",
+        "deal_count": "{count} 个商机",
+        "needs_a_word": "需要沟通",
+        "needs_count": "{count} 个商机需要沟通",
+        "slipped_twice": "13 周内推迟两次或以上",
+        "slips": "次推迟",
+        "past_close": "预计成交日期设在过去",
+        "no_next_step": "没有下一步",
+        "won_line": "赢单",
+        "lost_line": "丢单",
+        "lost_because": "丢单：{reason}",
+        "closed": "结束于",
+        "close": "预计成交",
+    },
+}
+"""The review's own words (English and Chinese), beside the site's `WORDS`."""
+assert set(REVIEW_WORDS["en"]) == set(REVIEW_WORDS["zh"])
 
 State = dict[str, tuple[Snapshot, date]]
 """Each deal as it stood at the end of a day, with the day it last changed."""
@@ -95,9 +159,11 @@ def build_history_pages(context: SiteContext) -> list[Page]:
 def review_pages(
     context: SiteContext, history: History, week: Week, state: State
 ) -> tuple[list[Page], list[Person], list[Reviewed]]:
-    """A week's review page for each rep with something to talk about, and one for each
-    manager's team; with the managers that have a team page and the reps' weeks."""
+    """A week's review page for each person on the agenda (not those who left, nor managers
+    with nothing to discuss), and one for each manager's team with its roll-up; with the
+    managers that have a team page and the people's weeks."""
     reviews = weekly_review(history, context.events, context.funnel, week, state=state)
+    reviews = agenda(reviews, context.people)
     titles = {deal_id: deal.title for deal_id, deal in context.dataset.deals.items()}
     pages = []
     by_person: list[Reviewed] = []
@@ -108,13 +174,12 @@ def review_pages(
         pages.append(review_page(context, path, title, week, [(rep, person)], titles))
         by_person.append((rep, person))
     team_pages = []
-    for manager in (person for person in context.reps if person.role == "manager"):
-        team = [(rep, p) for rep, p in by_person if p is not None and p.manager == manager.id]
-        if not team:
-            continue
+    for team in team_weeks(reviews, context.reps):
+        manager = context.people[team.manager]
+        members = [(rep, context.people.get(rep.owner)) for rep in team.reps]
         path = f"reviews/{week.name}/team-{manager.id}.md"
         title = f"{manager.name} · {week.name}"
-        pages.append(review_page(context, path, title, week, team, titles))
+        pages.append(review_page(context, path, title, week, members, titles, [team]))
         team_pages.append(manager)
     return pages, team_pages, by_person
 
@@ -126,18 +191,24 @@ def review_page(
     week: Week,
     reps: Sequence[Reviewed],
     titles: dict[str, str],
+    teams: Sequence[TeamWeek] = (),
 ) -> Page:
-    """The agenda of a week's review with one rep, or with a manager's team; `titles` names
-    the deals by id."""
+    """The agenda of a week's review with one rep, or with a manager's team and its roll-up;
+    `titles` names the deals by id."""
+    language = next((lang for lang, words in WORDS.items() if words is context.t), "en")
     return context.page(
         "review.md.j2",
         path,
         title,
         week=week,
         reps=reps,
+        teams=teams,
         sections=SECTIONS,
         links=True,
         deal_titles=titles,
+        w=REVIEW_WORDS[language],
+        accounts=context.labels["account"],
+        people_by_id=context.people,
     )
 
 
