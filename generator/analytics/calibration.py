@@ -10,6 +10,7 @@ their stage in the same group, or by the configured probability where the stage 
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Literal
 from ..data.load import ValidDataset
 from ..data.model import Deal, Funnel
 from ..data.money import ZERO, json_amount, weighted_amount
-from ..history.records import History, Version
+from ..history.records import History, Snapshot, Version
 from .calendar import PeriodKind, period_of
 
 GroupBy = Literal["team", "territory", "owner"]
@@ -175,52 +176,82 @@ def deal_path(
 ) -> DealPath | None:
     """The deal's way through the funnel, or None when it counts nowhere (never open, or no
     longer in the data)."""
-    order = [stage.id for stage in funnel.stages]
-    last = versions[-1].snapshot if versions else None
-    if last is None or not last.stage or not last.owner:
-        return None
-    reached: set[str] = set()
-    stays: dict[str, int] = {}
-    current: str | None = None
-    entered: date | None = None
-    closing = None
-    for version in versions:
-        stage = version.snapshot.stage if version.snapshot else None
-        if stage in order:
-            reached.update(order[: order.index(stage) + 1])
-        if stage != current:
-            if current in order and entered is not None:
+    return _Paths(funnel, history).of(deal, versions)
+
+
+class _Paths:
+    """Reads deal paths with the funnel's order looked up once: the stages a deal reached are
+    always the top of the funnel down to the lowest open stage it stood in."""
+
+    def __init__(self, funnel: Funnel, history: History) -> None:
+        order = [stage.id for stage in funnel.stages]
+        self.rank = {stage: index for index, stage in enumerate(order)}
+        self.reached = [frozenset(order[: index + 1]) for index in range(len(order))]
+        self.history = history
+
+    def of(self, deal: str, versions: list[Version]) -> DealPath | None:
+        """The deal's path (see `deal_path`)."""
+        last = versions[-1].snapshot if versions else None
+        if last is None or not last.stage or not last.owner:
+            return None
+        rank, lowest = self.rank, -1
+        stays: dict[str, int] = {}
+        current: str | None = None
+        entered: date | None = None
+        closing: Version | None = None
+        for version in versions:
+            stage = version.snapshot.stage if version.snapshot else None
+            if stage == current:
+                continue
+            if current in rank and entered is not None:
                 stays[current] = stays.get(current, 0) + (version.commit.day - entered).days
             current, entered = stage, version.commit.day
-            if stage in ("won", "lost"):
+            if stage in rank:
+                lowest = max(lowest, rank[stage])
+            elif stage in ("won", "lost"):
                 closing = version
-    if not reached:
-        return None
-    final = last.stage if last.stage in ("won", "lost") else "open"
-    closed_owner = closing.snapshot.owner if closing and closing.snapshot else None
-    first = history.first_seen(deal)
-    won_day = closing.commit.day if closing and final == "won" else None
-    return DealPath(
-        deal=deal,
-        reached=frozenset(reached),
-        days_in_stage=tuple(
-            (stage, days) for stage, days in sorted(stays.items()) if stage != last.stage
-        ),
-        final=final,
-        owner=(closed_owner if final != "open" else None) or last.owner,
-        account=last.account or "",
-        closed_day=closing.commit.day if closing and final != "open" else None,
-        cycle_days=(won_day - first).days if won_day and first else None,
-    )
+        if lowest < 0:
+            return None
+        return self._path(deal, last, lowest, stays, closing)
+
+    def _path(
+        self,
+        deal: str,
+        last: Snapshot,
+        lowest: int,
+        stays: dict[str, int],
+        closing: Version | None,
+    ) -> DealPath:
+        final = last.stage if last.stage in ("won", "lost") else "open"
+        closed = closing if closing is not None and final != "open" else None
+        closed_owner = closed.snapshot.owner if closed and closed.snapshot else None
+        first = self.history.first_seen(deal) if final == "won" else None
+        won_day = closed.commit.day if closed and final == "won" else None
+        return DealPath(
+            deal=deal,
+            reached=self.reached[lowest],
+            days_in_stage=tuple(
+                (stage, days) for stage, days in stays.items() if stage != last.stage
+            ),
+            final=final,
+            owner=closed_owner or last.owner or "",
+            account=last.account or "",
+            closed_day=closed.commit.day if closed else None,
+            cycle_days=(won_day - first).days if won_day and first else None,
+        )
 
 
 def deal_paths(history: History, funnel: Funnel) -> list[DealPath]:
     """The way through the funnel of every deal that was ever open, in deal id order."""
-    paths = (
-        deal_path(deal, versions, funnel, history)
-        for deal, versions in sorted(history.deals.items())
-    )
-    return [path for path in paths if path is not None]
+    reader = _Paths(funnel, history)
+    enabled = gc.isenabled()
+    gc.disable()  # a history just read is many young objects: no collection walks them here
+    try:
+        paths = (reader.of(deal, versions) for deal, versions in sorted(history.deals.items()))
+        return [path for path in paths if path is not None]
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def stage_rates(funnel: Funnel, paths: Iterable[DealPath]) -> tuple[StageRate, ...]:
