@@ -216,6 +216,7 @@ def test_the_page_says_how_each_stage_wins(history_repo):
     assert f"wins 67 % \\(±{margin} %\\), 3 closed deals" in page.markdown
     assert "Lead \\| &lt;first&gt;" in page.markdown
     assert "<first>" not in page.markdown
+    assert '<svg role="img"' in page.markdown  # the chart, its labels escaped as HTML
     assert {"Win rates": "calibration.md"} in navigation(pages)
     without = build_pages(dataset, AS_OF, history_notice="no git")
     notice = {page.path: page for page in without}["calibration.md"]

@@ -5,7 +5,15 @@ Without history the page says why it is missing, as the other history pages do.
 
 from __future__ import annotations
 
-from ..analytics.calibration import Calibration, StageRate, calibrate, margin, percent
+from ..analytics.calibration import (
+    Calibration,
+    GroupCalibration,
+    StageRate,
+    calibrate,
+    margin,
+    percent,
+)
+from ..data.money import ZERO
 from .context import Page, SiteContext
 from .environment import environment
 from .words import WORDS
@@ -35,6 +43,7 @@ def build_calibration_pages(context: SiteContext) -> list[Page]:
             names=names,
             summary=lambda rate: stage_summary(rate, context.t),
             pct=percent,
+            series=lambda group: win_rate_series(group, context.t),
         )
     ]
 
@@ -52,6 +61,16 @@ def stage_summary(rate: StageRate, t: dict[str, str]) -> str:
     )
 
 
+def win_rate_series(group: GroupCalibration, t: dict[str, str]) -> list[dict[str, object]]:
+    """The chart's two series over the stages: configured and observed, in percent (a stage
+    with nothing closed shows no observed bar)."""
+    observed = [(rate.observed or ZERO) * 100 for rate in group.stages]
+    return [
+        {"name": t["configured"], "values": [rate.configured for rate in group.stages]},
+        {"name": t["observed"], "values": observed},
+    ]
+
+
 def calibration_markdown(calibration: Calibration, language: str = "en") -> str:
     """The calibration as a Markdown page (`funnel calibrate --format md`), its groups by id."""
     t = WORDS[language]
@@ -67,6 +86,7 @@ def calibration_markdown(calibration: Calibration, language: str = "en") -> str:
             owners=None,
             names={},
             summary=lambda rate: stage_summary(rate, t),
-        pct=percent,
+            pct=percent,
+            series=lambda group: win_rate_series(group, t),
         )
     )
