@@ -31,6 +31,7 @@ UNREACHABLE_JS = """
   const article = document.querySelector('article').getBoundingClientRect();
   const content = document.querySelector('.md-content').getBoundingClientRect();
   const problems = [];
+  const names = cells => cells.map(c => c.textContent.trim()).join(', ');
   for (const table of document.querySelectorAll('article table')) {
     let box = table.parentElement, scroller = null;
     while (box && box.tagName !== 'ARTICLE') {
@@ -49,12 +50,12 @@ UNREACHABLE_JS = """
       const end = frame.left + scroller.scrollWidth + 1;
       const lost = headers.filter(c => c.getBoundingClientRect().right > end);
       if (frame.right > Math.min(content.right, window.innerWidth) + 1 || lost.length)
-        problems.push(heading + ': out of reach: ' + lost.map(c => c.textContent.trim()).join(', '));
+        problems.push(heading + ': out of reach: ' + names(lost));
       if (!getComputedStyle(scroller).backgroundImage.includes('gradient'))
         problems.push(heading + ': scrolls sideways without a shadow at its edge');
     } else {
       const cut = headers.filter(c => c.getBoundingClientRect().right > article.right + 1);
-      if (cut.length) problems.push(heading + ': cut off: ' + cut.map(c => c.textContent.trim()).join(', '));
+      if (cut.length) problems.push(heading + ': cut off: ' + names(cut));
     }
   }
   const page = document.scrollingElement;
@@ -68,7 +69,11 @@ UNREACHABLE_JS = """
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 @pytest.mark.parametrize("kind", PAGES)
 def test_every_table_column_is_in_view_or_reachable_by_scrolling(
-    browser: Any, base_url: str, url_of, kind: str, width: int
+    browser: Any,  # noqa: F811 (test_browser's fixtures, imported above)
+    base_url: str,  # noqa: F811
+    url_of,  # noqa: F811
+    kind: str,
+    width: int,
 ) -> None:
     """Wide tables scroll inside a box with a shadow on the edge that hides columns."""
     context, seen = open_visit(browser, base_url, viewport={"width": width, "height": 900})
@@ -96,7 +101,10 @@ PRINT_HEADERS_JS = """
 
 @pytest.mark.parametrize("kind", ["home", "account", "marketing", "handover", "rep"])
 def test_printed_table_headers_break_between_words_only(
-    browser: Any, base_url: str, url_of, kind: str
+    browser: Any,  # noqa: F811 (test_browser's fixtures, imported above)
+    base_url: str,  # noqa: F811
+    url_of,  # noqa: F811
+    kind: str,
 ) -> None:
     """In print, a header wraps at its spaces, never inside a word ("Probabil" / "ity")."""
     context, seen = open_visit(browser, base_url, viewport={"width": 718, "height": 1000})
