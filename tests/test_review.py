@@ -343,3 +343,32 @@ def test_the_team_review_page_rolls_up_and_names_the_customer(history_repo):
     assert "1,620,000.00 EUR" in team and "closed 2026-02-11" in team
     assert "reviews/2026-W07/cleo.md" not in pages
     assert "reviews/2026-W07/boss.md" not in pages
+
+
+def test_every_win_and_loss_of_the_example_reads_with_its_customer(tmp_path):
+    """On the example team's half year, each week's text names every won or lost deal's
+    customer, amount and close date (a loss with its reason) on one line, and each team's
+    roll-up is the sum of its people's to the cent."""
+    from generator.example.build import build
+
+    story = build(tmp_path / "team", seed=1, months=6, as_of=date(2026, 11, 28))
+    data = story.root / "data"
+    names = {a.id: a.name for a in check(data, date(2026, 11, 28)).dataset.accounts.values()}
+    base = ["review", "--data", str(data), "--as-of", "2026-11-28"]
+    closed = 0
+    for week in [Week.of(date(2026, 11, 28)).previous(n) for n in range(26)]:
+        args = [*base, "--week", week.name, "--format"]
+        document = json.loads(CliRunner().invoke(main, [*args, "json"]).output)
+        lines = CliRunner().invoke(main, [*args, "text"]).output.splitlines()
+        for rep in document["reps"]:
+            for change in (c for c in rep["changes"] if c["what"] in ("won", "lost")):
+                told = f"{change['title']} · {names[change['account']]}: "
+                told += "won" if change["what"] == "won" else f"lost: {change['lost_reason']}"
+                amount = f" · {Decimal(change['amount']):,.2f} CNY · closed {change['closed_on']}"
+                assert sum(line.startswith(f"- {told}{amount} ·") for line in lines) >= 1
+                closed += 1
+        reps = {rep["owner"]: Decimal(rep["weighted_delta"]) for rep in document["reps"]}
+        for team in document["teams"]:
+            total = sum((reps[owner] for owner in team["people"]), Decimal(0))
+            assert Decimal(team["weighted_delta"]) == total, week.name
+    assert closed >= 5
