@@ -62,7 +62,11 @@ def pages(story: Story) -> dict[str, tuple[str, int, list[str]]]:
     timeline = story.last_merge_deals[0]
     return {
         "reviews": ("/reviews/", 12, [last_week]),
-        "team review": (f"/reviews/{last_week}/team-zhang-wei/", 3, ["王丽, merged by 张伟"]),
+        "team review": (
+            f"/reviews/{last_week}/team-zhang-wei/",
+            3,
+            ["Team of 张伟", "王丽, merged by 张伟"],  # the roll-up, then each person
+        ),
         "handover week": (f"/reviews/{handover_week}/wang-li/", 5, ["刘洋"]),
         "timeline": (f"/deals/{timeline}/", 10, ["刘洋, merged by 张伟", "王丽, merged by 张伟"]),
         "compliance": ("/compliance/", 2, [story.late.deal, story.removed.deal]),

@@ -9,16 +9,26 @@ they stood at the end of the week. A manager's team rolls its reps' weeks up.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from ..data.model import CLOSED_STAGES, Funnel, Person
 from ..data.money import ZERO, json_amount
 from ..history.events import Change, ChangeWhat, Event
 from ..history.records import History, Snapshot
 from .calendar import Week
+
+
+class Rolled(Protocol):
+    """A roll-up that programs read (a manager's team: `team_review.TeamWeek`)."""
+
+    def as_json(self) -> dict[str, object]:
+        """The roll-up for programs."""
+        ...
+
 
 Describe = Callable[[Change], str]
 """How a change of a deal is told in words (the site layer's describers)."""
@@ -175,50 +185,6 @@ class RepWeek:
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
-
-
-@dataclass
-class TeamWeek:
-    """A manager's team's week rolled up: the reps' weeks and the manager's own."""
-
-    manager: str
-    reps: list[RepWeek]
-
-    @property
-    def weighted_delta(self) -> Decimal:
-        """The team's change of weighted pipeline: the sum of its people's."""
-        return sum((rep.weighted_delta for rep in self.reps), ZERO)
-
-    @property
-    def causes(self) -> dict[str, Decimal]:
-        """Why the team's weighted pipeline moved, cause by cause."""
-        return {c: sum((r.causes.get(c, ZERO) for r in self.reps), ZERO) for c in CAUSES}
-
-    def tally(self, what: str) -> Tally:
-        """The team's new, won, lost or slipped deals: the sum of its people's."""
-        return sum((rep.tally(what) for rep in self.reps), Tally())
-
-    def needs_a_word(self) -> int:
-        """How many deals of the team need a word."""
-        return sum(
-            len(r.stale)
-            + len(r.overdue)
-            + len(r.untouched)
-            + len(r.slipped_twice)
-            + len(r.past_close)
-            + len(r.no_next_step)
-            for r in self.reps
-        )
-
-    def as_json(self) -> dict[str, object]:
-        """The team's roll-up for programs."""
-        return {
-            "manager": self.manager,
-            "people": [rep.owner for rep in self.reps],
-            "weighted_delta": json_amount(self.weighted_delta),
-            "causes": {cause: json_amount(amount) for cause, amount in self.causes.items()},
-            **{what: self.tally(what).as_json() for what in TALLIED},
-        }
 
 
 def state_at(history: History, day: date) -> dict[str, tuple[Snapshot, date]]:
@@ -403,28 +369,11 @@ def agenda(reviews: dict[str, RepWeek], people: Mapping[str, Person]) -> dict[st
     return kept
 
 
-def team_members(manager: str, people: Iterable[Person]) -> list[str]:
-    """The manager's reps (in team.yaml's order) and the manager."""
-    return [p.id for p in people if p.manager == manager and p.id != manager] + [manager]
-
-
-def team_weeks(reviews: dict[str, RepWeek], people: Iterable[Person]) -> list[TeamWeek]:
-    """Each manager's team rolled up, over the people on the agenda (the manager included);
-    managers none of whose people are on it left out."""
-    everyone = list(people)
-    teams = []
-    for manager in (p for p in everyone if p.role == "manager"):
-        members = [reviews[m] for m in team_members(manager.id, everyone) if m in reviews]
-        if members:
-            teams.append(TeamWeek(manager.id, members))
-    return teams
-
-
 def to_json(
     week: Week,
     reviews: dict[str, RepWeek],
     describe: Describe,
-    teams: list[TeamWeek] | None = None,
+    teams: Sequence[Rolled] = (),
 ) -> str:
     """The week's review for programs; each change with its text as `describe` tells it."""
     document = {
@@ -432,6 +381,6 @@ def to_json(
         "from": week.start.isoformat(),
         "to": week.end.isoformat(),
         "reps": [rep.as_json(describe) for rep in reviews.values()],
-        "teams": [team.as_json() for team in teams or []],
+        "teams": [team.as_json() for team in teams],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

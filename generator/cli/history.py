@@ -117,7 +117,8 @@ def review(
     with nothing to discuss, are left out.
     """
     from ..analytics.calendar import Week
-    from ..analytics.review import agenda, team_members, team_weeks, to_json, weekly_review
+    from ..analytics.review import agenda, to_json, weekly_review
+    from ..analytics.team_review import team_members, team_weeks
     from ..history.events import all_events
     from ..site.describe import describe_by_key
 

@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from ..analytics.calendar import Week
 from ..analytics.compliance import Finding, findings
-from ..analytics.review import RepWeek, TeamWeek, agenda, state_at, team_weeks, weekly_review
+from ..analytics.review import RepWeek, agenda, state_at, weekly_review
+from ..analytics.team_review import TeamWeek, team_weeks
 from ..data.model import CLOSED_STAGES, Person
 from ..data.money import ZERO
 from ..history.events import weighted_snapshot
