@@ -17,6 +17,8 @@ from generator.site.charts import (
     lay_out_lines,
     scaled,
     series_from,
+    short_number,
+    tick_step,
 )
 from generator.site.environment import environment
 
@@ -35,22 +37,37 @@ def amounts(*values: str) -> list[Decimal]:
 # --- the funnel --------------------------------------------------------------------------
 
 
-def test_the_largest_stage_spans_the_funnel_and_the_others_their_share() -> None:
+def test_the_funnel_narrows_downwards_whatever_the_amounts() -> None:
+    # the amount grows down the stages (usual: late stages hold the big deals), the shape
+    # still narrows: the share is a label, not the width
     chart = lay_out_funnel(
-        [Stage("Qualify", 4, Decimal("500")), Stage("Commit", 2, Decimal("1000.00"))]
+        [
+            Stage("Qualify", 4, Decimal("100")),
+            Stage("Compare", 3, Decimal("300")),
+            Stage("Commit", 2, Decimal("600.00")),
+        ]
     )
-    small, large = chart.bars
-    assert large.width == 600 and large.x == 20, "the largest stage: 40 + 560 px, centred"
-    assert small.width == 320 and small.x == 160, "half the amount: 40 + 280 px, centred"
-    assert [bar.y for bar in chart.bars] == [8, 50]
-    assert chart.height == 2 * (34 + 8) + 8
-    assert (large.label, large.count, large.amount) == ("Commit", 2, Decimal("1000.00"))
-    assert large.amount.as_tuple().exponent == -2, "amounts stay Decimal for their labels"
+    top, middle, bottom = chart.bars
+    assert top.width > middle.width > bottom.width
+    assert (top.width, bottom.width) == (320, 80)
+    centres = {bar.x + bar.width / 2 for bar in chart.bars}
+    assert centres == {170}, "bars are centred under each other"
+    assert [bar.share for bar in chart.bars] == [Decimal(10), Decimal(30), Decimal(60)]
+    assert [bar.y for bar in chart.bars] == [8, 50, 92]
+    assert chart.height == 3 * (34 + 8) + 8
+    assert (bottom.label, bottom.count, bottom.amount) == ("Commit", 2, Decimal("600.00"))
+    assert bottom.amount.as_tuple().exponent == -2, "amounts stay Decimal for their labels"
 
 
-def test_a_funnel_of_empty_stages_keeps_a_stub_for_each() -> None:
+def test_the_stage_share_is_its_part_of_the_funnel_amount() -> None:
+    chart = lay_out_funnel([Stage("Qualify", 1, Decimal("250")), Stage("Commit", 1, Decimal(750))])
+    assert [bar.share for bar in chart.bars] == [Decimal(25), Decimal(75)]
+
+
+def test_a_funnel_of_empty_stages_keeps_its_shape_and_shows_no_share() -> None:
     chart = lay_out_funnel([Stage("Qualify", 0, Decimal(0)), Stage("Commit", 0, Decimal(0))])
-    assert [(bar.x, bar.width) for bar in chart.bars] == [(300, 40), (300, 40)]
+    assert [bar.width for bar in chart.bars] == [320, 80]
+    assert [bar.share for bar in chart.bars] == [None, None]
 
 
 def test_a_funnel_without_stages_is_an_empty_strip() -> None:
@@ -58,9 +75,23 @@ def test_a_funnel_without_stages_is_an_empty_strip() -> None:
     assert chart.bars == () and chart.height == 8 and chart.width == 640
 
 
-def test_the_stage_label_sits_in_the_middle_of_its_bar() -> None:
-    (bar,) = lay_out_funnel([Stage("Won", 1, Decimal("10"))]).bars
-    assert (bar.label_x, bar.label_y) == (320, 8 + 17 + 5)
+def test_the_stage_labels_sit_beside_the_widest_bar_never_on_a_bar() -> None:
+    chart = lay_out_funnel([Stage("Won", 1, Decimal("10")), Stage("Tiny", 1, Decimal("0.01"))])
+    for bar in chart.bars:
+        assert bar.label_x == 170 + 160 + 14, "right of the widest bar, for every stage"
+        assert bar.label_x > bar.x + bar.width
+        assert bar.y < bar.label_y < bar.detail_y < bar.y + 34, "two lines beside the bar"
+
+
+def test_the_funnel_writes_name_deals_amount_and_share_beside_each_bar() -> None:
+    svg = render(
+        "funnel_chart(rows, title)",
+        rows=[Stage("Qualify", 4, Decimal("250")), Stage("Commit", 2, Decimal("750"))],
+        title="Funnel",
+    )
+    assert ">Qualify</text>" in svg and ">4 · 250.00 · 25%</text>" in svg
+    assert ">2 · 750.00 · 75%</text>" in svg
+    assert 'text-anchor="middle"' not in svg
 
 
 # --- scaling -----------------------------------------------------------------------------
@@ -227,3 +258,55 @@ def test_each_chart_is_an_image_with_a_title() -> None:
     assert "<title>Forecast</title>" in svg
     assert "<title>2026-11, Won: 1,200.50</title>" in svg, "amounts are shown as money"
     assert 'height="182"' in svg and 'y="38"' in svg, "geometry in whole or tenth pixels"
+
+
+# --- the value axis ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("top", "step"),
+    [(4, "1"), (3, "1"), (20, "5"), (9, "2.5"), (Decimal("4900000"), "2000000"), (1, "1")],
+)
+def test_the_value_axis_steps_in_round_numbers(top: Decimal | int, step: str) -> None:
+    assert tick_step(top) == Decimal(step)
+
+
+def test_bar_charts_have_a_value_axis_from_zero_to_the_largest_value() -> None:
+    chart = lay_out_bars(["2026-11"], [Series("Weighted", (Decimal("4900000"),))])
+    labels = [tick.label for tick in chart.value_ticks]
+    assert labels == ["0", "2M", "4M"]
+    assert chart.value_ticks[0].y == chart.axis.y1, "0 is on the baseline"
+    (bar,) = chart.groups[0].bars
+    four = chart.value_ticks[2].y
+    assert bar.y < four < chart.axis.y1, "the 4M tick lies below the top of a 4.9M bar"
+    assert bar.y == chart.axis.y1 - bar.height
+
+
+def test_line_charts_have_a_value_axis_and_none_without_values() -> None:
+    chart = lay_out_lines(["W1", "W2"], [Series("Qualify", (0, 20))])
+    assert [tick.label for tick in chart.value_ticks] == ["0", "5", "10", "15", "20"]
+    assert chart.value_ticks[-1].y == chart.lines[0].points[1].y, "20 at the peak"
+    assert lay_out_lines(["W1"], [Series("Qualify", (0,))]).value_ticks == ()
+    assert short_number(Decimal("2500")) == "2.5k" and short_number(Decimal(40)) == "40"
+
+
+def test_the_trend_lines_start_at_the_first_week_with_data() -> None:
+    weeks = ["W1", "W2", "W3", "W4"]
+    series = [Series("Qualify", (0, 0, 3, 2)), Series("Commit", (0, 1, 0, 0))]
+    chart = lay_out_lines(weeks, series, from_first_data=True)
+    assert [tick.label for tick in chart.ticks] == ["W2", "W3", "W4"]
+    assert [len(line.points) for line in chart.lines] == [3, 3]
+    assert chart.lines[0].points[0].x == 70, "the first week with data is on the left edge"
+    assert len(lay_out_lines(weeks, series).ticks) == 4, "other charts keep every category"
+    nothing = lay_out_lines(weeks, [Series("Qualify", (0, 0, 0, 0))], from_first_data=True)
+    assert len(nothing.ticks) == 4, "with no data at all, the weeks stay"
+
+
+def test_the_chart_svg_draws_its_value_axis() -> None:
+    svg = render(
+        "bar_chart(categories, series, title)",
+        categories=["2026-11"],
+        series=[{"name": "Won", "values": [Decimal("1200.5")]}],
+        title="Forecast",
+    )
+    assert '<g class="value-axis">' in svg and ">1k</text>" in svg and ">0</text>" in svg

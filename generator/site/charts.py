@@ -19,8 +19,11 @@ Coordinate = Decimal | float
 WIDTH = 640
 STAGE_BAR = 34
 STAGE_GAP = 8
-NARROWEST_STAGE = 40
-STAGE_SPREAD = 560
+FUNNEL_CENTRE = 170
+WIDEST_STAGE = 320
+NARROWEST_STAGE = 80
+STAGE_LABEL_GAP = 14
+VALUE_TICKS = 4
 BARS_HEIGHT = 280
 BARS_LEFT = 40
 BARS_BOTTOM = 60
@@ -57,7 +60,8 @@ class Series:
 
 @dataclass(frozen=True)
 class StageBar:
-    """A stage of the funnel: a centred bar as wide as its share of the largest stage."""
+    """A stage of the funnel: a centred bar, each narrower than the one above (the funnel's
+    shape), its name, deals, amount and share of the amount written beside it, never on it."""
 
     x: Coordinate
     y: int
@@ -67,6 +71,8 @@ class StageBar:
     label: str
     count: int
     amount: Decimal
+    detail_y: float = 0
+    share: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,14 @@ class Axis:
 
 
 @dataclass(frozen=True)
+class ValueTick:
+    """A value on the vertical axis: its label left of the plot and a faint line across."""
+
+    label: str
+    y: Coordinate
+
+
+@dataclass(frozen=True)
 class Bar:
     """One value of one series in one category (a period of the forecast)."""
 
@@ -132,6 +146,7 @@ class BarChart:
     legend: tuple[LegendKey, ...]
     axis: Axis
     groups: tuple[BarGroup, ...]
+    value_ticks: tuple[ValueTick, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,6 +184,7 @@ class LineChart:
     axis: Axis
     lines: tuple[Line, ...]
     ticks: tuple[Tick, ...]
+    value_ticks: tuple[ValueTick, ...] = ()
 
 
 def series_from(item: Series | Mapping[str, Any]) -> Series:
@@ -198,27 +214,62 @@ def scaled(value: Number, top: Number, span: int) -> Coordinate:
 
 
 def lay_out_funnel(rows: Sequence[FunnelRow]) -> FunnelChart:
-    """The funnel's bars: the largest stage spans the chart, an empty one keeps a stub."""
-    top = max(row.amount for row in rows) if rows else 0
+    """The funnel's bars, widest at the top whatever the amounts (it stays a funnel); each
+    stage's share of the amount is a label beside its bar, so a small bar never hides it."""
+    total = sum((row.amount for row in rows), Decimal(0))
+    narrowing = (WIDEST_STAGE - NARROWEST_STAGE) / (len(rows) - 1) if len(rows) > 1 else 0
     bars = []
     for index, row in enumerate(rows):
-        share = (row.amount / top) if top else 0
-        width = NARROWEST_STAGE + share * STAGE_SPREAD
+        width = WIDEST_STAGE - index * narrowing
         y = STAGE_GAP + index * (STAGE_BAR + STAGE_GAP)
         bars.append(
             StageBar(
-                x=(WIDTH - width) / 2,
+                x=FUNNEL_CENTRE - width / 2,
                 y=y,
                 width=width,
-                label_x=WIDTH / 2,
-                label_y=y + STAGE_BAR / 2 + 5,
+                label_x=FUNNEL_CENTRE + WIDEST_STAGE / 2 + STAGE_LABEL_GAP,
+                label_y=y + 14,
                 label=row.label,
                 count=row.count,
                 amount=row.amount,
+                detail_y=y + 30,
+                share=(row.amount * 100 / total).quantize(Decimal(1)) if total else None,
             )
         )
     height = len(rows) * (STAGE_BAR + STAGE_GAP) + STAGE_GAP
     return FunnelChart(width=WIDTH, height=height, bar_height=STAGE_BAR, bars=tuple(bars))
+
+
+def tick_step(top: Number) -> Decimal:
+    """A round step (1, 2, 2.5 or 5 times a power of ten) that cuts 0..top into at most
+    VALUE_TICKS parts."""
+    rough = Decimal(top) / VALUE_TICKS
+    power = Decimal(10) ** (rough.adjusted() if rough >= 1 else 0)
+    for factor in ("1", "2", "2.5", "5", "10"):
+        step = Decimal(factor) * power
+        if step >= rough:
+            return step
+    return 10 * power  # pragma: no cover (10 × power is always at least rough)
+
+
+def short_number(value: Decimal) -> str:
+    """A tick's label: 2.5M, 500k, 40."""
+    for size, suffix in ((Decimal(10**9), "G"), (Decimal(10**6), "M"), (Decimal(10**3), "k")):
+        if value >= size:
+            return f"{(value / size).normalize():f}{suffix}"
+    return f"{value.normalize():f}"
+
+
+def value_ticks(top: Number, baseline: int, plot: int) -> tuple[ValueTick, ...]:
+    """Round values from 0 up to the largest one, placed on the scale the shapes use."""
+    if not top or top <= 0:
+        return ()
+    step = tick_step(top)
+    count = int(Decimal(top) // step)
+    return tuple(
+        ValueTick(short_number(step * i), baseline - scaled(step * i, Decimal(top), plot))
+        for i in range(count + 1)
+    )
 
 
 def lay_out_bars(
@@ -257,15 +308,21 @@ def lay_out_bars(
             )
         groups.append(BarGroup(label, tuple(bars), label_x=x0 + slot * 0.4, label_y=baseline + 14))
     axis = Axis(BARS_LEFT, baseline, WIDTH - BARS_LEFT, baseline)
-    return BarChart(WIDTH, BARS_HEIGHT, legend, axis, tuple(groups))
+    ticks = value_ticks(top, baseline, plot)
+    return BarChart(WIDTH, BARS_HEIGHT, legend, axis, tuple(groups), ticks)
 
 
 def lay_out_lines(
-    categories: Sequence[str], series: Sequence[Series | Mapping[str, Any]]
+    categories: Sequence[str],
+    series: Sequence[Series | Mapping[str, Any]],
+    from_first_data: bool = False,
 ) -> LineChart:
     """A line per series, scaled to the largest value; the legend wraps four to a row and
-    the chart grows by its rows."""
+    the chart grows by its rows. `from_first_data` leaves out the categories before the first
+    with a value above zero (weeks before the funnel was kept); with none, all stay."""
     rows = [series_from(item) for item in series]
+    if from_first_data:
+        categories, rows = _from_first_data(categories, rows)
     top = largest(rows)
     legend_height = 8 + ((len(rows) + LINE_KEYS_PER_ROW - 1) // LINE_KEYS_PER_ROW) * 18
     height = LINES_HEIGHT + legend_height
@@ -296,4 +353,14 @@ def lay_out_lines(
         Tick(label, LINES_LEFT + i * step, baseline + 14) for i, label in enumerate(categories)
     )
     axis = Axis(LINES_LEFT, baseline, WIDTH - LINES_LEFT, baseline)
-    return LineChart(WIDTH, height, legend, axis, drawn, ticks)
+    return LineChart(WIDTH, height, legend, axis, drawn, ticks, value_ticks(top, baseline, plot))
+
+
+def _from_first_data(
+    categories: Sequence[str], rows: list[Series]
+) -> tuple[Sequence[str], list[Series]]:
+    first = next(
+        (i for i in range(len(categories)) if any(row.values[i] for row in rows)),
+        0,
+    )
+    return categories[first:], [Series(row.name, row.values[first:]) for row in rows]
