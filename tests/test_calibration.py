@@ -203,6 +203,9 @@ def test_the_command_prints_the_documented_json(history_repo):
     table = CliRunner().invoke(main, [*args, "--since", "2026-02-05"])
     assert table.exit_code == 0, table.output
     assert "verbal" in table.output and "100 %" in table.output
+    page = CliRunner().invoke(main, [*args, "--format", "md"])
+    assert page.exit_code == 0, page.output
+    assert "your 10 % stage lead wins 67 % \\(±" in page.output
 
 
 def test_the_page_says_how_each_stage_wins(history_repo):
