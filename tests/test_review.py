@@ -294,16 +294,19 @@ def test_people_who_left_and_quiet_managers_are_not_listed(history_repo):
     assert "owner Cleo → Ann" in text  # her deal shows as Ann's handover in
     assert "\nBoss\n" not in text and "\nMax\n" not in text  # nothing of their own to discuss
     assert "Team of Boss" in text and "Team of Max" in text
-    owners = [
-        rep["owner"] for rep in json.loads(review_of(history_repo, "--format", "json"))["reps"]
+    reps = json.loads(review_of(history_repo, "--format", "json"))["reps"]
+    assert [(rep["owner"], rep["on_agenda"]) for rep in reps] == [
+        ("ann", True),
+        ("bob", True),
+        ("cleo", False),  # programs still see her handover out
+        ("dan", True),
     ]
-    assert owners == ["ann", "bob", "dan"]
 
 
 def test_team_lists_only_that_managers_people(history_repo):
     a_week_for_the_meeting(history_repo)
     document = json.loads(review_of(history_repo, "--team", "max", "--format", "json"))
-    assert [rep["owner"] for rep in document["reps"]] == ["dan"]
+    assert [rep["owner"] for rep in document["reps"] if rep["on_agenda"]] == ["dan"]
     assert [team["manager"] for team in document["teams"]] == ["max"]
     text = review_of(history_repo, "--team", "boss", "--format", "text")
     assert "\nAnn\n" in text and "\nBob\n" in text and "Dan" not in text
@@ -319,12 +322,13 @@ def test_the_team_roll_up_is_the_sum_of_its_people_to_the_cent(history_repo):
     reps = {rep["owner"]: rep for rep in document["reps"]}
     (boss,) = [team for team in document["teams"] if team["manager"] == "boss"]
     people = [reps[owner] for owner in boss["people"]]
-    assert boss["people"] == ["ann", "bob"]
+    assert boss["people"] == ["ann", "bob", "cleo"]  # Cleo left, but her week was the team's
     total = sum(Decimal(rep["weighted_delta"]) for rep in people)
-    assert Decimal(boss["weighted_delta"]) == total == Decimal("-647700.00")
+    assert Decimal(boss["weighted_delta"]) == total == Decimal("-648100.00")
     for rep in people:
         assert sum(Decimal(v) for v in rep["causes"].values()) == Decimal(rep["weighted_delta"])
     assert reps["ann"]["causes"]["handover_in"] == "400.00"  # Cleo's 1000 x 40%
+    assert reps["cleo"]["causes"]["handover_out"] == "-400.00"  # inside the team: nothing
     assert boss["won"] == {"count": 1, "amount": "1620000.00"}
     assert boss["lost"] == {"count": 1, "amount": "1000.00"}
     text = review_of(history_repo, "--format", "text")

@@ -9,7 +9,7 @@ they stood at the end of the week. A manager's team rolls its reps' weeks up.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -374,13 +374,19 @@ def to_json(
     reviews: dict[str, RepWeek],
     describe: Describe,
     teams: Sequence[Rolled] = (),
+    listed: Collection[str] | None = None,
 ) -> str:
-    """The week's review for programs; each change with its text as `describe` tells it."""
+    """The week's review for programs; each change with its text as `describe` tells it.
+    Every rep is there; `on_agenda` says whether the meeting lists them (`listed`, see
+    `agenda`: not those who left, nor managers with nothing to discuss)."""
     document = {
         "week": week.name,
         "from": week.start.isoformat(),
         "to": week.end.isoformat(),
-        "reps": [rep.as_json(describe) for rep in reviews.values()],
+        "reps": [
+            {**rep.as_json(describe), "on_agenda": listed is None or owner in listed}
+            for owner, rep in reviews.items()
+        ],
         "teams": [team.as_json() for team in teams],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

@@ -62,8 +62,9 @@ def team_members(manager: str, people: Iterable[Person]) -> list[str]:
 
 
 def team_weeks(reviews: dict[str, RepWeek], people: Iterable[Person]) -> list[TeamWeek]:
-    """Each manager's team rolled up, over the people on the agenda (the manager included);
-    managers none of whose people are on it left out."""
+    """Each manager's team rolled up over all its people's weeks (the manager's, and those of
+    people who have left, included: a handover inside the team moves nothing); managers
+    none of whose people have a week left out."""
     everyone = list(people)
     teams = []
     for manager in (p for p in everyone if p.role == "manager"):

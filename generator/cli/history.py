@@ -140,15 +140,16 @@ def review(
     history = history_or_exit(data_dir)
     events = all_events(history, dataset.funnel)
     owners = [owner] if owner else team_members(team, everyone) if team else None
-    reviews = agenda(weekly_review(history, events, dataset.funnel, chosen, owners), people)
+    reviews = weekly_review(history, events, dataset.funnel, chosen, owners)
+    listed = agenda(reviews, people)
     teams = [t for t in team_weeks(reviews, everyone) if team in (None, t.manager)]
     teams = [] if owner else teams
     if output_format is None:
         output_format = "text" if sys.stdout.isatty() else "md"
     if output_format == "json":
-        click.echo(to_json(chosen, reviews, describe_by_key, teams), nl=False)
+        click.echo(to_json(chosen, reviews, describe_by_key, teams, listed), nl=False)
     else:
-        _print_review(chosen, reviews, teams, dataset, plain=output_format == "text")
+        _print_review(chosen, listed, teams, dataset, plain=output_format == "text")
 
 
 def _print_review(chosen, reviews, teams, dataset, *, plain: bool) -> None:

@@ -164,11 +164,11 @@ def review_pages(
     with nothing to discuss), and one for each manager's team with its roll-up; with the
     managers that have a team page and the people's weeks."""
     reviews = weekly_review(history, context.events, context.funnel, week, state=state)
-    reviews = agenda(reviews, context.people)
+    listed = agenda(reviews, context.people)
     titles = {deal_id: deal.title for deal_id, deal in context.dataset.deals.items()}
     pages = []
     by_person: list[Reviewed] = []
-    for owner, rep in reviews.items():
+    for owner, rep in listed.items():
         person = context.people.get(owner)
         title = f"{person.name if person else owner} · {week.name}"
         path = f"reviews/{week.name}/{owner}.md"
@@ -177,7 +177,7 @@ def review_pages(
     team_pages = []
     for team in team_weeks(reviews, context.reps):
         manager = context.people[team.manager]
-        members = [(rep, context.people.get(rep.owner)) for rep in team.reps]
+        members = [(rep, context.people.get(rep.owner)) for rep in team.reps if rep.owner in listed]
         path = f"reviews/{week.name}/team-{manager.id}.md"
         title = f"{manager.name} · {week.name}"
         pages.append(review_page(context, path, title, week, members, titles, [team]))
