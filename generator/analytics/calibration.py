@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -33,7 +34,7 @@ WILSON_Z = Decimal("1.96")
 """The normal quantile of a 95 % two-sided interval."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DealPath:
     """One deal's way through the funnel along the main line: the open stages it reached, the
     days each stay in a stage it left lasted (summed), and how and when it ended."""
@@ -244,11 +245,18 @@ class _Paths:
 def deal_paths(history: History, funnel: Funnel) -> list[DealPath]:
     """The way through the funnel of every deal that was ever open, in deal id order."""
     reader = _Paths(funnel, history)
+    paths = (reader.of(deal, versions) for deal, versions in sorted(history.deals.items()))
+    return [path for path in paths if path is not None]
+
+
+@contextmanager
+def _without_collections() -> Iterator[None]:
+    """No garbage collection meanwhile: a history just read is many young objects without
+    cycles, which the first collection would walk one by one (as `read_history` avoids too)."""
     enabled = gc.isenabled()
-    gc.disable()  # a history just read is many young objects: no collection walks them here
+    gc.disable()
     try:
-        paths = (reader.of(deal, versions) for deal, versions in sorted(history.deals.items()))
-        return [path for path in paths if path is not None]
+        yield
     finally:
         if enabled:
             gc.enable()
@@ -342,24 +350,26 @@ def calibrate(
             return owner
         return territory.get(account, "") if by == "territory" else "team"
 
-    paths = [
-        path
-        for path in deal_paths(history, funnel)
-        if since is None or path.closed_day is None or path.closed_day >= since
-    ]
-    grouped: dict[str, list[DealPath]] = {}
-    for path in paths:
-        grouped.setdefault(group_of(path.owner, path.account), []).append(path)
-    open_deals: dict[str, list[Deal]] = {}
-    for deal in dataset.deals.values():
-        if deal.is_open:
-            open_deals.setdefault(group_of(deal.owner, deal.account), []).append(deal)
-    min_closed = funnel.rules.calibration_min_closed
-    groups = []
-    for name in sorted(grouped.keys() | open_deals.keys() | ({"team"} if by == "team" else set())):
-        rates = stage_rates(funnel, grouped.get(name, []))
-        forecast = calibrated_forecast(open_deals.get(name, []), rates, min_closed, kind)
-        groups.append(GroupCalibration(name, rates, forecast))
+    with _without_collections():
+        paths = [
+            path
+            for path in deal_paths(history, funnel)
+            if since is None or path.closed_day is None or path.closed_day >= since
+        ]
+        grouped: dict[str, list[DealPath]] = {}
+        for path in paths:
+            grouped.setdefault(group_of(path.owner, path.account), []).append(path)
+        open_deals: dict[str, list[Deal]] = {}
+        for deal in dataset.deals.values():
+            if deal.is_open:
+                open_deals.setdefault(group_of(deal.owner, deal.account), []).append(deal)
+        min_closed = funnel.rules.calibration_min_closed
+        groups = []
+        names = grouped.keys() | open_deals.keys() | ({"team"} if by == "team" else set())
+        for name in sorted(names):
+            rates = stage_rates(funnel, grouped.get(name, []))
+            forecast = calibrated_forecast(open_deals.get(name, []), rates, min_closed, kind)
+            groups.append(GroupCalibration(name, rates, forecast))
     return Calibration(as_of, since, by, funnel.currency, min_closed, tuple(groups))
 
 
