@@ -13,6 +13,7 @@ from generator.analytics.coverage import (
     coverage,
     current_periods,
     forecast_sections,
+    owner_coverage,
     owner_rows,
     territory_rows,
 )
@@ -92,3 +93,22 @@ def test_the_years_owners_and_territories_with_deals_or_targets(dataset: Dataset
         ("west", None),
     ]
     assert territories[1].totals.deals == 0
+
+
+def test_each_owners_coverage_is_of_this_quarter_and_this_year_alone(dataset: Dataset) -> None:
+    # as of 2027-02-01: li-lei's deals closing in 2027-Q1 count in both rows, won deals of
+    # 2026 count in neither, and a deal closing in a later year never inflates this year
+    rows = owner_coverage(dataset, date(2027, 2, 1))
+    assert [row.id for row in rows] == ["han-mei", "li-lei", "zhou-bo", ""]
+    li_lei = rows[1]
+    assert [p.period.name for p in li_lei.periods] == ["2027-Q1", "2027"]
+    quarter, year = li_lei.periods
+    assert (quarter.target, year.target) == (None, Decimal("1000000.00"))
+    assert quarter.coverage is None, "no target for the quarter: no coverage"
+    assert year.totals.weighted >= quarter.totals.weighted == Decimal("460500.00")
+    assert year.coverage == coverage(year.totals.won + year.totals.weighted, year.target)
+    assert rows[0].periods[1].coverage == 0, "a target and nothing expected: 0 %"
+    assert rows[2].periods[1].totals.won == 0, "zhou-bo's deal was won in 2026, not 2027"
+    company = rows[-1]
+    assert company.person is None and company.periods[0].target == Decimal("2000000.00")
+    assert company.periods[0].coverage == 23  # 460,500 of 2,000,000

@@ -143,7 +143,8 @@ def test_a_funnel_without_deals_builds_every_page_with_zeros(tmp_path):
     assert "Expected to close this month" in home
     forecast = read(site, "forecast")
     assert row_of(forecast, "2026-11") == ["2026-11", "0", "0.00", "0.00", "0.00", "0.00"]
-    assert row_of(forecast, "Total") == ["Total", "0", "0.00", "0.00", "0.00", ""]
+    # by owner: coverage of this quarter and this year (the company's, without owners)
+    assert row_of(forecast, "Total") == ["Total", "2026-Q4", "0", "0.00", "0.00", "", ""]
     assert row_of(forecast, "South China") == ["South China", "0", "0.00", "0.00", "0.00", ""]
     marketing = read(site, "marketing")
     assert row_of(marketing, "2026-11") == ["2026-11", "0", "0.00"]
@@ -166,7 +167,8 @@ def test_a_one_person_team_without_won_or_open_deals_shows_its_target(tmp_path):
     assert row_of(forecast, "2026") == ["2026", "0", "0.00", "0.00", "0.00", "0.00"]
     target = [row for row in rows(forecast) if row[0] == "2026" and len(row) == 4]
     assert target == [["2026", "100,000.00", "0.00", "0%"]]
-    assert row_of(forecast, "李雷") == ["李雷", "0", "0.00", "0.00", "0.00", "40,000.00"]
+    assert row_of(forecast, "李雷") == ["李雷", "2026-Q4", "0", "0.00", "0.00", "", ""]
+    assert ["", "2026", "0", "0.00", "0.00", "40,000.00", "0%"] in rows(forecast)
     deal = read(site, "deals/pearl-river-tablets")
     assert row_of(deal, "Stage") == ["Stage", "Lost"]
     assert row_of(deal, "Weighted") == ["Weighted", "0.00 CNY"]

@@ -66,6 +66,30 @@ class OwnerRow:
 
 
 @dataclass(frozen=True)
+class OwnerPeriod:
+    """One owner's deals closing in one period (won and weighted) beside the owner's target
+    for it; the coverage is of that period alone."""
+
+    period: Period
+    totals: Totals
+    target: Decimal | None
+    coverage: Decimal | None
+
+
+@dataclass(frozen=True)
+class OwnerCoverage:
+    """An owner's coverage this quarter and this year; `person` is None for an owner the
+    team does not name, `id` "" for the whole company."""
+
+    person: Person | None
+    id: str
+    periods: list[OwnerPeriod]
+
+
+COVERAGE_KINDS: tuple[PeriodKind, ...] = ("quarter", "year")
+
+
+@dataclass(frozen=True)
 class TerritoryRow:
     """A territory's forecast for the year beside its target."""
 
@@ -166,3 +190,34 @@ def territory_rows(dataset: ValidDataset, year: Period, forecast: Forecast) -> l
         )
         for territory_id in sorted(set(forecast.territories) | set(territories))
     ]
+
+
+def owner_coverage(dataset: ValidDataset, as_of: date) -> list[OwnerCoverage]:
+    """Each owner with deals or a target, by id, then the company (id ""): this quarter's
+    and this year's won and weighted of the deals closing in it, against the target."""
+    people = {person.id: person for person in dataset.team.people}
+    targets = dataset.targets.targets if dataset.targets else []
+    deals = list(dataset.deals.values())
+    owners = {deal.owner for deal in deals} | {t.owner for t in targets if t.owner}
+    periods = [period_of(as_of, kind) for kind in COVERAGE_KINDS]
+    rows = []
+    for owner in [*sorted(owners), ""]:
+        mine = [deal for deal in deals if deal.owner == owner] if owner else deals
+        rows.append(
+            OwnerCoverage(
+                person=people.get(owner),
+                id=owner,
+                periods=[
+                    _owner_period(dataset, as_of, period, mine, owner or None) for period in periods
+                ],
+            )
+        )
+    return rows
+
+
+def _owner_period(
+    dataset: ValidDataset, as_of: date, period: Period, deals: list[Deal], owner: str | None
+) -> OwnerPeriod:
+    totals = build_forecast(dataset, as_of, period.kind, deals).periods.get(period, Totals())
+    target = target_for(dataset.targets, period, owner=owner)
+    return OwnerPeriod(period, totals, target, coverage(totals.won + totals.weighted, target))

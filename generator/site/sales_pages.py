@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..analytics.calendar import KINDS, PeriodKind, period_of
-from ..analytics.coverage import current_periods, forecast_sections, owner_rows, territory_rows
+from ..analytics.coverage import (
+    current_periods,
+    forecast_sections,
+    owner_coverage,
+    territory_rows,
+)
 from ..analytics.deals import DealView
 from ..analytics.forecast import Forecast, build_forecast
 from ..analytics.handover import plan_handover
@@ -103,15 +108,15 @@ def home_page(context: SiteContext, forecasts: Mapping[PeriodKind, Forecast]) ->
 
 
 def forecast_page(context: SiteContext, forecasts: Mapping[PeriodKind, Forecast]) -> Page:
-    """The forecast by month, quarter, half and year against the targets, and the year's
-    by owner and by territory."""
+    """The forecast by month, quarter, half and year against the targets, each owner's
+    coverage this quarter and this year, and the year's by territory."""
     year = period_of(context.as_of, "year")
     return context.page(
         "forecast.md.j2",
         "forecast.md",
         context.t["forecast"],
         sections=forecast_sections(context.dataset, context.as_of, forecasts),
-        owners=owner_rows(context.dataset, year, forecasts["year"]),
+        owners=owner_coverage(context.dataset, context.as_of),
         territories=territory_rows(context.dataset, year, forecasts["year"]),
         forecast=forecasts["year"],
         year=year,

@@ -44,6 +44,9 @@ EN = {
     "by_half": "By half year",
     "by_year": "By year",
     "by_owner": "By owner",
+    # forecast page, coverage by owner (issue 12)
+    "owner_coverage_help": "Each owner's deals closing in this quarter and this year: won "
+    "plus weighted against the owner's target for that period (coverage).",
     "by_territory": "By territory",
     "owner": "Owner",
     "territory": "Territory",
@@ -242,6 +245,9 @@ ZH = {
     "by_half": "按半年",
     "by_year": "按年",
     "by_owner": "按负责人",
+    # forecast page, coverage by owner (issue 12)
+    "owner_coverage_help": "每位负责人在本季度和本年度预计成交的商机：已赢单加加权金额，"
+    "对比其该期间的目标（覆盖率）。",
     "by_territory": "按区域",
     "owner": "负责人",
     "territory": "区域",
