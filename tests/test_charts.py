@@ -300,6 +300,8 @@ def test_the_trend_lines_start_at_the_first_week_with_data() -> None:
     assert len(lay_out_lines(weeks, series).ticks) == 4, "other charts keep every category"
     nothing = lay_out_lines(weeks, [Series("Qualify", (0, 0, 0, 0))], from_first_data=True)
     assert len(nothing.ticks) == 4, "with no data at all, the weeks stay"
+    last = lay_out_lines(weeks, [Series("Qualify", (0, 0, 0, 5))], from_first_data=True)
+    assert [tick.label for tick in last.ticks] == ["W3", "W4"], "two weeks: a line, not a dot"
 
 
 def test_the_chart_svg_draws_its_value_axis() -> None:

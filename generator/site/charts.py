@@ -319,7 +319,8 @@ def lay_out_lines(
 ) -> LineChart:
     """A line per series, scaled to the largest value; the legend wraps four to a row and
     the chart grows by its rows. `from_first_data` leaves out the categories before the first
-    with a value above zero (weeks before the funnel was kept); with none, all stay."""
+    with a value above zero (weeks before the funnel was kept), keeping two at least; with
+    none, all stay."""
     rows = [series_from(item) for item in series]
     if from_first_data:
         categories, rows = _from_first_data(categories, rows)
@@ -363,4 +364,5 @@ def _from_first_data(
         (i for i in range(len(categories)) if any(row.values[i] for row in rows)),
         0,
     )
+    first = max(0, min(first, len(categories) - 2))  # two points at least: a line, not a dot
     return categories[first:], [Series(row.name, row.values[first:]) for row in rows]
