@@ -115,3 +115,37 @@ def test_printed_table_headers_break_between_words_only(
     finally:
         context.close()
     assert not broken, f"{url_of(kind)} in print: headers broken inside a word: {broken}"
+
+
+# Every text of every chart: its box inside the picture (a label that runs off the edge or
+# out of a small bar is cut or unreadable).
+CHART_TEXT_JS = """
+() => [...document.querySelectorAll('div.chart > svg')].flatMap(svg => {
+  const view = svg.viewBox.baseVal;
+  return [...svg.querySelectorAll('text')].filter(text => {
+    if (text.closest('[transform]') || text.hasAttribute('transform')) return false;
+    const box = text.getBBox();
+    return box.x < view.x - 1 || box.x + box.width > view.x + view.width + 1
+      || box.y < view.y - 1 || box.y + box.height > view.y + view.height + 1;
+  }).map(text => text.textContent.trim());
+})
+"""
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+@pytest.mark.parametrize("kind", ["home", "marketing", "territory", "rep", "forecast", "trends"])
+def test_chart_labels_stay_inside_their_picture(
+    browser: Any,  # noqa: F811 (test_browser's fixtures, imported above)
+    base_url: str,  # noqa: F811
+    url_of,  # noqa: F811
+    kind: str,
+    width: int,
+) -> None:
+    """Funnel labels beside the bars, axis labels left of the plot: none runs off the edge."""
+    context, seen = open_visit(browser, base_url, viewport={"width": width, "height": 900})
+    try:
+        seen.goto(url_of(kind))
+        outside = seen.page.evaluate(CHART_TEXT_JS)
+    finally:
+        context.close()
+    assert not outside, f"{url_of(kind)} at {width}px: chart labels outside the chart: {outside}"
