@@ -157,7 +157,7 @@ def _print_review(chosen, reviews, teams, dataset, *, plain: bool) -> None:
     `plain`, as text for a terminal: names instead of ids, nothing escaped."""
     from ..site.describe import describe_by_key, describe_change
     from ..site.environment import environment
-    from ..site.history_pages import REVIEW_WORDS, SECTIONS
+    from ..site.history_pages import SECTIONS
     from ..site.words import WORDS
 
     people = {person.id: person for person in (dataset.team.people if dataset.team else [])}
@@ -177,7 +177,6 @@ def _print_review(chosen, reviews, teams, dataset, *, plain: bool) -> None:
     click.echo(
         env.get_template("review.md.j2").render(
             t=WORDS["en"],
-            w=REVIEW_WORDS["en"],
             title=f"Weekly review {chosen.name}",
             week=chosen,
             reps=[(rep, people.get(rep.owner)) for rep in reviews.values()],

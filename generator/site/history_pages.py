@@ -38,68 +38,6 @@ NOTICE_PAGES = (
 )
 """The history pages (path, title's word) that say why they are missing without history."""
 
-REVIEW_WORDS = {
-    "en": {
-        "team_of": "Team of {name}",
-        "causes": "Why it moved",
-        "cause_new": "new deals",
-        "cause_won": "won",
-        "cause_lost": "lost",
-        "cause_stage": "stage moves",
-        "cause_amount": "amounts",
-        "cause_slips": "slips",
-        "cause_handover_in": "handovers in",
-        "cause_handover_out": "handovers out",
-        "cause_other": "other changes",
-        "tally_new": "New",
-        "tally_won": "Won",
-        "tally_lost": "Lost",
-        "tally_slipped": "Slipped",
-        "deal_count": "{count} deal(s)",
-        "needs_a_word": "Needs a word",
-        "needs_count": "{count} deal(s) need a word",
-        "slipped_twice": "Slipped twice or more in 13 weeks",
-        "slips": "slips",
-        "past_close": "Close date set in the past",
-        "no_next_step": "No next step",
-        "won_line": "won",
-        "lost_line": "lost",
-        "lost_because": "lost: {reason}",
-        "closed": "closed",
-        "close": "close",
-    },
-    "zh": {
-        "team_of": "{name} 的团队",
-        "causes": "变化原因",
-        "cause_new": "新商机",
-        "cause_won": "赢单",
-        "cause_lost": "丢单",
-        "cause_stage": "阶段变化",
-        "cause_amount": "金额变化",
-        "cause_slips": "推迟",
-        "cause_handover_in": "交接转入",
-        "cause_handover_out": "交接转出",
-        "cause_other": "其他变化",
-        "tally_new": "新商机",
-        "tally_won": "赢单",
-        "tally_lost": "丢单",
-        "tally_slipped": "推迟",
-        "deal_count": "{count} 个商机",
-        "needs_a_word": "需要沟通",
-        "needs_count": "{count} 个商机需要沟通",
-        "slipped_twice": "13 周内推迟两次或以上",
-        "slips": "次推迟",
-        "past_close": "预计成交日期设在过去",
-        "no_next_step": "没有下一步",
-        "won_line": "赢单",
-        "lost_line": "丢单",
-        "lost_because": "丢单：{reason}",
-        "closed": "结束于",
-        "close": "预计成交",
-    },
-}
-"""The review's own words (English and Chinese), beside the site's `WORDS`."""
-assert set(REVIEW_WORDS["en"]) == set(REVIEW_WORDS["zh"])
 
 State = dict[str, tuple[Snapshot, date]]
 """Each deal as it stood at the end of a day, with the day it last changed."""
@@ -207,7 +145,6 @@ def review_page(
         sections=SECTIONS,
         links=True,
         deal_titles=titles,
-        w=REVIEW_WORDS[language],
         accounts=context.labels["account"],
         people_by_id=context.people,
     )

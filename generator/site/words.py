@@ -7,6 +7,7 @@ telling in `describe.py` and join each language's table here.
 from __future__ import annotations
 
 from .describe import CHANGES_EN, CHANGES_ZH
+from .review_words import REVIEW_EN, REVIEW_ZH
 
 EN = {
     "home": "Home",
@@ -207,6 +208,7 @@ EN = {
     ),
     "history_missing": "{reason}",
     **CHANGES_EN,
+    **REVIEW_EN,
 }
 
 ZH = {
@@ -398,6 +400,7 @@ ZH = {
     ),
     "history_missing": "无法读取漏斗的 git 历史：数据文件夹不在 git 仓库中，或仓库还没有提交。",
     **CHANGES_ZH,
+    **REVIEW_ZH,
 }
 
 WORDS = {"en": EN, "zh": ZH}
