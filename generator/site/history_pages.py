@@ -20,7 +20,6 @@ from ..data.money import ZERO
 from ..history.events import weighted_snapshot
 from ..history.records import Commit, History, Snapshot
 from .context import Page, SiteContext
-from .words import WORDS
 
 WEEKS_KEPT = 12
 SECTIONS = [
@@ -134,7 +133,6 @@ def review_page(
 ) -> Page:
     """The agenda of a week's review with one rep, or with a manager's team and its roll-up;
     `titles` names the deals by id."""
-    language = next((lang for lang, words in WORDS.items() if words is context.t), "en")
     return context.page(
         "review.md.j2",
         path,
