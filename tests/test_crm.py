@@ -12,15 +12,9 @@ import pytest
 
 from generator.data.load import ValidDataset
 from generator.data.validate import check
-from generator.exchange.crm import (
-    CrmNames,
-    ImportError_,
-    Mapping,
-    Row,
-    parse_amount,
-    parse_date,
-    read_export,
-)
+from generator.exchange.crm import Row, parse_date, read_export
+from generator.exchange.export_files import ImportError_, parse_amount
+from generator.exchange.presets import CrmNames, Mapping
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HUBSPOT = FIXTURES / "hubspot"

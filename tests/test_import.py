@@ -191,7 +191,7 @@ def test_a_dry_run_that_would_import_everything_writes_nothing(tmp_path):
 
 
 def test_amounts_with_fractions_of_a_cent_round_half_up_to_cents():
-    from generator.exchange.crm import parse_amount
+    from generator.exchange.export_files import parse_amount
 
     assert str(parse_amount("1,234.565", False)) == "1234.57"
     assert str(parse_amount("1.234,5649", True)) == "1234.56"
@@ -200,8 +200,8 @@ def test_amounts_with_fractions_of_a_cent_round_half_up_to_cents():
 
 def test_a_pair_without_an_id_and_a_file_for_a_folder_are_usage_errors(tmp_path):
     from generator.data.validate import check
-    from generator.exchange.crm import ImportError_
     from generator.exchange.errors import OptionError
+    from generator.exchange.export_files import ImportError_
     from generator.exchange.importer import run_import
 
     dataset = check(data_copy(tmp_path), date(2026, 11, 26)).dataset

@@ -13,6 +13,7 @@ import click
 
 from ..data.problems import format_text
 from ..exchange.errors import OptionError
+from ..exchange.presets import PRESETS
 from ..history.records import BASELINE_TRAILER
 from .options import (
     DATE,
@@ -235,8 +236,8 @@ class _TerminalPrompter:
         return DATE.convert(click.prompt(label), None, None)
 
 
-IMPORT_PRESETS = ["salesforce", "hubspot", "pipedrive"]
-"""The CRMs whose exports `funnel import --preset` reads (exchange/presets.PRESETS)."""
+IMPORT_PRESETS = list(PRESETS)
+"""The CRMs whose exports `funnel import --preset` reads."""
 
 
 @click.command("import")

@@ -25,7 +25,6 @@ from .export_files import (
     first_value,
     header,
     listed,
-    parse_amount,
     price_list,
     product_key,
     records,
@@ -34,20 +33,13 @@ from .export_files import (
 from .presets import (
     CLOSED,
     DATES,
-    FIELDS,
     PRESETS,
-    CrmNames,
     Mapping,
     SalesforceAccounts,
     mapping_problems,
     merged,
     preset_data,
 )
-
-__all__ = [
-    "FIELDS", "PRESETS", "CrmNames", "ImportError_", "Mapping", "Row", "parse_amount",
-    "parse_date", "product_key", "read_export",
-]  # fmt: skip
 
 
 @dataclass(frozen=True)

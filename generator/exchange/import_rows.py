@@ -9,8 +9,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from ..data.load import ValidDataset
-from .crm import CrmNames, Mapping, parse_amount, parse_date
-from .presets import OWNER_TERRITORY
+from .crm import parse_date
+from .export_files import parse_amount
+from .presets import OWNER_TERRITORY, CrmNames, Mapping
 
 REQUIRED = ("account", "owner", "title", "amount", "expected_close", "stage")
 

@@ -22,12 +22,13 @@ from ..data.load import ValidDataset
 from ..data.model import Deal
 from ..data.money import json_amount
 from ..data.values import slug
-from .crm import Mapping, Row, read_export
+from .crm import Row, read_export
 from .errors import OptionError
 from .import_accounts import ImportAccounts, account_text, unique
 from .import_report import ImportReport, Refused, RowSources
 from .import_rows import ImportRow, RowReader
 from .new_deal import NewDeal, deal_text, yaml_text
+from .presets import Mapping
 from .reimport import edit_fields
 from .writes import CheckedWrite, write_checked
 
