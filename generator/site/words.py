@@ -6,9 +6,11 @@ telling in `describe.py` and join each language's table here.
 
 from __future__ import annotations
 
+from .accuracy_words import ACCURACY_EN, ACCURACY_ZH
 from .calibration_words import CALIBRATION_EN, CALIBRATION_ZH
 from .describe import CHANGES_EN, CHANGES_ZH
 from .review_words import REVIEW_EN, REVIEW_ZH
+from .slip_words import SLIP_EN, SLIP_ZH
 
 EN = {
     "home": "Home",
@@ -189,9 +191,11 @@ EN = {
         "(`git fetch --unshallow`; in GitHub Actions, `actions/checkout` with `fetch-depth: 0`)."
     ),
     "history_missing": "{reason}",
+    **ACCURACY_EN,
     **CALIBRATION_EN,
     **CHANGES_EN,
     **REVIEW_EN,
+    **SLIP_EN,
 }
 
 ZH = {
@@ -365,9 +369,11 @@ ZH = {
         "在 GitHub Actions 中为 `actions/checkout` 设置 `fetch-depth: 0`）。"
     ),
     "history_missing": "无法读取漏斗的 git 历史：数据文件夹不在 git 仓库中，或仓库还没有提交。",
+    **ACCURACY_ZH,
     **CALIBRATION_ZH,
     **CHANGES_ZH,
     **REVIEW_ZH,
+    **SLIP_ZH,
 }
 
 WORDS = {"en": EN, "zh": ZH}
