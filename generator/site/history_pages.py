@@ -1,4 +1,5 @@
-"""The pages that git history makes possible: weekly reviews, compliance and trends.
+"""The pages that git history makes possible: weekly reviews, compliance and trends (the
+funnel's fill per week, the forecast's accuracy per quarter and month).
 
 Without history (a shallow clone, no repository) each of them is a page with a notice that
 says how to get it, and the deal pages go without their timeline; nothing is guessed.
@@ -11,13 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from ..analytics.accuracy import forecast_accuracy
 from ..analytics.calendar import Week
 from ..analytics.compliance import Finding, findings
 from ..analytics.review import RepWeek, agenda, state_at, weekly_review
 from ..analytics.team_review import TeamWeek, team_weeks
-from ..data.model import CLOSED_STAGES, Person
+from ..data.model import Person
 from ..data.money import ZERO
-from ..history.events import weighted_snapshot
 from ..history.records import Commit, History, Snapshot
 from .context import Page, SiteContext
 
@@ -52,16 +53,6 @@ class FillRow:
     stages: list[tuple[int, Decimal]]  # per open stage, top down: count and amount
 
 
-@dataclass(frozen=True)
-class AccuracyRow:
-    """An owner's weighted forecast at a week's end, and what of those deals was won."""
-
-    week: Week
-    owner: str
-    forecast: Decimal
-    won: Decimal
-
-
 def weeks_to_show(as_of: date) -> list[Week]:
     """The last WEEKS_KEPT ISO weeks, newest first."""
     current = Week.of(as_of)
@@ -90,7 +81,7 @@ def build_history_pages(context: SiteContext) -> list[Page]:
         context.page("reviews.md.j2", "reviews/index.md", context.t["review"], rows=index_rows)
     )
     pages.append(compliance_page(context, history))
-    pages.append(trends_page(context, states))
+    pages.append(trends_page(context, history, states))
     return pages
 
 
@@ -170,14 +161,15 @@ def compliance_page(context: SiteContext, history: History) -> Page:
     )
 
 
-def trends_page(context: SiteContext, states: dict[Week, State]) -> Page:
-    """Funnel fill per week, and each rep's weighted forecast of a week against what of it
-    was won; `states` holds the deals at each week's end, newest week first."""
+def trends_page(context: SiteContext, history: History, states: dict[Week, State]) -> Page:
+    """Funnel fill per week (`states`: the deals at each week's end, newest week first), and
+    the forecast at each quarter's and month's start against what was won in it, for the
+    team and each rep."""
     funnel = context.funnel
-    fill, accuracy = _fill_and_accuracy(context, states)
-    people: list[tuple[Person | None, str, list[AccuracyRow]]] = [
-        (context.people.get(owner), owner, rows) for owner, rows in sorted(accuracy.items())
-    ]
+    fill = _fill(context, states)
+    accuracy = forecast_accuracy(history, context.dataset.deals.values(), funnel, context.as_of)
+    named = sorted(accuracy.reps, key=lambda r: (r.owner not in context.people, r.owner or ""))
+    reps = [(context.people.get(rep.owner or ""), rep) for rep in named]  # the team's first
     return context.page(
         "trends.md.j2",
         "trends.md",
@@ -187,39 +179,22 @@ def trends_page(context: SiteContext, states: dict[Week, State]) -> Page:
             {"name": stage.label, "values": [row.stages[index][0] for row in fill]}
             for index, stage in enumerate(funnel.stages)
         ],
-        accuracy=people,
+        team=accuracy.team,
+        reps=reps,
         stages=funnel.stages,
     )
 
 
-def _fill_and_accuracy(
-    context: SiteContext, states: dict[Week, State]
-) -> tuple[list[FillRow], dict[str, list[AccuracyRow]]]:
-    """Oldest week first: each open stage's count and amount, and by owner the weighted
-    forecast at the week's end beside what of those deals was won since."""
-    funnel = context.funnel
-    won = {
-        deal_id: deal.amount
-        for deal_id, deal in context.dataset.deals.items()
-        if deal.stage == "won"
-    }
+def _fill(context: SiteContext, states: dict[Week, State]) -> list[FillRow]:
+    """Oldest week first: each open stage's count and amount at the week's end."""
     fill: list[FillRow] = []
-    accuracy: dict[str, list[AccuracyRow]] = {}
     for week, state in reversed(states.items()):
-        counts: dict[str, tuple[int, Decimal]] = {stage.id: (0, ZERO) for stage in funnel.stages}
-        forecast: dict[str, Decimal] = {}
-        won_of: dict[str, Decimal] = {}
-        for deal, (snapshot, _) in state.items():
+        counts: dict[str, tuple[int, Decimal]] = {
+            stage.id: (0, ZERO) for stage in context.funnel.stages
+        }
+        for snapshot, _ in state.values():
             if snapshot.stage in counts and snapshot.amount is not None:
                 count, amount = counts[snapshot.stage]
                 counts[snapshot.stage] = (count + 1, amount + snapshot.amount)
-            if snapshot.stage not in CLOSED_STAGES and snapshot.owner:
-                owner = snapshot.owner
-                forecast[owner] = forecast.get(owner, ZERO) + weighted_snapshot(snapshot, funnel)
-                won_of[owner] = won_of.get(owner, ZERO) + won.get(deal, ZERO)
         fill.append(FillRow(week, list(counts.values())))
-        for owner in forecast:
-            accuracy.setdefault(owner, []).append(
-                AccuracyRow(week, owner, forecast[owner], won_of[owner])
-            )
-    return fill, accuracy
+    return fill

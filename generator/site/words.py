@@ -173,11 +173,6 @@ EN = {
     "trends": "Trends",
     "fill_per_week": "Funnel fill per week",
     "accuracy": "Forecast accuracy",
-    "accuracy_help": (
-        "The weighted forecast of each rep's open deals as it stood at the end of each week, "
-        "and how much of those deals was won in the end."
-    ),
-    "won_since": "Won of those deals",
     "no_history": "History is not available",
     "field": "Field",
     "more_deals": "… and {count} smaller deals: see each rep's funnel.",
@@ -354,8 +349,6 @@ ZH = {
     "trends": "趋势",
     "fill_per_week": "每周漏斗饱满度",
     "accuracy": "预测准确度",
-    "accuracy_help": "每周末各销售代表进行中商机的加权预测，以及这些商机最终赢单的金额。",
-    "won_since": "其中赢单",
     "no_history": "无法读取历史",
     "field": "字段",
     "more_deals": "…… 另有 {count} 个较小的商机：见各销售代表的漏斗。",
