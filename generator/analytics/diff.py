@@ -1,8 +1,9 @@
 """`funnel diff`: the business-level changes between two revisions, for pull requests.
 
 "stage compare to commit, weighted +300,000" instead of raw YAML lines: each deal's changes
-with its owner, the weighted delta per owner, and the changes of the rules, accounts and
-checklists. `site.diff_comment` tells them as a pull-request comment.
+with its owner, the weighted delta per owner, what slipped out of each quarter (see `slips`),
+and the changes of the rules, accounts and checklists. `site.diff_comment` tells them as a
+pull-request comment.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..history.events import Change, compare, weighted_delta, weighted_snapshot
 from ..history.git import GIT_ENV, deals_at, repository, resolve
 from ..history.records import Snapshot, is_log_entry
 from .diff_records import RecordChange, data_files, record_changes
+from .slips import PeriodSlips, slipped_between
 
 WORKTREE = "worktree"
 
@@ -30,7 +32,8 @@ class Diff:
     """The business changes between two revisions. `owners` is how the deals' changes moved
     each owner's weighted pipeline (under the rules at head); `rules_delta` how the changed
     rules moved it (the deals at base, weighted by the rules at head minus those at base);
-    `total` is both together."""
+    `total` is both together. `slipped_out`: per quarter of a deal's close at base, the deals
+    whose close moved out of it (quarters over before the as-of day left out)."""
 
     base: str
     head: str
@@ -39,6 +42,7 @@ class Diff:
     owners: dict[str, Decimal]
     records: list[RecordChange] = field(default_factory=list)
     rules_delta: Decimal = ZERO
+    slipped_out: list[PeriodSlips] = field(default_factory=list)
 
 
 def business_diff(
@@ -48,9 +52,11 @@ def business_diff(
     funnel: Funnel,
     *,
     git_env: Mapping[str, str] = GIT_ENV,
+    as_of: date | None = None,
 ) -> Diff:
     """Compare the data at `base` with that at `head` (None: the working tree, whose rules
-    are `funnel`); git runs in `git_env`."""
+    are `funnel`); git runs in `git_env`. What slipped is told only with `as_of`, the day
+    that decides which quarters are over."""
     root, prefix = repository(data_dir, env=git_env)
     base_sha = resolve(root, base, env=git_env)
     head_sha = resolve(root, head, env=git_env) if head else None
@@ -79,6 +85,7 @@ def business_diff(
         owners,
         record_changes(old_files, new_files),
         rules_delta,
+        slipped_between(old, new, head_funnel, as_of) if as_of is not None else [],
     )
 
 
@@ -102,8 +109,8 @@ def _plain(value: Any) -> Any:
 
 
 def to_json(diff: Diff) -> str:
-    """The diff for programs: each change by its kind and values, the weighted deltas, and
-    the changes of the rules, accounts and checklists."""
+    """The diff for programs: each change by its kind and values, the weighted deltas, the
+    changes of the rules, accounts and checklists, and what slipped out of each quarter."""
     changes = []
     for owner, change in diff.changes:
         entry: dict[str, Any] = {"deal": change.deal, "owner": owner, "kind": change.kind}
@@ -136,4 +143,5 @@ def to_json(diff: Diff) -> str:
             for record in diff.records
             if record.area == area
         ]
+    document["slipped_out"] = [found.as_json(owners=True) for found in diff.slipped_out]
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

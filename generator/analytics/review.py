@@ -20,6 +20,7 @@ from ..data.money import ZERO, json_amount
 from ..history.events import Change, ChangeWhat, Event
 from ..history.records import History, Snapshot
 from .calendar import Week
+from .slips import PeriodSlips, week_slips
 
 
 class Rolled(Protocol):
@@ -104,6 +105,8 @@ class RepWeek:
     """Deal id -> its account's id, to name the customer beside the deal."""
     facts: dict[tuple[str, str], Snapshot] = field(default_factory=dict)
     """The deal as each of the week's commits left it (as it was, for a removed deal)."""
+    slipped_out: list[PeriodSlips] = field(default_factory=list)
+    """What of the rep's deals slipped out of the week's month and quarter (`slips`)."""
 
     def of(self, *whats: ChangeWhat) -> list[Event]:
         """The week's changes of these kinds (`Change.what`), in the order they happened."""
@@ -126,6 +129,7 @@ class RepWeek:
             or self.slipped_twice
             or self.past_close
             or self.no_next_step
+            or any(found.slips for found in self.slipped_out)
         )
 
     def tally(self, what: str) -> Tally:
@@ -160,6 +164,7 @@ class RepWeek:
                 {"deal": d, "expected_close": day.isoformat()} for d, day in self.past_close
             ],
             "no_next_step": [{"deal": d} for d in self.no_next_step],
+            "slipped_out": [found.as_json() for found in self.slipped_out],
         }
 
     def _change_json(self, e: Event, describe: Describe) -> dict[str, object]:
@@ -223,9 +228,13 @@ def weekly_review(
         if event.change.what == "slipped" and since < event.day <= week.end:
             slips[event.change.deal] = slips.get(event.change.deal, 0) + 1
     _add_deals(reviews, state, funnel.rules.stale_after_days, week, slips)
+    slipped = week_slips(history, funnel, week)
+    for owner in {s.owner for found in slipped for s in found.slips if s.owner}:
+        _rep(reviews, owner, week)
     if owners:
         reviews = {owner: reviews[owner] for owner in owners}
     for rep in reviews.values():
+        rep.slipped_out = [found.of_owner(rep.owner) for found in slipped]
         for event in rep.changes:
             rep.titles.setdefault(event.change.deal, event.change.deal)
     return dict(sorted(reviews.items()))

@@ -10,6 +10,7 @@ from decimal import Decimal
 from ..data.model import Person
 from ..data.money import ZERO, json_amount
 from .review import CAUSES, TALLIED, RepWeek, Tally
+from .slips import PeriodSlips, combined
 
 
 @dataclass
@@ -33,6 +34,11 @@ class TeamWeek:
         """The team's new, won, lost or slipped deals: the sum of its people's."""
         return sum((rep.tally(what) for rep in self.reps), Tally())
 
+    @property
+    def slipped_out(self) -> list[PeriodSlips]:
+        """What of the team's deals slipped out of the week's month and quarter."""
+        return combined(rep.slipped_out for rep in self.reps)
+
     def needs_a_word(self) -> int:
         """How many deals of the team need a word."""
         return sum(
@@ -53,6 +59,7 @@ class TeamWeek:
             "weighted_delta": json_amount(self.weighted_delta),
             "causes": {cause: json_amount(amount) for cause, amount in self.causes.items()},
             **{what: self.tally(what).as_json() for what in TALLIED},
+            "slipped_out": [found.as_json() for found in self.slipped_out],
         }
 
 

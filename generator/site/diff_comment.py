@@ -1,13 +1,14 @@
 """The pull-request comment of `funnel diff`: a business diff told in Markdown, in English.
 
 Red flags first (deals removed instead of closed, deals entered as already won), then the
-rules, each owner's changes with their weighted delta, the accounts and the handovers.
+rules, each owner's changes with their weighted delta, what slipped out of each quarter (by
+rep and deal), the accounts and the handovers.
 """
 
 from __future__ import annotations
 
 from ..analytics.diff import WORKTREE, Diff
-from ..data.money import ZERO, signed_amount
+from ..data.money import ZERO, shown_amount, signed_amount
 from .describe import describe_by_key, describe_record
 from .markup import md
 
@@ -25,7 +26,14 @@ def to_markdown(diff: Diff, currency: str) -> str:
     ]
     if not diff.changes and not diff.records:
         return "\n".join([*lines, "No business change."]) + "\n"
-    return "\n".join(lines + _red_flags(diff) + _rules(diff) + _owners(diff) + _records(diff))
+    return "\n".join(
+        lines
+        + _red_flags(diff)
+        + _rules(diff)
+        + _owners(diff)
+        + _slipped(diff, currency)
+        + _records(diff)
+    )
 
 
 def _red_flags(diff: Diff) -> list[str]:
@@ -65,6 +73,31 @@ def _owners(diff: Diff) -> list[str]:
         for who, change in diff.changes:
             if (who or "") == owner and not change.red_flag:
                 lines.append(f"- **{md(change.deal)}**: {md(describe_by_key(change))}")
+        lines.append("")
+    return lines
+
+
+def _slipped(diff: Diff, currency: str) -> list[str]:
+    """What slipped out of each quarter: the total, then each rep's amount and deals."""
+    lines: list[str] = []
+    for found in diff.slipped_out:
+        lines += [
+            f"#### What slipped out of {found.period.name} · {shown_amount(found.amount)} "
+            f"{currency} (weighted {shown_amount(found.weighted)})",
+            "",
+        ]
+        for row in found.owners():
+            lines.append(
+                f"- {md(row.owner or '(no owner)')}: {shown_amount(row.amount)} "
+                f"(weighted {shown_amount(row.weighted)})"
+            )
+            lines += [
+                f"  - **{md(slip.deal)}**"
+                + (f" · {md(slip.account)}" if slip.account else "")
+                + f": {shown_amount(slip.amount)}, {slip.moved_from} → {slip.moved_to}"
+                for slip in found.slips
+                if slip.owner == row.owner
+            ]
         lines.append("")
     return lines
 

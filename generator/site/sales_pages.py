@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..analytics.calendar import KINDS, PeriodKind, period_of
+from ..analytics.calendar import KINDS, PeriodKind, last_n, period_of
 from ..analytics.coverage import (
     current_periods,
     forecast_sections,
@@ -23,6 +23,7 @@ from ..analytics.forecast import Forecast, build_forecast
 from ..analytics.handover import plan_handover
 from ..analytics.marketing import NO_SOURCE, scorecard
 from ..analytics.pipeline import StageSummary, by_stage, closing_in, last_activity, overdue, stale
+from ..analytics.slips import PeriodSlips, period_slips
 from ..data.model import Deal, Person
 from ..data.money import ZERO
 from .context import Page, SiteContext
@@ -109,8 +110,11 @@ def home_page(context: SiteContext, forecasts: Mapping[PeriodKind, Forecast]) ->
 
 def forecast_page(context: SiteContext, forecasts: Mapping[PeriodKind, Forecast]) -> Page:
     """The forecast by month, quarter, half and year against the targets, each owner's
-    coverage this quarter and this year, and the year's by territory."""
+    coverage this quarter and this year, the year's by territory, and, with history, what
+    slipped out of this quarter, the three before and this month."""
     year = period_of(context.as_of, "year")
+    slipped = forecast_slips(context)
+    now = slipped[-2] if slipped else None
     return context.page(
         "forecast.md.j2",
         "forecast.md",
@@ -120,7 +124,23 @@ def forecast_page(context: SiteContext, forecasts: Mapping[PeriodKind, Forecast]
         territories=territory_rows(context.dataset, year, forecasts["year"]),
         forecast=forecasts["year"],
         year=year,
+        slipped=slipped,
+        slipped_now=now,
+        slipped_listed=now.slips[:LISTED_PER_STAGE] if now else (),
+        slipped_more=max(0, now.count - LISTED_PER_STAGE) if now else 0,
+        deal_titles={deal_id: deal.title for deal_id, deal in context.dataset.deals.items()},
+        accounts_by_id=context.dataset.accounts,
+        people_by_id=context.people,
     )
+
+
+def forecast_slips(context: SiteContext) -> list[PeriodSlips] | None:
+    """What slipped out of the quarter before last but two up to this quarter, then this
+    month, each during itself up to the as-of day (None without history)."""
+    if context.history is None:
+        return None
+    periods = [*last_n(period_of(context.as_of, "quarter"), 4), period_of(context.as_of, "month")]
+    return [period_slips(context.history, context.funnel, p, context.as_of) for p in periods]
 
 
 def marketing_page(context: SiteContext) -> Page:
