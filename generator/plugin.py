@@ -19,6 +19,7 @@ from .data.problems import format_text, only_errors
 from .data.validate import check
 from .history.git import HistoryError
 from .history.mining import read_history
+from .history.past import PastCommit, data_at, main_line_commit
 from .site.pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
 from .site.words import WORDS
 
@@ -33,14 +34,17 @@ class FunnelConfig(Config):
     data_dir = c.Type(str, default="data")
     templates = c.Type(str, default="templates")
     as_of = c.Optional(c.Type(str))
+    at = c.Optional(c.Type(str))
     language = c.Choice(tuple(WORDS), default="en")
 
 
 class FunnelPlugin(BasePlugin[FunnelConfig]):
     """Checks data/, then generates the funnel's pages; bad data stops the build.
 
-    `funnel build` and `funnel serve` pass their --data and --as-of through the
-    environment variables FUNNEL_DATA and FUNNEL_AS_OF, which win over mkdocs.yml.
+    `funnel build` and `funnel serve` pass their --data, --as-of and --at through the
+    environment variables FUNNEL_DATA, FUNNEL_AS_OF and FUNNEL_AT, which win over mkdocs.yml.
+    With `at`, the site is built as it was at the end of that day (the data of the main
+    line's last commit of that day, and its history up to it), judged as of that day.
     """
 
     def __init__(self) -> None:
@@ -50,21 +54,47 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
     def _data(self) -> str:
         return os.environ.get("FUNNEL_DATA") or self.config.data_dir
 
-    def _as_of(self) -> date:
-        value = os.environ.get("FUNNEL_AS_OF") or self.config.as_of
+    def _day(self, name: str) -> date | None:
+        value = os.environ.get(f"FUNNEL_{name.upper()}") or getattr(self.config, name)
         if not value:
-            return date.today()
+            return None
         try:
             return date.fromisoformat(str(value))
         except ValueError:
-            raise PluginError(f"funnel: as_of {value!r} is not a date (YYYY-MM-DD)") from None
+            raise PluginError(f"funnel: {name} {value!r} is not a date (YYYY-MM-DD)") from None
 
     def on_config(self, config, /):
         """Check the data (errors stop the build), read its history, and make the pages."""
         root = Path(config.config_file_path).parent
-        as_of = self._as_of()
+        at = self._day("at")
+        as_of = at or self._day("as_of") or date.today()
         data = self._data()
-        result = check(root / data, as_of, display=data)
+        if at is None:
+            self.pages = self._pages(root, root / data, as_of, None)
+        else:
+            try:
+                past = main_line_commit(root / data, at, env=os.environ)
+                log.info(f"funnel: the site as it stood on {at}: commit {past.sha[:12]}")
+                with data_at(root / data, past, env=os.environ) as folder:
+                    self.pages = self._pages(root, folder, as_of, past)
+            except HistoryError as exc:
+                raise PluginError(f"funnel: no site as of {at}: {exc}") from None
+        words = WORDS[self.config.language]
+        if config.site_name == WORDS["en"]["site_title"]:  # the default name, in the site's words
+            config.site_name = words["site_title"]
+        if not config.nav:
+            config.nav = navigation(self.pages, self.config.language) + _own_docs(config)
+            # deal and account pages stay out of the navigation by design: say nothing of it
+            config.validation.nav.omitted_files = logging.DEBUG
+        config.extra_css = [*config.extra_css, STYLESHEET.path]
+        config.extra_javascript = [*config.extra_javascript, SCRIPT.path]
+        return config
+
+    def _pages(self, root: Path, folder: Path, as_of: date, past: PastCommit | None) -> list[Page]:
+        """The checked data of `folder` and the history of the data folder (up to `past`) as
+        pages; errors stop the build."""
+        data = self._data()
+        result = check(folder, as_of, display=data)
         errors = only_errors(result.problems)
         for problem in result.problems:
             if problem.severity == "warning":
@@ -79,7 +109,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         except HistoryError as exc:
             history, notice = None, f"{exc}."
             log.info(f"funnel: no history pages: {exc}")
-        self.pages = build_pages(
+        if history is not None and past is not None:
+            history = history.until(past.sha, past.line)
+        return build_pages(
             result.dataset.valid(),
             as_of,
             templates=root / self.config.templates,
@@ -87,16 +119,6 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             history=history,
             history_notice=notice,
         )
-        words = WORDS[self.config.language]
-        if config.site_name == WORDS["en"]["site_title"]:  # the default name, in the site's words
-            config.site_name = words["site_title"]
-        if not config.nav:
-            config.nav = navigation(self.pages, self.config.language) + _own_docs(config)
-            # deal and account pages stay out of the navigation by design: say nothing of it
-            config.validation.nav.omitted_files = logging.DEBUG
-        config.extra_css = [*config.extra_css, STYLESHEET.path]
-        config.extra_javascript = [*config.extra_javascript, SCRIPT.path]
-        return config
 
     def on_files(self, files: Files, /, *, config) -> Files:
         """Add the generated pages, the stylesheet and the script (they win over files of

@@ -16,33 +16,44 @@ class BuildError(Exception):
     """The build failed; the previous site is untouched."""
 
 
-def _configure(config_file: Path | str, data_dir: str, as_of: date, **overrides):
+def _configure(
+    config_file: Path | str, data_dir: str, as_of: date, at: date | None = None, **overrides
+):
     from mkdocs.config import load_config
 
-    _environment(config_file, data_dir, as_of)
+    _environment(config_file, data_dir, as_of, at)
     config = load_config(str(config_file), **overrides)
     if "funnel" not in config.plugins:
         raise BuildError(f"{config_file}: add `- funnel` under `plugins:`")
     return config
 
 
-def _environment(config_file: Path | str, data_dir: str, as_of: date) -> None:
+def _environment(
+    config_file: Path | str, data_dir: str, as_of: date, at: date | None = None
+) -> None:
     """Hand the command's options to the plugin; SOURCE_DATE_EPOCH pins MkDocs' dates.
 
     The plugin reads the data folder relative to mkdocs.yml; the command, relative to the
-    current folder.
+    current folder. FUNNEL_AT (set only with --at) builds the site as it was on that day.
     """
     config_dir = Path(config_file).resolve().parent
     data = os.path.relpath(Path(data_dir).resolve(), config_dir)
     os.environ["FUNNEL_DATA"] = str(Path(data_dir).resolve()) if data.startswith("..") else data
     os.environ["FUNNEL_AS_OF"] = as_of.isoformat()
+    if at is None:
+        os.environ.pop("FUNNEL_AT", None)
+    else:
+        os.environ["FUNNEL_AT"] = at.isoformat()
     os.environ["SOURCE_DATE_EPOCH"] = str(
         int(datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC).timestamp())
     )
 
 
-def build_site(config_file: Path, site_dir: Path, data_dir: str, as_of: date) -> None:
-    """Build into a temporary folder beside `site_dir`, then replace `site_dir` with it."""
+def build_site(
+    config_file: Path, site_dir: Path, data_dir: str, as_of: date, at: date | None = None
+) -> None:
+    """Build into a temporary folder beside `site_dir`, then replace `site_dir` with it; with
+    `at`, the site as it was on that day (`as_of` is then that day too)."""
     from mkdocs.commands.build import build
     from mkdocs.exceptions import MkDocsException
 
@@ -51,7 +62,7 @@ def build_site(config_file: Path, site_dir: Path, data_dir: str, as_of: date) ->
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-new-", dir=site_dir.parent))
     try:
-        config = _configure(config_file, data_dir, as_of, site_dir=str(fresh))
+        config = _configure(config_file, data_dir, as_of, at, site_dir=str(fresh))
         build(config)
     except (MkDocsException, BuildError) as exc:
         shutil.rmtree(fresh, ignore_errors=True)

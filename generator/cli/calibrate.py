@@ -10,11 +10,12 @@ import click
 from .options import (
     DATE,
     as_of_option,
+    at_option,
     data_option,
+    data_source,
     format_option,
     history_or_exit,
     load_valid,
-    today_or,
 )
 
 if TYPE_CHECKING:
@@ -37,9 +38,15 @@ if TYPE_CHECKING:
 )
 @data_option
 @as_of_option
+@at_option
 @format_option("table", "json", "md", help="json for programs (see README), md for a page.")
 def calibrate(
-    since: date | None, by: str, data_dir: str, as_of: date | None, output_format: str
+    since: date | None,
+    by: str,
+    data_dir: str,
+    as_of: date | None,
+    at: date | None,
+    output_format: str,
 ) -> None:
     """Each stage's observed win rate from the main line's history, beside its configured one.
 
@@ -50,10 +57,10 @@ def calibrate(
     from ..analytics.calibration import to_json
     from ..site.calibration_pages import calibration_markdown
 
-    day = today_or(as_of)
-    dataset = load_valid(data_dir, day)
-    history = history_or_exit(data_dir)
-    result = run_calibrate(dataset, history, day, since=since, by=cast("GroupBy", by))
+    with data_source(data_dir, as_of, at) as source:
+        dataset = load_valid(source.folder, source.day, source.display)
+    history = history_or_exit(data_dir, source.past)
+    result = run_calibrate(dataset, history, source.day, since=since, by=cast("GroupBy", by))
     if output_format == "json":
         click.echo(to_json(result), nl=False)
     elif output_format == "md":

@@ -18,7 +18,9 @@ from ..history.records import BASELINE_TRAILER
 from .options import (
     DATE,
     as_of_option,
+    at_option,
     data_option,
+    data_source,
     exit_refused,
     format_option,
     load_valid,
@@ -157,6 +159,7 @@ def codeowners(data_dir: str, out: Path, verify: bool) -> None:
 @click.command()
 @data_option
 @as_of_option
+@at_option
 @click.option(
     "--format",
     "output_format",
@@ -165,22 +168,24 @@ def codeowners(data_dir: str, out: Path, verify: bool) -> None:
     show_default=True,
     help="csv for spreadsheets, json for programs (see README).",
 )
-def export(data_dir: str, as_of: date | None, output_format: str) -> None:
+def export(data_dir: str, as_of: date | None, at: date | None, output_format: str) -> None:
     """Every deal with its account and computed fields (probability, weighted amount, first
     seen in git), for finance and spreadsheets."""
     from ..exchange.export import export_rows, to_csv, to_json
     from ..history.git import HistoryError
     from ..history.mining import read_history
 
-    day = today_or(as_of)
-    dataset = load_valid(data_dir, day)
+    with data_source(data_dir, as_of, at) as source:
+        dataset = load_valid(source.folder, source.day, source.display)
     try:
         history = read_history(Path(data_dir), git_env=os.environ)
     except HistoryError as exc:
         click.echo(f"funnel: first_seen left empty: {exc}", err=True)
         history = None
+    if history is not None and source.past is not None:
+        history = history.until(source.past.sha, source.past.line)
     rows = export_rows(dataset, history)
-    click.echo(to_csv(rows) if output_format == "csv" else to_json(rows, day), nl=False)
+    click.echo(to_csv(rows) if output_format == "csv" else to_json(rows, source.day), nl=False)
 
 
 @click.command()

@@ -12,7 +12,9 @@ import click
 from .options import (
     DATE,
     as_of_option,
+    at_option,
     data_option,
+    data_source,
     format_option,
     history_failed,
     history_or_exit,
@@ -93,6 +95,7 @@ def check_order(
 @click.option("--team", default=None, help="Only this manager's team: their reps and the manager.")
 @data_option
 @as_of_option
+@at_option
 @click.option(
     "--format",
     "output_format",
@@ -107,6 +110,7 @@ def review(
     team: str | None,
     data_dir: str,
     as_of: date | None,
+    at: date | None,
     output_format: str | None,
 ) -> None:
     """The weekly review: each rep's week from git, as the agenda of the manager's meeting.
@@ -122,14 +126,14 @@ def review(
     from ..history.events import all_events
     from ..site.describe import describe_by_key
 
-    day = today_or(as_of)
-    try:
-        chosen = Week.parse(week) if week else Week.of(day)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--week") from None
     if owner is not None and team is not None:
         raise click.UsageError("give --owner or --team, not both")
-    dataset = rules_of(data_dir, day).dataset
+    with data_source(data_dir, as_of, at) as source:
+        dataset = rules_of(source.folder, source.day, source.display).dataset
+    try:
+        chosen = Week.parse(week) if week else Week.of(source.day)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--week") from None
     everyone = dataset.team.people if dataset.team else []
     people = {person.id: person for person in everyone}
     for given, hint in ((owner, "--owner"), (team, "--team")):
@@ -137,7 +141,7 @@ def review(
             raise click.BadParameter(f"no person `{given}` in team.yaml", param_hint=hint)
     if team is not None and people[team].role != "manager":
         raise click.BadParameter(f"`{team}` is not a manager in team.yaml", param_hint="--team")
-    history = history_or_exit(data_dir)
+    history = history_or_exit(data_dir, source.past)
     events = all_events(history, dataset.funnel)
     owners = [owner] if owner else team_members(team, everyone) if team else None
     reviews = weekly_review(history, events, dataset.funnel, chosen, owners)

@@ -15,8 +15,10 @@ from ..data.money import shown_amount
 from ..data.problems import count, format_github, format_json, format_text
 from .options import (
     as_of_option,
+    at_option,
     checked,
     data_option,
+    data_source,
     format_option,
     load_valid,
     today_or,
@@ -77,6 +79,7 @@ def schema(out: Path, verify: bool) -> None:
 @main.command()
 @data_option
 @as_of_option
+@at_option
 @click.option(
     "--site-dir",
     default="site",
@@ -92,12 +95,20 @@ def schema(out: Path, verify: bool) -> None:
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="The MkDocs configuration.",
 )
-def build(data_dir: str, as_of: date | None, site_dir: Path, config_file: Path) -> None:
-    """Build the site into a fresh folder and swap it in only on success."""
+def build(
+    data_dir: str, as_of: date | None, at: date | None, site_dir: Path, config_file: Path
+) -> None:
+    """Build the site into a fresh folder and swap it in only on success.
+
+    With --at, the site as it was at the end of that day: the data of the main line's last
+    commit of that day, its history up to that commit, judged as of that day.
+    """
     from .build import BuildError, build_site
 
+    if at is not None and as_of is not None and as_of != at:
+        raise click.UsageError("--at judges the data as of that day: leave out --as-of")
     try:
-        build_site(config_file, site_dir, data_dir, today_or(as_of))
+        build_site(config_file, site_dir, data_dir, at or today_or(as_of), at)
     except BuildError as exc:
         click.echo(str(exc), err=True, nl=not str(exc).endswith("\n"))
         sys.exit(1)
@@ -125,6 +136,7 @@ def serve(data_dir: str, as_of: date | None, config_file: str, dev_addr: str) ->
 @main.command()
 @data_option
 @as_of_option
+@at_option
 @click.option(
     "--period",
     type=click.Choice(["month", "quarter", "half", "year"]),
@@ -133,12 +145,15 @@ def serve(data_dir: str, as_of: date | None, config_file: str, dev_addr: str) ->
     help="The length of each period.",
 )
 @format_option("table", "json", "csv", help="json or csv for programs and spreadsheets.")
-def forecast(data_dir: str, as_of: date | None, period: PeriodKind, output_format: str) -> None:
+def forecast(
+    data_dir: str, as_of: date | None, at: date | None, period: PeriodKind, output_format: str
+) -> None:
     """The weighted forecast by period and by owner, with the overdue deals apart."""
     from ..analytics.forecast import build_forecast, to_csv, to_json
 
-    day = today_or(as_of)
-    result = build_forecast(load_valid(data_dir, day), day, period)
+    with data_source(data_dir, as_of, at) as source:
+        dataset = load_valid(source.folder, source.day, source.display)
+    result = build_forecast(dataset, source.day, period)
     if output_format == "json":
         click.echo(to_json(result), nl=False)
     elif output_format == "csv":

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypeAlias
@@ -14,6 +17,7 @@ from ..data.load import DataDirError
 from ..data.problems import Problem, format_text, only_errors
 from ..data.validate import check as run_check
 from ..exchange.errors import OptionError
+from ..history.past import PastCommit
 
 if TYPE_CHECKING:
     _DateParam: TypeAlias = click.ParamType[date, str | date]
@@ -55,6 +59,49 @@ as_of_option = click.option(
 )
 
 
+at_option = click.option(
+    "--at",
+    type=DATE,
+    default=None,
+    help="The data as it stood on the main line at the end of this day (that day's last "
+    "commit), judged as of that day.",
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a command reads the data: the folder, how its paths are shown (as given, so a
+    past day's problems read as a checkout of it would), the day it is judged as of, and
+    with --at the past commit it comes from."""
+
+    folder: str
+    display: str
+    day: date
+    past: PastCommit | None = None
+
+
+@contextmanager
+def data_source(data_dir: str, as_of: date | None, at: date | None) -> Iterator[Source]:
+    """The data folder and --as-of; or with --at, that day's commit's data folder (a temporary
+    copy) judged as of that day. No commit that day, or no history: exit 2 saying why."""
+    if at is None:
+        yield Source(data_dir, data_dir, today_or(as_of))
+        return
+    if as_of is not None and as_of != at:
+        raise click.UsageError("--at judges the data as of that day: leave out --as-of")
+    from ..history.git import HistoryError
+    from ..history.past import data_at, main_line_commit
+
+    try:
+        past = main_line_commit(Path(data_dir), at, env=os.environ)
+        with data_at(Path(data_dir), past, env=os.environ) as folder:
+            shown = f"commit {past.sha[:12]} of {past.day}"
+            click.echo(f"funnel: the data as it stood on {at}: {shown}", err=True)
+            yield Source(str(folder), data_dir, at, past)
+    except HistoryError as exc:
+        history_failed(exc)
+
+
 def format_option(*choices: str, help: str):
     """`--format`, the first choice being the default (the one for people)."""
     return click.option(
@@ -72,10 +119,11 @@ def today_or(value: date | None) -> date:
     return value or date.today()
 
 
-def checked(data_dir: str, as_of: date):
-    """Every problem of the data folder; a missing folder is a usage error (exit 2)."""
+def checked(data_dir: str, as_of: date, display: str | None = None):
+    """Every problem of the data folder (its paths shown under `display`, by default the
+    folder as given); a missing folder is a usage error (exit 2)."""
     try:
-        return run_check(Path(data_dir), as_of, display=data_dir)
+        return run_check(Path(data_dir), as_of, display=display or data_dir)
     except DataDirError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -100,17 +148,17 @@ def usage_error(exc: OptionError) -> click.UsageError:
     return click.BadParameter(str(exc), param_hint=exc.option)
 
 
-def load_valid(data_dir: str, as_of: date):
+def load_valid(data_dir: str, as_of: date, display: str | None = None):
     """The checked dataset, or exit 1 with the problems (bad data never reaches an output)."""
-    result = checked(data_dir, as_of)
+    result = checked(data_dir, as_of, display)
     if not result.ok:
         _exit_with_errors(result, "fix the data first (funnel check)")
     return result.dataset.valid()
 
 
-def rules_of(data_dir: str, as_of: date):
+def rules_of(data_dir: str, as_of: date, display: str | None = None):
     """The funnel's rules (stages and probabilities) from the data folder, or exit 1."""
-    result = checked(data_dir, as_of)
+    result = checked(data_dir, as_of, display)
     if result.dataset.funnel is None:
         _exit_with_errors(result)
     return result
@@ -138,12 +186,18 @@ def history_failed(exc: Exception) -> None:
     sys.exit(2)
 
 
-def history_or_exit(data_dir: str):
-    """The main line's history of the data, or exit 2 saying why (a shallow clone, no git)."""
+def history_or_exit(data_dir: str, past: PastCommit | None = None):
+    """The main line's history of the data (with `past`, as it stood at that commit), or
+    exit 2 saying why (a shallow clone, no git)."""
+    import gc
+
     from ..history.git import HistoryError
     from ..history.mining import read_history
 
     try:
-        return read_history(Path(data_dir), git_env=os.environ)
+        history = read_history(Path(data_dir), git_env=os.environ)
     except HistoryError as exc:
         history_failed(exc)
+    # the history lives as long as the command: no later collection walks its objects again
+    gc.freeze()
+    return history if past is None else history.until(past.sha, past.line)

@@ -7,7 +7,7 @@ dates) share one object within one read (`Interner`), which keeps the cache smal
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -87,6 +87,19 @@ class History:
     with BASELINE_TRAILER make the baseline (see `Commit.baseline`)."""
     saved: int = field(default=0, repr=False, compare=False)
     saved_head: str = field(default="", repr=False, compare=False)
+
+    def until(self, head: str, line: Collection[str]) -> History:
+        """The history as it stood when main-line commit `head` landed: only the commits of
+        `line` (the main line up to `head`) and the versions they made. A new record; this
+        one is left as it is (and never saved in its place)."""
+        deals = {}
+        for deal, versions in self.deals.items():
+            kept = [version for version in versions if version.commit.sha in line]
+            if kept:
+                deals[deal] = kept
+        commits = [commit for commit in self.commits if commit.sha in line]
+        baseline = self.baseline if self.baseline in line else None
+        return History(self.root, self.data_prefix, head, commits, deals, baseline)
 
     def first_seen(self, deal_id: str) -> date | None:
         """The day the deal first appeared on the main line. A deal that came with the
