@@ -202,8 +202,10 @@ def test_the_whole_comment_and_document_of_a_rich_diff(history_repo, golden):
     repo.write("funnel.yaml", funnel.replace("probability: 40", "probability: 45"))
     repo.write("accounts/acme.yaml", "name: Acme Corp\nterritory: west\ncontacts: [{name: Li}]\n")
     head = repo.commit("week 3", date="2026-02-16", who="Boss")
-    golden("diff/rich.md", run(repo, base, head).output)
-    golden("diff/rich.json", run(repo, base, head, "--format", "json").output)
+    golden("diff/rich.md", run(repo, base, head, "--as-of", "2026-02-16").output)
+    golden(
+        "diff/rich.json", run(repo, base, head, "--format", "json", "--as-of", "2026-02-16").output
+    )
 
 
 # -- one describer, two registers ------------------------------------------------------------

@@ -41,9 +41,10 @@ def diff(
     from ..history.git import HistoryError
     from ..site.diff_comment import to_markdown
 
-    funnel = rules_of(data_dir, today_or(as_of)).dataset.funnel
+    day = today_or(as_of)
+    funnel = rules_of(data_dir, day).dataset.funnel
     try:
-        result = business_diff(Path(data_dir), base, head, funnel, git_env=os.environ)
+        result = business_diff(Path(data_dir), base, head, funnel, git_env=os.environ, as_of=day)
     except HistoryError as exc:
         history_failed(exc)
     if output_format == "json":
