@@ -15,6 +15,7 @@ from generator.site.charts import (
     lay_out_bars,
     lay_out_funnel,
     lay_out_lines,
+    marker_path,
     scaled,
     series_from,
     short_number,
@@ -312,3 +313,36 @@ def test_the_chart_svg_draws_its_value_axis() -> None:
         title="Forecast",
     )
     assert '<g class="value-axis">' in svg and ">1k</text>" in svg and ">0</text>" in svg
+
+
+def test_each_line_has_its_own_marker_shape_in_turn():
+    chart = lay_out_lines(["W1", "W2"], [Series(str(i), (1, 2)) for i in range(5)])
+    assert [line.shape for line in chart.lines] == [
+        "circle", "square", "diamond", "triangle", "circle"
+    ]  # fmt: skip
+    first = chart.lines[0]
+    assert len(first.markers) == 2
+    x, y = first.points[0].x, float(first.points[0].y)
+    assert first.markers[0] == marker_path("circle", x, y)
+
+
+def test_marker_paths_are_centred_and_stable():
+    assert marker_path("circle", 10, 20) == "M6 20a4 4 0 1 0 8 0a4 4 0 1 0 -8 0Z"
+    assert marker_path("square", 10, 20) == "M6.6 16.6h6.8v6.8h-6.8Z"
+    assert marker_path("diamond", 10, 20) == "M10 16L14 20L10 24L6 20Z"
+    assert marker_path("triangle", 10, 20) == "M10 16L14 23.2L6 23.2Z"
+    assert marker_path("circle", 0.04, -0.04).startswith("M-4 0a")  # no "-0"
+
+
+def test_the_line_chart_draws_markers_in_the_plot_and_the_legend():
+    html = (
+        environment(None)
+        .from_string(
+            '{% import "default:charts.html.j2" as charts with context %}'
+            "{{ charts.line_chart(['W1', 'W2'], series, 'Fill') }}"
+        )
+        .render(series=[{"name": "Qualify", "values": [1, 2]}, {"name": "Offer", "values": [2, 1]}])
+    )
+    assert html.count('<path class="marker"') == 4  # two lines, two legend keys
+    assert "\\" not in html  # geometry is never escaped as Markdown
+    assert '<g class="series-2"><polyline' in html

@@ -157,12 +157,44 @@ class Point:
     y: Coordinate
 
 
+MARKERS = ("circle", "square", "diamond", "triangle")
+"""The shape at each point of a line, by series in turn: with the dashes (the stylesheet's
+series-N), lines that run on top of each other stay apart, in colour and in print."""
+MARKER_SIZE = 4.0
+
+
+def marker_path(shape: str, x: float, y: float, size: float = MARKER_SIZE) -> str:
+    """The SVG path of a marker of `shape` centred on (x, y), `size` from centre to edge."""
+    r = size
+    if shape == "circle":
+        arc = f"a{_n(r)} {_n(r)} 0 1 0"
+        return f"M{_n(x - r)} {_n(y)}{arc} {_n(2 * r)} 0{arc} {_n(-2 * r)} 0Z"
+    if shape == "square":
+        side = r * 0.85
+        return f"M{_n(x - side)} {_n(y - side)}h{_n(2 * side)}v{_n(2 * side)}h{_n(-2 * side)}Z"
+    if shape == "diamond":
+        return f"M{_n(x)} {_n(y - r)}L{_n(x + r)} {_n(y)}L{_n(x)} {_n(y + r)}L{_n(x - r)} {_n(y)}Z"
+    return f"M{_n(x)} {_n(y - r)}L{_n(x + r)} {_n(y + r * 0.8)}L{_n(x - r)} {_n(y + r * 0.8)}Z"
+
+
+def _n(value: float) -> str:
+    """A coordinate with at most one decimal, without trailing zeros (stable output)."""
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
 @dataclass(frozen=True)
 class Line:
-    """One series as a line through its points."""
+    """One series as a line through its points, with its marker's shape."""
 
     name: str
     points: tuple[Point, ...]
+    shape: str = "circle"
+
+    @property
+    def markers(self) -> tuple[str, ...]:
+        """The marker's path at each point."""
+        return tuple(marker_path(self.shape, point.x, float(point.y)) for point in self.points)
 
 
 @dataclass(frozen=True)
@@ -347,8 +379,9 @@ def lay_out_lines(
                 Point(LINES_LEFT + i * step, baseline - scaled(value, top, plot))
                 for i, value in enumerate(line.values)
             ),
+            MARKERS[index % len(MARKERS)],
         )
-        for line in rows
+        for index, line in enumerate(rows)
     )
     ticks = tuple(
         Tick(label, LINES_LEFT + i * step, baseline + 14) for i, label in enumerate(categories)

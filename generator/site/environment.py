@@ -6,6 +6,7 @@ form of amounts, percentages and chart geometry that every template uses.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
@@ -15,7 +16,7 @@ from markupsafe import Markup
 
 from ..data.money import shown_amount, signed_amount
 from ..history.records import Commit
-from .charts import lay_out_bars, lay_out_funnel, lay_out_lines
+from .charts import lay_out_bars, lay_out_funnel, lay_out_lines, marker_path
 from .credits import Credits
 from .markup import html_text, md, note_html
 
@@ -40,6 +41,11 @@ def _money(value: Decimal | int | None) -> Markup:
 def _px(value: Decimal | float) -> Markup:
     """A coordinate of a chart to a tenth of a pixel: geometry, never money."""
     return Markup(f"{float(value):.1f}".removesuffix(".0"))
+
+
+def _shape(paths: str | Sequence[str]) -> Markup:
+    """The SVG path data of a chart's markers (numbers and letters only: geometry)."""
+    return Markup(paths if isinstance(paths, str) else "".join(paths))
 
 
 def _percent(value: Decimal | None) -> Markup:
@@ -79,11 +85,14 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(md=md, html=html_text, money=_money, px=_px, percent=_percent)
+    env.filters.update(md=md, html=html_text, money=_money, px=_px, percent=_percent, shape=_shape)
     env.filters["signed"] = signed_amount
     env.filters["note"] = note_html
     env.globals.update(link=_link, credit=_credit, deal_titles={}, people_by_id={})
     env.globals.update(
-        lay_out_funnel=lay_out_funnel, lay_out_bars=lay_out_bars, lay_out_lines=lay_out_lines
+        lay_out_funnel=lay_out_funnel,
+        lay_out_bars=lay_out_bars,
+        lay_out_lines=lay_out_lines,
+        marker_path=marker_path,
     )
     return env
