@@ -15,11 +15,13 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
+from .data.files import FileEntry
 from .data.problems import format_text, only_errors
 from .data.validate import check
+from .history.cache import parse_cache_of
 from .history.git import HistoryError
 from .history.mining import read_history
-from .history.past import PastCommit, data_at, main_line_commit
+from .history.past import PastCommit, entries_at, main_line_commit
 from .site.pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
 from .site.words import WORDS
 
@@ -69,16 +71,15 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         at = self._day("at")
         as_of = at or self._day("as_of") or date.today()
         data = self._data()
-        if at is None:
-            self.pages = self._pages(root, root / data, as_of, None)
-        else:
+        past, entries = None, None
+        if at is not None:
             try:
                 past = main_line_commit(root / data, at, env=os.environ)
-                log.info(f"funnel: the site as it stood on {at}: commit {past.sha[:12]}")
-                with data_at(root / data, past, env=os.environ) as folder:
-                    self.pages = self._pages(root, folder, as_of, past)
+                entries = entries_at(root / data, past, env=os.environ)
             except HistoryError as exc:
                 raise PluginError(f"funnel: no site as of {at}: {exc}") from None
+            log.info(f"funnel: the site as it stood on {at}: commit {past.sha[:12]}")
+        self.pages = self._pages(root, as_of, past, entries)
         words = WORDS[self.config.language]
         if config.site_name == WORDS["en"]["site_title"]:  # the default name, in the site's words
             config.site_name = words["site_title"]
@@ -90,11 +91,23 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         config.extra_javascript = [*config.extra_javascript, SCRIPT.path]
         return config
 
-    def _pages(self, root: Path, folder: Path, as_of: date, past: PastCommit | None) -> list[Page]:
-        """The checked data of `folder` and the history of the data folder (up to `past`) as
-        pages; errors stop the build."""
+    def _pages(
+        self,
+        root: Path,
+        as_of: date,
+        past: PastCommit | None,
+        entries: list[FileEntry] | None,
+    ) -> list[Page]:
+        """The checked data (the data folder's, or `entries`, its files at `past`) and its
+        history (up to `past`) as pages; errors stop the build."""
         data = self._data()
-        result = check(folder, as_of, display=data)
+        result = check(
+            root / data,
+            as_of,
+            display=data,
+            cache=parse_cache_of(root / data, env=os.environ),
+            entries=entries,
+        )
         errors = only_errors(result.problems)
         for problem in result.problems:
             if problem.severity == "warning":

@@ -18,9 +18,11 @@ from click.testing import CliRunner
 from conftest import GitRepo, deal_yaml
 
 from generator.cli.main import main
+from generator.data.parse_cache import blob_id
+from generator.data.validate import check
 from generator.history.git import HistoryError
 from generator.history.mining import read_history
-from generator.history.past import data_at, main_line_commit
+from generator.history.past import entries_at, main_line_commit
 
 
 def commit_at(repo: GitRepo, message: str, stamp: str) -> str:
@@ -95,14 +97,29 @@ def test_a_day_before_the_first_commit_has_no_data(history_repo, dated):
     assert main_line_commit(history_repo.data, date(2026, 1, 2)).sha == dated["team"]
 
 
-def test_the_past_data_folder_holds_that_commits_files(history_repo, dated):
+def test_the_past_files_are_that_commits_with_contents_and_blob_ids(history_repo, dated):
     past = main_line_commit(history_repo.data, date(2026, 3, 2))
-    with data_at(history_repo.data, past) as folder:
-        files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-        assert "deals/d3.yaml" not in files and "deals/d1.yaml" in files
-        assert "amount: 2000.00" in (folder / "deals" / "d1.yaml").read_text()
-        kept = folder
-    assert not kept.exists()  # removed afterwards
+    entries = {entry.relative: entry for entry in entries_at(history_repo.data, past)}
+    assert "deals/d3.yaml" not in entries and "deals/d1.yaml" in entries
+    d1 = entries["deals/d1.yaml"]
+    assert b"amount: 2000.00" in d1.content
+    assert d1.blob == history_repo.git("rev-parse", f"{dated['03-02']}:data/deals/d1.yaml")
+    assert d1.blob == blob_id(d1.content) and d1.size == len(d1.content)
+    assert d1.absolute == f"{dated['03-02'][:12]}:data/deals/d1.yaml"
+
+
+def test_a_link_or_a_hidden_file_in_a_commit_is_treated_as_on_disk(history_repo, dated):
+    (history_repo.data / "deals" / "link.yaml").symlink_to("d1.yaml")
+    history_repo.write(".hidden/x.yaml", "not: read\n")
+    sha = commit_at(history_repo, "A link", "2026-03-25T10:00:00+00:00")
+    past = main_line_commit(history_repo.data, date(2026, 3, 25))
+    assert past.sha == sha
+    at_day = check(
+        history_repo.data, date(2026, 3, 25), "data", entries=entries_at(history_repo.data, past)
+    )
+    on_disk = check(history_repo.data, date(2026, 3, 25), "data")
+    assert at_day.problems == on_disk.problems
+    assert any("symbolic links are not allowed" in p.message for p in at_day.problems)
 
 
 def test_the_history_is_cut_at_the_past_commit(history_repo, dated):

@@ -57,8 +57,8 @@ def calibrate(
     from ..analytics.calibration import to_json
     from ..site.calibration_pages import calibration_markdown
 
-    with data_source(data_dir, as_of, at) as source:
-        dataset = load_valid(source.folder, source.day, source.display)
+    source = data_source(data_dir, as_of, at)
+    dataset = load_valid(source.folder, source.day, source.entries)
     history = history_or_exit(data_dir, source.past)
     result = run_calibrate(dataset, history, source.day, since=since, by=cast("GroupBy", by))
     if output_format == "json":

@@ -175,8 +175,8 @@ def export(data_dir: str, as_of: date | None, at: date | None, output_format: st
     from ..history.git import HistoryError
     from ..history.mining import read_history
 
-    with data_source(data_dir, as_of, at) as source:
-        dataset = load_valid(source.folder, source.day, source.display)
+    source = data_source(data_dir, as_of, at)
+    dataset = load_valid(source.folder, source.day, source.entries)
     try:
         history = read_history(Path(data_dir), git_env=os.environ)
     except HistoryError as exc:

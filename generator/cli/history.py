@@ -129,8 +129,8 @@ def review(
 
     if owner is not None and team is not None:
         raise click.UsageError("give --owner or --team, not both")
-    with data_source(data_dir, as_of, at) as source:
-        dataset = rules_of(source.folder, source.day, source.display).dataset
+    source = data_source(data_dir, as_of, at)
+    dataset = rules_of(source.folder, source.day, source.entries).dataset
     try:
         chosen = Week.parse(week) if week else Week.of(source.day)
     except ValueError as exc:

@@ -151,8 +151,8 @@ def forecast(
     """The weighted forecast by period and by owner, with the overdue deals apart."""
     from ..analytics.forecast import build_forecast, to_csv, to_json
 
-    with data_source(data_dir, as_of, at) as source:
-        dataset = load_valid(source.folder, source.day, source.display)
+    source = data_source(data_dir, as_of, at)
+    dataset = load_valid(source.folder, source.day, source.entries)
     result = build_forecast(dataset, source.day, period)
     if output_format == "json":
         click.echo(to_json(result), nl=False)

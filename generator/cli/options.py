@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,10 +11,12 @@ from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
 import click
 
+from ..data.files import FileEntry
 from ..data.load import DataDirError
 from ..data.problems import Problem, format_text, only_errors
 from ..data.validate import check as run_check
 from ..exchange.errors import OptionError
+from ..history.cache import parse_cache_of
 from ..history.past import PastCommit
 
 if TYPE_CHECKING:
@@ -70,36 +70,34 @@ at_option = click.option(
 
 @dataclass(frozen=True)
 class Source:
-    """Where a command reads the data: the folder, how its paths are shown (as given, so a
-    past day's problems read as a checkout of it would), the day it is judged as of, and
-    with --at the past commit it comes from."""
+    """Where a command reads the data: the folder as given (how messages name its files),
+    the day it is judged as of, and with --at the past commit and its files."""
 
     folder: str
-    display: str
     day: date
     past: PastCommit | None = None
+    entries: list[FileEntry] | None = None
 
 
-@contextmanager
-def data_source(data_dir: str, as_of: date | None, at: date | None) -> Iterator[Source]:
-    """The data folder and --as-of; or with --at, that day's commit's data folder (a temporary
-    copy) judged as of that day. No commit that day, or no history: exit 2 saying why."""
+def data_source(data_dir: str, as_of: date | None, at: date | None) -> Source:
+    """The data folder and --as-of; or with --at, the files of that day's commit, judged as
+    of that day. No commit that day, or no history: exit 2 saying why."""
     if at is None:
-        yield Source(data_dir, data_dir, today_or(as_of))
-        return
+        return Source(data_dir, today_or(as_of))
     if as_of is not None and as_of != at:
         raise click.UsageError("--at judges the data as of that day: leave out --as-of")
     from ..history.git import HistoryError
-    from ..history.past import data_at, main_line_commit
+    from ..history.past import entries_at, main_line_commit
 
     try:
         past = main_line_commit(Path(data_dir), at, env=os.environ)
-        with data_at(Path(data_dir), past, env=os.environ) as folder:
-            shown = f"commit {past.sha[:12]} of {past.day}"
-            click.echo(f"funnel: the data as it stood on {at}: {shown}", err=True)
-            yield Source(str(folder), data_dir, at, past)
+        entries = entries_at(Path(data_dir), past, env=os.environ)
     except HistoryError as exc:
         history_failed(exc)
+    click.echo(
+        f"funnel: the data as it stood on {at}: commit {past.sha[:12]} of {past.day}", err=True
+    )
+    return Source(data_dir, at, past, entries)
 
 
 def format_option(*choices: str, help: str):
@@ -119,11 +117,18 @@ def today_or(value: date | None) -> date:
     return value or date.today()
 
 
-def checked(data_dir: str, as_of: date, display: str | None = None):
-    """Every problem of the data folder (its paths shown under `display`, by default the
-    folder as given); a missing folder is a usage error (exit 2)."""
+def checked(data_dir: str, as_of: date, entries: list[FileEntry] | None = None):
+    """Every problem of the data folder (or of a commit's `entries` of it); a missing folder
+    is a usage error (exit 2). Files read before without problems come from the parse cache
+    in the repository's `.git/funnel/`."""
     try:
-        return run_check(Path(data_dir), as_of, display=display or data_dir)
+        return run_check(
+            Path(data_dir),
+            as_of,
+            display=data_dir,
+            cache=parse_cache_of(Path(data_dir), env=os.environ),
+            entries=entries,
+        )
     except DataDirError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -148,17 +153,17 @@ def usage_error(exc: OptionError) -> click.UsageError:
     return click.BadParameter(str(exc), param_hint=exc.option)
 
 
-def load_valid(data_dir: str, as_of: date, display: str | None = None):
+def load_valid(data_dir: str, as_of: date, entries: list[FileEntry] | None = None):
     """The checked dataset, or exit 1 with the problems (bad data never reaches an output)."""
-    result = checked(data_dir, as_of, display)
+    result = checked(data_dir, as_of, entries)
     if not result.ok:
         _exit_with_errors(result, "fix the data first (funnel check)")
     return result.dataset.valid()
 
 
-def rules_of(data_dir: str, as_of: date, display: str | None = None):
+def rules_of(data_dir: str, as_of: date, entries: list[FileEntry] | None = None):
     """The funnel's rules (stages and probabilities) from the data folder, or exit 1."""
-    result = checked(data_dir, as_of, display)
+    result = checked(data_dir, as_of, entries)
     if result.dataset.funnel is None:
         _exit_with_errors(result)
     return result

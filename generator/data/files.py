@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .model import FileKind
+from .parse_cache import blob_id
 from .problems import Problem, error
 from .strictyaml import check_text
 
@@ -22,11 +23,25 @@ def display_path(display: str, relative: str) -> str:
 
 @dataclass(frozen=True)
 class FileEntry:
-    """A regular file under the data folder: its path there, on disk, and its size."""
+    """A regular file under the data folder: its path there, on disk, and its size; for a
+    file read from a commit, its content and blob id (`absolute` then names it for messages)."""
 
     relative: str
     absolute: str
     size: int
+    content: bytes | None = None
+    blob: str | None = None
+    link: bool = False
+    """A symbolic link in a commit (refused as `walk` refuses one on disk)."""
+
+
+def _link_refused(display: str, relative: str) -> Problem:
+    return error(
+        display_path(display, relative),
+        1,
+        1,
+        "symbolic links are not allowed under the data folder: replace it with the file itself",
+    )
 
 
 def walk(root: Path, display: str, problems: list[Problem]) -> list[FileEntry]:
@@ -42,15 +57,7 @@ def walk(root: Path, display: str, problems: list[Problem]) -> list[FileEntry]:
             if entry.name.startswith("."):
                 continue
             if entry.is_symlink():
-                problems.append(
-                    error(
-                        display_path(display, relative),
-                        1,
-                        1,
-                        "symbolic links are not allowed under the data folder: "
-                        "replace it with the file itself",
-                    )
-                )
+                problems.append(_link_refused(display, relative))
             elif entry.is_dir(follow_symlinks=False):
                 pending.append(f"{relative}/")
             elif entry.is_file(follow_symlinks=False):
@@ -65,6 +72,21 @@ def walk(root: Path, display: str, problems: list[Problem]) -> list[FileEntry]:
                         "not a regular file (a device, socket or pipe): remove it",
                     )
                 )
+    found.sort(key=lambda entry: entry.relative)
+    return found
+
+
+def listed(entries: list[FileEntry], display: str, problems: list[Problem]) -> list[FileEntry]:
+    """The files of a commit's listing as `walk` finds them on disk: hidden names skipped,
+    symbolic links refused, sorted by path."""
+    found = []
+    for entry in entries:
+        if any(part.startswith(".") for part in entry.relative.split("/")):
+            continue
+        if entry.link:
+            problems.append(_link_refused(display, entry.relative))
+        else:
+            found.append(entry)
     found.sort(key=lambda entry: entry.relative)
     return found
 
@@ -103,9 +125,11 @@ def ignored(relative: str) -> str | None:
     )
 
 
-def read_text(entry: FileEntry, path: str, limit: int, problems: list[Problem]) -> str | None:
-    """The file's text, or None when it is over `limit` bytes, unreadable, or not UTF-8 text
-    (each reported)."""
+def read_text(
+    entry: FileEntry, path: str, limit: int, problems: list[Problem]
+) -> tuple[str, str | None] | None:
+    """The file's text and its content's blob id (None when the text has problems), or None
+    when it is over `limit` bytes, unreadable, or not UTF-8 text (each reported)."""
     if entry.size > limit:
         problems.append(
             error(
@@ -117,12 +141,16 @@ def read_text(entry: FileEntry, path: str, limit: int, problems: list[Problem]) 
             )
         )
         return None
-    try:
-        with open(entry.absolute, "rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        problems.append(error(path, 1, 1, f"cannot read the file: {exc.strerror}"))
-        return None
+    data = entry.content
+    if data is None:
+        try:
+            with open(entry.absolute, "rb") as handle:
+                data = handle.read(limit + 1)
+        except OSError as exc:
+            problems.append(error(path, 1, 1, f"cannot read the file: {exc.strerror}"))
+            return None
     text, found = check_text(data, path)
     problems.extend(found)
-    return text
+    if text is None:
+        return None
+    return text, None if found else (entry.blob or blob_id(data))

@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from .field_errors import describe_errors
-from .files import FileEntry, classify, display_path, ignored, read_text, walk
+from .files import FileEntry, classify, display_path, ignored, listed, read_text, walk
 from .model import (
     Account,
     AccountParts,
@@ -30,6 +30,7 @@ from .model import (
     Targets,
     Team,
 )
+from .parse_cache import ParseCache
 from .problems import Problem, error, warning
 from .strictyaml import KeyPath, Marks, locate, parse
 from .values import ID_PATTERN, is_id, slug
@@ -210,25 +211,42 @@ def _account_parts(stem: str, path: str, salvage: _Salvage) -> AccountParts:
     )
 
 
-def load(root: Path | str, display: str | None = None) -> tuple[Dataset, list[Problem]]:
-    """Read and validate every file under `root`; return what is valid and every problem."""
+def load(
+    root: Path | str,
+    display: str | None = None,
+    *,
+    cache: ParseCache | None = None,
+    entries: list[FileEntry] | None = None,
+) -> tuple[Dataset, list[Problem]]:
+    """Read and validate every file under `root` (or the given `entries`, read from a commit);
+    return what is valid and every problem. With `cache`, a file read before without problems
+    is not parsed again (see `parse_cache`)."""
     # Loading builds many small objects and no cycles: the cyclic collector would only
     # rescan them again and again (a third of the time at 100,000 deals).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(Path(root), display)
+        dataset, problems = _load(Path(root), display, cache, entries)
     finally:
         if enabled:
             gc.enable()
+    if cache is not None:
+        cache.save()
+    return dataset, problems
 
 
-def _load(root: Path, display: str | None) -> tuple[Dataset, list[Problem]]:
+def _load(
+    root: Path, display: str | None, cache: ParseCache | None, entries: list[FileEntry] | None
+) -> tuple[Dataset, list[Problem]]:
     display = str(root) if display is None else display
-    if not root.is_dir():
+    if entries is None and not root.is_dir():
         raise DataDirError(f"no data folder at {display}: pass --data DIR")
-    loader = _Loader(Dataset(root=root, display=display))
-    by_kind = loader.sort(walk(root, display, loader.problems))
+    loader = _Loader(Dataset(root=root, display=display), cache=cache)
+    if entries is None:
+        found = walk(root, display, loader.problems)
+    else:
+        found = listed(entries, display, loader.problems)
+    by_kind = loader.sort(found)
     for entry in by_kind["funnel"]:
         loader.dataset.funnel = loader.record(entry, Funnel)
     if loader.dataset.funnel:
@@ -250,6 +268,7 @@ class _Loader:
     dataset: Dataset
     problems: list[Problem] = field(default_factory=list)
     limit: int = DEFAULT_MAX_BYTES
+    cache: ParseCache | None = None
 
     def sort(self, entries: list[FileEntry]) -> dict[FileKind, list[FileEntry]]:
         """The files of each kind; the others are ignored with a warning that says why, and
@@ -281,19 +300,39 @@ class _Loader:
                 self.problems.append(error(path, 1, 1, f"missing file: create {name} (see README)"))
         return by_kind
 
-    def text(self, entry: FileEntry, path: str) -> str | None:
-        """The file's text (kept for locating values later), or None when it cannot be read."""
-        text = read_text(entry, path, self.limit, self.problems)
-        if text is not None:
-            self.dataset.texts[path] = text
+    def text(self, entry: FileEntry, path: str) -> tuple[str, str | None] | None:
+        """The file's text (kept for locating values later) and its content's blob id (None
+        when the text has problems), or None when it cannot be read."""
+        read = read_text(entry, path, self.limit, self.problems)
+        if read is not None:
+            self.dataset.texts[path] = read[0]
             self.dataset.files[path] = Path(entry.absolute)
-        return text
+        return read
+
+    def validated(
+        self,
+        read: tuple[str, str | None],
+        path: str,
+        model: type[_Model],
+        extra: dict[str, str] | None = None,
+    ) -> tuple[_Model | None, _Salvage | None]:
+        """`_validate_file`, or the record the cache kept for the same content and path."""
+        text, blob = read
+        cache = self.cache if blob else None
+        key = (model.__name__, path, blob or "")
+        if cache is not None and isinstance(kept := cache.get(key), model):
+            return kept, None
+        before = len(self.problems)
+        record, salvage = _validate_file(text, path, model, self.problems, extra)
+        if cache is not None and record is not None and len(self.problems) == before:
+            cache.put(key, record)
+        return record, salvage
 
     def record(self, entry: FileEntry, model: type[_Model]) -> _Model | None:
         """The record of a file of which there is one (funnel.yaml ...), None when invalid."""
         path = display_path(self.dataset.display, entry.relative)
-        text = self.text(entry, path)
-        return None if text is None else _validate_file(text, path, model, self.problems)[0]
+        read = self.text(entry, path)
+        return None if read is None else self.validated(read, path, model)[0]
 
     def records(
         self,
@@ -311,12 +350,12 @@ class _Loader:
             if not self._named_well(kind, stem, path, first_path):
                 continue
             first_path[stem] = path
-            text = self.text(entry, path)
-            if text is None:
+            read = self.text(entry, path)
+            if read is None:
                 self.dataset.invalid.add(stem)
                 continue
             extra = {"id": stem, "path": path}
-            record, salvage = _validate_file(text, path, model, self.problems, extra)
+            record, salvage = self.validated(read, path, model, extra)
             if record is not None:
                 records[stem] = record
                 continue

@@ -15,8 +15,10 @@ from itertools import chain
 from pathlib import Path
 
 from .deal_rules import deal_rules, handover_rules
+from .files import FileEntry
 from .load import Dataset, load
 from .model import CLOSED_STAGES, Account, AccountParts, Deal, Person, Team
+from .parse_cache import ParseCache
 from .problems import Problem, count, did_you_mean, only_errors
 
 
@@ -67,9 +69,18 @@ class CheckResult:
         )
 
 
-def check(root: Path | str, as_of: date, display: str | None = None) -> CheckResult:
-    """Load `root` and apply every rule; nothing stops at the first problem."""
-    dataset, problems = load(root, display)
+def check(
+    root: Path | str,
+    as_of: date,
+    display: str | None = None,
+    *,
+    cache: ParseCache | None = None,
+    entries: list[FileEntry] | None = None,
+) -> CheckResult:
+    """Load `root` (or `entries`, the files of a commit) and apply every rule; nothing stops
+    at the first problem. With `cache`, files read before without problems are not parsed
+    again; every rule across files still runs."""
+    dataset, problems = load(root, display, cache=cache, entries=entries)
     problems.extend(validate(dataset, as_of))
     return CheckResult(dataset, sorted(set(problems)))
 

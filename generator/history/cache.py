@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import pickle
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .git import Git
+from ..data.parse_cache import ParseCache
+from .git import GIT_ENV, Git, HistoryError, repository
 from .records import Commit, History, Version
 
 CACHE_VERSION = 3
@@ -30,6 +32,16 @@ def cache_folder(repo: Git) -> Path:
     common = repo("rev-parse", "--git-common-dir").decode().strip()
     folder = Path(common) if os.path.isabs(common) else repo.root / common
     return folder / "funnel"
+
+
+def parse_cache_of(data_dir: Path, *, env: Mapping[str, str] = GIT_ENV) -> ParseCache | None:
+    """The parse cache (see `data.parse_cache`) of the data folder's repository, beside the
+    history's in `.git/funnel/`; None outside git (the files are then read every time)."""
+    try:
+        root, _ = repository(data_dir, env=env)
+        return ParseCache(cache_folder(Git(root, env)))
+    except (HistoryError, OSError):
+        return None
 
 
 class _Unpickler(pickle.Unpickler):

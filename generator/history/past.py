@@ -2,20 +2,22 @@
 
 The day's commit is the last first-parent commit of HEAD whose day (its committer date in UTC,
 never earlier than its parent's, as the history tells days) is on or before that day. Its data
-folder is written to a temporary folder, so the one reader of the data reads it as it reads the
-working tree; and the history is cut at that commit (`History.until`).
+folder's files go to the one reader of the data as a listing with their contents, read as a
+checkout of that commit would be; and the history is cut at that commit (`History.until`).
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from .git import GIT_ENV, SHALLOW_MESSAGE, HistoryError, files_at, git, is_shallow, repository
+from ..data.files import FileEntry
+from .git import GIT_ENV, SHALLOW_MESSAGE, HistoryError, git, is_shallow, read_blobs, repository
+
+LINK = "120000"
+"""The mode git gives a symbolic link."""
 
 
 @dataclass(frozen=True)
@@ -53,22 +55,32 @@ def main_line_commit(data_dir: Path, day: date, *, env: Mapping[str, str] = GIT_
     return PastCommit(found.sha, found.day, frozenset(line))
 
 
-@contextmanager
-def data_at(
+def entries_at(
     data_dir: Path, commit: PastCommit, *, env: Mapping[str, str] = GIT_ENV
-) -> Iterator[Path]:
-    """A temporary copy of the data folder as `commit` left it, removed afterwards; a
-    HistoryError when the data folder did not exist then."""
+) -> list[FileEntry]:
+    """Every file of the data folder as `commit` left it, with its content and blob id, for
+    the reader (`check(..., entries=...)`); a HistoryError when the folder did not exist then."""
     root, prefix = repository(data_dir, env=env)
-    files = files_at(root, commit.sha, [prefix], env=env)
+    listing = git(
+        root, "ls-tree", "-r", "-z", "--full-tree", commit.sha, "--", prefix or ".", env=env
+    )
+    files: dict[str, tuple[str, str]] = {}
+    for item in listing.decode("utf-8", "surrogateescape").split("\0"):
+        meta, _, path = item.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            files[path] = (parts[0], parts[2])
     if not files:
         shown = prefix or "the repository's top folder"
         raise HistoryError(f"{shown} has no files at {commit.sha[:12]} ({commit.day})")
-    with tempfile.TemporaryDirectory(prefix="funnel-at-") as folder:
-        target = Path(folder) / (Path(prefix).name or "data")
-        for path, content in files.items():
-            relative = path[len(prefix) + 1 :] if prefix else path
-            written = target / relative
-            written.parent.mkdir(parents=True, exist_ok=True)
-            written.write_bytes(content)
-        yield target
+    contents = read_blobs(root, (blob for mode, blob in files.values() if mode != LINK), env=env)
+    entries = []
+    for path, (mode, blob) in files.items():
+        relative = path[len(prefix) + 1 :] if prefix else path
+        content = contents.get(blob, b"")
+        shown = f"{commit.sha[:12]}:{path}"
+        if mode == LINK:
+            entries.append(FileEntry(relative, shown, 0, link=True))
+        else:
+            entries.append(FileEntry(relative, shown, len(content), content, blob))
+    return entries

@@ -1,0 +1,115 @@
+"""Records of files already read and found valid, kept by what was read.
+
+A file's record depends on its bytes, its path (a deal's id and path come from it) and its
+kind, and on the code that reads it. The key is the kind, the path as messages show it and the
+content's git blob id; the cache file's name carries a digest of the reader's own source and
+of pydantic's version, so a change of the code starts a new cache and never reads an old one.
+Only files that were read without any problem are kept: a file with errors is read again each
+time, so every message stays exact. What cannot be read (a cache from elsewhere, a truncated
+file) is ignored, and everything is read again.
+
+The caller chooses the folder (`.git/funnel/` of the data's repository): never the working
+tree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+import pydantic
+
+from .model import Record
+
+CacheKey = tuple[str, str, str]
+"""(record kind, path as messages show it, git blob id of the content)."""
+KEEP_UNUSED = 5000
+"""Besides the entries a load used, this many others are kept (past days, other branches)."""
+
+
+def blob_id(content: bytes) -> str:
+    """The git blob id of `content` (what `git hash-object` prints): the same key whether a
+    file is read from the working tree or from a commit."""
+    digest = hashlib.sha1(b"blob %d\0" % len(content), usedforsecurity=False)
+    digest.update(content)
+    return digest.hexdigest()
+
+
+def code_digest() -> str:
+    """A digest of everything a record depends on besides the file: the data package's
+    source, pydantic's version and Python's."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    digest.update(f"{pydantic.VERSION} {sys.version_info[:2]}".encode())
+    return digest.hexdigest()[:16]
+
+
+class ParseCache:
+    """The records of valid files by (kind, path, blob id), loaded from and saved to one file
+    in `folder`; `save` keeps what this load used and a bounded number of others."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.file = folder / f"parsed-{code_digest()}.pickle"
+        self.entries: dict[CacheKey, bytes] = _read(self.file)
+        """Each record pickled on its own: a load unpickles only the records it asks for."""
+        self.used: dict[CacheKey, bytes] = {}
+        self.added = 0
+
+    def get(self, key: CacheKey) -> Record | None:
+        """The record kept for `key`, or None."""
+        kept = self.entries.get(key)
+        if kept is None:
+            return None
+        try:
+            record: Record = pickle.loads(kept)
+        except Exception:  # damaged: the file is read again
+            return None
+        self.used[key] = kept
+        return record
+
+    def put(self, key: CacheKey, record: Record) -> None:
+        """Keep the record of a file read without problems."""
+        kept = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        self.entries[key] = kept
+        self.used[key] = kept
+        self.added += 1
+
+    def save(self) -> None:
+        """Write the cache when this load added to it or it holds too much; a folder that
+        cannot be written is left alone (the files are read again next time)."""
+        unused = len(self.entries) - len(self.used)
+        if not self.added and unused <= KEEP_UNUSED:
+            return
+        others = [key for key in self.entries if key not in self.used][-KEEP_UNUSED:]
+        kept = {key: self.entries[key] for key in others}
+        kept.update(self.used)  # the files of this load last: the newest
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for old in self.folder.glob("parsed-*.pickle"):
+                if old != self.file:
+                    old.unlink(missing_ok=True)  # written by another version of the code
+            temporary = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
+            with temporary.open("wb") as handle:
+                pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.file)
+        except OSError:
+            return
+        self.entries, self.added = kept, 0
+
+
+def _read(file: Path) -> dict[CacheKey, bytes]:
+    """The kept records; nothing when the file is missing, damaged or not a cache."""
+    try:
+        with file.open("rb") as handle:
+            value: Any = pickle.load(handle)
+    except Exception:  # any damage: every file is read again
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, bytes) for v in value.values()):
+        return {}
+    return value

@@ -1,0 +1,193 @@
+"""The parse cache: files read before without problems are not parsed again, and the cache can
+never give a record that the file as it is would not give."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import copy_valid
+
+from generator.data import load as load_module
+from generator.data import parse_cache
+from generator.data.parse_cache import KEEP_UNUSED, ParseCache, blob_id, code_digest
+from generator.data.validate import check
+from generator.history.cache import parse_cache_of
+
+AS_OF = date(2026, 11, 26)
+
+
+@pytest.fixture
+def counted(monkeypatch) -> list[str]:
+    """The paths of the files parsed and validated (not taken from the cache)."""
+    parsed: list[str] = []
+    real = load_module._validate_file
+
+    def counting(text, path, model, problems, extra=None):
+        parsed.append(path)
+        return real(text, path, model, problems, extra)
+
+    monkeypatch.setattr(load_module, "_validate_file", counting)
+    return parsed
+
+
+def run(data: Path, folder: Path):
+    return check(data, AS_OF, "data", cache=ParseCache(folder))
+
+
+def same(one, other) -> None:
+    """Two checks found the same problems and the same records."""
+    assert one.problems == other.problems
+    for name in ("funnel", "team", "targets", "accounts", "deals", "handovers", "invalid"):
+        assert getattr(one.dataset, name) == getattr(other.dataset, name), name
+    assert one.dataset.texts == other.dataset.texts
+
+
+def test_a_second_check_parses_nothing_and_finds_the_same(tmp_path, counted):
+    data = copy_valid(tmp_path / "data")
+    plain = check(data, AS_OF, "data")
+    counted.clear()
+    first = run(data, tmp_path / "cache")
+    files = len(counted)
+    assert files >= 7
+    counted.clear()
+    second = run(data, tmp_path / "cache")
+    assert counted == []
+    same(first, plain)
+    same(second, plain)
+
+
+def test_an_edited_file_is_read_again_and_only_it(tmp_path, counted):
+    data = copy_valid(tmp_path / "data")
+    run(data, tmp_path / "cache")
+    deal = sorted((data / "deals").rglob("*.yaml"))[0]
+    deal.write_text(deal.read_text(encoding="utf-8") + "next_step: call again\n", "utf-8")
+    counted.clear()
+    result = run(data, tmp_path / "cache")
+    assert [path.rsplit("/", 1)[-1] for path in counted] == [deal.name]
+    record = result.dataset.deals[deal.stem]
+    assert record.next_step == "call again"
+    same(result, check(data, AS_OF, "data"))
+
+
+def test_the_same_content_under_another_name_is_its_own_record(tmp_path, counted):
+    data = copy_valid(tmp_path / "data")
+    run(data, tmp_path / "cache")
+    deal = sorted((data / "deals").rglob("*.yaml"))[0]
+    copy = deal.with_name("copied-deal.yaml")
+    shutil.copy(deal, copy)
+    counted.clear()
+    result = run(data, tmp_path / "cache")
+    assert [path.rsplit("/", 1)[-1] for path in counted] == ["copied-deal.yaml"]
+    assert result.dataset.deals["copied-deal"].id == "copied-deal"
+    assert result.dataset.deals["copied-deal"].path.endswith("copied-deal.yaml")
+
+
+def test_a_file_with_errors_is_never_kept_and_reports_the_same_each_time(tmp_path, counted):
+    data = copy_valid(tmp_path / "data")
+    deal = sorted((data / "deals").rglob("*.yaml"))[0]
+    deal.write_text(deal.read_text(encoding="utf-8").replace("amount:", "amount: x\nold:"), "utf-8")
+    first = run(data, tmp_path / "cache")
+    counted.clear()
+    second = run(data, tmp_path / "cache")
+    assert [path.rsplit("/", 1)[-1] for path in counted] == [deal.name]
+    assert not first.ok and first.problems == second.problems
+    same(second, check(data, AS_OF, "data"))
+
+
+def test_another_display_of_the_folder_is_read_again(tmp_path, counted):
+    data = copy_valid(tmp_path / "data")
+    run(data, tmp_path / "cache")
+    counted.clear()
+    other = check(data, AS_OF, "elsewhere", cache=ParseCache(tmp_path / "cache"))
+    assert counted  # paths in messages and records differ: nothing is shared
+    assert all(deal.path.startswith("elsewhere/") for deal in other.dataset.deals.values())
+
+
+def test_a_change_of_the_code_starts_a_new_cache(tmp_path, counted, monkeypatch):
+    data = copy_valid(tmp_path / "data")
+    run(data, tmp_path / "cache")
+    old = list((tmp_path / "cache").glob("parsed-*.pickle"))
+    assert [file.name for file in old] == [f"parsed-{code_digest()}.pickle"]
+    monkeypatch.setattr(parse_cache, "code_digest", lambda: "0123456789abcdef")
+    counted.clear()
+    run(data, tmp_path / "cache")
+    assert counted  # nothing read from the old code's cache
+    names = [file.name for file in (tmp_path / "cache").glob("parsed-*.pickle")]
+    assert names == ["parsed-0123456789abcdef.pickle"]  # the old one is gone
+
+
+def test_the_digest_covers_the_readers_source(tmp_path, monkeypatch):
+    before = code_digest()
+    package = tmp_path / "data"
+    package.mkdir()
+    for source in Path(parse_cache.__file__).parent.glob("*.py"):
+        shutil.copy(source, package / source.name)
+    monkeypatch.setattr(parse_cache, "__file__", str(package / "parse_cache.py"))
+    assert code_digest() == before
+    model = package / "model.py"
+    model.write_text(model.read_text(encoding="utf-8") + "\n# a change\n", "utf-8")
+    assert code_digest() != before
+
+
+@pytest.mark.parametrize("content", [b"", b"not a pickle", pickle.dumps(["a", "list"])])
+def test_a_damaged_cache_is_ignored(tmp_path, counted, content):
+    data = copy_valid(tmp_path / "data")
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / f"parsed-{code_digest()}.pickle").write_bytes(content)
+    counted.clear()
+    result = run(data, folder)
+    assert counted and result.ok
+    counted.clear()
+    run(data, folder)
+    assert counted == []  # written anew
+
+
+def test_a_cache_that_cannot_be_written_reads_everything(tmp_path, counted):
+    data = copy_valid(tmp_path / "data")
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    first = run(data, blocked / "cache")
+    counted.clear()
+    second = run(data, blocked / "cache")
+    assert counted and first.problems == second.problems
+
+
+def test_unused_entries_are_kept_within_a_bound(tmp_path):
+    cache = ParseCache(tmp_path)
+    for number in range(KEEP_UNUSED + 10):
+        cache.put(("Deal", f"data/deals/d{number}.yaml", blob_id(str(number).encode())), "record")
+    cache.save()
+    later = ParseCache(tmp_path)
+    assert len(later.entries) == KEEP_UNUSED + 10  # all used by that load
+    later.get(("Deal", "data/deals/d0.yaml", blob_id(b"0")))
+    later.put(("Deal", "data/deals/new.yaml", blob_id(b"new")), "record")
+    later.save()
+    kept = ParseCache(tmp_path).entries
+    assert len(kept) == KEEP_UNUSED + 2
+    assert ("Deal", "data/deals/d0.yaml", blob_id(b"0")) in kept
+    assert ("Deal", f"data/deals/d{KEEP_UNUSED + 9}.yaml", blob_id(b"5009")) in kept
+    assert ("Deal", "data/deals/d1.yaml", blob_id(b"1")) not in kept  # oldest unused go first
+
+
+def test_blob_ids_are_gits():
+    assert blob_id(b"") == "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+    assert blob_id(b"hello\n") == "ce013625030ba8dba906f756967f9e9ca394464a"
+
+
+def test_the_cache_lives_in_the_git_folder_never_in_the_working_tree(history_repo):
+    cache = parse_cache_of(history_repo.data)
+    assert cache is not None
+    assert cache.folder == history_repo.root / ".git" / "funnel"
+    check(history_repo.data, AS_OF, "data", cache=cache)
+    assert list((history_repo.root / ".git" / "funnel").glob("parsed-*.pickle"))
+    status = history_repo.git("status", "--porcelain", "--ignored")
+    assert status == ""
+
+
+def test_no_cache_outside_git(tmp_path):
+    assert parse_cache_of(copy_valid(tmp_path / "data")) is None
