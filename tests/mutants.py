@@ -41,6 +41,7 @@ _WHY: dict[str, list[str]] = {
         "generator.analytics.compliance.x_order_decision__mutmut_41",
     ],
     "codec names are case-insensitive": [
+        "generator.history.past.x_entries_at__mutmut_43",
         "generator.analytics.policy.x_team_at__mutmut_28",
         "generator.analytics.checklist_policy.x_read_checklist__mutmut_9",
         "generator.history.git.x_baseline_marks__mutmut_27",
@@ -190,6 +191,70 @@ _WHY: dict[str, list[str]] = {
         "generator.data.strictyaml.x__syntax_problem__mutmut_45",
         "generator.data.strictyaml.x__syntax_problem__mutmut_47",
         "generator.data.strictyaml.x__syntax_problem__mutmut_48",
+    ],
+    "any pickle protocol reads back the same record": [
+        "generator.data.parse_cache.xǁParseCacheǁput__mutmut_3",
+        "generator.data.parse_cache.xǁParseCacheǁput__mutmut_5",
+        "generator.data.parse_cache.xǁParseCacheǁsave__mutmut_30",
+        "generator.data.parse_cache.xǁParseCacheǁsave__mutmut_33",
+    ],
+    "a load asks for each key once, and save writes what the load used": [
+        "generator.data.parse_cache.xǁParseCacheǁput__mutmut_6",
+    ],
+    "only whether anything was added matters (any non-zero count is true)": [
+        "generator.data.parse_cache.xǁParseCacheǁput__mutmut_8",
+        "generator.data.parse_cache.xǁParseCacheǁput__mutmut_9",
+        "generator.data.parse_cache.xǁParseCacheǁput__mutmut_10",
+    ],
+    "saving when nothing was added only writes the same entries again": [
+        "generator.data.parse_cache.xǁParseCacheǁsave__mutmut_2",
+        "generator.data.parse_cache.xǁParseCacheǁsave__mutmut_5",
+    ],
+    "the old cache file was just found: it exists unless another process removed it": [
+        "generator.data.parse_cache.xǁParseCacheǁsave__mutmut_21",
+        "generator.data.parse_cache.xǁParseCacheǁsave__mutmut_22",
+    ],
+    "git -C root runs at the top folder: --full-tree and `--` change nothing there": [
+        "generator.history.past.x_entries_at__mutmut_20",
+        "generator.history.past.x_entries_at__mutmut_22",
+        "generator.history.past.x_entries_at__mutmut_33",
+    ],
+    "git listed each blob in the same commit: none is missing, the default is never used": [
+        "generator.history.past.x_entries_at__mutmut_85",
+        "generator.history.past.x_entries_at__mutmut_87",
+        "generator.history.past.x_entries_at__mutmut_88",
+    ],
+    "a link is refused before it is read: its place and size are never used": [
+        "generator.history.past.x_entries_at__mutmut_94",
+        "generator.history.past.x_entries_at__mutmut_95",
+        "generator.history.past.x_entries_at__mutmut_101",
+    ],
+    "sha1 gives the same digest whether or not it is declared for security": [
+        "generator.data.parse_cache.x_blob_id__mutmut_3",
+        "generator.data.parse_cache.x_blob_id__mutmut_5",
+        "generator.data.parse_cache.x_blob_id__mutmut_9",
+    ],
+    "another digest of the same inputs names another file, the same for every run of a version": [
+        "generator.data.parse_cache.x_code_digest__mutmut_11",
+        "generator.data.parse_cache.x_code_digest__mutmut_12",
+        "generator.data.parse_cache.x_code_digest__mutmut_14",
+        "generator.data.parse_cache.x_code_digest__mutmut_15",
+    ],
+    "after a save the cache is not used again (one load, one save)": [
+        "generator.data.parse_cache.xǁParseCacheǁsave__mutmut_39",
+    ],
+    "sums of at least one Decimal are the same from 0 as from ZERO": [
+        "generator.analytics.slips.xǁPeriodSlipsǁowners__mutmut_19",
+        "generator.analytics.slips.xǁPeriodSlipsǁowners__mutmut_23",
+    ],
+    "a slip's owner is the deal file's owner, always set in valid data": [
+        "generator.analytics.slips.xǁPeriodSlipsǁowners__mutmut_31",
+    ],
+    "git log without a revision is git log HEAD": [
+        "generator.history.past.x_main_line_commit__mutmut_24",
+    ],
+    "the line is set on the commit returned; the one found is only its sha and day": [
+        "generator.history.past.x_main_line_commit__mutmut_59",
     ],
 }
 EQUIVALENT = {name: why for why, names in _WHY.items() for name in names}

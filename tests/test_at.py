@@ -108,6 +108,19 @@ def test_the_past_files_are_that_commits_with_contents_and_blob_ids(history_repo
     assert d1.absolute == f"{dated['03-02'][:12]}:data/deals/d1.yaml"
 
 
+def test_only_the_data_folders_files_are_listed(history_repo, dated):
+    (history_repo.root / "README.md").write_text("The team's funnel.\n")
+    (history_repo.root / "other").mkdir()
+    (history_repo.root / "other" / "x.yaml").write_text("x: 1\n")
+    sha = commit_at(history_repo, "Beside the data", "2026-03-30T12:00:00+00:00")
+    past = main_line_commit(history_repo.data, date(2026, 3, 30))
+    assert past.sha == sha
+    entries = entries_at(history_repo.data, past)
+    listed = history_repo.git("ls-tree", "-r", "--name-only", sha, "--", "data").splitlines()
+    assert len(listed) > 5
+    assert sorted(e.relative for e in entries) == sorted(p.removeprefix("data/") for p in listed)
+
+
 def test_a_link_or_a_hidden_file_in_a_commit_is_treated_as_on_disk(history_repo, dated):
     (history_repo.data / "deals" / "link.yaml").symlink_to("d1.yaml")
     history_repo.write(".hidden/x.yaml", "not: read\n")
@@ -263,3 +276,106 @@ def test_at_outside_git_says_why(valid_data):
         valid_data.parent, "forecast", "--data", valid_data.name, "--at", "2026-03-02"
     )
     assert code == 2 and "not inside a git repository" in said
+
+
+def logging_git(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """An environment whose PATH finds a `git` that logs each call, then runs the real one."""
+    folder = tmp_path / "logged-bin"
+    folder.mkdir()
+    log = tmp_path / "git.log"
+    script = folder / "git"
+    script.write_text(f'#!/bin/sh\necho "$@" >> {log}\nexec /usr/bin/git "$@"\n')
+    script.chmod(0o755)
+    return {"PATH": f"{folder}:/usr/bin:/bin"}, log
+
+
+def test_every_git_call_runs_in_the_given_environment(history_repo, dated, tmp_path):
+    env, log = logging_git(tmp_path)
+    past = main_line_commit(history_repo.data, date(2026, 3, 2), env=env)
+    entries = entries_at(history_repo.data, past, env=env)
+    assert {entry.relative for entry in entries} >= {"deals/d1.yaml", "funnel.yaml"}
+    calls = [line.split()[2] for line in log.read_text().splitlines()]  # after `-C root`
+    assert calls.count("rev-parse") == 3  # the top folder twice, shallow once
+    assert {"log", "ls-tree", "cat-file"} <= set(calls)
+    with pytest.raises(HistoryError, match="not inside a git repository"):
+        entries_at(history_repo.data, past, env={"PATH": str(tmp_path / "no-git")})
+
+
+def test_the_data_folder_may_be_the_repositorys_top(tmp_path):
+    repo = GitRepo(tmp_path / "top")
+    source = Path(__file__).resolve().parent.parent / "data"
+    shutil.copytree(source, repo.root, dirs_exist_ok=True)
+    shutil.rmtree(repo.data)  # GitRepo's own data/ folder: here the data is the top folder
+    first = commit_at(repo, "The funnel", "2026-11-20T10:00:00+00:00")
+    (repo.root / "funnel.yaml").write_text(
+        (repo.root / "funnel.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8"
+    )
+    commit_at(repo, "Later", "2026-11-25T10:00:00+00:00")
+    past = main_line_commit(repo.root, date(2026, 11, 21))
+    assert past.sha == first
+    entries = {entry.relative: entry for entry in entries_at(repo.root, past)}
+    assert "funnel.yaml" in entries and "team.yaml" in entries
+    assert entries["funnel.yaml"].blob == repo.git("rev-parse", f"{first}:funnel.yaml")
+    at_day = check(repo.root, date(2026, 11, 21), ".", entries=list(entries.values()))
+    assert at_day.ok and at_day.dataset.deals
+
+
+def test_odd_file_names_in_a_commit_read_as_on_disk(history_repo, dated):
+    (history_repo.data / "deals" / "tab\there.yaml").write_text("x: 1\n")
+    (history_repo.data / "deals").joinpath(os.fsdecode(b"caf\xe9.yaml")).write_text("x: 1\n")
+    commit_at(history_repo, "Odd names", "2026-03-26T10:00:00+00:00")
+    past = main_line_commit(history_repo.data, date(2026, 3, 26))
+    names = {entry.relative for entry in entries_at(history_repo.data, past)}
+    assert "deals/tab\there.yaml" in names and os.fsdecode(b"deals/caf\xe9.yaml") in names
+    at_day = check(
+        history_repo.data, date(2026, 3, 26), "data", entries=entries_at(history_repo.data, past)
+    )
+    assert at_day.problems == check(history_repo.data, date(2026, 3, 26), "data").problems
+
+
+def test_a_commit_without_the_data_folder_says_so(history_repo, dated, tmp_path):
+    past = main_line_commit(history_repo.data, date(2026, 3, 2))
+    history_repo.git("mv", "data", "elsewhere")
+    history_repo.git("commit", "-qm", "moved", date="2026-03-27")
+    (history_repo.root / "data").mkdir()
+    later = main_line_commit(history_repo.data, date(2026, 3, 27))
+    with pytest.raises(
+        HistoryError, match=f"data has no files at {later.sha[:12]} \\(2026-03-27\\)"
+    ):
+        entries_at(history_repo.data, later)
+    assert entries_at(history_repo.data, past)
+
+
+def test_days_are_utc_whatever_the_local_zone(history_repo, dated, monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        assert main_line_commit(history_repo.data, date(2026, 3, 1)).sha == dated["03-01"]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_a_repository_without_commits_has_no_past_day(tmp_path):
+    repo = GitRepo(tmp_path / "empty")
+    with pytest.raises(HistoryError, match="no commit on or before 2026-03-01"):
+        main_line_commit(repo.data, date(2026, 3, 1))
+
+
+def test_a_shallow_clone_has_no_past_days(history_repo, dated, tmp_path):
+    clone = tmp_path / "shallow"
+    history_repo.git("clone", "-q", "--depth", "1", f"file://{history_repo.root}", str(clone))
+    with pytest.raises(HistoryError, match="this clone is shallow"):
+        main_line_commit(clone / "data", date(2026, 3, 20))
+
+
+def test_a_top_folder_commit_without_files_says_so(tmp_path):
+    repo = GitRepo(tmp_path / "top")
+    shutil.rmtree(repo.data)
+    empty = commit_at(repo, "Nothing yet", "2026-11-20T10:00:00+00:00")
+    past = main_line_commit(repo.root, date(2026, 11, 20))
+    assert past.sha == empty
+    with pytest.raises(HistoryError, match="the repository's top folder has no files at"):
+        entries_at(repo.root, past)

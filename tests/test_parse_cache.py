@@ -191,3 +191,20 @@ def test_the_cache_lives_in_the_git_folder_never_in_the_working_tree(history_rep
 
 def test_no_cache_outside_git(tmp_path):
     assert parse_cache_of(copy_valid(tmp_path / "data")) is None
+
+
+def test_a_load_that_adds_nothing_leaves_the_file_alone(tmp_path):
+    data = copy_valid(tmp_path / "data")
+    run(data, tmp_path / "cache")
+    file = next((tmp_path / "cache").glob("parsed-*.pickle"))
+    before = file.stat()
+    file.chmod(0o444)  # a rewrite would replace it with a new file (a new inode)
+    run(data, tmp_path / "cache")
+    after = file.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_the_folder_is_made_with_its_parents(tmp_path):
+    data = copy_valid(tmp_path / "data")
+    run(data, tmp_path / "a" / "b" / "cache")
+    assert list((tmp_path / "a" / "b" / "cache").glob("parsed-*.pickle"))

@@ -406,3 +406,25 @@ def test_the_forecast_page_lists_the_25_largest_slips_and_counts_the_rest(histor
     listed = [line for line in page.splitlines() if line.startswith("| [Laptops]")]
     assert len(listed) == 25 and "| 126.00 |" in listed[0] and "| 102.00 |" in listed[-1]
     assert "… and 2 more deals\\." in page
+
+
+def test_the_diff_looks_past_a_deal_without_a_date_and_an_overdue_one():
+    undated = state("2026-12-15")
+    undated = Snapshot(**{**undated.__dict__, "expected_close": None})
+    old = {"a-undated": undated, "b-overdue": state("2026-06-30"), "c": state("2026-12-31")}
+    new = {"a-undated": undated, "b-overdue": state("2027-02-01"), "c": state("2027-01-01")}
+    (found,) = slipped_between(old, new, FUNNEL, date(2026, 11, 30))
+    assert [(s.deal, s.moved_from, s.moved_to) for s in found.slips] == [
+        ("c", date(2026, 12, 31), date(2027, 1, 1))
+    ]
+
+
+def test_owners_with_equal_amounts_are_listed_by_id():
+    found = q4_slips(
+        history(
+            a=moved("2026-12-15", "2026-12-10", "2027-01-15", owner="zoe"),
+            b=moved("2026-12-15", "2026-12-10", "2027-01-15", owner="ann"),
+            c=moved("2026-12-15", "2026-12-10", "2027-01-15", owner="bob", amount="500.00"),
+        )
+    )
+    assert [o.owner for o in found.owners()] == ["ann", "zoe", "bob"]
