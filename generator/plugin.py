@@ -16,7 +16,7 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
 from .data.files import FileEntry
-from .data.problems import format_text, only_errors
+from .data.problems import Problem, format_text, only_errors
 from .data.validate import check
 from .history.cache import parse_cache_of
 from .history.git import HistoryError
@@ -52,6 +52,14 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
     def __init__(self) -> None:
         super().__init__()
         self.pages: list[Page] = []
+        self.serving = False
+        self.refused: list[Problem] = []
+        """Under `funnel serve`: the errors of the data as it is now, while the preview keeps
+        showing the last pages made from good data."""
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Note whether this is a live preview: there, bad data never stops the server."""
+        self.serving = command == "serve"
 
     def _data(self) -> str:
         return os.environ.get("FUNNEL_DATA") or self.config.data_dir
@@ -71,6 +79,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         at = self._day("at")
         as_of = at or self._day("as_of") or date.today()
         data = self._data()
+        words = WORDS[self.config.language]
         past, entries = None, None
         if at is not None:
             try:
@@ -79,12 +88,24 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             except HistoryError as exc:
                 raise PluginError(f"funnel: no site as of {at}: {exc}") from None
             log.info(f"funnel: the site as it stood on {at}: commit {past.sha[:12]}")
-        self.pages = self._pages(root, as_of, past, entries)
-        words = WORDS[self.config.language]
+        try:
+            self.pages, self.refused = self._pages(root, as_of, past, entries), []
+        except DataRefused as exc:
+            if not self.serving:
+                raise PluginError(str(exc)) from None
+            log.info(  # a warning would abort the rebuild in strict mode
+                f"funnel: the data has {len(exc.errors)} error(s); the preview keeps showing "
+                f"the last good data:\n{format_text(exc.errors)}"
+            )
+            self.refused = exc.errors
+            self.pages = self.pages or [Page("index.md", f"# {words['site_title']}\n")]
         if config.site_name == WORDS["en"]["site_title"]:  # the default name, in the site's words
             config.site_name = words["site_title"]
         if not config.nav:
-            config.nav = navigation(self.pages, self.config.language) + _own_docs(config)
+            nav = navigation(self.pages, self.config.language)
+            if len(self.pages) == 1:  # bad data from the start: the home page with its errors
+                nav = [{words["home"]: "index.md"}]
+            config.nav = nav + _own_docs(config)
             # deal and account pages stay out of the navigation by design: say nothing of it
             config.validation.nav.omitted_files = logging.DEBUG
         config.extra_css = [*config.extra_css, STYLESHEET.path]
@@ -113,10 +134,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             if problem.severity == "warning":
                 log.info(str(problem))
         if errors:
-            raise PluginError(
-                f"funnel: the data has {len(errors)} error(s); nothing was built:\n"
-                + format_text(errors)
-            )
+            raise DataRefused(errors)
         try:
             history, notice = read_history(root / data, git_env=os.environ), None
         except HistoryError as exc:
@@ -144,12 +162,15 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         return files
 
     def on_post_page(self, output: str, /, *, page, config) -> str:
-        """Keep the site out of search engines (noindex), and keep titles text.
+        """Keep the site out of search engines (noindex), and keep titles text; under
+        `funnel serve` with bad data, say so on top of every page.
 
         Themes print `page.title | striptags` into <title>, which turns the escaped
         `&lt;/title&gt;` of a user's text back into markup; it is escaped again here.
         """
         output = _noindex(output, WORDS[self.config.language]["search_label"])
+        if self.refused:
+            output = _with_refusal(output, self.refused, WORDS[self.config.language])
         if page.title:
             printed = Markup(page.title).striptags()
             if printed != html.escape(printed, quote=False):
@@ -171,6 +192,34 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             if (root / folder).is_dir():
                 server.watch(str(root / folder))
         return server
+
+
+class DataRefused(Exception):
+    """The data has errors: nothing is made from it."""
+
+    def __init__(self, errors: list[Problem]) -> None:
+        super().__init__(
+            f"funnel: the data has {len(errors)} error(s); nothing was built:\n"
+            + format_text(errors)
+        )
+        self.errors = errors
+
+
+ARTICLE = '<article class="md-content__inner md-typeset">'
+
+
+def _with_refusal(html_page: str, errors: list[Problem], words: dict[str, str]) -> str:
+    """The page with the data's errors on top, escaped (they quote what users typed)."""
+    lines = html.escape(format_text(errors).rstrip("\n"), quote=False)
+    title = html.escape(words["refused_title"].format(count=len(errors)), quote=False)
+    notice = (
+        f'<div class="admonition failure funnel-refused" role="alert">'
+        f'<p class="admonition-title">{title}</p><pre><code>{lines}</code></pre></div>'
+    )
+    if ARTICLE in html_page:
+        return html_page.replace(ARTICLE, ARTICLE + notice, 1)
+    body = html_page.find(">", html_page.find("<body")) + 1
+    return html_page[:body] + notice + html_page[body:] if body else notice + html_page
 
 
 SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'

@@ -15,6 +15,10 @@ from .slip_words import SLIP_EN, SLIP_ZH
 EN = {
     "home": "Home",
     "site_title": "Sales funnel",
+    "refused_title": (
+        "The data has {count} error(s): this preview still shows the last good data. "
+        "Fix them (see funnel check) and save."
+    ),
     "search_label": "Search",
     "as_of": "As of",
     "amounts_in": "Amounts in",
@@ -196,6 +200,7 @@ EN = {
 ZH = {
     "home": "首页",
     "site_title": "销售漏斗",
+    "refused_title": "数据有 {count} 个错误：此预览仍显示最后一次有效的数据。请修正（参见 funnel check）后保存。",
     "search_label": "搜索",
     "as_of": "截至",
     "amounts_in": "金额单位",

@@ -1,0 +1,106 @@
+"""`funnel serve`: an edit that breaks the data shows its errors in the browser while the last
+good site stays browsable; fixing it brings the pages back without the notice."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTICE = 'class="admonition failure funnel-refused"'
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode("utf-8")
+    except (urllib.error.URLError, TimeoutError, ConnectionError):
+        return None
+
+
+def wait_for(url: str, condition, seconds: float = 90) -> str:
+    """The page once `condition(page)` holds, polling while the server rebuilds."""
+    deadline = time.monotonic() + seconds
+    page = None
+    while time.monotonic() < deadline:
+        page = fetch(url)
+        if page is not None and condition(page):
+            return page
+        time.sleep(0.3)
+    raise AssertionError(f"{url} never matched; last: {(page or '')[:300]}")
+
+
+@pytest.fixture
+def served(tmp_path):
+    """`funnel serve` of a copy of the sample project (data/, docs/, mkdocs.yml) on a free port."""
+    for name in ("data", "docs"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    port = free_port()
+    funnel = Path(sys.executable).with_name("funnel")
+    process = subprocess.Popen(
+        [str(funnel), "serve", "--as-of", "2026-11-26", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        yield tmp_path, f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_bad_data_shows_its_errors_and_keeps_the_last_good_site(served):
+    folder, url = served
+    home = wait_for(url, lambda page: "Sales funnel" in page)
+    assert NOTICE not in home
+    deal = sorted((folder / "data" / "deals").rglob("*.yaml"))[0]
+    good = deal.read_text(encoding="utf-8")
+    deal.write_text(good.replace("amount:", "amount: <b>many</b>\nold_amount:", 1), "utf-8")
+    broken = wait_for(url, lambda page: NOTICE in page)
+    assert "error(s): this preview still shows the last good data" in broken
+    assert deal.name in broken and "&lt;b&gt;many&lt;/b&gt;" not in broken.split(NOTICE)[0]
+    assert "<b>many</b>" not in broken  # what the user typed stays text
+    assert "Forecast" in broken  # the last good pages are still there
+    forecast = fetch(url + "forecast/")
+    assert forecast is not None and NOTICE in forecast
+    deal.write_text(good, "utf-8")
+    wait_for(url, lambda page: NOTICE not in page and "Sales funnel" in page)
+
+
+def test_a_first_build_of_bad_data_serves_the_errors(tmp_path):
+    for name in ("data", "docs"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    (tmp_path / "data" / "team.yaml").write_text("people: 3\n", encoding="utf-8")
+    port = free_port()
+    funnel = Path(sys.executable).with_name("funnel")
+    process = subprocess.Popen(
+        [str(funnel), "serve", "--as-of", "2026-11-26", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        page = wait_for(f"http://127.0.0.1:{port}/", lambda page: NOTICE in page)
+        assert "data/team.yaml" in page
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
