@@ -27,7 +27,7 @@ test: $(STAMP)  ## the whole test suite, lint and type check included
 schema: $(STAMP)  ## rewrite schemas/ from the models
 	$(BIN)/funnel schema
 
-bench: $(STAMP)
+bench: $(STAMP)  ## the benchmarks at 1,000 deals (README: 10,000 and 100,000)
 	$(BIN)/python bench/check.py
 
 # Mutation testing of the core modules against the fast tests ([tool.mutmut] in

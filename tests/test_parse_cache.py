@@ -14,6 +14,7 @@ from conftest import copy_valid
 from generator.data import load as load_module
 from generator.data import parse_cache
 from generator.data.parse_cache import KEEP_UNUSED, ParseCache, blob_id, code_digest
+from generator.data.unchanged import check_problems
 from generator.data.validate import check
 from generator.history.cache import parse_cache_of
 
@@ -208,3 +209,71 @@ def test_the_folder_is_made_with_its_parents(tmp_path):
     data = copy_valid(tmp_path / "data")
     run(data, tmp_path / "a" / "b" / "cache")
     assert list((tmp_path / "a" / "b" / "cache").glob("parsed-*.pickle"))
+
+
+# -- funnel check on unchanged files: the problems of the same files, names and day ------------
+
+
+def test_a_second_check_of_the_same_files_reads_no_record(tmp_path, counted, monkeypatch):
+    data = copy_valid(tmp_path / "data")
+    (data / "deals" / "broken.yaml").write_text("account: nobody\namount: x\n", "utf-8")
+    plain = check(data, AS_OF, "data")
+    first = check_problems(data, AS_OF, "data", cache=ParseCache(tmp_path / "cache"))
+    assert first.problems == plain.problems and first.summary() == plain.summary()
+    counted.clear()
+    unpickled = []
+    real = parse_cache.ParseCache.get
+    monkeypatch.setattr(
+        parse_cache.ParseCache, "get", lambda s, k: unpickled.append(k) or real(s, k)
+    )
+    second = check_problems(data, AS_OF, "data", cache=ParseCache(tmp_path / "cache"))
+    assert counted == [] and unpickled == []
+    assert second.problems == plain.problems
+    assert second.summary() == plain.summary() and second.files == plain.files
+
+
+@pytest.mark.parametrize("change", ["edit", "add", "remove", "rename", "day", "display", "link"])
+def test_any_change_of_the_files_the_day_or_the_names_checks_again(tmp_path, change):
+    data = copy_valid(tmp_path / "data")
+    cache_folder = tmp_path / "cache"
+    day, shown = AS_OF, "data"
+    check_problems(data, day, shown, cache=ParseCache(cache_folder))
+    deal = sorted((data / "deals").rglob("*.yaml"))[0]
+    if change == "edit":
+        deal.write_text(deal.read_text(encoding="utf-8").replace("amount:", "amount: x\nold:"))
+    elif change == "add":
+        shutil.copy(deal, deal.with_name("copy-of-it.yaml"))
+    elif change == "remove":
+        deal.unlink()
+    elif change == "rename":
+        deal.rename(deal.with_name("Not An Id.yaml"))
+    elif change == "day":
+        day = date(2027, 6, 1)  # close dates have passed by then: new warnings
+    elif change == "display":
+        shown = "elsewhere"
+    else:
+        (data / "deals" / "link.yaml").symlink_to(deal)
+    again = check_problems(data, day, shown, cache=ParseCache(cache_folder))
+    fresh = check(data, day, shown)
+    assert again.problems == fresh.problems
+    assert again.summary() == fresh.summary()
+
+
+def test_the_command_takes_the_kept_problems_and_says_the_same(history_repo, monkeypatch):
+    from click.testing import CliRunner
+
+    from generator.cli.main import main
+
+    history_repo.write("deals/d1.yaml", "account: acme\namount: 5\n")
+    history_repo.commit("a broken deal", date="2026-02-01")
+    runner = CliRunner()
+    args = ["check", "--data", str(history_repo.data), "--as-of", "2026-02-02"]
+    first = runner.invoke(main, args)
+    assert list((history_repo.root / ".git" / "funnel").glob("parsed-*.pickle"))
+    second = runner.invoke(main, args)
+    assert (first.exit_code, first.stdout, first.stderr) == (1, second.stdout, second.stderr)
+    assert second.exit_code == 1 and "d1.yaml" in second.stdout
+    for output in ("json", "github"):
+        one = runner.invoke(main, [*args, "--format", output])
+        two = runner.invoke(main, [*args, "--format", output])
+        assert one.stdout == two.stdout and one.exit_code == two.exit_code == 1

@@ -237,7 +237,7 @@ def test_an_update_that_would_not_pass_the_check_is_undone(folder):
 
 def test_a_preset_export_imported_twice_writes_nothing_the_second_time(folder):
     from generator.cli.data import IMPORT_PRESETS
-    from generator.exchange.presets import PRESETS
+    from generator.exchange.preset_names import PRESETS
 
     assert list(PRESETS) == IMPORT_PRESETS
     args = [

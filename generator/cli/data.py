@@ -13,7 +13,7 @@ import click
 
 from ..data.problems import format_text
 from ..exchange.errors import OptionError
-from ..exchange.presets import PRESETS
+from ..exchange.preset_names import PRESETS
 from ..history.records import BASELINE_TRAILER
 from .options import (
     DATE,

@@ -45,7 +45,7 @@ def check(data_dir: str, as_of: date | None, output_format: str, strict: bool) -
 
     Exit 0 when clean, 1 on any error (or any warning with --strict), 2 on a usage error.
     """
-    result = checked(data_dir, today_or(as_of))
+    result = checked(data_dir, today_or(as_of), problems_only=True)
     problems = result.problems
     formatter = {"text": format_text, "json": format_json, "github": format_github}
     click.echo(formatter[output_format](problems), nl=False)

@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, NoReturn, TypeAlias
 import click
 
 from ..data.files import FileEntry
-from ..data.load import DataDirError
 from ..data.problems import Problem, format_text, only_errors
-from ..data.validate import check as run_check
+from ..data.unchanged import check_problems
 from ..exchange.errors import OptionError
 from ..history.cache import parse_cache_of
 from ..history.past import PastCommit
@@ -117,18 +116,27 @@ def today_or(value: date | None) -> date:
     return value or date.today()
 
 
-def checked(data_dir: str, as_of: date, entries: list[FileEntry] | None = None):
+def checked(
+    data_dir: str,
+    as_of: date,
+    entries: list[FileEntry] | None = None,
+    *,
+    problems_only: bool = False,
+):
     """Every problem of the data folder (or of a commit's `entries` of it); a missing folder
     is a usage error (exit 2). Files read before without problems come from the parse cache
-    in the repository's `.git/funnel/`."""
+    in the repository's `.git/funnel/`; `problems_only` (funnel check) may take the problems
+    of the same files checked before on the same day, without their records."""
+    from ..data.load import DataDirError
+
+    cache = parse_cache_of(Path(data_dir), env=os.environ)
     try:
-        return run_check(
-            Path(data_dir),
-            as_of,
-            display=data_dir,
-            cache=parse_cache_of(Path(data_dir), env=os.environ),
-            entries=entries,
-        )
+        if problems_only and cache is not None and entries is None:
+            return check_problems(Path(data_dir), as_of, display=data_dir, cache=cache)
+        from ..data.validate import check
+
+        result = check(Path(data_dir), as_of, display=data_dir, cache=cache, entries=entries)
+        return result.findings if problems_only else result
     except DataDirError as exc:
         raise click.UsageError(str(exc)) from None
 

@@ -7,13 +7,17 @@ that funnel does not read is named with the reason, so a misplaced deal is never
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .model import FileKind
 from .parse_cache import blob_id
 from .problems import Problem, error
-from .strictyaml import check_text
+from .strictyaml import BOM, check_text
+
+if TYPE_CHECKING:
+    from .model import FileKind
 
 
 def display_path(display: str, relative: str) -> str:
@@ -76,6 +80,24 @@ def walk(root: Path, display: str, problems: list[Problem]) -> list[FileEntry]:
     return found
 
 
+def read_all(root: Path, display: str, problems: list[Problem], cap: int) -> list[FileEntry] | None:
+    """Every regular file under root as `walk` finds it, with its content and blob id; None
+    when a file is over `cap` bytes (then it is not read at all)."""
+    found = []
+    for entry in walk(root, display, problems):
+        if entry.size > cap:
+            return None
+        try:
+            with open(entry.absolute, "rb") as handle:
+                content = handle.read()  # its size is known to be under the cap
+        except OSError:
+            return None  # said by the full check
+        found.append(
+            FileEntry(entry.relative, entry.absolute, len(content), content, blob_id(content))
+        )
+    return found
+
+
 def listed(entries: list[FileEntry], display: str, problems: list[Problem]) -> list[FileEntry]:
     """The files of a commit's listing as `walk` finds them on disk: hidden names skipped,
     symbolic links refused, sorted by path."""
@@ -126,10 +148,15 @@ def ignored(relative: str) -> str | None:
 
 
 def read_text(
-    entry: FileEntry, path: str, limit: int, problems: list[Problem]
+    entry: FileEntry,
+    path: str,
+    limit: int,
+    problems: list[Problem],
+    known_clean: Callable[[str], bool] | None = None,
 ) -> tuple[str, str | None] | None:
     """The file's text and its content's blob id (None when the text has problems), or None
-    when it is over `limit` bytes, unreadable, or not UTF-8 text (each reported)."""
+    when it is over `limit` bytes, unreadable, or not UTF-8 text (each reported). Content
+    that `known_clean` says was read before without problems is only decoded."""
     if entry.size > limit:
         problems.append(
             error(
@@ -145,12 +172,15 @@ def read_text(
     if data is None:
         try:
             with open(entry.absolute, "rb") as handle:
-                data = handle.read(limit + 1)
+                data = handle.read()  # its size was found under the limit
         except OSError as exc:
             problems.append(error(path, 1, 1, f"cannot read the file: {exc.strerror}"))
             return None
+    blob = entry.blob or blob_id(data)
+    if known_clean is not None and known_clean(blob):
+        return data.removeprefix(BOM).decode("utf-8"), blob
     text, found = check_text(data, path)
     problems.extend(found)
     if text is None:
         return None
-    return text, None if found else (entry.blob or blob_id(data))
+    return text, None if found else blob

@@ -8,6 +8,7 @@ checked before they are read (see `files`). A dataset whose check found no error
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
@@ -46,6 +47,27 @@ class IncompleteDataset(Exception):
     """funnel.yaml or team.yaml could not be read: nothing can be computed without them."""
 
 
+class FilePaths(Mapping[str, Path]):
+    """The file on disk behind each path that messages name, made a `Path` only when asked
+    for (most never are: a load keeps thousands)."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, str] = {}
+
+    def add(self, path: str, absolute: str) -> None:
+        """Note the file behind `path`."""
+        self._found[path] = absolute
+
+    def __getitem__(self, path: str) -> Path:
+        return Path(self._found[path])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+
 @dataclass
 class Dataset:
     """Everything under data/ that passed its own file's checks."""
@@ -67,7 +89,7 @@ class Dataset:
     found: dict[str, list[str]] = field(default_factory=dict)
     """The path (as messages name it) of every file of each kind, valid or not."""
     texts: dict[str, str] = field(default_factory=dict, repr=False)
-    files: dict[str, Path] = field(default_factory=dict, repr=False)
+    files: FilePaths = field(default_factory=FilePaths, repr=False)
     """The file on disk behind each path that messages name."""
     _marks: dict[str, Marks] = field(default_factory=dict, repr=False)
 
@@ -300,13 +322,18 @@ class _Loader:
                 self.problems.append(error(path, 1, 1, f"missing file: create {name} (see README)"))
         return by_kind
 
-    def text(self, entry: FileEntry, path: str) -> tuple[str, str | None] | None:
+    def text(
+        self, entry: FileEntry, path: str, model: type[Record]
+    ) -> tuple[str, str | None] | None:
         """The file's text (kept for locating values later) and its content's blob id (None
-        when the text has problems), or None when it cannot be read."""
-        read = read_text(entry, path, self.limit, self.problems)
+        when the text has problems), or None when it cannot be read. Content the cache holds
+        a record of was read without problems before: it is only decoded."""
+        cache = self.cache
+        known = None if cache is None else (lambda blob: cache.has((model.__name__, path, blob)))
+        read = read_text(entry, path, self.limit, self.problems, known)
         if read is not None:
             self.dataset.texts[path] = read[0]
-            self.dataset.files[path] = Path(entry.absolute)
+            self.dataset.files.add(path, entry.absolute)
         return read
 
     def validated(
@@ -331,7 +358,7 @@ class _Loader:
     def record(self, entry: FileEntry, model: type[_Model]) -> _Model | None:
         """The record of a file of which there is one (funnel.yaml ...), None when invalid."""
         path = display_path(self.dataset.display, entry.relative)
-        read = self.text(entry, path)
+        read = self.text(entry, path, model)
         return None if read is None else self.validated(read, path, model)[0]
 
     def records(
@@ -350,7 +377,7 @@ class _Loader:
             if not self._named_well(kind, stem, path, first_path):
                 continue
             first_path[stem] = path
-            read = self.text(entry, path)
+            read = self.text(entry, path, model)
             if read is None:
                 self.dataset.invalid.add(stem)
                 continue

@@ -7,8 +7,10 @@ An amount is written as `1200.00` in every output meant for programs (JSON, CSV)
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
-from .model import Deal, Funnel
+if TYPE_CHECKING:  # the models are not needed to compute: importing them costs a command's start
+    from .model import Deal, Funnel
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)

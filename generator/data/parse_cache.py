@@ -18,15 +18,16 @@ import hashlib
 import os
 import pickle
 import sys
+from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pydantic
-
-from .model import Record
+if TYPE_CHECKING:
+    from .model import Record
 
 CacheKey = tuple[str, str, str]
-"""(record kind, path as messages show it, git blob id of the content)."""
+"""(record kind, path as messages show it, git blob id of the content); for a whole check's
+problems, ("CheckResult", digest of its inputs, "")."""
 KEEP_UNUSED = 5000
 """Besides the entries a load used, this many others are kept (past days, other branches)."""
 
@@ -41,11 +42,14 @@ def blob_id(content: bytes) -> str:
 
 def code_digest() -> str:
     """A digest of everything a record depends on besides the file: the data package's
-    source, pydantic's version and Python's."""
+    source, pydantic's version (its `version.py`) and Python's."""
     digest = hashlib.sha256()
     for source in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
-    digest.update(f"{pydantic.VERSION} {sys.version_info[:2]}".encode())
+    pydantic = find_spec("pydantic")  # its version file, read without importing it
+    if pydantic is not None and pydantic.origin is not None:
+        digest.update(Path(pydantic.origin).with_name("version.py").read_bytes())
+    digest.update(f"{sys.version_info[:2]}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -57,9 +61,14 @@ class ParseCache:
         self.folder = folder
         self.file = folder / f"parsed-{code_digest()}.pickle"
         self.entries: dict[CacheKey, bytes] = _read(self.file)
-        """Each record pickled on its own: a load unpickles only the records it asks for."""
+        """Each record (or check result) pickled on its own: a load unpickles only what it
+        asks for."""
         self.used: dict[CacheKey, bytes] = {}
         self.added = 0
+
+    def has(self, key: CacheKey) -> bool:
+        """Whether a record is kept for `key` (its content was read without problems)."""
+        return key in self.entries
 
     def get(self, key: CacheKey) -> Record | None:
         """The record kept for `key`, or None."""
@@ -79,6 +88,27 @@ class ParseCache:
         self.entries[key] = kept
         self.used[key] = kept
         self.added += 1
+
+    def result(self, key: str) -> Any:
+        """The problems and files a whole check kept under `key` (see `validate.result_key`),
+        or None."""
+        kept = self.entries.get(("CheckResult", key, ""))
+        if kept is None:
+            return None
+        try:
+            value = pickle.loads(kept)
+        except Exception:  # damaged: checked again
+            return None
+        self.used[("CheckResult", key, "")] = kept
+        return value
+
+    def keep_result(self, key: str, value: Any) -> None:
+        """Keep a whole check's problems and files under `key`, and write the cache."""
+        kept = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self.entries[("CheckResult", key, "")] = kept
+        self.used[("CheckResult", key, "")] = kept
+        self.added += 1
+        self.save()
 
     def save(self) -> None:
         """Write the cache when this load added to it or it holds too much; a folder that

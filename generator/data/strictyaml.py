@@ -246,10 +246,13 @@ class _Reader:
                 return
 
 
+BOM = b"\xef\xbb\xbf"
+"""The UTF-8 byte-order mark some editors write first: read as nothing."""
+
+
 def check_text(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
     """Decode a file's bytes; refuse invalid UTF-8, control characters and conflict markers."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    data = data.removeprefix(BOM)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -16,18 +16,11 @@ from pathlib import Path
 
 from .deal_rules import deal_rules, handover_rules
 from .files import FileEntry
+from .findings import FileCount, Findings
 from .load import Dataset, load
 from .model import CLOSED_STAGES, Account, AccountParts, Deal, Person, Team
 from .parse_cache import ParseCache
-from .problems import Problem, count, did_you_mean, only_errors
-
-
-@dataclass(frozen=True)
-class FileCount:
-    """How many files of one kind there are, and how many of them have errors."""
-
-    files: int
-    with_errors: int
+from .problems import Problem, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -38,35 +31,23 @@ class CheckResult:
     problems: list[Problem]
 
     @property
+    def findings(self) -> Findings:
+        """The problems and the files found, without the records."""
+        return Findings(self.problems, self.dataset.found)
+
+    @property
     def ok(self) -> bool:
         """Whether the data has no errors (warnings allowed): outputs may be made from it."""
-        return not only_errors(self.problems)
+        return self.findings.ok
 
     @property
     def files(self) -> dict[str, FileCount]:
         """Deal and account files, the broken ones included, and how many have errors."""
-        broken = {problem.path for problem in only_errors(self.problems)}
-        found = self.dataset.found
-        return {
-            name: FileCount(
-                len(found.get(kind, [])), sum(path in broken for path in found.get(kind, []))
-            )
-            for name, kind in (("deals", "deal"), ("accounts", "account"))
-        }
+        return self.findings.files
 
     def summary(self) -> str:
-        """One line for standard error: `ok: 73 deals, 24 accounts`, or the errors and warnings
-        with the files they are in (`73 deals, 1 with errors`)."""
-        files = self.files
-        deals, accounts = files["deals"], files["accounts"]
-        if not self.problems:
-            return f"ok: {deals.files} deals, {accounts.files} accounts"
-        errors, warnings = count(self.problems)
-        return (
-            f"{errors} error(s), {warnings} warning(s): "
-            f"{deals.files} deals, {deals.with_errors} with errors; "
-            f"{accounts.files} accounts, {accounts.with_errors} with errors"
-        )
+        """One line for standard error (see `Findings.summary`)."""
+        return self.findings.summary()
 
 
 def check(

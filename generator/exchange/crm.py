@@ -30,10 +30,10 @@ from .export_files import (
     records,
     require,
 )
+from .preset_names import PRESETS
 from .presets import (
     CLOSED,
     DATES,
-    PRESETS,
     Mapping,
     SalesforceAccounts,
     mapping_problems,

@@ -156,7 +156,6 @@ def merged(preset: dict[str, object], mapping: dict[str, object]) -> dict[str, o
 
 MERGED_ENTRIES = ("columns", "defaults", "stages", "probabilities", "owners", "territories")
 
-PRESETS = ("salesforce", "hubspot", "pipedrive")
 
 # Salesforce's standard stages and their default probabilities (percent).
 SALESFORCE_STAGES = {
