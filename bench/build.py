@@ -223,9 +223,8 @@ def main() -> None:
         cold = got["cold"][0]
         for name, (wall, cpu, memory) in got.items():
             ratio = f"{wall / got['hugo'][0]:.1f}x hugo" if "hugo" in got else ""
-            print(
-                f"  {name:<7} {wall:8.1f} s wall {cpu:8.1f} s cpu {memory / 2**20:8.0f} MiB  {ratio}"
-            )
+            mib = memory / 2**20
+            print(f"  {name:<7} {wall:8.1f} s wall {cpu:8.1f} s cpu {mib:8.0f} MiB  {ratio}")
         if "hugo" in got:
             print(f"  target cold within {TARGET_HUGO:g}x hugo: {cold / got['hugo'][0]:.1f}x")
         print(f"  target warm under {TARGET_WARM:.0%} of cold: {got['warm'][0] / cold:.1%}")
