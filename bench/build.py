@@ -108,7 +108,9 @@ def one_more_commit(root: Path) -> None:
     """A new commit that changes one deal's amount: what a warm build finds."""
     deal = sorted((root / "data" / "deals").rglob("*.yaml"))[0]
     text = deal.read_text(encoding="utf-8")
-    deal.write_text(re.sub(r"(?m)^amount: .*$", "amount: 123456.78", text, count=1), "utf-8")
+    count = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=root, capture_output=True)
+    amount = f"amount: {100_000 + int(count.stdout)}.00"  # another amount each run
+    deal.write_text(re.sub(r"(?m)^amount: .*$", amount, text, count=1), "utf-8")
     when = (datetime(2026, 11, 26, 10, 0)).isoformat()
     env = {**GIT, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
     subprocess.run(["git", "commit", "-qam", "one deal's amount"], cwd=root, check=True, env=env)

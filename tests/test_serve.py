@@ -11,6 +11,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,26 +47,39 @@ def wait_for(url: str, condition, seconds: float = 90) -> str:
     raise AssertionError(f"{url} never matched; last: {(page or '')[:300]}")
 
 
-@pytest.fixture
-def served(tmp_path):
-    """`funnel serve` of a copy of the sample project (data/, docs/, mkdocs.yml) on a free port."""
+def project(folder: Path) -> Path:
+    """A copy of the sample project (data/, docs/, mkdocs.yml) in `folder`."""
     for name in ("data", "docs"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+        shutil.copytree(ROOT / name, folder / name)
+    shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
+    return folder
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """`funnel serve` of the project in `folder` on a free port: its address."""
     port = free_port()
     funnel = Path(sys.executable).with_name("funnel")
     process = subprocess.Popen(
         [str(funnel), "serve", "--as-of", "2026-11-26", "--dev-addr", f"127.0.0.1:{port}"],
-        cwd=tmp_path,
+        cwd=folder,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        yield tmp_path, f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/"
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture
+def served(tmp_path):
+    """The sample project served, with its folder."""
+    folder = project(tmp_path)
+    with serving(folder) as url:
+        yield folder, url
 
 
 def test_bad_data_shows_its_errors_and_keeps_the_last_good_site(served):
@@ -86,21 +101,8 @@ def test_bad_data_shows_its_errors_and_keeps_the_last_good_site(served):
 
 
 def test_a_first_build_of_bad_data_serves_the_errors(tmp_path):
-    for name in ("data", "docs"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    (tmp_path / "data" / "team.yaml").write_text("people: 3\n", encoding="utf-8")
-    port = free_port()
-    funnel = Path(sys.executable).with_name("funnel")
-    process = subprocess.Popen(
-        [str(funnel), "serve", "--as-of", "2026-11-26", "--dev-addr", f"127.0.0.1:{port}"],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        page = wait_for(f"http://127.0.0.1:{port}/", lambda page: NOTICE in page)
+    folder = project(tmp_path)
+    (folder / "data" / "team.yaml").write_text("people: 3\n", encoding="utf-8")
+    with serving(folder) as url:
+        page = wait_for(url, lambda page: NOTICE in page)
         assert "data/team.yaml" in page
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
