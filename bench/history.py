@@ -138,17 +138,18 @@ def floor(root: Path) -> float:
     return time.perf_counter() - started
 
 
-def forecast_at(data: Path, day: date, repeat: int) -> float:
-    """Best of `repeat`: `funnel forecast --at DAY`'s work (the day's commit found, its data
-    folder written out, checked and loaded, the forecast made); no history is read."""
-    best = float("inf")
-    for _ in range(repeat):
+def forecast_at(data: Path, day: date, repeat: int) -> tuple[float, float]:
+    """`funnel forecast --at DAY`'s work (the day's commit found, its files checked and loaded,
+    the forecast made; no history read): the first run, which parses the files the parse cache
+    does not hold yet, and the best of `repeat` after it."""
+    times = []
+    for _ in range(repeat + 1):
         started = time.perf_counter()
-        with data_source(str(data), None, day) as source:
-            dataset = load_valid(source.folder, source.day, source.display)
+        source = data_source(str(data), None, day)
+        dataset = load_valid(source.folder, source.day, source.entries)
         build_forecast(dataset, day, "quarter")
-        best = min(best, time.perf_counter() - started)
-    return best
+        times.append(time.perf_counter() - started)
+    return times[0], min(times[1:])
 
 
 def cached_and_calibrated(data: Path, repeat: int) -> tuple[float, float]:
@@ -195,7 +196,7 @@ def main() -> None:
         rebuild = min(rebuild, time.perf_counter() - started)
     cached, calibrated = cached_and_calibrated(data, args.repeat)
     past = date.fromtimestamp(1_767_225_600 + 600 * args.commits // 2)  # the middle of history
-    at = forecast_at(data, past, args.repeat)
+    at_first, at = forecast_at(data, past, args.repeat)
     print(
         f"deals {args.deals}, commits {len(history.commits)}, versions "
         f"{sum(len(v) for v in history.deals.values())}"
@@ -212,8 +213,8 @@ def main() -> None:
         f"({calibrated / cached:.2f}x the cached read; target <= {TARGET_CALIBRATE}x)"
     )
     print(
-        f"forecast --at {past} (its commit's data written out, checked, the forecast): "
-        f"{at:.3f} s ({at / cached:.2f}x the cached read; target <= {TARGET_CALIBRATE}x)"
+        f"forecast --at {past} (its commit's files checked, the forecast): first {at_first:.3f} s,"
+        f" then {at:.3f} s ({at / cached:.2f}x the cached read; target <= {TARGET_CALIBRATE}x)"
     )
 
 
