@@ -42,10 +42,21 @@ def html_text(text: object) -> Markup:
     return Markup(html.escape(str(text), quote=True))
 
 
+_PLAIN_NOTE = re.compile(r"[^\\`*_\[\]<>&!#\r\n\u2028\u2029\t]*")
+"""A note Markdown reads as one plain paragraph: one line, none of Markdown's inline marks..."""
+_BLOCK_START = re.compile(r"[-+=>#*]|\d+[.)]")
+"""...and not starting like a block (a list, a quote, a heading, a rule)."""
+
+
 def note_html(text: str) -> Markup:
     """A note written in Markdown as safe HTML on one line: no raw HTML, no script, no
-    `javascript:`/`data:` links, no images (so no remote requests)."""
-    rendered = markdown.markdown(text)
+    `javascript:`/`data:` links, no images (so no remote requests). A plain one-line note
+    is the paragraph Markdown would make of it, without running Markdown."""
+    plain = text and text == text.strip() and _PLAIN_NOTE.fullmatch(text)
+    if plain and not _BLOCK_START.match(text):
+        rendered = f"<p>{text}</p>"
+    else:
+        rendered = markdown.markdown(text)
     cleaned = nh3.clean(
         rendered,
         tags=NOTE_TAGS,
