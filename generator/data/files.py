@@ -7,7 +7,7 @@ that funnel does not read is named with the reason, so a misplaced deal is never
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +37,27 @@ class FileEntry:
     blob: str | None = None
     link: bool = False
     """A symbolic link in a commit (refused as `walk` refuses one on disk)."""
+
+
+class FilePaths(Mapping[str, Path]):
+    """The file on disk behind each path that messages name, made a `Path` only when asked
+    for (most never are: a load keeps thousands)."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, str] = {}
+
+    def add(self, path: str, absolute: str) -> None:
+        """Note the file behind `path`."""
+        self._found[path] = absolute
+
+    def __getitem__(self, path: str) -> Path:
+        return Path(self._found[path])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return len(self._found)
 
 
 def _link_refused(display: str, relative: str) -> Problem:

@@ -8,7 +8,6 @@ checked before they are read (see `files`). A dataset whose check found no error
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from .field_errors import describe_errors
-from .files import FileEntry, classify, display_path, ignored, listed, read_text, walk
+from .files import FileEntry, FilePaths, classify, display_path, ignored, listed, read_text, walk
 from .model import (
     Account,
     AccountParts,
@@ -45,27 +44,6 @@ class DataDirError(Exception):
 
 class IncompleteDataset(Exception):
     """funnel.yaml or team.yaml could not be read: nothing can be computed without them."""
-
-
-class FilePaths(Mapping[str, Path]):
-    """The file on disk behind each path that messages name, made a `Path` only when asked
-    for (most never are: a load keeps thousands)."""
-
-    def __init__(self) -> None:
-        self._found: dict[str, str] = {}
-
-    def add(self, path: str, absolute: str) -> None:
-        """Note the file behind `path`."""
-        self._found[path] = absolute
-
-    def __getitem__(self, path: str) -> Path:
-        return Path(self._found[path])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._found)
-
-    def __len__(self) -> int:
-        return len(self._found)
 
 
 @dataclass
