@@ -23,7 +23,7 @@ from .data.validate import check
 from .history.cache import parse_cache_of
 from .history.git import HistoryError
 from .history.mining import read_history
-from .history.past import PastCommit, entries_at, main_line_commit
+from .history.past import PastCommit, past_day
 from .site.pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
 from .site.words import WORDS
 
@@ -86,8 +86,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         past, entries = None, None
         if at is not None:
             try:
-                past = main_line_commit(root / data, at, env=os.environ)
-                entries = entries_at(root / data, past, env=os.environ)
+                past, entries = past_day(root / data, at, env=os.environ)
             except HistoryError as exc:
                 raise PluginError(f"funnel: no site as of {at}: {exc}") from None
             log.info(f"funnel: the site as it stood on {at}: commit {past.sha[:12]}")
@@ -100,15 +99,12 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
                 f"funnel: the data has {len(exc.errors)} error(s); the preview keeps showing "
                 f"the last good data:\n{format_text(exc.errors)}"
             )
-            self.refused = exc.errors
-            self.pages = self.pages or [Page("index.md", f"# {words['site_title']}\n")]
+            self.refused = exc.errors  # self.pages: the last good ones (none yet: a home page)
         if config.site_name == WORDS["en"]["site_title"]:  # the default name, in the site's words
             config.site_name = words["site_title"]
         if not config.nav:
-            nav = navigation(self.pages, self.config.language)
-            if len(self.pages) == 1:  # bad data from the start: the home page with its errors
-                nav = [{words["home"]: "index.md"}]
-            config.nav = nav + _own_docs(config)
+            nav = navigation(self.pages, self.config.language) if self.pages else []
+            config.nav = (nav or [{words["home"]: "index.md"}]) + _own_docs(config)
             # deal and account pages stay out of the navigation by design: say nothing of it
             config.validation.nav.omitted_files = logging.DEBUG
         config.extra_css = [*config.extra_css, STYLESHEET.path]
@@ -156,8 +152,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
 
     def on_files(self, files: Files, /, *, config) -> Files:
         """Add the generated pages, the stylesheet and the script (they win over files of
-        the same path)."""
-        for page in [*self.pages, STYLESHEET, SCRIPT]:
+        the same path); before any good data, a home page that carries the errors."""
+        home = Page("index.md", f"# {WORDS[self.config.language]['site_title']}\n")
+        for page in [*(self.pages or [home]), STYLESHEET, SCRIPT]:
             existing = files.get_file_from_path(page.path)
             if existing is not None:
                 files.remove(existing)

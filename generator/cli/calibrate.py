@@ -15,7 +15,6 @@ from .options import (
     data_source,
     format_option,
     history_or_exit,
-    load_valid,
 )
 
 if TYPE_CHECKING:
@@ -58,7 +57,7 @@ def calibrate(
     from ..site.calibration_pages import calibration_markdown
 
     source = data_source(data_dir, as_of, at)
-    dataset = load_valid(source.folder, source.day, source.entries)
+    dataset = source.dataset()
     history = history_or_exit(data_dir, source.past)
     result = run_calibrate(dataset, history, source.day, since=since, by=cast("GroupBy", by))
     if output_format == "json":

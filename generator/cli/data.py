@@ -176,7 +176,7 @@ def export(data_dir: str, as_of: date | None, at: date | None, output_format: st
     from ..history.mining import read_history
 
     source = data_source(data_dir, as_of, at)
-    dataset = load_valid(source.folder, source.day, source.entries)
+    dataset = source.dataset()
     try:
         history = read_history(Path(data_dir), git_env=os.environ)
     except HistoryError as exc:

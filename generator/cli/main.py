@@ -16,11 +16,10 @@ from ..data.problems import count, format_github, format_json, format_text
 from .options import (
     as_of_option,
     at_option,
-    checked,
     data_option,
     data_source,
+    findings_of,
     format_option,
-    load_valid,
     today_or,
     write_or_verify,
 )
@@ -45,7 +44,7 @@ def check(data_dir: str, as_of: date | None, output_format: str, strict: bool) -
 
     Exit 0 when clean, 1 on any error (or any warning with --strict), 2 on a usage error.
     """
-    result = checked(data_dir, today_or(as_of), problems_only=True)
+    result = findings_of(data_dir, today_or(as_of))
     problems = result.problems
     formatter = {"text": format_text, "json": format_json, "github": format_github}
     click.echo(formatter[output_format](problems), nl=False)
@@ -152,7 +151,7 @@ def forecast(
     from ..analytics.forecast import build_forecast, to_csv, to_json
 
     source = data_source(data_dir, as_of, at)
-    dataset = load_valid(source.folder, source.day, source.entries)
+    dataset = source.dataset()
     result = build_forecast(dataset, source.day, period)
     if output_format == "json":
         click.echo(to_json(result), nl=False)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -77,6 +79,10 @@ class Source:
     past: PastCommit | None = None
     entries: list[FileEntry] | None = None
 
+    def dataset(self):
+        """The checked dataset of this source, or exit 1 with the problems."""
+        return load_valid(self.folder, self.day, self.entries)
+
 
 def data_source(data_dir: str, as_of: date | None, at: date | None) -> Source:
     """The data folder and --as-of; or with --at, the files of that day's commit, judged as
@@ -86,11 +92,10 @@ def data_source(data_dir: str, as_of: date | None, at: date | None) -> Source:
     if as_of is not None and as_of != at:
         raise click.UsageError("--at judges the data as of that day: leave out --as-of")
     from ..history.git import HistoryError
-    from ..history.past import entries_at, main_line_commit
+    from ..history.past import past_day
 
     try:
-        past = main_line_commit(Path(data_dir), at, env=os.environ)
-        entries = entries_at(Path(data_dir), past, env=os.environ)
+        past, entries = past_day(Path(data_dir), at, env=os.environ)
     except HistoryError as exc:
         history_failed(exc)
     click.echo(
@@ -116,27 +121,35 @@ def today_or(value: date | None) -> date:
     return value or date.today()
 
 
-def checked(
-    data_dir: str,
-    as_of: date,
-    entries: list[FileEntry] | None = None,
-    *,
-    problems_only: bool = False,
-):
-    """Every problem of the data folder (or of a commit's `entries` of it); a missing folder
-    is a usage error (exit 2). Files read before without problems come from the parse cache
-    in the repository's `.git/funnel/`; `problems_only` (funnel check) may take the problems
-    of the same files checked before on the same day, without their records."""
-    from ..data.load import DataDirError
+def checked(data_dir: str, as_of: date, entries: list[FileEntry] | None = None):
+    """Every problem of the data folder (or of a commit's `entries` of it), with its records;
+    a missing folder is a usage error (exit 2). Files read before without problems come from
+    the parse cache in the repository's `.git/funnel/`."""
+    from ..data.validate import check
 
     cache = parse_cache_of(Path(data_dir), env=os.environ)
-    try:
-        if problems_only and cache is not None and entries is None:
-            return check_problems(Path(data_dir), as_of, display=data_dir, cache=cache)
-        from ..data.validate import check
+    with _missing_folder_is_usage():
+        return check(Path(data_dir), as_of, display=data_dir, cache=cache, entries=entries)
 
-        result = check(Path(data_dir), as_of, display=data_dir, cache=cache, entries=entries)
-        return result.findings if problems_only else result
+
+def findings_of(data_dir: str, as_of: date):
+    """`funnel check`'s problems and files: those kept for the same files, names and day in the
+    parse cache without reading a record, else a full check's."""
+    from ..data.validate import check
+
+    cache = parse_cache_of(Path(data_dir), env=os.environ)
+    with _missing_folder_is_usage():
+        if cache is None:
+            return check(Path(data_dir), as_of, display=data_dir).findings
+        return check_problems(Path(data_dir), as_of, display=data_dir, cache=cache)
+
+
+@contextmanager
+def _missing_folder_is_usage() -> Iterator[None]:
+    from ..data.load import DataDirError
+
+    try:
+        yield
     except DataDirError as exc:
         raise click.UsageError(str(exc)) from None
 

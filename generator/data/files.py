@@ -175,9 +175,10 @@ def read_text(
     problems: list[Problem],
     known_clean: Callable[[str], bool] | None = None,
 ) -> tuple[str, str | None] | None:
-    """The file's text and its content's blob id (None when the text has problems), or None
-    when it is over `limit` bytes, unreadable, or not UTF-8 text (each reported). Content
-    that `known_clean` says was read before without problems is only decoded."""
+    """The file's text and its content's blob id (None when the text has problems, or without
+    `known_clean`: nothing is cached), or None when it is over `limit` bytes, unreadable, or
+    not UTF-8 text (each reported). Content that `known_clean` says was read before without
+    problems is only decoded."""
     if entry.size > limit:
         problems.append(
             error(
@@ -197,8 +198,8 @@ def read_text(
         except OSError as exc:
             problems.append(error(path, 1, 1, f"cannot read the file: {exc.strerror}"))
             return None
-    blob = entry.blob or blob_id(data)
-    if known_clean is not None and known_clean(blob):
+    blob = None if known_clean is None else entry.blob or blob_id(data)  # no cache, no key
+    if blob is not None and known_clean is not None and known_clean(blob):
         return data.removeprefix(BOM).decode("utf-8"), blob
     text, found = check_text(data, path)
     problems.extend(found)

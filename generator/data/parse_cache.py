@@ -72,42 +72,35 @@ class ParseCache:
 
     def get(self, key: CacheKey) -> Record | None:
         """The record kept for `key`, or None."""
+        record: Record | None = self._kept(key)
+        return record
+
+    def _kept(self, key: CacheKey) -> Any:
+        """What is kept for `key` (a record, or a check's findings), or None."""
         kept = self.entries.get(key)
         if kept is None:
             return None
         try:
-            record: Record = pickle.loads(kept)
-        except Exception:  # damaged: the file is read again
+            value = pickle.loads(kept)
+        except Exception:  # damaged: read or checked again
             return None
         self.used[key] = kept
-        return record
+        return value
 
-    def put(self, key: CacheKey, record: Record) -> None:
-        """Keep the record of a file read without problems."""
-        kept = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+    def put(self, key: CacheKey, value: object) -> None:
+        """Keep the record of a file read without problems (or a check's findings)."""
+        kept = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         self.entries[key] = kept
         self.used[key] = kept
         self.added += 1
 
     def result(self, key: str) -> Any:
-        """The problems and files a whole check kept under `key` (see `validate.result_key`),
-        or None."""
-        kept = self.entries.get(("CheckResult", key, ""))
-        if kept is None:
-            return None
-        try:
-            value = pickle.loads(kept)
-        except Exception:  # damaged: checked again
-            return None
-        self.used[("CheckResult", key, "")] = kept
-        return value
+        """The findings a whole check kept under `key` (see `unchanged.result_key`), or None."""
+        return self._kept(("CheckResult", key, ""))
 
-    def keep_result(self, key: str, value: Any) -> None:
-        """Keep a whole check's problems and files under `key`, and write the cache."""
-        kept = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        self.entries[("CheckResult", key, "")] = kept
-        self.used[("CheckResult", key, "")] = kept
-        self.added += 1
+    def keep_result(self, key: str, value: object) -> None:
+        """Keep a whole check's findings under `key`, and write the cache."""
+        self.put(("CheckResult", key, ""), value)
         self.save()
 
     def save(self) -> None:

@@ -23,7 +23,7 @@ def check_problems(
 ) -> Findings:
     """The problems of the data folder and the files it holds: those a check kept in `cache`
     for the same files, names and day, else a full check's (then kept)."""
-    from .validate import check, validate
+    from .validate import check
 
     root = Path(root)
     shown = str(root) if display is None else display
@@ -35,11 +35,8 @@ def check_problems(
     kept = cache.result(key)
     if isinstance(kept, Findings):
         return kept
-    from .load import load
-
-    dataset, problems = load(root, display, cache=cache, entries=listing)
-    problems.extend([*walked, *validate(dataset, as_of)])
-    found = Findings(sorted(set(problems)), dataset.found)
+    result = check(root, as_of, display, cache=cache, entries=listing)
+    found = Findings(sorted({*result.problems, *walked}), result.dataset.found)
     cache.keep_result(key, found)
     return found
 

@@ -41,18 +41,25 @@ def main_line_commit(data_dir: Path, day: date, *, env: Mapping[str, str] = GIT_
     except HistoryError:
         out = b""  # a repository without commits
     line: list[str] = []
-    last = date.min
-    found: PastCommit | None = None
+    last = landed = date.min
     for entry in out.decode().splitlines():
         sha, stamp = entry.split()
         last = max(last, datetime.fromtimestamp(int(stamp), UTC).date())
         if last > day:
             break
         line.append(sha)
-        found = PastCommit(sha, last, frozenset())
-    if found is None:
+        landed = last
+    if not line:
         raise HistoryError(f"the main line has no commit on or before {day.isoformat()}")
-    return PastCommit(found.sha, found.day, frozenset(line))
+    return PastCommit(line[-1], landed, frozenset(line))
+
+
+def past_day(
+    data_dir: Path, day: date, *, env: Mapping[str, str] = GIT_ENV
+) -> tuple[PastCommit, list[FileEntry]]:
+    """The main line's last commit on or before `day` and the data folder's files there."""
+    past = main_line_commit(data_dir, day, env=env)
+    return past, entries_at(data_dir, past, env=env)
 
 
 def entries_at(
