@@ -237,8 +237,6 @@ _WHY: dict[str, list[str]] = {
     "another digest of the same inputs names another file, the same for every run of a version": [
         "generator.data.parse_cache.x_code_digest__mutmut_11",
         "generator.data.parse_cache.x_code_digest__mutmut_12",
-        "generator.data.parse_cache.x_code_digest__mutmut_14",
-        "generator.data.parse_cache.x_code_digest__mutmut_15",
     ],
     "after a save the cache is not used again (one load, one save)": [
         "generator.data.parse_cache.xǁParseCacheǁsave__mutmut_39",
@@ -252,9 +250,6 @@ _WHY: dict[str, list[str]] = {
     ],
     "git log without a revision is git log HEAD": [
         "generator.history.past.x_main_line_commit__mutmut_24",
-    ],
-    "the line is set on the commit returned; the one found is only its sha and day": [
-        "generator.history.past.x_main_line_commit__mutmut_59",
     ],
 }
 EQUIVALENT = {name: why for why, names in _WHY.items() for name in names}

@@ -277,3 +277,25 @@ def test_the_command_takes_the_kept_problems_and_says_the_same(history_repo, mon
         one = runner.invoke(main, [*args, "--format", output])
         two = runner.invoke(main, [*args, "--format", output])
         assert one.stdout == two.stdout and one.exit_code == two.exit_code == 1
+
+
+def test_a_new_file_with_a_conflict_marker_is_reported_with_the_cache_too(tmp_path):
+    data = copy_valid(tmp_path / "data")
+    run(data, tmp_path / "cache")
+    deal = sorted((data / "deals").rglob("*.yaml"))[0]
+    marked = deal.with_name("merged-badly.yaml")
+    marked.write_text(deal.read_text(encoding="utf-8") + "<<<<<<< HEAD\n", "utf-8")
+    cached = run(data, tmp_path / "cache")
+    assert cached.problems == check(data, AS_OF, "data").problems
+    assert any("merge-conflict marker" in problem.message for problem in cached.problems)
+
+
+def test_records_taken_from_the_cache_stay_in_it_when_it_is_written_again(tmp_path, counted):
+    data = copy_valid(tmp_path / "data")
+    run(data, tmp_path / "cache")
+    deal = sorted((data / "deals").rglob("*.yaml"))[0]
+    deal.write_text(deal.read_text(encoding="utf-8") + "next_step: call again\n", "utf-8")
+    run(data, tmp_path / "cache")  # takes the others from the cache, adds the edited one
+    counted.clear()
+    run(data, tmp_path / "cache")
+    assert counted == []
