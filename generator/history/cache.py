@@ -34,14 +34,21 @@ def cache_folder(repo: Git) -> Path:
     return folder / "funnel"
 
 
+def funnel_folder_of(data_dir: Path, *, env: Mapping[str, str] = GIT_ENV) -> Path | None:
+    """`.git/funnel/` of the data folder's repository, where the caches live; None outside
+    git."""
+    try:
+        root, _ = repository(data_dir, env=env)
+        return cache_folder(Git(root, env))
+    except (HistoryError, OSError):
+        return None
+
+
 def parse_cache_of(data_dir: Path, *, env: Mapping[str, str] = GIT_ENV) -> ParseCache | None:
     """The parse cache (see `data.parse_cache`) of the data folder's repository, beside the
     history's in `.git/funnel/`; None outside git (the files are then read every time)."""
-    try:
-        root, _ = repository(data_dir, env=env)
-        return ParseCache(cache_folder(Git(root, env)))
-    except (HistoryError, OSError):
-        return None
+    folder = funnel_folder_of(data_dir, env=env)
+    return None if folder is None else ParseCache(folder)
 
 
 class _Unpickler(pickle.Unpickler):

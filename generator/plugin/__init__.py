@@ -14,18 +14,28 @@ from markupsafe import Markup
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 
-from .data.files import FileEntry
-from .data.problems import Problem, format_text, only_errors
-from .data.validate import check
-from .history.cache import parse_cache_of
-from .history.git import HistoryError
-from .history.mining import read_history
-from .history.past import PastCommit, past_day
-from .site.pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
-from .site.words import WORDS
+from ..data.files import FileEntry
+from ..data.problems import Problem, format_text, only_errors
+from ..data.validate import check
+from ..history.cache import funnel_folder_of, parse_cache_of
+from ..history.git import HistoryError
+from ..history.mining import read_history
+from ..history.past import PastCommit, past_day
+from ..site.pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
+from ..site.words import WORDS
+from .kept_pages import (
+    KEPT_SOURCE,
+    KEPT_TEMPLATE,
+    PAGES_FOLDER,
+    KeptMarkdownPage,
+    KeptState,
+    PageStore,
+    content_digest,
+)
 
 log = get_plugin_logger(__name__)
 ROBOTS_META = '<meta name="robots" content="noindex, nofollow">'
@@ -59,6 +69,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         self.refused: list[Problem] = []
         """Under `funnel serve`: the errors of the data as it is now, while the preview keeps
         showing the last pages made from good data."""
+        self.store: PageStore | None = None
+        self.kept = KeptState()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Note whether this is a live preview: there, bad data never stops the server."""
@@ -109,6 +121,11 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             config.validation.nav.omitted_files = logging.DEBUG
         config.extra_css = [*config.extra_css, STYLESHEET.path]
         config.extra_javascript = [*config.extra_javascript, SCRIPT.path]
+        folder = funnel_folder_of(root / data, env=os.environ)
+        folder = None if folder is None else folder / PAGES_FOLDER
+        if self.store is None or self.store.folder != folder or not self.serving:
+            self.store = PageStore(folder)  # `funnel serve` keeps its pages in memory too
+        self.store.start()
         return config
 
     def _pages(
@@ -154,16 +171,34 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         """Add the generated pages, the stylesheet and the script (they win over files of
         the same path); before any good data, a home page that carries the errors."""
         home = Page("index.md", f"# {WORDS[self.config.language]['site_title']}\n")
+        self.kept.generated = []
         for page in [*(self.pages or [home]), STYLESHEET, SCRIPT]:
             existing = files.get_file_from_path(page.path)
             if existing is not None:
                 files.remove(existing)
-            files.append(File.generated(config, page.path, content=page.markdown))
+            file = File.generated(config, page.path, content=page.markdown)
+            files.append(file)
+            if file.is_documentation_page():
+                self.kept.generated.append(file)
         return files
 
+    def on_nav(self, nav: Navigation, /, *, config, files: Files) -> Navigation:
+        """The generated pages outside the navigation may be kept from the last build."""
+        self.kept.nav = nav
+        if self.store is not None:
+            content = content_digest(config)
+            listed = {id(page) for page in nav.pages}
+            for file in self.kept.generated:
+                if id(file.page) not in listed:
+                    KeptMarkdownPage(file, config, self.store, content)
+        return nav
+
     def on_env(self, env, /, *, config, files):
-        """Render the theme's side navigation once for all the pages that are not in it."""
+        """Render the theme's side navigation once for all the pages that are not in it;
+        pages kept whole are written as they were kept."""
         self.navigation = SharedNavigation.install(env)
+        env.loader = ChoiceLoader([DictLoader({KEPT_TEMPLATE: KEPT_SOURCE}), env.loader])
+        self.kept.start(config)
         return env
 
     def on_page_context(self, context, /, *, page, config, nav):
@@ -175,7 +210,13 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             context["funnel_nav_key"] = posixpath.dirname(page.url.rstrip("/"))
         return context
 
-    def on_post_page(self, output: str, /, *, page, config) -> str:
+    @event_priority(100)  # before any other plugin changes the page
+    def _keep_page(self, output: str, /, *, page, config) -> str:
+        """Keep what the theme made of a generated page, with its search entries."""
+        self.kept.page_done(page, output)
+        return output
+
+    def _finish_page(self, output: str, /, *, page, config) -> str:
         """Keep the site out of search engines (noindex), and keep titles text; under
         `funnel serve` with bad data, say so on top of every page.
 
@@ -192,6 +233,20 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
                     f"<title>{printed}", f"<title>{html.escape(printed, quote=False)}", 1
                 )
         return output
+
+    on_post_page = CombinedEvent(_keep_page, _finish_page)
+
+    def on_post_build(self, /, *, config) -> None:
+        """Forget the pages this build did not use (not under `funnel serve`, which may come
+        back to them); say how many were kept."""
+        if self.store is None:
+            return
+        if not self.serving:
+            self.store.prune()
+        log.info(
+            f"funnel: {self.store.hits} page(s) kept from the last build, "
+            f"{self.store.rendered} rendered"
+        )
 
     def on_post_template(self, output_content: str, /, *, template_name: str, config) -> str:
         """The theme's own pages (404.html) say noindex too."""

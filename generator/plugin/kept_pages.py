@@ -1,0 +1,376 @@
+"""Pages kept from the last build: a page whose inputs did not change is not rendered again.
+
+A generated page outside the navigation (a deal, an account, a weekly review ...) is kept in
+`.git/funnel/pages/` by the hash of what makes it:
+
+- its content (the HTML of its Markdown, its table of contents, title and anchors, and its
+  search entries) by its path, its Markdown as MkDocs reads it, the whole configuration
+  (Markdown extensions, theme settings, plugins' options, hooks' source), the versions of
+  MkDocs, the theme, Markdown and this package's own code, and the pages its links point to;
+- its output (the theme's HTML) by the content's key and the shell around it: the
+  navigation as it is rendered (every title and address), and the theme's own templates
+  (a `custom_dir` by the bytes of its files, an installed theme by its version).
+
+A page whose content is kept is not converted from Markdown again, nor parsed for search;
+a page whose output is kept is not rendered by the theme either: MkDocs writes the kept
+HTML. A kept page is therefore byte for byte the page a build without the store writes
+(tests build both and compare every file). Pages in the navigation and the team's own
+`docs/` are always rendered. Outside git nothing is kept on disk; `funnel serve` keeps the
+pages in memory between rebuilds too.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+import pickle
+import sys
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Link, Navigation, Section
+from mkdocs.structure.pages import Page
+
+FORMAT = 1
+PAGES_FOLDER = f"pages-v{FORMAT}"
+KEPT_TEMPLATE = "funnel/kept-page.html"
+KEPT_SOURCE = "{{ page.kept_output|safe }}"
+"""The template of a page whose output is kept: the kept HTML, as it was written."""
+
+DISTRIBUTIONS = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2")
+OWN_CODE = (Path(__file__), Path(__file__).with_name("__init__.py"))
+VOLATILE = {"site_dir", "dev_addr"}
+"""Settings that do not reach a page: `funnel build` writes each build to a new folder."""
+
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+
+
+@dataclass
+class KeptPage:
+    """What a page's rendering made: its content, and its output around that content."""
+
+    content: str
+    toc: Any
+    title: str | None
+    anchors: set[str] | None
+    links_to_anchors: dict[str, dict[str, str]] | None
+    lookups: tuple[tuple[str, str], ...]
+    """Every page its links looked up, with the address found (the content depends on it)."""
+    search: list[dict[str, Any]]
+    shell: str
+    output: str
+
+
+@dataclass
+class PageStore:
+    """Kept pages by key: in memory, and in `folder` when there is one (inside `.git/`)."""
+
+    folder: Path | None
+    memory: dict[str, bytes] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    hits: int = 0
+    rendered: int = 0
+
+    def get(self, key: str) -> KeptPage | None:
+        """The page kept under `key`; None when there is none or it cannot be read."""
+        data = self.memory.get(key)
+        if data is None and self.folder is not None:
+            try:
+                data = (self.folder / key).read_bytes()
+            except OSError:
+                return None
+        if data is None:
+            return None
+        try:
+            page = pickle.loads(zlib.decompress(data))
+        except Exception:  # a damaged or foreign file: the page is rendered again
+            return None
+        if not isinstance(page, KeptPage):
+            return None
+        self.memory[key] = data
+        self.used.add(key)
+        return page
+
+    def put(self, key: str, page: KeptPage) -> None:
+        """Keep `page` under `key` (written whole, or not at all)."""
+        data = zlib.compress(pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        self.memory[key] = data
+        self.used.add(key)
+        if self.folder is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            partial = self.folder / f".{key}.{os.getpid()}"
+            partial.write_bytes(data)
+            os.replace(partial, self.folder / key)
+        except OSError as exc:
+            log.debug(f"funnel: a page could not be kept: {exc}")
+
+    def start(self) -> None:
+        """A new build: nothing used yet."""
+        self.used, self.hits, self.rendered = set(), 0, 0
+
+    def prune(self) -> None:
+        """Forget the pages this build did not use (on disk and in memory)."""
+        self.memory = {key: data for key, data in self.memory.items() if key in self.used}
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            if path.name not in self.used:
+                path.unlink(missing_ok=True)
+
+
+def digest(*parts: object) -> str:
+    """A stable hash of `parts` (strings and bytes as such, anything else by its repr)."""
+    hasher = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
+        hasher.update(len(data).to_bytes(8, "little"))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+def content_digest(config: Mapping[str, Any]) -> str:
+    """What every page's content depends on besides its own Markdown: the configuration,
+    the versions of what renders it, and this package's code."""
+    versions = []
+    for name in DISTRIBUTIONS:
+        try:
+            versions.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            versions.append(f"{name} missing")
+    settings = {key: value for key, value in config.items() if key not in VOLATILE}
+    return digest(
+        FORMAT,
+        sys.version,
+        *versions,
+        *(path.read_bytes() for path in OWN_CODE),
+        _plain(settings),
+    )
+
+
+def shell_digest(config: Mapping[str, Any], nav: Navigation) -> str:
+    """What a page's output depends on besides its content: the navigation as rendered and
+    the theme's templates."""
+    theme = config["theme"]
+    folders = [_folder_digest(Path(folder)) for folder in getattr(theme, "dirs", [])]
+    return digest(FORMAT, *folders, _plain(_navigation(nav.items)))
+
+
+def page_key(content: str, file: File, markdown: str) -> str:
+    """The key of a page's content: what all pages share, its path and address, its Markdown."""
+    return digest(content, file.src_uri, file.dest_uri, file.url, markdown)
+
+
+class KeptMarkdownPage(Page):
+    """A generated page that takes its rendering from the store when its inputs are the same."""
+
+    def __init__(self, file: File, config: Any, store: PageStore, content: str) -> None:
+        super().__init__(None, file, config)
+        self.store, self.content_key = store, content
+        self.key: str | None = None
+        self.kept: KeptPage | None = None
+        self.whole = False
+        """Its output is kept too: the theme does not render it."""
+        self.lookups: list[tuple[str, str]] | None = None
+
+    @property
+    def kept_output(self) -> str:
+        """The kept HTML (the kept-page template prints it)."""
+        return self.kept.output if self.kept is not None and self.whole else ""
+
+    def render(self, config: Any, files: Files) -> None:
+        """The kept content when the page's inputs are the same; else rendered by MkDocs,
+        noting the pages its links look up."""
+        assert self.markdown is not None
+        self.key = page_key(self.content_key, self.file, self.markdown)
+        kept = self.store.get(self.key)
+        if kept is not None and _lookups_hold(kept.lookups, files):
+            self.kept, self.lookups = kept, list(kept.lookups)
+            self.content, self.toc, self._title_from_render = kept.content, kept.toc, kept.title
+            self.present_anchor_ids = kept.anchors
+            if kept.links_to_anchors is not None:
+                self.links_to_anchors = _anchor_links(kept.links_to_anchors, files)
+            return
+        self.kept, self.whole = None, False
+        recording = _Lookups(files)
+        super().render(config, recording)  # type: ignore[arg-type]
+        self.lookups = None if recording.missing else recording.found
+
+    def keep(self, output: str, search: list[dict[str, Any]], shell: str) -> None:
+        """Keep this page's rendering (not when one of its links found no page: MkDocs'
+        warning about it must come again)."""
+        if self.key is None or self.lookups is None or self.content is None:
+            return
+        anchors = self.links_to_anchors
+        self.store.put(
+            self.key,
+            KeptPage(
+                content=self.content,
+                toc=self.toc,
+                title=self._title_from_render,
+                anchors=self.present_anchor_ids,
+                links_to_anchors=None
+                if anchors is None
+                else {target.src_uri: dict(links) for target, links in anchors.items()},
+                lookups=tuple(self.lookups),
+                search=search,
+                shell=shell,
+                output=output,
+            ),
+        )
+
+
+class _Lookups:
+    """The site's files, noting each page a page's links look up and what was found."""
+
+    def __init__(self, files: Files) -> None:
+        self.files = files
+        self.found: list[tuple[str, str]] = []
+        self.missing = False
+
+    def get_file_from_path(self, path: str) -> File | None:
+        """The file at `path`, noted."""
+        file = self.files.get_file_from_path(path)
+        if file is None:
+            self.missing = True
+        else:
+            self.found.append((path, file.url))
+        return file
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.files, name)
+
+
+def _lookups_hold(lookups: Iterable[tuple[str, str]], files: Files) -> bool:
+    for path, url in lookups:
+        file = files.get_file_from_path(path)
+        if file is None or file.url != url:
+            return False
+    return True
+
+
+def _anchor_links(kept: dict[str, dict[str, str]], files: Files) -> dict[File, dict[str, str]]:
+    links = {}
+    for path, anchors in kept.items():
+        target = files.get_file_from_path(path)
+        if target is not None:
+            links[target] = dict(anchors)
+    return links
+
+
+def _navigation(items: Iterable[Any]) -> list[object]:
+    """The navigation as the theme renders it: kinds, titles and addresses, in order."""
+    shown: list[object] = []
+    for item in items:
+        if isinstance(item, Section):
+            shown.append(("section", item.title, _navigation(item.children)))
+        elif isinstance(item, Link):
+            shown.append(("link", item.title, item.url))
+        else:
+            shown.append(("page", item.title, item.url, item.file.src_uri))
+    return shown
+
+
+def _folder_digest(folder: Path) -> str:
+    """An installed theme's folder by its distribution's version; any other (a custom_dir,
+    a theme in the project) by the bytes of every file in it."""
+    installed = Path(sys.prefix).resolve()
+    resolved = folder.resolve()
+    if resolved.is_relative_to(installed) and "site-packages" in resolved.parts:
+        return str(resolved.relative_to(installed))
+    parts: list[object] = []
+    for path in sorted(path for path in resolved.rglob("*") if path.is_file()):
+        parts += [path.relative_to(resolved).as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+def _plain(value: Any, depth: int = 0) -> object:
+    """A setting as plain, stable data: objects by their type and their own settings, code by
+    its name (and a hook by its source), never by an address in memory."""
+    if depth > 12:
+        return type(value).__qualname__
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, Mapping):
+        return sorted((str(key), _plain(item, depth + 1)) for key, item in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_plain(item, depth + 1) for item in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if isinstance(value, functools.partial):
+        return ("partial", _plain(value.func), _plain(value.args), _plain(value.keywords))
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    source = getattr(value, "__file__", None)
+    if isinstance(source, str) and os.path.isfile(source):  # a hook: a module of the project
+        return ("module", Path(source).read_bytes().hex())
+    settings = getattr(value, "config", None)
+    if isinstance(settings, Mapping):  # a plugin
+        return (type(value).__qualname__, _plain(settings, depth + 1))
+    shown = repr(value)
+    return type(value).__qualname__ if " at 0x" in shown else shown
+
+
+@dataclass
+class KeptState:
+    """One build's bookkeeping: the generated pages, the shell, the search index's entries."""
+
+    generated: list[File] = field(default_factory=list)
+    nav: Navigation | None = None
+    shell: str = ""
+    entries: list[dict[str, Any]] | None = None
+    seen: int = 0
+
+    def start(self, config: Mapping[str, Any]) -> None:
+        """Before the pages are written: pages whose output is kept use the kept-page
+        template; pages whose content is kept are not parsed for search again (their kept
+        entries are added in their place)."""
+        self.shell = shell_digest(config, self.nav) if self.nav is not None else ""
+        self.entries = _search_entries(config)
+        self.seen = len(self.entries) if self.entries is not None else 0
+        for file in self.generated:
+            page = file.page
+            if not isinstance(page, KeptMarkdownPage) or page.kept is None:
+                continue
+            if page.kept.shell != self.shell:  # the theme renders it (meta as read: the
+                page.whole = False  # theme's templates look at it)
+                continue
+            page.whole = True
+            meta = {**page.meta, "template": KEPT_TEMPLATE}
+            if self.entries is not None:
+                meta["search"] = {**(meta.get("search") or {}), "exclude": True}
+            page.meta = meta
+
+    def page_done(self, page: Page, output: str) -> None:
+        """After the theme made `page`: keep it, or put its kept search entries in place."""
+        new = self.entries[self.seen :] if self.entries is not None else []
+        if isinstance(page, KeptMarkdownPage):
+            kept = page.kept
+            if kept is None:
+                page.store.rendered += 1
+                page.keep(output, list(new), self.shell)
+            elif page.whole:
+                page.store.hits += 1
+                if self.entries is not None:
+                    self.entries.extend(kept.search)
+            else:
+                page.store.hits += 1
+                page.keep(output, list(new), self.shell)
+        if self.entries is not None:
+            self.seen = len(self.entries)
+
+
+def _search_entries(config: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """The entries list of the theme's search index (Material's search plugin), if any."""
+    for plugin in config["plugins"].values():
+        entries = getattr(getattr(plugin, "search_index", None), "entries", None)
+        if isinstance(entries, list) and type(plugin).__module__.startswith("material."):
+            return entries
+    return None

@@ -1,0 +1,205 @@
+"""Pages kept from the last build: the same site, byte for byte, and never a stale page.
+
+Each test builds the sample site in a git repository (the store lives in `.git/funnel/`),
+changes one input of the pages, builds again with the store, then builds once more with the
+store removed: the two sites must be the same file for file, and the change must show.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli.main import main
+from generator.plugin.kept_pages import PAGES_FOLDER, KeptMarkdownPage
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = "2026-11-26"
+DEAL = "data/deals/north/huabei-steel-servers-2025.yaml"
+DEAL_PAGE = "deals/huabei-steel-servers-2025/index.html"
+GIT = {
+    "GIT_AUTHOR_NAME": "Wang Fang",
+    "GIT_AUTHOR_EMAIL": "wang.fang@example.com",
+    "GIT_COMMITTER_NAME": "Wang Fang",
+    "GIT_COMMITTER_EMAIL": "wang.fang@example.com",
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch) -> Path:
+    """The sample site's sources in a git repository of their own, with a theme folder."""
+    project = tmp_path / "project"
+    for name in ("data", "docs", "templates"):
+        shutil.copytree(ROOT / name, project / name)
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    config = config.replace("  name: material\n", "  name: material\n  custom_dir: overrides\n")
+    (project / "mkdocs.yml").write_text(config, encoding="utf-8")
+    (project / "overrides").mkdir()
+    (project / "overrides" / "main.html").write_text(
+        '{% extends "base.html" %}\n', encoding="utf-8"
+    )
+    for key, value in GIT.items():
+        monkeypatch.setenv(key, value)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=project, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=project, check=True)
+    subprocess.run(["git", "commit", "-qm", "The sample"], cwd=project, check=True)
+    return project
+
+
+@pytest.fixture
+def rendered(monkeypatch) -> list[str]:
+    """The generated pages the theme rendered (and the store kept) in the builds so far."""
+    seen: list[str] = []
+    keep = KeptMarkdownPage.keep
+
+    def noting(page: KeptMarkdownPage, *args, **kwargs) -> None:
+        seen.append(page.file.src_uri)
+        keep(page, *args, **kwargs)
+
+    monkeypatch.setattr(KeptMarkdownPage, "keep", noting)
+    return seen
+
+
+def build(project: Path, site: str) -> dict[str, bytes]:
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            "--config",
+            str(project / "mkdocs.yml"),
+            "--data",
+            str(project / "data"),
+            "--site-dir",
+            str(project.parent / site),
+            "--as-of",
+            AS_OF,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    folder = project.parent / site
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def store(project: Path) -> Path:
+    return project / ".git" / "funnel" / PAGES_FOLDER
+
+
+def cold(project: Path) -> dict[str, bytes]:
+    """The site built with nothing kept."""
+    shutil.rmtree(store(project), ignore_errors=True)
+    return build(project, "cold")
+
+
+def differing(one: dict[str, bytes], other: dict[str, bytes]) -> list[str]:
+    assert one.keys() == other.keys()
+    return [name for name in one if one[name] != other[name]]
+
+
+def test_a_second_build_renders_no_kept_page_and_changes_no_byte(repo, rendered):
+    first = build(repo, "first")
+    kept = len(rendered)
+    assert kept > 100 and f"{DEAL_PAGE.split('/index')[0]}.md" in rendered
+    assert len(list(store(repo).iterdir())) == kept
+    rendered.clear()
+    second = build(repo, "second")
+    assert rendered == []
+    assert differing(first, second) == []
+    assert "search/search_index.json" in second and "sitemap.xml" in second
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored"], cwd=repo, capture_output=True, text=True
+    )
+    assert status.stdout == ""  # nothing in the working tree: the store is inside .git/
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _deal(project: Path) -> str:
+    _edit(project / DEAL, "title: Data centre servers", "title: Data centre <b>racks</b>")
+    return "Data centre &lt;b&gt;racks&lt;/b&gt;"
+
+
+def _template(project: Path) -> str:
+    packaged = ROOT / "generator" / "site" / "templates" / "deal.md.j2"
+    text = packaged.read_text(encoding="utf-8") + "\nChecked by the sales desk.\n"
+    (project / "templates" / "deal.md.j2").write_text(text, encoding="utf-8")
+    return "Checked by the sales desk."
+
+
+def _theme(project: Path) -> str:
+    (project / "overrides" / "main.html").write_text(
+        '{% extends "base.html" %}\n{% block footer %}<p>Team footer</p>{% endblock %}\n',
+        encoding="utf-8",
+    )
+    return "<p>Team footer</p>"
+
+
+def _config(project: Path) -> str:
+    _edit(project / "mkdocs.yml", "site_name: Sales funnel", "site_name: East region funnel")
+    return "East region funnel"
+
+
+def _navigation(project: Path) -> str:
+    _edit(project / "docs" / "data-contract.md", "# Data format (version 1)", "# Data rules")
+    return "Data rules"
+
+
+def _markdown(project: Path) -> str:
+    _edit(project / "mkdocs.yml", "permalink: true", 'permalink: "#"')
+    return 'class="headerlink" href="#'
+
+
+CHANGES: dict[str, Callable[[Path], str]] = {
+    "a deal's data": _deal,
+    "a page template": _template,
+    "a theme override": _theme,
+    "the site's name": _config,
+    "a title in the navigation": _navigation,
+    "a Markdown setting": _markdown,
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_every_input_of_a_kept_page_makes_it_again(repo, rendered, change):
+    build(repo, "first")
+    rendered.clear()
+    shown = CHANGES[change](repo)
+    warm = build(repo, "warm")
+    assert f"{DEAL_PAGE.split('/index')[0]}.md" in rendered
+    assert shown in warm[DEAL_PAGE].decode("utf-8")
+    assert differing(warm, cold(repo)) == []
+
+
+def test_only_the_pages_that_show_the_changed_deal_are_rendered_again(repo, rendered):
+    build(repo, "first")
+    rendered.clear()
+    _deal(repo)
+    build(repo, "warm")  # the deal's page and its account's (which lists its deals)
+    assert sorted(rendered) == ["accounts/huabei-steel.md", "deals/huabei-steel-servers-2025.md"]
+
+
+def test_a_damaged_store_is_rendered_again_and_a_removed_page_forgotten(repo, rendered):
+    build(repo, "first")
+    kept = len(rendered)
+    for path in store(repo).iterdir():
+        path.write_bytes(b"not a page")
+    rendered.clear()
+    assert differing(build(repo, "again"), cold(repo)) == []
+    assert len(rendered) == 2 * kept  # the damaged build, then the cold one
+    (repo / DEAL).unlink()
+    rendered.clear()
+    fewer = build(repo, "fewer")
+    assert DEAL_PAGE not in fewer and "accounts/huabei-steel.md" in rendered
+    assert len(list(store(repo).iterdir())) == kept - 1
