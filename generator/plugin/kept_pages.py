@@ -73,6 +73,8 @@ class PageStore:
     """Kept pages by key: in memory, and in `folder` when there is one (inside `.git/`)."""
 
     folder: Path | None
+    remember: bool = False
+    """Keep the pages in memory too (`funnel serve`, between its rebuilds)."""
     memory: dict[str, bytes] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     hits: int = 0
@@ -94,14 +96,16 @@ class PageStore:
             return None
         if not isinstance(page, KeptPage):
             return None
-        self.memory[key] = data
+        if self.remember:
+            self.memory[key] = data
         self.used.add(key)
         return page
 
     def put(self, key: str, page: KeptPage) -> None:
         """Keep `page` under `key` (written whole, or not at all)."""
         data = zlib.compress(pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        self.memory[key] = data
+        if self.remember:
+            self.memory[key] = data
         self.used.add(key)
         if self.folder is None:
             return
@@ -170,10 +174,14 @@ def page_key(content: str, file: File, markdown: str) -> str:
 
 
 class KeptMarkdownPage(Page):
-    """A generated page that takes its rendering from the store when its inputs are the same."""
+    """A generated page that takes its rendering from the store when its inputs are the same.
 
-    def __init__(self, file: File, config: Any, store: PageStore, content: str) -> None:
-        super().__init__(None, file, config)
+    Made before the navigation, which then takes it as it is: `title` is its title there."""
+
+    def __init__(
+        self, title: str | None, file: File, config: Any, store: PageStore, content: str
+    ) -> None:
+        super().__init__(title, file, config)
         self.store, self.content_key = store, content
         self.key: str | None = None
         self.kept: KeptPage | None = None
@@ -242,7 +250,7 @@ class _Lookups:
         if file is None:
             self.missing = True
         else:
-            self.found.append((path, file.url))
+            self.found.append((file.src_uri, file.url))
         return file
 
     def __getattr__(self, name: str) -> Any:
@@ -250,11 +258,28 @@ class _Lookups:
 
 
 def _lookups_hold(lookups: Iterable[tuple[str, str]], files: Files) -> bool:
+    by_path = files.src_uris  # the paths were noted as looked up: already in this form
     for path, url in lookups:
-        file = files.get_file_from_path(path)
+        file = by_path.get(path)
         if file is None or file.url != url:
             return False
     return True
+
+
+def nav_titles(items: Iterable[Any]) -> dict[str, str | None]:
+    """The title of each page the `nav` setting lists, by its path (None: untitled)."""
+    titles: dict[str, str | None] = {}
+    for item in items:
+        if isinstance(item, str):
+            titles.setdefault(item, None)
+        elif isinstance(item, Mapping):
+            for title, value in item.items():
+                if isinstance(value, str):
+                    titles.setdefault(value, str(title))
+                elif isinstance(value, list):
+                    for path, inner in nav_titles(value).items():
+                        titles.setdefault(path, inner)
+    return titles
 
 
 def _anchor_links(kept: dict[str, dict[str, str]], files: Files) -> dict[File, dict[str, str]]:
@@ -360,6 +385,7 @@ class KeptState:
                 page.store.hits += 1
                 if self.entries is not None:
                     self.entries.extend(kept.search)
+                kept.output = ""  # written: not held for the rest of the build
             else:
                 page.store.hits += 1
                 page.keep(output, list(new), self.shell)
