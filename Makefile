@@ -32,6 +32,7 @@ bench: $(STAMP)  ## the benchmarks at 1,000 deals (README: 10,000 and 100,000)
 	$(BIN)/python bench/check.py --sizes 1000
 	$(BIN)/python bench/history.py --deals 1000 --commits 1000
 	$(BIN)/python bench/build.py --sizes 1000
+	$(BIN)/python bench/serve.py --sizes 1000
 
 # Mutation testing of the core modules against the fast tests ([tool.mutmut] in
 # pyproject.toml); `make mutants MUTANTS='generator.analytics.policy*'` for one module. The results
