@@ -6,12 +6,16 @@ form of amounts, percentages and chart geometry that every template uses.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 import jinja2
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.nodes import Expr
 from markupsafe import Markup
 
 from ..data.money import shown_amount, signed_amount
@@ -20,15 +24,38 @@ from .charts import lay_out_bars, lay_out_funnel, lay_out_lines, marker_path
 from .credits import Credits
 from .markup import html_text, md, note_html
 
+if TYPE_CHECKING:
+    from ..analytics.review import RepWeek
+
 PACKAGED = Path(__file__).parent / "templates"
 
 
 def _finalize(value: object) -> object:
+    if type(value) is str:  # the most common value: text, escaped the one way md() does
+        return md(value)
     if isinstance(value, Markup):
         return value
     if isinstance(value, int | float | Decimal | date) and not isinstance(value, bool):
         return Markup(str(value))
     return md(value)
+
+
+class _Output(CodeGenerator):
+    """Writes `{{ value }}` as `_finalize(value)` where the site's environment escapes: its
+    result is Markup already, which Jinja's `escape()` around it would only copy."""
+
+    def _output_child_pre(
+        self, node: Expr, frame: Frame, finalize: CodeGenerator._FinalizeInfo
+    ) -> None:
+        escaped_by_finalize = self.environment.finalize is _finalize
+        if escaped_by_finalize and frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write(f"({finalize.src}")
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+
+class _SiteEnvironment(jinja2.Environment):
+    code_generator_class = _Output
 
 
 def _money(value: Decimal | int | None) -> Markup:
@@ -57,9 +84,36 @@ def _percent(value: Decimal | None) -> Markup:
 @jinja2.pass_context
 def _link(context: jinja2.runtime.Context, target: str) -> Markup:
     """A relative link from the page being rendered to `target` (a path under docs/)."""
-    here = PurePosixPath(context["page_path"]).parent
-    parts = len(here.parts)
-    return Markup("../" * parts + target)
+    return Markup(_up_to_docs(context["page_path"]) + target)
+
+
+@lru_cache(maxsize=4096)
+def _up_to_docs(page_path: str) -> str:
+    """The relative way from the page at `page_path` up to docs/ (once per page)."""
+    return "../" * len(PurePosixPath(page_path).parent.parts)
+
+
+def _deal_named(
+    rep: RepWeek, deal: str, titles: Mapping[str, str], accounts: Mapping[str, str]
+) -> tuple[str, str | None]:
+    """A deal of a rep's week by name: its title as the week knew it, else as `titles` name
+    it, else its id; with its account's name by `accounts` (None without an account)."""
+    account = rep.accounts.get(deal)
+    named = accounts.get(account, account) if account else None
+    return rep.titles.get(deal) or titles.get(deal) or deal, named
+
+
+class _Remembered(dict[object, object]):
+    """`render(*args, key)` for each key, rendered once: within a page, a macro gives the same
+    text for the same arguments (a deal named in several lists of a rep's week)."""
+
+    def __init__(self, render: Callable[..., object], *args: object) -> None:
+        super().__init__()
+        self.render, self.args = render, args
+
+    def __missing__(self, key: object) -> object:
+        self[key] = text = self.render(*self.args, key)
+        return text
 
 
 @jinja2.pass_context
@@ -76,12 +130,13 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
     if user_templates is not None and user_templates.is_dir():
         loaders.append(jinja2.FileSystemLoader(user_templates))
     loaders += [jinja2.PrefixLoader({"default": packaged}, delimiter=":"), packaged]
-    env = jinja2.Environment(
+    env = _SiteEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         finalize=_finalize,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        auto_reload=False,  # an environment serves one build: each template is read once
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -89,6 +144,7 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
     env.filters["signed"] = signed_amount
     env.filters["note"] = note_html
     env.globals.update(link=_link, credit=_credit, deal_titles={}, people_by_id={})
+    env.globals.update(deal_named=_deal_named, remember=_Remembered)
     env.globals.update(
         lay_out_funnel=lay_out_funnel,
         lay_out_bars=lay_out_bars,

@@ -28,9 +28,17 @@ NOTE_SCHEMES = {"http", "https", "mailto"}
 
 def md(text: object) -> Markup:
     """Plain text safe inside Markdown (including a table cell): shown exactly as typed."""
+    if type(text) is str:  # not a subclass: an enum's or Markup's str() differs from it
+        return _md_text(text)
     if text is None:
         return Markup("")
-    escaped = html.escape(str(text), quote=False)
+    return _md_text.__wrapped__(str(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _md_text(text: str) -> Markup:
+    """`md()` of a str: the same names, words and titles come back on every page."""
+    escaped = html.escape(text, quote=False)
     escaped = _MD_SPECIAL.sub(r"\\\1", escaped)
     return Markup(_LINE_BREAKS.sub(" ", escaped))
 
