@@ -25,6 +25,7 @@ from ..history.cache import funnel_folder_of, parse_cache_of
 from ..history.git import HistoryError
 from ..history.mining import read_history
 from ..history.past import PastCommit, past_day
+from ..site.memo import PageMemo
 from ..site.pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
 from ..site.words import WORDS
 from .kept_pages import (
@@ -71,6 +72,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         """Under `funnel serve`: the errors of the data as it is now, while the preview keeps
         showing the last pages made from good data."""
         self.store: PageStore | None = None
+        self.memo: PageMemo | None = None
         self.kept = KeptState()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -103,6 +105,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             except HistoryError as exc:
                 raise PluginError(f"funnel: no site as of {at}: {exc}") from None
             log.info(f"funnel: the site as it stood on {at}: commit {past.sha[:12]}")
+        self._open_stores(root / data)
         try:
             self.pages, self.refused = self._pages(root, as_of, past, entries), []
         except DataRefused as exc:
@@ -122,12 +125,19 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             config.validation.nav.omitted_files = logging.DEBUG
         config.extra_css = [*config.extra_css, STYLESHEET.path]
         config.extra_javascript = [*config.extra_javascript, SCRIPT.path]
-        folder = funnel_folder_of(root / data, env=os.environ)
-        folder = None if folder is None else folder / PAGES_FOLDER
-        if self.store is None or self.store.folder != folder or not self.serving:
-            self.store = PageStore(folder, remember=self.serving)
-        self.store.start()
         return config
+
+    def _open_stores(self, data_dir: Path) -> None:
+        """The pages and Markdown kept by earlier builds, in the data's `.git/funnel/`
+        (`funnel serve` keeps both in memory between its rebuilds too)."""
+        folder = funnel_folder_of(data_dir, env=os.environ)
+        pages = None if folder is None else folder / PAGES_FOLDER
+        if self.store is None or self.store.folder != pages or not self.serving:
+            self.store = PageStore(pages, remember=self.serving)
+        if self.memo is None or self.memo.folder != folder or not self.serving:
+            self.memo = PageMemo.load(folder)
+        self.store.start()
+        self.memo.start()
 
     def _pages(
         self,
@@ -159,14 +169,18 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             log.info(f"funnel: no history pages: {exc}")
         if history is not None and past is not None:
             history = history.until(past.sha, past.line)
-        return build_pages(
+        pages = build_pages(
             result.dataset.valid(),
             as_of,
             templates=root / self.config.templates,
             language=self.config.language,
             history=history,
             history_notice=notice,
+            memo=self.memo,
         )
+        if self.memo is not None and not self.serving:
+            self.memo.save()
+        return pages
 
     def on_files(self, files: Files, /, *, config) -> Files:
         """Add the generated pages, the stylesheet and the script (they win over files of
@@ -242,9 +256,11 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             return
         if not self.serving:
             self.store.prune()
+        made = self.memo
         log.info(
             f"funnel: {self.store.hits} page(s) kept from the last build, "
             f"{self.store.rendered} rendered"
+            + (f"; Markdown of {made.hits} page(s) kept, {made.rendered} made" if made else "")
         )
 
     def on_post_template(self, output_content: str, /, *, template_name: str, config) -> str:

@@ -3,8 +3,9 @@ language, with its history when there is one; and the page itself as plain data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 
 import jinja2
 
@@ -20,6 +21,7 @@ from ..history.records import History
 from .credits import Credits
 from .describe import describe_change
 from .markup import sort_key
+from .memo import Digest, PageMemo, Unkeyable, page_key, shared_digest
 from .words import WORDS
 
 
@@ -60,6 +62,11 @@ class SiteContext:
     events: list[Event]
     timelines: dict[str, list[Event]]
     """Deal id -> its events, oldest first."""
+    memo: PageMemo | None = None
+    """Pages made before, by the digest of their inputs (see `memo`); None: render all."""
+    shared: str = ""
+    """The digest of what every page depends on (with a memo)."""
+    reader: Digest = field(default_factory=Digest)
 
     @classmethod
     def of(
@@ -70,8 +77,12 @@ class SiteContext:
         language: str,
         history: History | None = None,
         history_notice: str | None = None,
+        memo: PageMemo | None = None,
+        templates: Path | None = None,
     ) -> SiteContext:
-        """The context of a checked dataset (funnel and team present) at `as_of`."""
+        """The context of a checked dataset (funnel and team present) at `as_of`; with a
+        `memo`, pages whose inputs are unchanged (`templates`: the user's folder among them)
+        are taken from it."""
         funnel, team = dataset.funnel, dataset.team
         t = WORDS[language]
         people = {person.id: person for person in team.people}
@@ -81,7 +92,7 @@ class SiteContext:
             if stage is not None
         }
         events = all_events(history, funnel) if history is not None else []
-        return cls(
+        context = cls(
             dataset=dataset,
             funnel=funnel,
             as_of=as_of,
@@ -102,10 +113,42 @@ class SiteContext:
             history_notice=_notice(history_notice, t),
             events=events,
             timelines=_timelines(events),
+            memo=memo,
         )
+        if memo is None:
+            return context
+        shared = shared_digest(
+            [] if templates is None else [templates],
+            language,
+            t,
+            as_of,
+            funnel.currency,
+            funnel.rules,
+            context.labels,
+            context.credits,
+            history is None,
+            context.history_notice,
+        )
+        return replace(context, shared=shared)
 
     def render(self, template: str, path: str, **context: object) -> str:
-        """The template rendered for the page at `path`, with what every page receives."""
+        """The template rendered for the page at `path`, with what every page receives; the
+        memo's Markdown when this page's inputs are those of a page made before."""
+        key = None
+        if self.memo is not None:
+            try:
+                key = page_key(self.shared, self.reader, template, path, context)
+            except Unkeyable:
+                key = None
+            made = None if key is None else self.memo.get(key)
+            if made is not None:
+                return made
+        markdown = self._render(template, path, **context)
+        if key is not None and self.memo is not None:
+            self.memo.put(key, markdown)
+        return markdown
+
+    def _render(self, template: str, path: str, **context: object) -> str:
         return self.env.get_template(template).render(
             t=self.t,
             as_of=self.as_of,

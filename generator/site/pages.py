@@ -22,6 +22,7 @@ from .environment import PACKAGED, environment
 from .handover_pages import build_handover_pages
 from .history_pages import build_history_pages
 from .markup import html_text
+from .memo import PageMemo
 from .record_pages import build_list_pages, build_record_pages
 from .sales_pages import build_sales_pages, build_team_pages
 from .words import WORDS
@@ -40,12 +41,21 @@ def build_pages(
     language: str = "en",
     history: History | None = None,
     history_notice: str | None = None,
+    memo: PageMemo | None = None,
 ) -> list[Page]:
     """Every generated page and file of the site; without `history`, the pages that need it
     show `history_notice` instead. The order is the search index's: the overviews and lists
-    first, then the team's pages, a page per account and deal, history and handovers."""
+    first, then the team's pages, a page per account and deal, history and handovers. With a
+    `memo`, a page whose inputs are those of a page made before is taken from it."""
     context = SiteContext.of(
-        dataset, as_of, environment(templates), language, history, history_notice
+        dataset,
+        as_of,
+        environment(templates),
+        language,
+        history,
+        history_notice,
+        memo=memo,
+        templates=templates,
     )
     return [
         *build_sales_pages(context),

@@ -1,0 +1,179 @@
+"""Pages made before, by the hash of what they were made from.
+
+A page's Markdown is a function of its template, its path and the values the template is given
+(a deal's view and timeline, a rep's review ...), and of what every page shares: the site's
+code and templates, its words, the as-of date, the funnel's currency and rules, the names a
+change is told with, and the versions of Jinja2, Markdown, nh3 and pypinyin. `PageMemo` keeps
+each page's Markdown under a digest of all of that, so a rebuild renders again only the pages
+whose inputs changed; the values are read whole (every field of every record, in order), never
+by identity alone.
+
+A value the digest cannot read exactly (a function, an object of an unknown kind) makes the
+page uncacheable: it is rendered every time. Values given to pages are not changed while the
+pages are made (the site's code builds them first), so a value shared by many pages, such as
+the titles of all deals, is read once per build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from pydantic import BaseModel
+
+FORMAT = 1
+MEMO_FILE = f"markdown-v{FORMAT}.pickle"
+CODE = Path(__file__).resolve().parent.parent
+DISTRIBUTIONS = ("jinja2", "markupsafe", "markdown", "nh3", "pypinyin", "pydantic")
+LEAVES = (str, int, float, bool, Decimal, date, datetime, Enum, type(None))
+SHORT = 64
+"""A part of a digest longer than this is itself hashed (the digest stays small)."""
+
+
+class Unkeyable(Exception):
+    """A value the digest cannot read exactly: the page is rendered every time."""
+
+
+def _hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+class Digest:
+    """The digests of the values given to pages in one build.
+
+    Records (dataclasses, pydantic models) and containers are read field by field, in order;
+    one read several times in a build (the same object) is read once.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[int, tuple[object, str]] = {}
+
+    def of(self, value: object) -> str:
+        """A stable text for `value`: the same for equal values, in any process."""
+        if isinstance(value, LEAVES):
+            return repr(value)
+        seen = self._seen.get(id(value))
+        if seen is not None and seen[0] is value:
+            return seen[1]
+        text = self._read(value)
+        if len(text) > SHORT:
+            text = "#" + _hash(text)
+        self._seen[id(value)] = (value, text)  # held: the id is not reused in this build
+        return text
+
+    def _read(self, value: object) -> str:
+        kind = type(value).__qualname__
+        if isinstance(value, BaseModel):
+            parts = [f"{name}={self.of(item)}" for name, item in value.__dict__.items()]
+            extra = value.__pydantic_extra__ or {}
+            parts += [f"+{name}={self.of(item)}" for name, item in extra.items()]
+        elif is_dataclass(value) and not isinstance(value, type):
+            parts = [f"{item.name}={self.of(getattr(value, item.name))}" for item in fields(value)]
+        elif isinstance(value, Mapping):
+            parts = [f"{self.of(key)}:{self.of(item)}" for key, item in value.items()]
+        elif isinstance(value, list | tuple):
+            parts = [self.of(item) for item in value]
+        elif isinstance(value, set | frozenset):
+            parts = sorted(self.of(item) for item in value)
+        else:
+            raise Unkeyable(kind)
+        return f"{kind}({','.join(parts)})"
+
+
+def shared_digest(templates: list[Path], *values: object) -> str:
+    """What every page of a build depends on: the package's code, the template folders, the
+    versions of what renders, and `values` (words, date, currency, rules, names ...)."""
+    texts = [str(FORMAT)]
+    for name in DISTRIBUTIONS:
+        try:
+            texts.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            texts.append(f"{name} missing")
+    for folder in [CODE, *templates]:
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    texts.append(f"{path.relative_to(folder).as_posix()}:{_file_hash(path)}")
+    reader = Digest()
+    texts += [reader.of(value) for value in values]
+    return _hash("\n".join(texts))
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.blake2b(path.read_bytes(), digest_size=20).hexdigest()
+
+
+@dataclass
+class PageMemo:
+    """The Markdown of pages by the digest of their inputs, read from and saved to `folder`
+    (inside `.git/`) when there is one."""
+
+    folder: Path | None = None
+    made: dict[str, str] = field(default_factory=dict)
+    used: dict[str, str] = field(default_factory=dict)
+    hits: int = 0
+    rendered: int = 0
+
+    @classmethod
+    def load(cls, folder: Path | None) -> PageMemo:
+        """The memo saved in `folder` (an empty one when there is none or it is unreadable)."""
+        memo = cls(folder)
+        if folder is None:
+            return memo
+        try:
+            made = pickle.loads(zlib.decompress((folder / MEMO_FILE).read_bytes()))
+        except Exception:  # missing, damaged or foreign: every page is rendered
+            return memo
+        if isinstance(made, dict):
+            memo.made = made
+        return memo
+
+    def start(self) -> None:
+        """A new build: what the last one used is what this one may find."""
+        if self.used:
+            self.made = self.used
+        self.used, self.hits, self.rendered = {}, 0, 0
+
+    def get(self, key: str) -> str | None:
+        """The Markdown made for `key`, if any."""
+        markdown = self.made.get(key)
+        if markdown is not None:
+            self.used[key] = markdown
+            self.hits += 1
+        return markdown
+
+    def put(self, key: str, markdown: str) -> None:
+        """Keep the Markdown just made for `key`."""
+        self.used[key] = markdown
+        self.rendered += 1
+
+    def save(self) -> None:
+        """Write the pages this build used (the others are forgotten), whole or not at all."""
+        if self.folder is None:
+            return
+        data = zlib.compress(pickle.dumps(self.used, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            partial = self.folder / f".{MEMO_FILE}.{os.getpid()}"
+            partial.write_bytes(data)
+            os.replace(partial, self.folder / MEMO_FILE)
+        except OSError:
+            pass  # nothing kept: the next build renders every page
+
+
+def page_key(
+    shared: str, reader: Digest, template: str, path: str, values: Mapping[str, object]
+) -> str:
+    """The key of one page: the build's shared digest, its template, path and values."""
+    parts = [shared, template, path]
+    parts += [f"{name}={reader.of(value)}" for name, value in sorted(values.items())]
+    return _hash("\n".join(parts))

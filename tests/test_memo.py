@@ -1,0 +1,168 @@
+"""The digest of what a page is made from: equal inputs, equal keys in any process; any change
+of any field, anywhere, a new key; what cannot be read exactly, no key at all."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from generator.site.memo import MEMO_FILE, Digest, PageMemo, Unkeyable, page_key
+
+
+class Contact(BaseModel):
+    name: str
+    phone: str | None = None
+
+
+class Deal(BaseModel):
+    id: str
+    amount: Decimal
+    close: date
+    contacts: list[Contact]
+    tags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class View:
+    deal: Deal
+    weighted: Decimal
+    notes: tuple[str, ...] = ()
+
+
+def sample() -> dict[str, object]:
+    deal = Deal(
+        id="huabei-steel-servers",
+        amount=Decimal("955200.00"),
+        close=date(2026, 12, 31),
+        contacts=[Contact(name="杜建军", phone="+86 10 1234"), Contact(name="Li Na")],
+        tags=frozenset({"servers", "renewal", "east", "care-pack"}),
+    )
+    return {
+        "d": View(deal, Decimal("477600.00"), ("first call", "<b>demo</b>")),
+        "titles": {"a": "Servers", "b": "Laptops | 2027"},
+        "first_seen": date(2026, 3, 4),
+        "count": 3,
+        "none": None,
+    }
+
+
+def key(values: dict[str, object], path: str = "deals/x.md") -> str:
+    return page_key("shared", Digest(), "deal.md.j2", path, values)
+
+
+def test_equal_values_give_equal_keys_in_any_process():
+    here = key(sample())
+    assert key(sample()) == here
+    script = (
+        "import sys; sys.path.insert(0, 'tests'); "
+        "from test_memo import key, sample; print(key(sample()))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    for seed in ("1", "2", "12345"):  # sets and string hashes iterate in another order
+        other = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert other.stdout.strip() == here
+
+
+def _changes() -> dict[str, object]:
+    """Each change of one value somewhere inside the sample."""
+    base = sample()
+    view = base["d"]
+    assert isinstance(view, View)
+    deal = view.deal
+    contacts = [Contact(name="杜建军", phone="+86 10 1235"), Contact(name="Li Na")]
+    return {
+        "amount": View(deal.model_copy(update={"amount": Decimal("955200.01")}), view.weighted),
+        "amount written with fewer digits": View(
+            deal.model_copy(update={"amount": Decimal("955200.0")}), view.weighted
+        ),
+        "a date": View(deal.model_copy(update={"close": date(2027, 1, 1)}), view.weighted),
+        "a nested contact's phone": View(
+            deal.model_copy(update={"contacts": contacts}), view.weighted
+        ),
+        "a contact's order": View(
+            deal.model_copy(update={"contacts": list(reversed(deal.contacts))}), view.weighted
+        ),
+        "a tag": View(deal.model_copy(update={"tags": deal.tags | {"x"}}), view.weighted),
+        "a computed value": View(deal, Decimal("477600.01")),
+        "a note": View(deal, view.weighted, ("first call", "<b>demo</b> ")),
+    }
+
+
+@pytest.mark.parametrize("change", list(_changes()))
+def test_any_change_anywhere_gives_a_new_key(change):
+    values = sample()
+    values["d"] = _changes()[change]
+    assert key(values) != key(sample())
+
+
+def test_keys_tell_apart_paths_names_types_and_order():
+    base = key(sample())
+    assert key(sample(), path="deals/y.md") != base
+    renamed = sample()
+    renamed["first"] = renamed.pop("first_seen")
+    assert key(renamed) != base
+    for name, value in {"count": "3", "none": "", "titles": {"b": "Laptops | 2027"}}.items():
+        changed = sample()
+        changed[name] = value
+        assert key(changed) != base, name
+    reordered = sample()
+    reordered["titles"] = {"b": "Laptops | 2027", "a": "Servers"}  # pages list in this order
+    assert key(reordered) != base
+
+
+def test_what_cannot_be_read_exactly_has_no_key():
+    for value in (len, lambda: 1, object(), Path("data")):
+        values = {**sample(), "extra": value}
+        with pytest.raises(Unkeyable):
+            key(values)
+    with pytest.raises(Unkeyable):
+        key({"inside": [{"ok": 1}, {"fn": print}]})
+
+
+def test_a_shared_value_is_read_once_per_build(monkeypatch):
+    reader = Digest()
+    titles = {f"deal-{n}": f"Title {n}" for n in range(1000)}
+    reads: list[object] = []
+    read = Digest._read
+
+    def counting(self, value):
+        reads.append(value)
+        return read(self, value)
+
+    monkeypatch.setattr(Digest, "_read", counting)
+    first = page_key("s", reader, "review.md.j2", "reviews/a.md", {"titles": titles})
+    second = page_key("s", reader, "review.md.j2", "reviews/b.md", {"titles": titles})
+    assert first != second
+    assert sum(value is titles for value in reads) == 1
+
+
+def test_the_memo_keeps_what_a_build_used_and_survives_damage(tmp_path):
+    memo = PageMemo.load(tmp_path)
+    assert memo.get("a") is None
+    memo.put("a", "# A\n")
+    memo.put("b", "# B\n")
+    memo.save()
+    again = PageMemo.load(tmp_path)
+    assert (again.get("a"), again.get("b"), again.hits) == ("# A\n", "# B\n", 2)
+    again.start()
+    assert again.get("a") == "# A\n"
+    again.save()  # b was not used by this build: forgotten
+    assert PageMemo.load(tmp_path).made == {"a": "# A\n"}
+    (tmp_path / MEMO_FILE).write_bytes(b"not a memo")
+    assert PageMemo.load(tmp_path).made == {}
+    assert PageMemo.load(None).made == {}

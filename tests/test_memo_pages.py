@@ -1,0 +1,118 @@
+"""Pages made with a memo are the pages made without one, after any change of their inputs;
+and only the pages whose inputs changed are rendered again."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli.main import main
+from generator.data.validate import check
+from generator.history.mining import read_history
+from generator.site.environment import PACKAGED
+from generator.site.memo import PageMemo
+from generator.site.pages import build_pages
+
+AS_OF = date(2026, 11, 26)
+DEAL = "deals/east/northwind-servers-2027.yaml"
+
+
+@pytest.fixture
+def example(tmp_path_factory) -> Path:
+    """`funnel example`: a team's repository with a year of history."""
+    root = tmp_path_factory.mktemp("memo") / "example"
+    result = CliRunner().invoke(main, ["example", str(root), "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def made(
+    root: Path, memo: PageMemo | None, as_of: date = AS_OF, **options: object
+) -> dict[str, str]:
+    result = check(root / "data", as_of, display="data")
+    assert not [problem for problem in result.problems if problem.severity == "error"]
+    pages = build_pages(
+        result.dataset.valid(),
+        as_of,
+        history=read_history(root / "data"),
+        memo=memo,
+        **options,  # type: ignore[arg-type]
+    )
+    return {page.path: page.markdown for page in pages}
+
+
+def test_a_second_build_renders_nothing_and_changes_nothing(example):
+    memo = PageMemo()
+    fresh = made(example, None)
+    assert made(example, memo) == fresh
+    assert memo.rendered > 200 and memo.hits == 0  # every page has a key
+    memo.start()
+    assert made(example, memo) == fresh
+    assert (memo.rendered, memo.hits) == (0, len(fresh) - 3)  # robots.txt, support.json, css
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, path
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_an_edited_deal_renders_its_pages_again_and_no_other(example):
+    memo = PageMemo()
+    before = made(example, memo)
+    memo.start()
+    deal = example / "data" / DEAL
+    text = deal.read_text(encoding="utf-8")
+    amount = next(line for line in text.splitlines() if line.startswith("amount:"))
+    _edit(deal, amount, "amount: 1234567.89")
+    after = made(example, memo)
+    assert after == made(example, None)
+    changed = {path for path in after if after[path] != before.get(path)}
+    assert "deals/northwind-servers-2027.md" in changed and "forecast.md" in changed
+    assert memo.rendered == len(changed) and 0 < memo.rendered < len(after) / 2
+    memo.start()
+    git = ["git", "-c", "user.name=Wang Fang", "-c", "user.email=wang.fang@example.com"]
+    subprocess.run([*git, "commit", "-qam", "A bigger order"], cwd=example, check=True)
+    committed = made(example, memo)  # the deal's timeline, this week's review ...
+    assert committed == made(example, None)
+    assert committed["deals/northwind-servers-2027.md"] != after["deals/northwind-servers-2027.md"]
+
+
+@pytest.mark.parametrize("change", ["the next day", "another language", "a template"])
+def test_what_every_page_shares_renders_them_all_again(example, tmp_path, change):
+    memo = PageMemo()
+    made(example, memo)
+    memo.start()
+    options: dict[str, object] = {}
+    as_of = AS_OF
+    if change == "the next day":
+        as_of = AS_OF + timedelta(days=1)
+    elif change == "another language":
+        options["language"] = "zh"
+    else:
+        templates = tmp_path / "templates"
+        templates.mkdir()
+        shutil.copy(PACKAGED / "links.md.j2", templates / "links.md.j2")
+        _edit(templates / "links.md.j2", "{% macro deal(", "{#- the team's -#}\n{% macro deal(")
+        options["templates"] = templates
+    again = made(example, memo, as_of, **options)
+    assert again == made(example, None, as_of, **options)
+    assert memo.hits == 0
+
+
+def test_a_template_edited_between_builds_is_seen(example, tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    memo = PageMemo()
+    made(example, memo, templates=templates)
+    memo.start()
+    text = (PACKAGED / "deal.md.j2").read_text(encoding="utf-8")
+    (templates / "deal.md.j2").write_text(text + "\nChecked by the desk.\n", encoding="utf-8")
+    again = made(example, memo, templates=templates)
+    assert "Checked by the desk." in again["deals/northwind-servers-2027.md"]
+    assert again == made(example, None, templates=templates)
