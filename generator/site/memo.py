@@ -35,6 +35,7 @@ MEMO_FILE = f"markdown-v{FORMAT}.pickle"
 CODE = Path(__file__).resolve().parent.parent
 DISTRIBUTIONS = ("jinja2", "markupsafe", "markdown", "nh3", "pypinyin", "pydantic")
 LEAVES = (str, int, float, bool, Decimal, date, datetime, Enum, type(None))
+EXACT_LEAVES = frozenset({str, int, float, bool, Decimal, date, datetime, type(None)})
 SHORT = 64
 """A part of a digest longer than this is itself hashed (the digest stays small)."""
 
@@ -56,10 +57,11 @@ class Digest:
 
     def __init__(self) -> None:
         self._seen: dict[int, tuple[object, str]] = {}
+        self._fields: dict[type, tuple[str, ...]] = {}
 
     def of(self, value: object) -> str:
         """A stable text for `value`: the same for equal values, in any process."""
-        if isinstance(value, LEAVES):
+        if type(value) in EXACT_LEAVES or isinstance(value, LEAVES):
             return repr(value)
         seen = self._seen.get(id(value))
         if seen is not None and seen[0] is value:
@@ -71,22 +73,26 @@ class Digest:
         return text
 
     def _read(self, value: object) -> str:
-        kind = type(value).__qualname__
+        kind = type(value)
+        of = self.of
         if isinstance(value, BaseModel):
-            parts = [f"{name}={self.of(item)}" for name, item in value.__dict__.items()]
+            parts = [f"{name}={of(item)}" for name, item in value.__dict__.items()]
             extra = value.__pydantic_extra__ or {}
-            parts += [f"+{name}={self.of(item)}" for name, item in extra.items()]
+            parts += [f"+{name}={of(item)}" for name, item in extra.items()]
         elif is_dataclass(value) and not isinstance(value, type):
-            parts = [f"{item.name}={self.of(getattr(value, item.name))}" for item in fields(value)]
+            names = self._fields.get(kind)
+            if names is None:
+                names = self._fields[kind] = tuple(item.name for item in fields(value))
+            parts = [f"{name}={of(getattr(value, name))}" for name in names]
         elif isinstance(value, Mapping):
-            parts = [f"{self.of(key)}:{self.of(item)}" for key, item in value.items()]
+            parts = [f"{of(key)}:{of(item)}" for key, item in value.items()]
         elif isinstance(value, list | tuple):
-            parts = [self.of(item) for item in value]
+            parts = [of(item) for item in value]
         elif isinstance(value, set | frozenset):
-            parts = sorted(self.of(item) for item in value)
+            parts = sorted(of(item) for item in value)
         else:
-            raise Unkeyable(kind)
-        return f"{kind}({','.join(parts)})"
+            raise Unkeyable(kind.__qualname__)
+        return f"{kind.__qualname__}({','.join(parts)})"
 
 
 def shared_digest(templates: list[Path], *values: object) -> str:
