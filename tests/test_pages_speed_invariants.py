@@ -255,3 +255,17 @@ def test_the_review_names_a_deal_in_every_list_as_the_links_macro_links_it():
 def test_without_links_the_review_names_a_deal_with_its_id():
     page = review_of({}, links=True)  # a deal the site has no page for: not linked
     assert page.count("- Laptops \\| &lt;b&gt;2027&lt;/b&gt; (d1) · 华东 \\*电子\\*") == 4
+
+
+def test_a_reps_week_is_rendered_once_for_the_pages_of_a_week():
+    """The rep's page and the team's page of one week show the rep's week from one
+    rendering; without the store each page renders it, to the same text."""
+    made: dict[str, object] = {}
+    page = review_of({"d1": "Today"}, links=True, rep_weeks_made=made)
+    assert list(made) == ["wang-li"]
+    assert page.endswith(str(made["wang-li"]))
+    assert str(made["wang-li"]).startswith("## wang\\-li\n")
+    assert review_of({"d1": "Today"}, links=True) == page
+    assert review_of({"d1": "Today"}, links=True, rep_weeks_made=made) == page
+    kept = review_of({"d1": "Today"}, links=True, rep_weeks_made={"wang-li": Markup("kept\n")})
+    assert kept.endswith("\nkept\n")  # the kept text is shown, not rendered again

@@ -116,6 +116,19 @@ class _Remembered(dict[object, object]):
         return text
 
 
+def _made(
+    store: dict[str, object] | None, key: str, render: Callable[..., object], *args: object
+) -> object:
+    """`render(*args)`, rendered once per `key` of `store`: a part that several pages of one
+    folder show alike (a rep's week on their page and on their manager's team page). Without
+    a store, rendered each time."""
+    if store is None:
+        return render(*args)
+    if key not in store:
+        store[key] = render(*args)
+    return store[key]
+
+
 @jinja2.pass_context
 def _credit(context: jinja2.runtime.Context, commit: Commit) -> str:
     """Who made a change, and who merged it: the one way every page names them (by the
@@ -144,7 +157,7 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
     env.filters["signed"] = signed_amount
     env.filters["note"] = note_html
     env.globals.update(link=_link, credit=_credit, deal_titles={}, people_by_id={})
-    env.globals.update(deal_named=_deal_named, remember=_Remembered)
+    env.globals.update(deal_named=_deal_named, remember=_Remembered, made=_made)
     env.globals.update(
         lay_out_funnel=lay_out_funnel,
         lay_out_bars=lay_out_bars,

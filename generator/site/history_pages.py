@@ -94,13 +94,14 @@ def review_pages(
     reviews = weekly_review(history, context.events, context.funnel, week, state=state)
     listed = agenda(reviews, context.people)
     titles = {deal_id: deal.title for deal_id, deal in context.dataset.deals.items()}
+    made: dict[str, object] = {}
     pages = []
     by_person: list[Reviewed] = []
     for owner, rep in listed.items():
         person = context.people.get(owner)
         title = f"{person.name if person else owner} · {week.name}"
         path = f"reviews/{week.name}/{owner}.md"
-        pages.append(review_page(context, path, title, week, [(rep, person)], titles))
+        pages.append(review_page(context, path, title, week, [(rep, person)], titles, made))
         by_person.append((rep, person))
     team_pages = []
     for team in team_weeks(reviews, context.reps):
@@ -108,7 +109,7 @@ def review_pages(
         members = [(rep, context.people.get(rep.owner)) for rep in team.reps if rep.owner in listed]
         path = f"reviews/{week.name}/team-{manager.id}.md"
         title = f"{manager.name} · {week.name}"
-        pages.append(review_page(context, path, title, week, members, titles, [team]))
+        pages.append(review_page(context, path, title, week, members, titles, made, [team]))
         team_pages.append(manager)
     return pages, team_pages, by_person
 
@@ -120,10 +121,12 @@ def review_page(
     week: Week,
     reps: Sequence[Reviewed],
     titles: dict[str, str],
+    made: dict[str, object],
     teams: Sequence[TeamWeek] = (),
 ) -> Page:
     """The agenda of a week's review with one rep, or with a manager's team and its roll-up;
-    `titles` names the deals by id."""
+    `titles` names the deals by id. `made` keeps each rep's week as rendered for one week's
+    pages (the same text on the rep's page and on the team's page), by owner."""
     return context.page(
         "review.md.j2",
         path,
@@ -136,6 +139,7 @@ def review_page(
         deal_titles=titles,
         accounts=context.labels["account"],
         people_by_id=context.people,
+        rep_weeks_made=made,
     )
 
 
