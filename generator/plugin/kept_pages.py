@@ -65,7 +65,13 @@ class KeptPage:
     """Every page its links looked up, with the address found (the content depends on it)."""
     search: list[dict[str, Any]]
     shell: str
-    output: str
+    packed: bytes
+    """The output, compressed: held so until it is written (a build holds every page)."""
+
+    @property
+    def output(self) -> str:
+        """The theme's HTML of the page."""
+        return zlib.decompress(self.packed).decode("utf-8")
 
 
 @dataclass
@@ -231,7 +237,7 @@ class KeptMarkdownPage(Page):
                 lookups=tuple(self.lookups),
                 search=search,
                 shell=shell,
-                output=output,
+                packed=zlib.compress(output.encode("utf-8"), 1),
             ),
         )
 
@@ -385,7 +391,7 @@ class KeptState:
                 page.store.hits += 1
                 if self.entries is not None:
                     self.entries.extend(kept.search)
-                kept.output = ""  # written: not held for the rest of the build
+                kept.packed = b""  # written: not held for the rest of the build
             else:
                 page.store.hits += 1
                 page.keep(output, list(new), self.shell)
