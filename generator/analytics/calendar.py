@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Literal
 
 PeriodKind = Literal["month", "quarter", "half", "year"]
@@ -37,14 +38,14 @@ class Period:
     def __str__(self) -> str:
         return self.name
 
-    @property
+    @cached_property
     def start(self) -> date:
         """The first day of the period."""
         return date(self.year, (self.index - 1) * _MONTHS[self.kind] + 1, 1)
 
-    @property
+    @cached_property
     def end(self) -> date:
-        """The last day of the period."""
+        """The last day of the period (worked out once: slips and accuracy ask it often)."""
         return self.next().start - timedelta(days=1)
 
     def next(self) -> Period:
