@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from generator.site.memo import MEMO_FILE, Digest, PageMemo, Unkeyable, page_key
+from generator.site.memo import MEMO_FILE, Digest, PageMemo, RenderedParts, Unkeyable, page_key
 
 
 class Contact(BaseModel):
@@ -166,3 +166,11 @@ def test_the_memo_keeps_what_a_build_used_and_survives_damage(tmp_path):
     (tmp_path / MEMO_FILE).write_bytes(b"not a memo")
     assert PageMemo.load(tmp_path).made == {}
     assert PageMemo.load(None).made == {}
+
+
+def test_parts_rendered_for_several_pages_are_not_an_input():
+    parts = RenderedParts()
+    first = key({**sample(), "made": parts})
+    parts["wang-li"] = "## Wang Li's week"
+    assert key({**sample(), "made": parts}) == first  # read as its kind, whatever it holds
+    assert key({**sample(), "made": {"wang-li": "## Wang Li's week"}}) != first

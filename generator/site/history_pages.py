@@ -21,6 +21,7 @@ from ..data.model import Person
 from ..data.money import ZERO
 from ..history.records import Commit, History, Snapshot
 from .context import Page, SiteContext
+from .memo import RenderedParts
 
 WEEKS_KEPT = 12
 SECTIONS = [
@@ -94,7 +95,7 @@ def review_pages(
     reviews = weekly_review(history, context.events, context.funnel, week, state=state)
     listed = agenda(reviews, context.people)
     titles = {deal_id: deal.title for deal_id, deal in context.dataset.deals.items()}
-    made: dict[str, object] = {}
+    made = RenderedParts()
     pages = []
     by_person: list[Reviewed] = []
     for owner, rep in listed.items():
@@ -121,7 +122,7 @@ def review_page(
     week: Week,
     reps: Sequence[Reviewed],
     titles: dict[str, str],
-    made: dict[str, object],
+    made: RenderedParts,
     teams: Sequence[TeamWeek] = (),
 ) -> Page:
     """The agenda of a week's review with one rep, or with a manager's team and its roll-up;

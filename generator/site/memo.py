@@ -40,6 +40,12 @@ SHORT = 64
 """A part of a digest longer than this is itself hashed (the digest stays small)."""
 
 
+class RenderedParts(dict[str, object]):
+    """Parts rendered once for several pages of a build (a rep's week on their page and on their
+    manager's): made from those pages' other inputs, so never an input itself. It fills while
+    the pages are made; the digest reads it as its kind alone."""
+
+
 class Unkeyable(Exception):
     """A value the digest cannot read exactly: the page is rendered every time."""
 
@@ -63,6 +69,8 @@ class Digest:
         """A stable text for `value`: the same for equal values, in any process."""
         if type(value) in EXACT_LEAVES or isinstance(value, LEAVES):
             return repr(value)
+        if isinstance(value, RenderedParts):
+            return RenderedParts.__qualname__
         seen = self._seen.get(id(value))
         if seen is not None and seen[0] is value:
             return seen[1]
