@@ -180,6 +180,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         )
         if self.memo is not None and not self.serving:
             self.memo.save()
+            self.memo.made = {}  # what this build did not use is not needed again
         return pages
 
     def on_files(self, files: Files, /, *, config) -> Files:

@@ -391,10 +391,10 @@ class KeptState:
                 page.store.hits += 1
                 if self.entries is not None:
                     self.entries.extend(kept.search)
-                kept.packed = b""  # written: not held for the rest of the build
             else:
                 page.store.hits += 1
                 page.keep(output, list(new), self.shell)
+            page.kept, page.lookups = None, None  # written: not held for the rest of the build
         if self.entries is not None:
             self.seen = len(self.entries)
 
