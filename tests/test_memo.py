@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from generator.site.memo import MEMO_FILE, Digest, PageMemo, RenderedParts, Unkeyable, page_key
+from generator.site.memo import (
+    MEMO_FILE,
+    Digest,
+    PageMemo,
+    RenderedParts,
+    Unkeyable,
+    page_key,
+    shared_digest,
+)
 
 
 class Contact(BaseModel):
@@ -174,3 +182,25 @@ def test_parts_rendered_for_several_pages_are_not_an_input():
     parts["wang-li"] = "## Wang Li's week"
     assert key({**sample(), "made": parts}) == first  # read as its kind, whatever it holds
     assert key({**sample(), "made": {"wang-li": "## Wang Li's week"}}) != first
+
+
+def test_what_all_pages_share_is_read_from_the_templates_and_the_values(tmp_path):
+    templates = tmp_path / "templates"
+    (templates / "parts").mkdir(parents=True)
+    (templates / "deal.md.j2").write_text("# {{ title }}\n", encoding="utf-8")
+    (templates / "parts" / "row.md.j2").write_text("| {{ a }} |\n", encoding="utf-8")
+    words = {"won": "Won"}
+    first = shared_digest([templates], "en", words, date(2026, 11, 26))
+    assert shared_digest([templates], "en", {"won": "Won"}, date(2026, 11, 26)) == first
+    assert shared_digest([templates], "en", {"won": "Gewonnen"}, date(2026, 11, 26)) != first
+    assert shared_digest([templates], "en", words, date(2026, 11, 27)) != first
+    assert shared_digest([], "en", words, date(2026, 11, 26)) != first
+    (templates / "parts" / "row.md.j2").write_text("| {{ b }} |\n", encoding="utf-8")
+    edited = shared_digest([templates], "en", words, date(2026, 11, 26))
+    assert edited != first
+    (templates / "parts" / "row.md.j2").rename(templates / "parts" / "line.md.j2")
+    renamed = shared_digest([templates], "en", words, date(2026, 11, 26))
+    assert renamed != edited
+    (templates / "__pycache__").mkdir()
+    (templates / "__pycache__" / "x.pyc").write_bytes(b"compiled")
+    assert shared_digest([templates], "en", words, date(2026, 11, 26)) == renamed
