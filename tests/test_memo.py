@@ -6,13 +6,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
+from markupsafe import Markup
+from pydantic import BaseModel, ConfigDict
 
 from generator.site.memo import (
     MEMO_FILE,
@@ -87,28 +89,33 @@ def test_equal_values_give_equal_keys_in_any_process():
 
 
 def _changes() -> dict[str, object]:
-    """Each change of one value somewhere inside the sample."""
-    base = sample()
-    view = base["d"]
+    """Each change of one value somewhere inside the sample (all else kept)."""
+    view = sample()["d"]
     assert isinstance(view, View)
     deal = view.deal
-    contacts = [Contact(name="杜建军", phone="+86 10 1235"), Contact(name="Li Na")]
+
+    def with_deal(**update: object) -> View:
+        return replace(view, deal=deal.model_copy(update=update))
+
     return {
-        "amount": View(deal.model_copy(update={"amount": Decimal("955200.01")}), view.weighted),
-        "amount written with fewer digits": View(
-            deal.model_copy(update={"amount": Decimal("955200.0")}), view.weighted
+        "amount": with_deal(amount=Decimal("955200.01")),
+        "amount written with fewer digits": with_deal(amount=Decimal("955200.0")),
+        "a date": with_deal(close=date(2027, 1, 1)),
+        "a nested contact's phone": with_deal(
+            contacts=[Contact(name="杜建军", phone="+86 10 1235"), Contact(name="Li Na")]
         ),
-        "a date": View(deal.model_copy(update={"close": date(2027, 1, 1)}), view.weighted),
-        "a nested contact's phone": View(
-            deal.model_copy(update={"contacts": contacts}), view.weighted
-        ),
-        "a contact's order": View(
-            deal.model_copy(update={"contacts": list(reversed(deal.contacts))}), view.weighted
-        ),
-        "a tag": View(deal.model_copy(update={"tags": deal.tags | {"x"}}), view.weighted),
-        "a computed value": View(deal, Decimal("477600.01")),
-        "a note": View(deal, view.weighted, ("first call", "<b>demo</b> ")),
+        "a contact's order": with_deal(contacts=list(reversed(deal.contacts))),
+        "a tag": with_deal(tags=deal.tags | {"x"}),
+        "a computed value": replace(view, weighted=Decimal("477600.01")),
+        "a note": replace(view, notes=("first call", "<b>demo</b> ")),
     }
+
+
+def test_an_unchanged_copy_gives_the_same_key():
+    view = sample()["d"]
+    assert isinstance(view, View)
+    copied = replace(view, deal=view.deal.model_copy(update={}))
+    assert key({**sample(), "d": copied}) == key(sample())
 
 
 @pytest.mark.parametrize("change", list(_changes()))
@@ -204,3 +211,44 @@ def test_what_all_pages_share_is_read_from_the_templates_and_the_values(tmp_path
     (templates / "__pycache__").mkdir()
     (templates / "__pycache__" / "x.pyc").write_bytes(b"compiled")
     assert shared_digest([templates], "en", words, date(2026, 11, 26)) == renamed
+
+
+class Stage(Enum):
+    WON = "won"
+
+
+class Loose(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str
+
+
+def test_kinds_of_leaves_and_records_with_extra_fields_are_read():
+    base = key({"stage": Stage.WON, "safe": Markup("<b>x</b>"), "odd": "\ud800 lone"})
+    assert base == key({"stage": Stage.WON, "safe": Markup("<b>x</b>"), "odd": "\ud800 lone"})
+    assert base != key({"stage": "won", "safe": Markup("<b>x</b>"), "odd": "\ud800 lone"})
+    loose = Loose(name="Li Na", phone="+86 1")
+    first = key({"x": loose})
+    assert key({"x": Loose(name="Li Na", phone="+86 2")}) != first
+    assert key({"x": Loose(name="Li Na", email="+86 1")}) != first
+    assert key({"x": Loose(name="Wang Li", phone="+86 1")}) != first
+    assert key({"titles": {"a": "Servers"}}) != key({"titles": {"b": "Servers"}})
+
+
+def test_the_memo_counts_and_writes_into_a_new_folder(tmp_path):
+    memo = PageMemo.load(tmp_path / "funnel" / "nested")
+    memo.put("a", "# A\n")
+    memo.put("b", "# B\n")
+    assert (memo.hits, memo.rendered) == (0, 2)
+    memo.save()
+    again = PageMemo.load(tmp_path / "funnel" / "nested")
+    again.get("a")
+    assert (again.hits, again.rendered) == (1, 0)
+    again.start()
+    assert (again.hits, again.rendered, again.used) == (0, 0, {})
+
+
+def test_a_template_folder_with_a_name_that_is_not_utf8_has_a_digest(tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / os.fsdecode(b"old-\xff.md.j2")).write_text("# Old\n", encoding="utf-8")
+    assert shared_digest([templates], "en") != shared_digest([], "en")
