@@ -251,6 +251,32 @@ _WHY: dict[str, list[str]] = {
     "git log without a revision is git log HEAD": [
         "generator.history.past.x_main_line_commit__mutmut_24",
     ],
+    "a page digest of another length, separator or prefix tells the same inputs apart alike": [
+        "generator.site.memo.x__hash__mutmut_4",
+        "generator.site.memo.x__hash__mutmut_13",
+        "generator.site.memo.x__file_hash__mutmut_5",
+        "generator.site.memo.xǁDigestǁof__mutmut_15",
+        "generator.site.memo.xǁDigestǁof__mutmut_18",
+        "generator.site.memo.xǁDigestǁ_read__mutmut_36",
+        "generator.site.memo.x_page_key__mutmut_8",
+        "generator.site.memo.x_shared_digest__mutmut_2",
+    ],
+    "a record type's field names read again each time are the same names": [
+        "generator.site.memo.xǁDigestǁ_read__mutmut_14",
+        "generator.site.memo.xǁDigestǁ_read__mutmut_15",
+    ],
+    "the reason an input has no key is for reading only: the page is rendered either way": [
+        "generator.site.memo.xǁDigestǁ_read__mutmut_34",
+    ],
+    "every library the digest names is installed with funnel (a missing one is not tested)": [
+        "generator.site.memo.x_shared_digest__mutmut_5",
+    ],
+    "any pickle protocol and compression level reads back the same Markdown": [
+        "generator.site.memo.xǁPageMemoǁsave__mutmut_6",
+        "generator.site.memo.xǁPageMemoǁsave__mutmut_8",
+        "generator.site.memo.xǁPageMemoǁsave__mutmut_10",
+        "generator.site.memo.xǁPageMemoǁsave__mutmut_11",
+    ],
 }
 EQUIVALENT = {name: why for why, names in _WHY.items() for name in names}
 

@@ -106,6 +106,7 @@ def _changes() -> dict[str, object]:
         ),
         "a contact's order": with_deal(contacts=list(reversed(deal.contacts))),
         "a tag": with_deal(tags=deal.tags | {"x"}),
+        "a tag replaced": with_deal(tags=deal.tags - {"east"} | {"west"}),
         "a computed value": replace(view, weighted=Decimal("477600.01")),
         "a note": replace(view, notes=("first call", "<b>demo</b> ")),
     }
