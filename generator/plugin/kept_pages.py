@@ -311,16 +311,30 @@ def _navigation(items: Iterable[Any]) -> list[object]:
 
 
 def _folder_digest(folder: Path) -> str:
-    """An installed theme's folder by its distribution's version; any other (a custom_dir,
-    a theme in the project) by the bytes of every file in it."""
-    installed = Path(sys.prefix).resolve()
+    """An installed theme's folder by the name, size and time of its files (a new version is
+    new files; its hidden icon folders, thousands of files, come and go with them); any other
+    (a custom_dir, a theme in the project) by the bytes of every file in it."""
     resolved = folder.resolve()
-    if resolved.is_relative_to(installed) and "site-packages" in resolved.parts:
-        return str(resolved.relative_to(installed))
     parts: list[object] = []
+    if "site-packages" in resolved.parts:
+        for path in sorted(_visible_files(resolved)):
+            stat = path.stat()
+            name = path.relative_to(resolved).as_posix()
+            parts.append(f"{name} {stat.st_size} {stat.st_mtime_ns}")
+        return digest(*parts)
     for path in sorted(path for path in resolved.rglob("*") if path.is_file()):
         parts += [path.relative_to(resolved).as_posix(), path.read_bytes()]
     return digest(*parts)
+
+
+def _visible_files(folder: Path) -> Iterable[Path]:
+    for entry in os.scandir(folder):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            yield from _visible_files(Path(entry.path))
+        elif entry.is_file():
+            yield Path(entry.path)
 
 
 def _plain(value: Any, depth: int = 0) -> object:

@@ -32,7 +32,10 @@ from pydantic import BaseModel
 
 FORMAT = 1
 MEMO_FILE = f"markdown-v{FORMAT}.pickle"
-CODE = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent.parent
+CODE = tuple(PACKAGE / part for part in ("data", "history", "analytics", "site"))
+"""The code a page's Markdown comes from: the core, up to the site (not the command line or the
+MkDocs plugin, which only pass its inputs)."""
 DISTRIBUTIONS = ("jinja2", "markupsafe", "markdown", "nh3", "pypinyin", "pydantic")
 LEAVES = (str, int, float, bool, Decimal, date, datetime, Enum, type(None))
 EXACT_LEAVES = frozenset({str, int, float, bool, Decimal, date, datetime, type(None)})
@@ -112,7 +115,7 @@ def shared_digest(templates: list[Path], *values: object) -> str:
             texts.append(f"{name}=={version(name)}")
         except PackageNotFoundError:
             texts.append(f"{name} missing")
-    for folder in [CODE, *templates]:
+    for folder in [*CODE, *templates]:
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
                 if path.is_file() and "__pycache__" not in path.parts:
