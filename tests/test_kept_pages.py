@@ -16,7 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli.main import main
-from generator.plugin.kept_pages import PAGES_FOLDER, KeptMarkdownPage, _folder_digest
+from generator.plugin.kept_pages import PAGES_FOLDER, KeptMarkdownPage
+from generator.plugin.page_keys import folder_digest
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-26"
@@ -211,14 +212,14 @@ def test_an_installed_theme_is_known_by_its_files_and_a_project_theme_by_their_b
     (installed / ".icons").mkdir()
     (installed / "main.html").write_text("{% extends 'base.html' %}\n", encoding="utf-8")
     (installed / "partials" / "nav.html").write_text("<nav></nav>\n", encoding="utf-8")
-    first = _folder_digest(installed)
+    first = folder_digest(installed)
     (installed / ".icons" / "x.svg").write_text("<svg/>", encoding="utf-8")
-    assert _folder_digest(installed) == first  # icons come and go with the theme's files
+    assert folder_digest(installed) == first  # icons come and go with the theme's files
     (installed / "partials" / "nav.html").write_text("<nav>new</nav>\n", encoding="utf-8")
-    assert _folder_digest(installed) != first  # a new version: other sizes and times
+    assert folder_digest(installed) != first  # a new version: other sizes and times
     project = tmp_path / "overrides"
     project.mkdir()
     (project / "main.html").write_text("a", encoding="utf-8")
-    before = _folder_digest(project)
+    before = folder_digest(project)
     (project / "main.html").write_text("b", encoding="utf-8")
-    assert _folder_digest(project) != before  # the same size: told by the bytes
+    assert folder_digest(project) != before  # the same size: told by the bytes

@@ -35,9 +35,9 @@ from .kept_pages import (
     KeptMarkdownPage,
     KeptState,
     PageStore,
-    content_digest,
     nav_titles,
 )
+from .page_keys import content_digest
 
 log = get_plugin_logger(__name__)
 ROBOTS_META = '<meta name="robots" content="noindex, nofollow">'
