@@ -53,6 +53,15 @@ def code_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+def write_whole(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all (a temporary file beside it, renamed over
+    it), creating its folder: the caches in `.git/funnel/` are never half written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
 class ParseCache:
     """The records of valid files by (kind, path, blob id), loaded from and saved to one file
     in `folder`; `save` keeps what this load used and a bounded number of others."""
@@ -113,14 +122,10 @@ class ParseCache:
         kept = {key: self.entries[key] for key in others}
         kept.update(self.used)  # the files of this load last: the newest
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
             for old in self.folder.glob("parsed-*.pickle"):
                 if old != self.file:
                     old.unlink(missing_ok=True)  # written by another version of the code
-            temporary = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
-            with temporary.open("wb") as handle:
-                pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.file)
+            write_whole(self.file, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             return
         self.entries, self.added = kept, 0

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..data.parse_cache import ParseCache
+from ..data.parse_cache import ParseCache, write_whole
 from .git import GIT_ENV, Git, HistoryError, repository
 from .records import Commit, History, Version
 
@@ -90,10 +90,7 @@ def load_cache(folder: Path, prefix: str) -> History | None:
 
 
 def _write(path: Path, value: Any) -> None:
-    temporary = path.with_suffix(".tmp")
-    with temporary.open("wb") as handle:
-        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temporary, path)
+    write_whole(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def save_cache(folder: Path, history: History) -> None:

@@ -19,9 +19,10 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 
 from ..data.files import FileEntry
+from ..data.parse_cache import ParseCache
 from ..data.problems import Problem, format_text, only_errors
 from ..data.validate import check
-from ..history.cache import funnel_folder_of, parse_cache_of
+from ..history.cache import funnel_folder_of
 from ..history.git import HistoryError
 from ..history.mining import read_history
 from ..history.past import PastCommit, past_day
@@ -105,9 +106,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             except HistoryError as exc:
                 raise PluginError(f"funnel: no site as of {at}: {exc}") from None
             log.info(f"funnel: the site as it stood on {at}: commit {past.sha[:12]}")
-        self._open_stores(root / data)
+        caches = self._open_stores(root / data)
         try:
-            self.pages, self.refused = self._pages(root, as_of, past, entries), []
+            self.pages, self.refused = self._pages(root, as_of, past, entries, caches), []
         except DataRefused as exc:
             if not self.serving:
                 raise PluginError(str(exc)) from None
@@ -127,9 +128,10 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         config.extra_javascript = [*config.extra_javascript, SCRIPT.path]
         return config
 
-    def _open_stores(self, data_dir: Path) -> None:
+    def _open_stores(self, data_dir: Path) -> Path | None:
         """The pages and Markdown kept by earlier builds, in the data's `.git/funnel/`
-        (`funnel serve` keeps both in memory between its rebuilds too)."""
+        (`funnel serve` keeps both in memory between its rebuilds too); that folder (None
+        outside git), where the parse cache lives too."""
         folder = funnel_folder_of(data_dir, env=os.environ)
         pages = None if folder is None else folder / PAGES_FOLDER
         if self.store is None or self.store.folder != pages or not self.serving:
@@ -138,6 +140,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             self.memo = PageMemo.load(folder)
         self.store.start()
         self.memo.start()
+        return folder
 
     def _pages(
         self,
@@ -145,15 +148,17 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         as_of: date,
         past: PastCommit | None,
         entries: list[FileEntry] | None,
+        caches: Path | None,
     ) -> list[Page]:
-        """The checked data (the data folder's, or `entries`, its files at `past`) and its
+        """The checked data (the data folder's, or `entries`, its files at `past`; records
+        kept in the parse cache in `caches`) and its
         history (up to `past`) as pages; errors stop the build."""
         data = self._data()
         result = check(
             root / data,
             as_of,
             display=data,
-            cache=parse_cache_of(root / data, env=os.environ),
+            cache=None if caches is None else ParseCache(caches),
             entries=entries,
         )
         errors = only_errors(result.problems)

@@ -22,7 +22,6 @@ pages in memory between rebuilds too.
 from __future__ import annotations
 
 import logging
-import os
 import pickle
 import zlib
 from collections.abc import Iterable, Mapping
@@ -34,6 +33,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
+from ..data.parse_cache import write_whole
 from .page_keys import FORMAT, page_key, shell_digest
 
 PAGES_FOLDER = f"pages-v{FORMAT}"
@@ -108,10 +108,7 @@ class PageStore:
         if self.folder is None:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            partial = self.folder / f".{key}.{os.getpid()}"
-            partial.write_bytes(data)
-            os.replace(partial, self.folder / key)
+            write_whole(self.folder / key, data)
         except OSError as exc:
             log.debug(f"funnel: a page could not be kept: {exc}")
 

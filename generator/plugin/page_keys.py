@@ -13,12 +13,13 @@ import hashlib
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from mkdocs.structure.files import File
 from mkdocs.structure.nav import Link, Navigation, Section
+
+from ..site.memo import folder_hash, installed_versions
 
 FORMAT = 1
 DISTRIBUTIONS = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2")
@@ -41,12 +42,7 @@ def digest(*parts: object) -> str:
 def content_digest(config: Mapping[str, Any]) -> str:
     """What every page's content depends on besides its own Markdown: the configuration,
     the versions of what renders it, and this package's code."""
-    versions = []
-    for name in DISTRIBUTIONS:
-        try:
-            versions.append(f"{name}=={version(name)}")
-        except PackageNotFoundError:
-            versions.append(f"{name} missing")
+    versions = installed_versions(DISTRIBUTIONS)
     settings = {key: value for key, value in config.items() if key not in VOLATILE}
     return digest(
         FORMAT,
@@ -95,9 +91,7 @@ def folder_digest(folder: Path) -> str:
             name = path.relative_to(resolved).as_posix()
             parts.append(f"{name} {stat.st_size} {stat.st_mtime_ns}")
         return digest(*parts)
-    for path in sorted(path for path in resolved.rglob("*") if path.is_file()):
-        parts += [path.relative_to(resolved).as_posix(), path.read_bytes()]
-    return digest(*parts)
+    return folder_hash(resolved)
 
 
 def _visible_files(folder: Path) -> Iterable[Path]:

@@ -20,7 +20,7 @@ import hashlib
 import os
 import pickle
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,6 +29,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pydantic import BaseModel
+
+from ..data.parse_cache import write_whole
 
 FORMAT = 1
 MEMO_FILE = f"markdown-v{FORMAT}.pickle"
@@ -109,20 +111,33 @@ class Digest:
 def shared_digest(templates: list[Path], *values: object) -> str:
     """What every page of a build depends on: the package's code, the template folders, the
     versions of what renders, and `values` (words, date, currency, rules, names ...)."""
-    texts = [str(FORMAT)]
-    for name in DISTRIBUTIONS:
-        try:
-            texts.append(f"{name}=={version(name)}")
-        except PackageNotFoundError:
-            texts.append(f"{name} missing")
-    for folder in [*CODE, *templates]:
-        if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.is_file() and "__pycache__" not in path.parts:
-                    texts.append(f"{path.relative_to(folder).as_posix()}:{_file_hash(path)}")
+    texts = [str(FORMAT), *installed_versions(DISTRIBUTIONS)]
+    texts += [folder_hash(folder) for folder in [*CODE, *templates]]
     reader = Digest()
     texts += [reader.of(value) for value in values]
     return _hash("\n".join(texts))
+
+
+def installed_versions(names: Iterable[str]) -> list[str]:
+    """`name==version` of each installed distribution (`name missing` for one that is not)."""
+    versions = []
+    for name in names:
+        try:
+            versions.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            versions.append(f"{name} missing")
+    return versions
+
+
+def folder_hash(folder: Path) -> str:
+    """A hash of the names and bytes of every file under `folder` (compiled Python left out);
+    of nothing when it is not a folder."""
+    lines = []
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                lines.append(f"{path.relative_to(folder).as_posix()}:{_file_hash(path)}")
+    return _hash("\n".join(lines))
 
 
 def _file_hash(path: Path) -> str:
@@ -179,10 +194,7 @@ class PageMemo:
             return
         data = zlib.compress(pickle.dumps(self.used, protocol=pickle.HIGHEST_PROTOCOL), 1)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            partial = self.folder / f".{MEMO_FILE}.{os.getpid()}"
-            partial.write_bytes(data)
-            os.replace(partial, self.folder / MEMO_FILE)
+            write_whole(self.folder / MEMO_FILE, data)
         except OSError:
             pass  # nothing kept: the next build renders every page
 
