@@ -22,6 +22,7 @@ from generator.site.memo import (
     PageMemo,
     RenderedParts,
     Unkeyable,
+    installed_versions,
     page_key,
     shared_digest,
 )
@@ -253,3 +254,12 @@ def test_a_template_folder_with_a_name_that_is_not_utf8_has_a_digest(tmp_path):
     templates.mkdir()
     (templates / os.fsdecode(b"old-\xff.md.j2")).write_text("# Old\n", encoding="utf-8")
     assert shared_digest([templates], "en") != shared_digest([], "en")
+
+
+def test_the_library_versions_are_named_with_their_numbers():
+    import jinja2
+
+    assert installed_versions(["jinja2", "no-such-library"]) == [
+        f"jinja2=={jinja2.__version__}",
+        "no-such-library missing",
+    ]
