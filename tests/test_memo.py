@@ -16,6 +16,7 @@ import pytest
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict
 
+from generator.site import memo
 from generator.site.memo import (
     MEMO_FILE,
     Digest,
@@ -263,3 +264,9 @@ def test_the_library_versions_are_named_with_their_numbers():
         f"jinja2=={jinja2.__version__}",
         "no-such-library missing",
     ]
+
+
+def test_what_all_pages_share_includes_the_library_versions(monkeypatch):
+    before = shared_digest([], "en")
+    monkeypatch.setattr(memo, "installed_versions", lambda names: ["jinja2==0.0"])
+    assert shared_digest([], "en") != before
