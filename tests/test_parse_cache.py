@@ -299,3 +299,56 @@ def test_records_taken_from_the_cache_stay_in_it_when_it_is_written_again(tmp_pa
     counted.clear()
     run(data, tmp_path / "cache")
     assert counted == []
+
+
+def warned(data: Path) -> Path:
+    """A deal of `data` given a log entry dated after the as-of day (a warning), its file."""
+    deal = sorted((data / "deals").rglob("*.yaml"))[0]
+    text = deal.read_text(encoding="utf-8")
+    if "\nlog:\n" not in text:
+        text += "log:\n"
+    entry = '  - date: 2027-01-05\n    note: "planned call"\n'
+    deal.write_text(text.replace("\nlog:\n", "\nlog:\n" + entry, 1), "utf-8")
+    return deal
+
+
+def test_a_warning_found_again_is_placed_without_reading_the_file_again(tmp_path, monkeypatch):
+    data = copy_valid(tmp_path / "data")
+    deal = warned(data)
+    plain = check(data, AS_OF, "data")
+    first = run(data, tmp_path / "cache")
+    ahead = [p for p in first.problems if "after 2026-11-26" in p.message]
+    assert [p.path.rsplit("/", 1)[-1] for p in ahead] == [deal.name]
+    assert (ahead[0].line, ahead[0].column) > (1, 1)
+    located = []
+    real = load_module.locate
+    monkeypatch.setattr(load_module, "locate", lambda text: located.append(text) or real(text))
+    second = run(data, tmp_path / "cache")
+    assert located == [] and second.problems == first.problems == plain.problems
+
+
+def test_an_edit_that_moves_a_warned_value_places_it_anew(tmp_path):
+    data = copy_valid(tmp_path / "data")
+    deal = warned(data)
+    first = [p for p in run(data, tmp_path / "cache").problems if p.severity == "warning"]
+    deal.write_text("# a comment line on top\n" + deal.read_text(encoding="utf-8"), "utf-8")
+    second = run(data, tmp_path / "cache")
+    plain = check(data, AS_OF, "data")
+    assert second.problems == plain.problems
+    moved = [p for p in second.problems if p.path.endswith(deal.name)]
+    assert moved and all(p.severity == "warning" for p in moved)
+    assert [p.line for p in moved] == [p.line + 1 for p in first if p.path.endswith(deal.name)]
+
+
+def test_one_cache_gives_the_very_same_record_for_unchanged_content(tmp_path):
+    data = copy_valid(tmp_path / "data")
+    cache = ParseCache(tmp_path / "cache")
+    first = check(data, AS_OF, "data", cache=cache).dataset
+    deal = sorted((data / "deals").rglob("*.yaml"))[0]
+    deal.write_text(deal.read_text(encoding="utf-8") + "next_step: call again\n", "utf-8")
+    second = check(data, AS_OF, "data", cache=cache).dataset
+    assert second.deals[deal.stem] is not first.deals[deal.stem]
+    assert second.deals[deal.stem].next_step == "call again"
+    others = [deal_id for deal_id in first.deals if deal_id != deal.stem]
+    assert others and all(second.deals[i] is first.deals[i] for i in others)
+    assert second.team is first.team and second.funnel is first.funnel

@@ -69,6 +69,10 @@ class Dataset:
     texts: dict[str, str] = field(default_factory=dict, repr=False)
     files: FilePaths = field(default_factory=FilePaths, repr=False)
     """The file on disk behind each path that messages name."""
+    blobs: dict[str, str] = field(default_factory=dict, repr=False)
+    """The git blob id of each file read without problems in its text, by path."""
+    cache: ParseCache | None = field(default=None, repr=False, compare=False)
+    """Where the places of values found before in the same content are kept."""
     _marks: dict[str, Marks] = field(default_factory=dict, repr=False)
 
     def path(self, relative: str) -> str:
@@ -80,10 +84,19 @@ class Dataset:
         text = self.texts.get(path)
         if text is None:
             return 1, 1
+        blob = self.blobs.get(path)
+        cache = self.cache if blob else None
+        places = {} if cache is None or blob is None else cache.places(path, blob)
+        place = places.get((loc, key))
+        if place is not None:
+            return place
         if path not in self._marks:
             self._marks[path] = locate(text)
         marks = self._marks[path]
-        return marks.key(loc) if key else marks.value(loc)
+        place = marks.key(loc) if key else marks.value(loc)
+        if cache is not None and blob is not None:  # a file's places are found once
+            cache.keep_places(path, blob, {**places, (loc, key): place})
+        return place
 
     def error_at(self, path: str, loc: KeyPath, message: str, *, key: bool = False) -> Problem:
         """An error at a value (or its key) of one of the loaded files."""
@@ -241,7 +254,7 @@ def _load(
     display = str(root) if display is None else display
     if entries is None and not root.is_dir():
         raise DataDirError(f"no data folder at {display}: pass --data DIR")
-    loader = _Loader(Dataset(root=root, display=display), cache=cache)
+    loader = _Loader(Dataset(root=root, display=display, cache=cache), cache=cache)
     if entries is None:
         found = walk(root, display, loader.problems)
     else:
@@ -311,6 +324,8 @@ class _Loader:
         read = read_text(entry, path, self.limit, self.problems, known)
         if read is not None:
             self.dataset.texts[path] = read[0]
+            if read[1] is not None:
+                self.dataset.blobs[path] = read[1]
             self.dataset.files.add(path, entry.absolute)
         return read
 

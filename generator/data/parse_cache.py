@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .model import Record
+    from .strictyaml import KeyPath
 
 CacheKey = tuple[str, str, str]
 """(record kind, path as messages show it, git blob id of the content); for a whole check's
@@ -74,6 +75,10 @@ class ParseCache:
         asks for."""
         self.used: dict[CacheKey, bytes] = {}
         self.added = 0
+        self.read: dict[CacheKey, Any] = {}
+        """What was unpickled or put: asked again (`funnel serve` keeps one cache between its
+        checks), the very same object comes back, so a caller can tell unchanged records by
+        identity."""
 
     def has(self, key: CacheKey) -> bool:
         """Whether a record is kept for `key` (its content was read without problems)."""
@@ -89,10 +94,13 @@ class ParseCache:
         kept = self.entries.get(key)
         if kept is None:
             return None
-        try:
-            value = pickle.loads(kept)
-        except Exception:  # damaged: read or checked again
-            return None
+        value = self.read.get(key)
+        if value is None:
+            try:
+                value = pickle.loads(kept)
+            except Exception:  # damaged: read or checked again
+                return None
+            self.read[key] = value
         self.used[key] = kept
         return value
 
@@ -101,7 +109,20 @@ class ParseCache:
         kept = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         self.entries[key] = kept
         self.used[key] = kept
+        self.read[key] = value
         self.added += 1
+
+    def places(self, path: str, blob: str) -> dict[tuple[KeyPath, bool], tuple[int, int]]:
+        """Where values (and keys: True) of the content `blob` at `path` were found before
+        (line, column): a problem reported again is not located by reading the file again."""
+        places = self._kept(("Places", path, blob))
+        return places if isinstance(places, dict) else {}
+
+    def keep_places(
+        self, path: str, blob: str, places: dict[tuple[KeyPath, bool], tuple[int, int]]
+    ) -> None:
+        """Keep where values of the content `blob` at `path` are (see `places`)."""
+        self.put(("Places", path, blob), places)
 
     def result(self, key: str) -> Any:
         """The findings a whole check kept under `key` (see `unchanged.result_key`), or None."""
@@ -129,6 +150,7 @@ class ParseCache:
         except OSError:
             return
         self.entries, self.added = kept, 0
+        self.read = {key: value for key, value in self.read.items() if key in kept}
 
 
 def _read(file: Path) -> dict[CacheKey, bytes]:

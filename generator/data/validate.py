@@ -63,6 +63,8 @@ def check(
     again; every rule across files still runs."""
     dataset, problems = load(root, display, cache=cache, entries=entries)
     problems.extend(validate(dataset, as_of))
+    if cache is not None:
+        cache.save()  # with the places of the problems found
     return CheckResult(dataset, sorted(set(problems)))
 
 
