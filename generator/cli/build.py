@@ -98,9 +98,9 @@ def _log_to_stderr(level: int = logging.WARNING) -> None:
 
 
 def serve_site(config_file: str, data_dir: str, as_of: date, dev_addr: str) -> None:
-    """Live preview: `mkdocs serve` with the funnel plugin watching data/ and templates/."""
-    from mkdocs.commands.serve import serve
+    """Live preview (see `live`): a save shows on its pages at once, the whole site soon."""
+    from .live import serve
 
-    _log_to_stderr(logging.INFO)  # "Serving on ...", each rebuild, the data's warnings
+    _log_to_stderr(logging.INFO)  # "Serving on ...", each answer, the data's warnings
     _environment(config_file, data_dir, as_of)
-    serve(config_file=config_file, dev_addr=dev_addr, livereload=True)
+    serve(config_file, dev_addr)

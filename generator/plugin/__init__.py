@@ -28,6 +28,7 @@ from ..history.mining import read_history
 from ..history.past import PastCommit, past_day
 from ..site.memo import PageMemo
 from ..site.pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
+from ..site.preview import Preview
 from ..site.words import WORDS
 from .kept_pages import (
     KEPT_SOURCE,
@@ -39,6 +40,7 @@ from .kept_pages import (
     nav_titles,
 )
 from .page_keys import content_digest
+from .quick_pages import LastBuild
 
 log = get_plugin_logger(__name__)
 ROBOTS_META = '<meta name="robots" content="noindex, nofollow">'
@@ -75,6 +77,11 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         self.store: PageStore | None = None
         self.memo: PageMemo | None = None
         self.kept = KeptState()
+        self.live = False
+        """Under `funnel serve`'s live preview, which shows the data's errors itself."""
+        self.last_build: LastBuild | None = None
+        self.preview: Preview | None = None
+        """The live preview's data and context, as of the last whole build."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Note whether this is a live preview: there, bad data never stops the server."""
@@ -186,6 +193,17 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         if self.memo is not None and not self.serving:
             self.memo.save()
             self.memo.made = {}  # what this build did not use is not needed again
+        if self.live:
+            self.preview = Preview(
+                root / data,
+                as_of,
+                display=data,
+                templates=root / self.config.templates,
+                language=self.config.language,
+                history=history,
+                history_notice=notice,
+                cache=None if caches is None else ParseCache(caches),
+            )
         return pages
 
     def on_files(self, files: Files, /, *, config) -> Files:
@@ -218,6 +236,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         self.navigation = SharedNavigation.install(env)
         env.loader = ChoiceLoader([DictLoader({KEPT_TEMPLATE: KEPT_SOURCE}), env.loader])
         self.kept.start(config)
+        if self.live and self.kept.nav is not None:
+            self.last_build = LastBuild(config, files, self.kept.nav, env)
         return env
 
     def on_page_context(self, context, /, *, page, config, nav):
@@ -243,7 +263,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         `&lt;/title&gt;` of a user's text back into markup; it is escaped again here.
         """
         output = _noindex(output, WORDS[self.config.language]["search_label"])
-        if self.refused:
+        if self.refused and not self.live:
             output = _with_refusal(output, self.refused, WORDS[self.config.language])
         if page.title:
             printed = Markup(page.title).striptags()
@@ -254,6 +274,22 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         return output
 
     on_post_page = CombinedEvent(_keep_page, _finish_page)
+
+    def show(self, pages: list[Page], site_dir: Path) -> list[str]:
+        """The live preview's first answer to a save: make `pages` again with the last whole
+        build's setup and write them into `site_dir` (the folder being served); their
+        addresses. The next whole build starts from them too."""
+        if self.last_build is None:
+            return []
+        written = self.last_build.write(pages, site_dir)
+        made = {page.path: page for page in pages}
+        self.pages = [made.pop(page.path, page) for page in self.pages] + list(made.values())
+        return written
+
+    def refusal(self, html_page: str, errors: list[Problem]) -> str:
+        """`html_page` with the data's `errors` on top (the live preview adds them as it
+        serves each page, while the files stay those of the last good data)."""
+        return _with_refusal(html_page, errors, WORDS[self.config.language])
 
     def on_post_build(self, /, *, config) -> None:
         """Forget the pages this build did not use (not under `funnel serve`, which may come

@@ -79,10 +79,12 @@ class SiteContext:
         history_notice: str | None = None,
         memo: PageMemo | None = None,
         templates: Path | None = None,
+        previous: SiteContext | None = None,
     ) -> SiteContext:
         """The context of a checked dataset (funnel and team present) at `as_of`; with a
         `memo`, pages whose inputs are unchanged (`templates`: the user's folder among them)
-        are taken from it."""
+        are taken from it. A `previous` context's events (same history) and the views of its
+        deals (the very same records) are reused."""
         funnel, team = dataset.funnel, dataset.team
         t = WORDS[language]
         people = {person.id: person for person in team.people}
@@ -91,7 +93,11 @@ class SiteContext:
             for stage in map(funnel.stage, CLOSED_STAGES)
             if stage is not None
         }
-        events = all_events(history, funnel) if history is not None else []
+        if previous is not None and previous.history is history and previous.funnel is funnel:
+            events, timelines = previous.events, previous.timelines
+        else:
+            events = all_events(history, funnel) if history is not None else []
+            timelines = _timelines(events)
         context = cls(
             dataset=dataset,
             funnel=funnel,
@@ -102,17 +108,16 @@ class SiteContext:
             people=people,
             territories={territory.id: territory for territory in team.territories},
             reps=sorted(team.people, key=lambda person: sort_key(person.name)),
-            views={
-                deal_id: _view(dataset, deal, closed, people)
-                for deal_id, deal in dataset.deals.items()
-            },
+            views=_views(
+                dataset, closed, people, previous if previous and previous.t is t else None
+            ),
             labels=_labels(dataset, [*funnel.stages, *closed.values()]),
             credits=Credits.of(team.people),
             support=supported_accounts(dataset, as_of),
             history=history,
             history_notice=_notice(history_notice, t),
             events=events,
-            timelines=_timelines(events),
+            timelines=timelines,
             memo=memo,
         )
         if memo is None:
@@ -172,6 +177,32 @@ class SiteContext:
     def views_of(self, deals: list[Deal]) -> list[DealView]:
         """The views of `deals`, in their order."""
         return [self.views[deal.id] for deal in deals]
+
+
+def _views(
+    dataset: ValidDataset,
+    closed: dict[str, Stage],
+    people: dict[str, Person],
+    previous: SiteContext | None,
+) -> dict[str, DealView]:
+    """Each deal's view; a previous context's where the deal, its account, the funnel and the
+    team are the very same records (a view is made of nothing else)."""
+    before = None
+    if previous is not None:
+        old = previous.dataset
+        if old.funnel is dataset.funnel and old.team is dataset.team:
+            before = previous
+    views = {}
+    for deal_id, deal in dataset.deals.items():
+        if (
+            before is not None
+            and before.dataset.deals.get(deal_id) is deal
+            and before.dataset.accounts.get(deal.account) is dataset.accounts.get(deal.account)
+        ):
+            views[deal_id] = before.views[deal_id]
+        else:
+            views[deal_id] = _view(dataset, deal, closed, people)
+    return views
 
 
 def _view(

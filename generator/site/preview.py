@@ -1,0 +1,181 @@
+"""The live preview's first answer to a save: the few pages that show what changed.
+
+`funnel serve` keeps one `Preview` for as long as it runs. After a save, the data is checked
+again (the records of unchanged files come back from the parse cache as the very same
+objects), compared with the data of the last answer, and the pages that show what changed are
+made from a context that reuses everything else: each changed deal's page, its account's, its
+owner's and its territory's, the home page and the forecast. The whole site is then built again
+beside it; until that build is done, the other pages show the data as it was. A change of the
+funnel, the team, the targets or the handovers, or of many records at once (another branch
+checked out), is answered by the whole build alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import TypeVar
+
+from ..analytics.calendar import KINDS, PeriodKind
+from ..analytics.forecast import Forecast, build_forecast
+from ..data.load import ValidDataset
+from ..data.model import Record
+from ..data.parse_cache import ParseCache
+from ..data.problems import Problem, only_errors
+from ..data.validate import check
+from ..history.records import History
+from .context import Page, SiteContext
+from .environment import environment
+from .record_pages import account_page, deal_page
+from .sales_pages import forecast_page, home_page, rep_page, territory_page
+
+MOST_RECORDS = 20
+"""A save that changes more deals and accounts than this (a branch checked out, an import) is
+answered by the whole build alone."""
+R = TypeVar("R", bound=Record)
+OVERVIEWS = ("index.md", "forecast.md")
+"""The pages that show every deal and are made again after any change of one."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a save changed: the pages to show now; or the data's errors (nothing made); or
+    `whole`: the site must be built again as a whole before anything is shown."""
+
+    pages: list[Page] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    whole: bool = False
+
+
+class Preview:
+    """The checked data and the context of the last answer, made again after each save from
+    what changed. `history` is the one the site was built with: a commit is a change for the
+    whole build."""
+
+    def __init__(
+        self,
+        data: Path,
+        as_of: date,
+        *,
+        display: str | None = None,
+        templates: Path | None = None,
+        language: str = "en",
+        history: History | None = None,
+        history_notice: str | None = None,
+        cache: ParseCache | None = None,
+    ) -> None:
+        self.data, self.as_of, self.display = data, as_of, display
+        self.language, self.templates, self.cache = language, templates, cache
+        self.history, self.history_notice = history, history_notice
+        self.env = environment(templates)
+        self.context: SiteContext | None = None
+
+    def answer(self) -> Answer:
+        """Check the data as it is now and make the pages that show what changed since the
+        last answer; the first answer only keeps the data (it has nothing to compare)."""
+        result = check(self.data, self.as_of, display=self.display, cache=self.cache)
+        errors = only_errors(result.problems)
+        if errors:
+            return Answer(errors=errors)
+        dataset = result.dataset.valid()
+        before = self.context
+        self.context = SiteContext.of(
+            dataset,
+            self.as_of,
+            self.env,
+            self.language,
+            self.history,
+            self.history_notice,
+            previous=before,
+        )
+        if before is None:
+            return Answer()
+        paths = touched_pages(before.dataset, dataset)
+        if paths is None:
+            return Answer(whole=True)
+        return Answer(pages=preview_pages(self.context, paths))
+
+
+def touched_pages(before: ValidDataset, after: ValidDataset) -> set[str] | None:
+    """The paths of the pages that show a deal or account changed from `before` to `after`
+    (added and removed ones included); None when something else changed, or too much."""
+    for name in ("funnel", "team", "targets", "handovers"):
+        if not _same(getattr(before, name), getattr(after, name)):
+            return None
+    deals = _changed(before.deals, after.deals)
+    accounts = _changed(before.accounts, after.accounts)
+    if not deals and not accounts:
+        return set()
+    if len(deals) + len(accounts) > MOST_RECORDS:
+        return None
+    paths = set(OVERVIEWS)
+    for deal in _versions(deals, before.deals, after.deals):
+        paths |= {f"deals/{deal.id}.md", f"accounts/{deal.account}.md", f"reps/{deal.owner}.md"}
+        paths |= _territory_pages(deal.account, before, after)
+    for account in _versions(accounts, before.accounts, after.accounts):
+        paths.add(f"accounts/{account.id}.md")
+        paths |= _territory_pages(account.id, before, after)
+    if accounts:  # a deal's page names its account
+        shown = set(accounts)
+        paths |= {f"deals/{d.id}.md" for d in after.deals.values() if d.account in shown}
+    return paths
+
+
+def preview_pages(context: SiteContext, paths: Iterable[str]) -> list[Page]:
+    """The pages at `paths` that the context has (a removed deal's has gone), by path."""
+    forecasts = cache(
+        lambda: {kind: build_forecast(context.dataset, context.as_of, kind) for kind in KINDS}
+    )
+    pages = [_page(context, path, forecasts) for path in sorted(paths)]
+    return [page for page in pages if page is not None]
+
+
+def _page(
+    context: SiteContext, path: str, forecasts: Callable[[], dict[PeriodKind, Forecast]]
+) -> Page | None:
+    folder, _, name = path.rpartition("/")
+    record = name.removesuffix(".md")
+    if path == "index.md":
+        return home_page(context, forecasts())
+    if path == "forecast.md":
+        return forecast_page(context, forecasts())
+    if folder == "deals" and record in context.views:
+        return deal_page(context, context.views[record])
+    if folder == "accounts" and record in context.dataset.accounts:
+        return account_page(context, context.dataset.accounts[record])
+    if folder == "reps" and record in context.people:
+        return rep_page(context, context.people[record])
+    if folder == "territories" and record in context.territories:
+        return territory_page(context, record)
+    return None
+
+
+def _same(before: object, after: object) -> bool:
+    return before is after or before == after
+
+
+def _changed(before: Mapping[str, Record], after: Mapping[str, Record]) -> list[str]:
+    """The ids whose record was added, removed or changed (unchanged ones are usually the
+    very same objects: the comparison is rarely needed)."""
+    return [
+        record_id
+        for record_id in before.keys() | after.keys()
+        if not _same(before.get(record_id), after.get(record_id))
+    ]
+
+
+def _versions(ids: list[str], before: Mapping[str, R], after: Mapping[str, R]) -> list[R]:
+    """The records of `ids` as they were and as they are (either may be missing)."""
+    return [record for i in ids for record in (before.get(i), after.get(i)) if record is not None]
+
+
+def _territory_pages(account_id: str, before: ValidDataset, after: ValidDataset) -> set[str]:
+    """The pages of the territory of an account, before and after."""
+    return {
+        f"territories/{account.territory}.md"
+        for account in (before.accounts.get(account_id), after.accounts.get(account_id))
+        if account is not None
+    }

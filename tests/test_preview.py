@@ -1,0 +1,206 @@
+"""The live preview's first answer to a save: exactly the pages that show what changed, each
+the very page a whole build makes of the same data; anything else is left to the whole build."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli.main import main
+from generator.data.parse_cache import ParseCache
+from generator.data.validate import check
+from generator.history.mining import read_history
+from generator.site.pages import build_pages
+from generator.site.preview import MOST_RECORDS, Preview
+
+AS_OF = date(2026, 11, 26)
+DEAL = "deals/east/northwind-servers-2027.yaml"
+ACCOUNT = "accounts/northwind-logistics.yaml"
+OWNER_PAGES = {
+    "deals/northwind-servers-2027.md",
+    "accounts/northwind-logistics.md",
+    "reps/tom-becker.md",
+    "territories/east.md",
+    "index.md",
+    "forecast.md",
+}
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> Path:
+    """`funnel example`: a team's repository with a year of history (written once)."""
+    root = tmp_path_factory.mktemp("preview") / "example"
+    result = CliRunner().invoke(main, ["example", str(root), "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+@pytest.fixture
+def example(written, tmp_path) -> Path:
+    """A copy of the example's repository this test may edit."""
+    root = tmp_path / "example"
+    shutil.copytree(written, root, symlinks=True)
+    return root
+
+
+def preview(root: Path, cache: bool = True) -> Preview:
+    """A preview of the repository's data that has given its first answer."""
+    made = Preview(
+        root / "data",
+        AS_OF,
+        display="data",
+        history=read_history(root / "data"),
+        cache=ParseCache(root / ".git" / "funnel") if cache else None,
+    )
+    first = made.answer()
+    assert (first.pages, first.errors, first.whole) == ([], [], False)
+    return made
+
+
+def whole(root: Path, made: Preview) -> dict[str, str]:
+    """The Markdown of every page a whole build makes of the data as it is now."""
+    result = check(root / "data", AS_OF, display="data")
+    pages = build_pages(result.dataset.valid(), AS_OF, history=made.history)
+    return {page.path: page.markdown for page in pages}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, path
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("cache", [True, False], ids=["parse cache", "no cache"])
+def test_an_amount_saved_shows_on_the_deals_pages_as_a_whole_build_makes_them(example, cache):
+    made = preview(example, cache)
+    edit(example / "data" / DEAL, "amount: 1425000.00", "amount: 1987654.32")
+    answer = made.answer()
+    assert not answer.errors and not answer.whole
+    assert {page.path for page in answer.pages} == OWNER_PAGES
+    everything = whole(example, made)
+    for page in answer.pages:
+        assert page.markdown == everything[page.path], page.path
+    assert all("1,987,654.32" in page.markdown for page in answer.pages if "deals/" in page.path)
+
+
+def test_a_deal_moved_to_another_owner_shows_on_both_owners_pages(example):
+    made = preview(example)
+    edit(example / "data" / DEAL, "owner: tom-becker", "owner: wang-li")
+    answer = made.answer()
+    paths = {page.path for page in answer.pages}
+    assert {"reps/tom-becker.md", "reps/wang-li.md"} <= paths
+    everything = whole(example, made)
+    assert all(page.markdown == everything[page.path] for page in answer.pages)
+
+
+def test_an_account_renamed_shows_on_its_page_its_territory_and_each_of_its_deals(example):
+    made = preview(example)
+    edit(example / "data" / ACCOUNT, "name: Northwind Logistics Ltd.", "name: Northwind <Group>")
+    answer = made.answer()
+    deals = {
+        f"deals/{path.stem}.md"
+        for path in (example / "data" / "deals").rglob("*.yaml")
+        if "account: northwind-logistics\n" in path.read_text(encoding="utf-8")
+    }
+    assert len(deals) > 1
+    expected = {"accounts/northwind-logistics.md", "territories/east.md", "index.md", "forecast.md"}
+    assert {page.path for page in answer.pages} == expected | deals
+    everything = whole(example, made)
+    assert all(page.markdown == everything[page.path] for page in answer.pages)
+    account = next(page for page in answer.pages if page.path.startswith("accounts/"))
+    assert "Northwind &lt;Group&gt;" in account.markdown and "<Group>" not in account.markdown
+
+
+def test_a_new_deal_has_its_page_and_a_removed_one_leaves_its_account_page(example):
+    made = preview(example)
+    deal = example / "data" / DEAL
+    text = deal.read_text(encoding="utf-8")
+    deal.with_name("northwind-storage-2027.yaml").write_text(text, encoding="utf-8")
+    added = made.answer()
+    assert "deals/northwind-storage-2027.md" in {page.path for page in added.pages}
+    deal.unlink()
+    removed = made.answer()
+    paths = {page.path for page in removed.pages}
+    assert "deals/northwind-servers-2027.md" not in paths
+    assert "accounts/northwind-logistics.md" in paths
+    everything = whole(example, made)
+    assert all(page.markdown == everything[page.path] for page in [*removed.pages])
+
+
+def test_nothing_saved_makes_no_page(example):
+    made = preview(example)
+    assert made.answer().pages == []
+    deal = example / "data" / DEAL
+    deal.write_text(deal.read_text(encoding="utf-8") + "# a comment only\n", encoding="utf-8")
+    assert made.answer().pages == []  # the same record: nothing any page shows
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        ("team.yaml", "name: 王丽", "name: 王丽丽"),
+        ("funnel.yaml", "currency: CNY", "currency: USD"),
+        ("targets.yaml", "period: 2026, amount: 6000000.00", "period: 2026, amount: 6500000.00"),
+        ("handovers", "they are happy to work", "they are glad to work"),
+    ],
+)
+def test_a_change_of_anything_but_deals_and_accounts_asks_for_the_whole_build(
+    example, file, old, new
+):
+    made = preview(example)
+    path = example / "data" / file
+    if path.is_dir():
+        path = sorted(path.glob("*.yaml"))[0]
+    edit(path, old, new)
+    answer = made.answer()
+    assert answer.whole and answer.pages == [] and answer.errors == []
+
+
+def test_a_comment_in_the_funnel_changes_no_record_and_no_page(example):
+    made = preview(example)
+    edit(example / "data" / "funnel.yaml", "currency:", "# the currency\ncurrency:")
+    answer = made.answer()
+    assert (answer.whole, answer.pages) == (False, [])
+
+
+def test_many_records_at_once_ask_for_the_whole_build(example):
+    made = preview(example)
+    deals = sorted((example / "data" / "deals").rglob("*.yaml"))
+    for deal in deals[:MOST_RECORDS]:
+        edit(deal, "title: ", "title: New ")
+    assert not made.answer().whole  # exactly the most at once
+    for deal in deals[: MOST_RECORDS + 1]:
+        edit(deal, "title: ", "title: Renewed ")
+    assert made.answer().whole
+
+
+def test_errors_change_nothing_and_the_next_answer_starts_from_the_last_good_data(example):
+    made = preview(example)
+    deal = example / "data" / DEAL
+    good = deal.read_text(encoding="utf-8")
+    edit(deal, "amount: 1425000.00", "amount: many")
+    broken = made.answer()
+    assert broken.pages == [] and not broken.whole
+    assert [error.path for error in broken.errors] == [f"data/{DEAL}"]
+    deal.write_text(good.replace("amount: 1425000.00", "amount: 1500000.00"), encoding="utf-8")
+    mended = made.answer()
+    assert {page.path for page in mended.pages} == OWNER_PAGES
+    deal.write_text(good, encoding="utf-8")
+    assert {page.path for page in made.answer().pages} == OWNER_PAGES
+
+
+def test_the_views_of_unchanged_deals_are_reused(example):
+    made = preview(example)
+    assert made.context is not None
+    before = made.context.views
+    edit(example / "data" / DEAL, "amount: 1425000.00", "amount: 1500000.00")
+    made.answer()
+    after = made.context.views
+    assert after["northwind-servers-2027"] is not before["northwind-servers-2027"]
+    others = [deal_id for deal_id in after if deal_id != "northwind-servers-2027"]
+    assert others and all(after[i] is before[i] for i in others)
+    assert made.context.events is not None and made.context.timelines
