@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from ..data.load import ValidDataset
 from ..data.model import Deal, Person, Territory
-from ..data.money import ZERO
+from ..data.money import ZERO, weighted_deal
 from .calendar import KINDS, Period, PeriodKind, parse_period, period_of
-from .forecast import Forecast, Totals, build_forecast, won_in
+from .forecast import Forecast, Totals, build_forecast, won_by_period, won_in
 from .targets import target_for
 
 CURRENT_KINDS: tuple[PeriodKind, ...] = ("quarter", "half", "year")
@@ -114,6 +114,8 @@ def current_periods(
     """This quarter, half and year (of `deals`, else of every deal): the weighted forecast
     beside what was won in the same period a year earlier. `forecasts` (of every deal, by
     kind) saves building them again."""
+    source = dataset.deals.values() if deals is None else deals
+    wins = [deal for deal in source if deal.stage == "won"]
     rows = []
     for kind in CURRENT_KINDS:
         period = period_of(as_of, kind)
@@ -126,7 +128,7 @@ def current_periods(
                 pipeline=totals.pipeline if totals else ZERO,
                 weighted=totals.weighted if totals else ZERO,
                 won=totals.won if totals else ZERO,
-                won_last_year=won_in(dataset, period.last_year(), deals),
+                won_last_year=won_in(dataset, period.last_year(), wins),
             )
         )
     return rows
@@ -139,9 +141,11 @@ def forecast_sections(
     a target, in order, with last year's won, the target and the coverage."""
     targets = dataset.targets.targets if dataset.targets else []
     targeted = [parse_period(target.period) for target in targets]
+    wins = [deal for deal in dataset.deals.values() if deal.stage == "won"]
     sections = []
     for kind in KINDS:
         current = period_of(as_of, kind)
+        won = won_by_period(wins, kind)
         periods: dict[Period, Totals] = dict(forecasts[kind].periods)
         for period in [current, *(p for p in targeted if p.kind == kind)]:
             periods.setdefault(period, Totals())  # this period and the targets are shown
@@ -152,7 +156,7 @@ def forecast_sections(
                 PeriodRow(
                     period=period,
                     totals=totals,
-                    won_last_year=won_in(dataset, period.last_year()),
+                    won_last_year=won.get(period.last_year(), ZERO),
                     target=target,
                     coverage=coverage(totals.won + totals.weighted, target),
                 )
@@ -197,27 +201,53 @@ def owner_coverage(dataset: ValidDataset, as_of: date) -> list[OwnerCoverage]:
     and this year's won and weighted of the deals closing in it, against the target."""
     people = {person.id: person for person in dataset.team.people}
     targets = dataset.targets.targets if dataset.targets else []
-    deals = list(dataset.deals.values())
-    owners = {deal.owner for deal in deals} | {t.owner for t in targets if t.owner}
     periods = [period_of(as_of, kind) for kind in COVERAGE_KINDS]
+    by_owner, company = _closing_totals(dataset, periods)
+    owners = set(by_owner) | {t.owner for t in targets if t.owner}
     rows = []
     for owner in [*sorted(owners), ""]:
-        mine = [deal for deal in deals if deal.owner == owner] if owner else deals
+        totals = by_owner.get(owner, {}) if owner else company
         rows.append(
             OwnerCoverage(
                 person=people.get(owner),
                 id=owner,
                 periods=[
-                    _owner_period(dataset, as_of, period, mine, owner or None) for period in periods
+                    _owner_period(dataset, period, totals.get(period, Totals()), owner or None)
+                    for period in periods
                 ],
             )
         )
     return rows
 
 
+def _closing_totals(
+    dataset: ValidDataset, periods: list[Period]
+) -> tuple[dict[str, dict[Period, Totals]], dict[Period, Totals]]:
+    """Each owner's totals (of every deal owner) and the company's in each of `periods`, as
+    `build_forecast` adds them up for a period, in one pass over the deals."""
+    by_owner: dict[str, dict[Period, Totals]] = {}
+    company = {period: Totals() for period in periods}
+    for deal in dataset.deals.values():
+        mine = by_owner.get(deal.owner)
+        if mine is None:
+            mine = by_owner[deal.owner] = {period: Totals() for period in periods}
+        if deal.is_open:
+            weight: Decimal | None = None
+            for period in periods:
+                if deal.expected_close in period:
+                    weight = weighted_deal(deal, dataset.funnel) if weight is None else weight
+                    mine[period].add_open(deal, weight)
+                    company[period].add_open(deal, weight)
+        elif deal.stage == "won" and deal.closed_on is not None:
+            for period in periods:
+                if deal.closed_on in period:
+                    mine[period].won += deal.amount
+                    company[period].won += deal.amount
+    return by_owner, company
+
+
 def _owner_period(
-    dataset: ValidDataset, as_of: date, period: Period, deals: list[Deal], owner: str | None
+    dataset: ValidDataset, period: Period, totals: Totals, owner: str | None
 ) -> OwnerPeriod:
-    totals = build_forecast(dataset, as_of, period.kind, deals).periods.get(period, Totals())
     target = target_for(dataset.targets, period, owner=owner)
     return OwnerPeriod(period, totals, target, coverage(totals.won + totals.weighted, target))

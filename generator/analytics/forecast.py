@@ -133,6 +133,22 @@ def won_in(dataset: ValidDataset, period: Period, deals: Iterable[Deal] | None =
     )
 
 
+def won_by_period(deals: Iterable[Deal], kind: PeriodKind) -> dict[Period, Decimal]:
+    """The amount won (by `closed_on`) in each period of `kind` that has a win: `won_in` of
+    every period in one pass over the deals, each period's amounts added in the deals' order."""
+    won: dict[tuple[int, int], Decimal] = {}
+    period_of_month: dict[tuple[int, int], tuple[int, int]] = {}
+    for deal in deals:
+        if deal.stage == "won" and deal.closed_on is not None:
+            month = (deal.closed_on.year, deal.closed_on.month)
+            key = period_of_month.get(month)
+            if key is None:
+                period = period_of(deal.closed_on, kind)
+                key = period_of_month[month] = (period.year, period.index)
+            won[key] = won.get(key, ZERO) + deal.amount
+    return {Period(year, index, kind): amount for (year, index), amount in won.items()}
+
+
 def to_json(forecast: Forecast) -> str:
     """The forecast as the JSON document `funnel forecast --format json` prints."""
     return json.dumps(forecast.as_json(), ensure_ascii=False, indent=2) + "\n"

@@ -132,7 +132,15 @@ class PeriodSlips:
 def open_close(snapshot: Snapshot | None, funnel: Funnel) -> date | None:
     """The expected close of an open version of a deal (in an open stage of the funnel);
     None when it is closed, gone, in an unknown stage or without a close date."""
-    if snapshot is None or not any(stage.id == snapshot.stage for stage in funnel.stages):
+    return _open_close(snapshot, _open_stages(funnel))
+
+
+def _open_stages(funnel: Funnel) -> frozenset[str]:
+    return frozenset(stage.id for stage in funnel.stages)
+
+
+def _open_close(snapshot: Snapshot | None, open_stages: frozenset[str]) -> date | None:
+    if snapshot is None or snapshot.stage not in open_stages:
         return None
     return snapshot.expected_close
 
@@ -146,17 +154,67 @@ def slip_of(
 ) -> Slip | None:
     """The slip of `deal` out of `period`, if it slipped: `standing` are its states during the
     window, oldest first, and `end` the state at the window's end."""
-    moved_to = open_close(end, funnel)
+    open_stages = _open_stages(funnel)
+    moved_to = _open_close(end, open_stages)
     if moved_to is None or moved_to <= period.end:
         return None
     last_in: tuple[Snapshot, date] | None = None
     for state in standing:
-        close = open_close(state, funnel)
+        close = _open_close(state, open_stages)
         if state is not None and close is not None and close in period:
             last_in = (state, close)
-    if last_in is None:
+    return None if last_in is None else _slip(deal, period, *last_in, moved_to, funnel)
+
+
+_Told = tuple[date, date | None, Snapshot | None]
+"""A version of a deal: its commit's day, its expected close when open, the version."""
+
+
+def _told(versions: Iterable[Version], open_stages: frozenset[str]) -> list[_Told]:
+    return [
+        (version.commit.day, _open_close(version.snapshot, open_stages), version.snapshot)
+        for version in versions
+    ]
+
+
+def _slip_during(
+    deal: str, told: list[_Told], period: Period, start: date, end: date, funnel: Funnel
+) -> Slip | None:
+    """`slip_of` the states `window_states` finds from `start` to `end`, in one scan."""
+    first, last = period.start, period.end
+    before: _Told | None = None
+    standing: _Told | None = None
+    standing_in: _Told | None = None
+    for entry in told:
+        if entry[0] < start:
+            before = entry
+        elif entry[0] <= end:
+            standing = entry
+            close = entry[1]
+            if close is not None and first <= close <= last:
+                standing_in = entry
+        else:
+            break
+    final = standing if standing is not None else before
+    moved_to = final[1] if final is not None else None
+    if moved_to is None or moved_to <= last:
         return None
-    state, moved_from = last_in
+    if standing_in is None and before is not None:
+        close = before[1]
+        if close is not None and first <= close <= last:
+            standing_in = before
+    if standing_in is None:
+        return None
+    _, moved_from, state = standing_in
+    if state is None or moved_from is None:  # cannot be: only a version has a close
+        return None
+    return _slip(deal, period, state, moved_from, moved_to, funnel)
+
+
+def _slip(
+    deal: str, period: Period, state: Snapshot, moved_from: date, moved_to: date, funnel: Funnel
+) -> Slip:
+    """The slip as the last state in the period (`state`, closing on `moved_from`) left it."""
     return Slip(
         deal=deal,
         period=period,
@@ -195,23 +253,43 @@ def slipped_out(
 ) -> list[PeriodSlips]:
     """What slipped out of each of `periods` from `start` to `end` (both included); nothing
     for a period over before `start`."""
-    found: dict[Period, list[Slip]] = {period: [] for period in periods}
-    counted = [period for period in periods if period.end >= start]
-    if counted:
-        for deal, versions in history.deals.items():
-            states = window_states(versions, start, end)
-            for period in counted:
-                slip = slip_of(deal, states, states[-1], period, funnel)
-                if slip is not None:
-                    found[period].append(slip)
-    return [PeriodSlips(period, largest_first(slips)) for period, slips in found.items()]
+    windows = [(period, start, end) for period in dict.fromkeys(periods) if period.end >= start]
+    found = _slips_in(history, funnel, windows)
+    return [PeriodSlips(period, found.get(period, ())) for period in dict.fromkeys(periods)]
 
 
 def period_slips(history: History, funnel: Funnel, period: Period, as_of: date) -> PeriodSlips:
     """What slipped out of `period` during itself, up to `as_of` for the period in progress
     (the forecast page's view)."""
-    (found,) = slipped_out(history, funnel, [period], period.start, min(period.end, as_of))
+    (found,) = slips_during(history, funnel, [period], as_of)
     return found
+
+
+def slips_during(
+    history: History, funnel: Funnel, periods: Sequence[Period], as_of: date
+) -> list[PeriodSlips]:
+    """`period_slips` of each of `periods` (in their order), reading each deal's history once
+    for all of them."""
+    windows = [(period, period.start, min(period.end, as_of)) for period in dict.fromkeys(periods)]
+    found = _slips_in(history, funnel, windows)
+    return [PeriodSlips(period, found.get(period, ())) for period in periods]
+
+
+def _slips_in(
+    history: History, funnel: Funnel, windows: Sequence[tuple[Period, date, date]]
+) -> dict[Period, tuple[Slip, ...]]:
+    """What slipped out of each window's period from its start to its end (both included),
+    the largest first; each deal's versions are read once for all the windows."""
+    found: dict[Period, list[Slip]] = {period: [] for period, _, _ in windows}
+    if windows:
+        open_stages = _open_stages(funnel)
+        for deal, versions in history.deals.items():
+            told = _told(versions, open_stages)
+            for period, start, end in windows:
+                slip = _slip_during(deal, told, period, start, end, funnel)
+                if slip is not None:
+                    found[period].append(slip)
+    return {period: largest_first(slips) for period, slips in found.items()}
 
 
 def week_periods(week: Week) -> list[Period]:

@@ -23,7 +23,7 @@ from ..analytics.forecast import Forecast, build_forecast
 from ..analytics.handover import plan_handover
 from ..analytics.marketing import NO_SOURCE, scorecard
 from ..analytics.pipeline import StageSummary, by_stage, closing_in, last_activity, overdue, stale
-from ..analytics.slips import PeriodSlips, period_slips
+from ..analytics.slips import PeriodSlips, slips_during
 from ..data.model import Deal, Person
 from ..data.money import ZERO
 from .context import Page, SiteContext
@@ -140,7 +140,7 @@ def forecast_slips(context: SiteContext) -> list[PeriodSlips] | None:
     if context.history is None:
         return None
     periods = [*last_n(period_of(context.as_of, "quarter"), 4), period_of(context.as_of, "month")]
-    return [period_slips(context.history, context.funnel, p, context.as_of) for p in periods]
+    return slips_during(context.history, context.funnel, periods, context.as_of)
 
 
 def marketing_page(context: SiteContext) -> Page:
