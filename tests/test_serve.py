@@ -48,8 +48,8 @@ def wait_for(url: str, condition, seconds: float = 90) -> str:
 
 
 def project(folder: Path) -> Path:
-    """A copy of the sample project (data/, docs/, mkdocs.yml) in `folder`."""
-    for name in ("data", "docs"):
+    """A copy of the sample project (data/, docs/, templates/, mkdocs.yml) in `folder`."""
+    for name in ("data", "docs", "templates"):
         shutil.copytree(ROOT / name, folder / name)
     shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
     return folder
@@ -106,3 +106,49 @@ def test_a_first_build_of_bad_data_serves_the_errors(tmp_path):
     with serving(folder) as url:
         page = wait_for(url, lambda page: NOTICE in page)
         assert "data/team.yaml" in page
+
+
+def test_a_saved_deal_shows_at_once_and_the_whole_site_follows(served):
+    folder, url = served
+    wait_for(url, lambda page: "Sales funnel" in page)
+    deal = folder / "data" / "deals" / "east" / "bluewave-design-zbooks.yaml"
+    related = ("", "forecast/", "accounts/bluewave-design/", "territories/east/")
+    before = {address: fetch(url + address) for address in related}
+    marketing = fetch(url + "marketing/")
+    search = fetch(url + "search/search_index.json")
+    assert marketing is not None and search is not None and "Fleet of ZBooks" not in search
+    text = deal.read_text(encoding="utf-8")
+    deal.write_text(
+        text.replace("amount: 412000.00", "amount: 7654321.98").replace(
+            "title: ZBooks for architects", "title: Fleet of ZBooks <for> architects"
+        ),
+        "utf-8",
+    )
+    page = wait_for(url + "deals/bluewave-design-zbooks/", lambda page: "7,654,321.98" in page)
+    assert "Fleet of ZBooks &lt;for&gt; architects" in page and "<for>" not in page
+    changed = [address for address in related if fetch(url + address) != before[address]]
+    assert changed == list(related)
+    account = fetch(url + "accounts/bluewave-design/") or ""
+    assert "7,654,321.98" in account and "Fleet of ZBooks &lt;for&gt; architects" in account
+    # the pages left to the whole build (the marketing funnel, the search index) follow
+    wait_for(url + "marketing/", lambda page: page != marketing, seconds=120)
+    wait_for(url + "search/search_index.json", lambda page: "Fleet of ZBooks" in page)
+    whole = fetch(url + "deals/bluewave-design-zbooks/") or ""
+    assert without_reload(whole) == without_reload(page)  # the page shown at once was right
+    assert without_reload(fetch(url + "accounts/bluewave-design/") or "") == without_reload(account)
+
+
+def without_reload(page: str) -> str:
+    """The page without the preview's reload script (it carries the moment it was served)."""
+    start = page.rfind("<script>", 0, page.rindex("</body>"))
+    return page[:start] if start >= 0 else page
+
+
+def test_a_template_saved_builds_the_whole_site_with_it(served):
+    folder, url = served
+    wait_for(url, lambda page: "Sales funnel" in page)
+    templates = folder / "templates"
+    templates.mkdir(exist_ok=True)
+    (templates / "deal.md.j2").write_text("# Our own deal page: {{ d.deal.title }}\n", "utf-8")
+    page = wait_for(url + "deals/bluewave-design-zbooks/", lambda page: "Our own deal page" in page)
+    assert "ZBooks for architects" in page
