@@ -25,7 +25,7 @@ import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
-from build import AS_OF, repository
+from build import AS_OF, OUT, repository
 
 TARGETS = {1000: 1.0, 10000: 2.0}
 AMOUNT = re.compile(r"^amount: .*$", re.MULTILINE)
@@ -88,7 +88,8 @@ def measure(deals: int, edits: int) -> list[float]:
     funnel = str(Path(sys.executable).with_name("funnel"))
     command = [funnel, "serve", "--as-of", AS_OF.isoformat(), "--dev-addr", f"127.0.0.1:{port}"]
     files = sorted((root / "data" / "deals").rglob("*.yaml"))
-    server = subprocess.Popen(command, cwd=root, stderr=subprocess.DEVNULL)
+    log = OUT / f"serve{deals}.log"
+    server = subprocess.Popen(command, cwd=root, stderr=log.open("w", encoding="utf-8"))
     latencies = []
     try:
         started = time.monotonic()
@@ -118,6 +119,9 @@ def measure(deals: int, edits: int) -> list[float]:
         server.terminate()
         server.wait(timeout=60)
         subprocess.run(["git", "checkout", "--", "data"], cwd=root, check=True)
+    shown = [line for line in log.read_text(encoding="utf-8").splitlines() if "shown in" in line]
+    for line in shown:  # the server's own time for each answer (the saves and their undoing)
+        print(f"  server: {line.split(':', 2)[1].strip()}", file=sys.stderr)
     return latencies
 
 

@@ -3,8 +3,10 @@ never give a record that the file as it is would not give."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 
@@ -352,3 +354,49 @@ def test_one_cache_gives_the_very_same_record_for_unchanged_content(tmp_path):
     others = [deal_id for deal_id in first.deals if deal_id != deal.stem]
     assert others and all(second.deals[i] is first.deals[i] for i in others)
     assert second.team is first.team and second.funnel is first.funnel
+
+
+def test_files_settled_before_a_check_are_not_read_by_the_next(tmp_path, monkeypatch):
+    data = copy_valid(tmp_path / "data")
+    cache = ParseCache(tmp_path / "cache")
+    later = time.time_ns() + 10_000_000_000  # every file changed well before this
+    cache.settle(later)
+    first = check(data, AS_OF, "data", cache=cache)
+    opened = []
+    real = open
+    monkeypatch.setattr(
+        "builtins.open", lambda file, *a, **k: opened.append(file) or real(file, *a, **k)
+    )
+    second = check(data, AS_OF, "data", cache=cache)
+    assert [name for name in opened if str(name).endswith(".yaml")] == []
+    same(second, first)
+
+
+def test_a_file_rewritten_with_the_same_size_and_time_is_read_again(tmp_path):
+    data = copy_valid(tmp_path / "data")
+    cache = ParseCache(tmp_path / "cache")
+    cache.settle(time.time_ns() + 10_000_000_000)
+    check(data, AS_OF, "data", cache=cache)
+    deal = sorted((data / "deals").rglob("*.yaml"))[0]
+    text = deal.read_text(encoding="utf-8")
+    start = text.index("title: ") + len("title: ")
+    rewritten = text[:start] + "X" + text[start + 1 :]  # one letter: the same size
+    stat = deal.stat()
+    deal.write_text(rewritten, encoding="utf-8")
+    os.utime(deal, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the same mtime
+    assert (deal.stat().st_size, deal.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    result = check(data, AS_OF, "data", cache=cache)
+    assert result.dataset.deals[deal.stem].title.startswith("X")  # its change time told
+    same(result, check(data, AS_OF, "data"))
+
+
+def test_a_file_changed_within_the_last_second_is_read_again(tmp_path, counted):
+    data = copy_valid(tmp_path / "data")
+    cache = ParseCache(tmp_path / "cache")
+    cache.settle(time.time_ns())  # every file was written just now
+    check(data, AS_OF, "data", cache=cache)
+    assert cache.texts == {}
+    deal = sorted((data / "deals").rglob("*.yaml"))[0]
+    deal.write_text(deal.read_text(encoding="utf-8") + "next_step: call again\n", "utf-8")
+    result = check(data, AS_OF, "data", cache=cache)
+    assert result.dataset.deals[deal.stem].next_step == "call again"

@@ -146,14 +146,15 @@ class LivePreview:
         self.settings = self._read_settings()
         server.refused = list(plugin.refused)
         if plugin.preview is not None and not plugin.refused:
-            server.refused = list(plugin.preview.answer().errors)  # keeps the data to compare
+            server.refused = list(plugin.preview.answer(time.time_ns()).errors)  # the data kept
 
     def _answer(self) -> None:
         """Show at once the pages that the saved data changed; build the rest beside."""
         server = self.server
         assert server is not None and self.current is not None
         started = time.monotonic()
-        answer = self.plugin.preview.answer()
+        answer = self.plugin.preview.answer(time.time_ns())
+        answered = time.monotonic()
         if answer.errors:
             self._stop_beside()
             server.refused = list(answer.errors)
@@ -163,7 +164,8 @@ class LivePreview:
         if answer.pages:
             shown = self.plugin.show(answer.pages, self.current)
             log.info(
-                f"funnel: shown in {time.monotonic() - started:.2f} s: {', '.join(shown)}; "
+                f"funnel: shown in {time.monotonic() - started:.2f} s (the data and the "
+                f"pages' Markdown {answered - started:.2f} s): {', '.join(shown)}; "
                 "the whole site follows"
             )
         if answer.pages or answer.whole or was_refused:
@@ -286,6 +288,7 @@ def serve(config_file: str, dev_addr: str) -> None:
     """Serve the site at `dev_addr` and answer every save, until interrupted."""
     folder = Path(tempfile.mkdtemp(prefix="funnel-serve-"))
     live = LivePreview(config_file, folder)
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped by a signal: clean up as for Ctrl-C
     try:
         config = load_config(config_file, dev_addr=dev_addr)
         host, port = config.dev_addr
@@ -312,6 +315,10 @@ def serve(config_file: str, dev_addr: str) -> None:
         live.close()
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def _error_page(site: Path, code: int) -> bytes | None:
     page = site / f"{code}.html"
     return page.read_bytes() if code in (404, 500) and page.is_file() else None
@@ -326,6 +333,7 @@ def build_beside(config_file: str, site_dir: str, site_url: str) -> None:
 
 
 if __name__ == "__main__":
+    os.nice(10)  # the preview's first answers to saves come first
     try:
         build_beside(*sys.argv[1:4])
     except KeyboardInterrupt:

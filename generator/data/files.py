@@ -37,6 +37,9 @@ class FileEntry:
     blob: str | None = None
     link: bool = False
     """A symbolic link in a commit (refused as `walk` refuses one on disk)."""
+    changed: tuple[int, int, int] = (0, 0, 0)
+    """On disk: its last change (ctime), modification (mtime), both in nanoseconds, and its
+    inode; a file rewritten in any way has another."""
 
 
 class FilePaths(Mapping[str, Path]):
@@ -86,8 +89,9 @@ def walk(root: Path, display: str, problems: list[Problem]) -> list[FileEntry]:
             elif entry.is_dir(follow_symlinks=False):
                 pending.append(f"{relative}/")
             elif entry.is_file(follow_symlinks=False):
-                size = entry.stat(follow_symlinks=False).st_size
-                found.append(FileEntry(relative, entry.path, size))
+                stat = entry.stat(follow_symlinks=False)
+                changed = (stat.st_ctime_ns, stat.st_mtime_ns, stat.st_ino)
+                found.append(FileEntry(relative, entry.path, stat.st_size, changed=changed))
             else:
                 problems.append(
                     error(

@@ -320,8 +320,14 @@ class _Loader:
         when the text has problems), or None when it cannot be read. Content the cache holds
         a record of was read without problems before: it is only decoded."""
         cache = self.cache
-        known = None if cache is None else (lambda blob: cache.has((model.__name__, path, blob)))
-        read = read_text(entry, path, self.limit, self.problems, known)
+        read: tuple[str, str | None] | None = None
+        if cache is not None and entry.size <= self.limit:
+            read = cache.known_text(entry.absolute, entry.size, entry.changed)
+        if read is None:
+            known = None if cache is None else (lambda b: cache.has((model.__name__, path, b)))
+            read = read_text(entry, path, self.limit, self.problems, known)
+            if cache is not None and read is not None and read[1] is not None:
+                cache.note_text(entry.absolute, entry.size, entry.changed, read[0], read[1])
         if read is not None:
             self.dataset.texts[path] = read[0]
             if read[1] is not None:

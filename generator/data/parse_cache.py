@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 CacheKey = tuple[str, str, str]
 """(record kind, path as messages show it, git blob id of the content); for a whole check's
 problems, ("CheckResult", digest of its inputs, "")."""
+SETTLE_NS = 1_000_000_000
+"""How long ago a file must have last changed for its size and times to tell its content."""
 KEEP_UNUSED = 5000
 """Besides the entries a load used, this many others are kept (past days, other branches)."""
 
@@ -75,10 +77,43 @@ class ParseCache:
         asks for."""
         self.used: dict[CacheKey, bytes] = {}
         self.added = 0
+        self.texts: dict[str, tuple[int, tuple[int, int, int], str, str]] = {}
+        """By file on disk: its size, change times and inode when it was read, its text and
+        blob id; kept in memory only, for files last changed before `settled`."""
+        self.settled = 0
+        """Files whose last change (ctime) is before this moment (nanoseconds since the
+        epoch, given by the caller: see `settle`) may be known by their size and times."""
         self.read: dict[CacheKey, Any] = {}
         """What was unpickled or put: asked again (`funnel serve` keeps one cache between its
         checks), the very same object comes back, so a caller can tell unchanged records by
         identity."""
+
+    def settle(self, now_ns: int) -> None:
+        """Let files last changed a second or more before `now_ns` (the caller's clock) be
+        known next time by their size, times and inode, without reading them. A file written
+        within that second is read again next time (its times might not tell a second write
+        within the same tick of the file system's clock)."""
+        self.settled = now_ns - SETTLE_NS
+
+    def known_text(
+        self, absolute: str, size: int, changed: tuple[int, int, int]
+    ) -> tuple[str, str] | None:
+        """The text and blob id of a file read before, if it is unchanged since (same size,
+        times and inode) and was already settled then; else None (read it)."""
+        known = self.texts.get(absolute)
+        if known is None or known[0] != size or known[1] != changed:
+            return None
+        return known[2], known[3]
+
+    def note_text(
+        self, absolute: str, size: int, changed: tuple[int, int, int], text: str, blob: str
+    ) -> None:
+        """Remember the text of a file read without problems in its text, when it was last
+        changed before `settled` (see `settle`)."""
+        if 0 < changed[0] < self.settled:
+            self.texts[absolute] = (size, changed, text, blob)
+        else:
+            self.texts.pop(absolute, None)
 
     def has(self, key: CacheKey) -> bool:
         """Whether a record is kept for `key` (its content was read without problems)."""

@@ -73,9 +73,13 @@ class Preview:
         self.env = environment(templates)
         self.context: SiteContext | None = None
 
-    def answer(self) -> Answer:
+    def answer(self, now_ns: int | None = None) -> Answer:
         """Check the data as it is now and make the pages that show what changed since the
-        last answer; the first answer only keeps the data (it has nothing to compare)."""
+        last answer; the first answer only keeps the data (it has nothing to compare).
+        `now_ns` (the caller's clock, in nanoseconds) lets files that have not changed for a
+        second be known next time by their size and times, unread (see `ParseCache.settle`)."""
+        if self.cache is not None and now_ns is not None:
+            self.cache.settle(now_ns)
         result = check(self.data, self.as_of, display=self.display, cache=self.cache)
         errors = only_errors(result.problems)
         if errors:
