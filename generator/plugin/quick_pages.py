@@ -74,12 +74,16 @@ class LastBuild:
         page.render(config, files)
         if isinstance(page, KeptMarkdownPage):
             page.whole = False  # the theme renders it (its meta is read again above)
+            page.key = None  # not kept: kept pages carry their search entries
         page.content = plugins.on_page_content(page.content, page=page, config=config, files=files)
         page.active = True
         try:
             context = get_context(self.nav, files, config, page)
             template = self.env.get_template(page.meta.get("template", "main.html"))
+            meta, search = page.meta, {**(page.meta.get("search") or {}), "exclude": True}
+            page.meta = {**meta, "search": search}  # the whole build beside indexes it
             context = plugins.on_page_context(context, page=page, config=config, nav=self.nav)
+            page.meta = meta  # the theme's templates look at it
             output = template.render(context)
             return str(plugins.on_post_page(output, page=page, config=config))
         finally:
