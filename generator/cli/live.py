@@ -20,6 +20,7 @@ handovers, is answered by a whole build (the first in this process, blocking as 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import shutil
@@ -130,6 +131,7 @@ class LivePreview:
     def build_here(self) -> None:
         """A whole build in this process, into a new folder that is then served."""
         self._stop_beside()
+        gc.unfreeze()  # what the last whole build left may be collected now
         target = self._new_folder()
         server = self.server
         assert server is not None
@@ -147,6 +149,8 @@ class LivePreview:
         server.refused = list(plugin.refused)
         if plugin.preview is not None and not plugin.refused:
             server.refused = list(plugin.preview.answer(time.time_ns()).errors)  # the data kept
+        gc.collect()
+        gc.freeze()  # the build's pages and the data stay: answers never scan them for garbage
 
     def _answer(self) -> None:
         """Show at once the pages that the saved data changed; build the rest beside."""
