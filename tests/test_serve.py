@@ -152,3 +152,18 @@ def test_a_template_saved_builds_the_whole_site_with_it(served):
     (templates / "deal.md.j2").write_text("# Our own deal page: {{ d.deal.title }}\n", "utf-8")
     page = wait_for(url + "deals/bluewave-design-zbooks/", lambda page: "Our own deal page" in page)
     assert "ZBooks for architects" in page
+
+
+def test_a_template_with_a_mistake_keeps_the_last_site_served(served):
+    folder, url = served
+    wait_for(url, lambda page: "Sales funnel" in page)
+    deal_url = url + "deals/bluewave-design-zbooks/"
+    before = fetch(deal_url)
+    assert before is not None and "ZBooks for architects" in before
+    template = folder / "templates" / "deal.md.j2"
+    template.write_text("# {{ d.deal.title }\n{% if %}\n", "utf-8")  # two mistakes
+    time.sleep(3)  # the build with it fails; the server goes on answering
+    page = fetch(deal_url)
+    assert page is not None and "ZBooks for architects" in page
+    template.write_text("# Mended: {{ d.deal.title }}\n", "utf-8")
+    wait_for(deal_url, lambda page: "Mended: ZBooks for architects" in page)

@@ -129,10 +129,34 @@ class LivePreview:
             self.build_here()
 
     def build_here(self) -> None:
-        """A whole build in this process, into a new folder that is then served."""
+        """A whole build in this process, into a new folder that is then served. When it
+        fails after the first (a template's mistake, say), the last site stays served and
+        the next change tries again."""
         self._stop_beside()
         gc.unfreeze()  # what the last whole build left may be collected now
         target = self._new_folder()
+        try:
+            self._build_into(target)
+        except Exception as exc:
+            shutil.rmtree(target, ignore_errors=True)
+            if self.current is None:
+                raise
+            log.error(
+                f"funnel: the site could not be built ({exc}); the preview shows the last one "
+                "until a change mends it"
+            )
+            return
+        self._serve(target)
+        self.settings = self._read_settings()
+        server, plugin = self.server, self.plugin
+        assert server is not None
+        server.refused = list(plugin.refused)
+        if plugin.preview is not None and not plugin.refused:
+            server.refused = list(plugin.preview.answer(time.time_ns()).errors)  # the data kept
+        gc.collect()
+        gc.freeze()  # the build's pages and the data stay: answers never scan them for garbage
+
+    def _build_into(self, target: Path) -> None:
         server = self.server
         assert server is not None
         config = load_config(self.config_file, site_dir=str(target))
@@ -144,13 +168,6 @@ class LivePreview:
         self.config, self.plugin = config, plugin
         server.plugin = plugin
         build(config, serve_url=server.url)
-        self._serve(target)
-        self.settings = self._read_settings()
-        server.refused = list(plugin.refused)
-        if plugin.preview is not None and not plugin.refused:
-            server.refused = list(plugin.preview.answer(time.time_ns()).errors)  # the data kept
-        gc.collect()
-        gc.freeze()  # the build's pages and the data stay: answers never scan them for garbage
 
     def _answer(self) -> None:
         """Show at once the pages that the saved data changed; build the rest beside."""
