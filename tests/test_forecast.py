@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.analytics.calendar import Period, parse_period, period_of
-from generator.analytics.forecast import build_forecast, to_csv, to_json, won_in
+from generator.analytics.forecast import build_forecast, build_forecasts, to_csv, to_json, won_in
 from generator.cli.main import main
 from generator.data.money import cents, weighted_deal
 from generator.data.money import json_amount as money
@@ -288,3 +288,29 @@ def test_json_and_csv_texts(tmp_path):
     assert text.startswith('{\n  "as_of": "2026-11-26",\n  "currency": "EUR",\n')
     assert text.endswith('    "weighted": "180.00"\n  }\n}\n')
     assert json.loads(text)["overdue"] == {"deals": 1, "pipeline": "200.00", "weighted": "180.00"}
+
+
+def test_the_forecasts_of_every_kind_in_one_pass_are_each_kinds_own(tmp_path):
+    dataset = make(
+        tmp_path,
+        {
+            "late": deal("ann", "200", "verbal", "2026-10-31"),
+            "due": deal("ann", "120.5", "offer", "2026-11-26"),
+            "future": deal("bob", "300.00", "lead", "2027-07-01", account="polar"),
+            "won-this-year": deal("ann", "500.50", "won", "2027-01-01", "2026-02-10"),
+            "won-new-year": deal("bob", "40.0", "won", "2026-12-01", "2026-01-01"),
+            "won-last-year": deal("bob", "700", "won", "2025-12-01", "2025-12-31"),
+            "lost": deal("bob", "900", "lost", "2026-05-01", "2026-05-02"),
+        },
+    )
+    kinds = ("month", "quarter", "half", "year")
+    together = build_forecasts(dataset, AS_OF, kinds)
+    assert list(together) == list(kinds)
+    for kind in kinds:
+        alone = build_forecast(dataset, AS_OF, kind)
+        assert repr(together[kind]) == repr(alone)  # the same totals, to each digit and order
+    bobs = [d for d in dataset.deals.values() if d.owner == "bob"]
+    some = build_forecasts(dataset, AS_OF, ("quarter",), bobs)["quarter"]
+    assert repr(some) == repr(build_forecast(dataset, AS_OF, "quarter", bobs))
+    assert some.total.deals == 1 and str(some.total.won) == "40.0"
+    assert build_forecasts(dataset, AS_OF, ()) == {}

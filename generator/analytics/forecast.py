@@ -12,11 +12,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from ..data.load import ValidDataset
 from ..data.model import Deal
 from ..data.money import ZERO, json_amount, weighted_deal
 from .calendar import Period, PeriodKind, period_of
+
+K = TypeVar("K")
 
 
 @dataclass
@@ -90,30 +93,53 @@ def build_forecast(
     won deals by `closed_on`. Owners and the total cover all open deals; their `won` is what
     was won in the as-of date's year.
     """
+    return build_forecasts(dataset, as_of, (kind,), deals)[kind]
+
+
+def build_forecasts(
+    dataset: ValidDataset,
+    as_of: date,
+    kinds: Iterable[PeriodKind],
+    deals: Iterable[Deal] | None = None,
+) -> dict[PeriodKind, Forecast]:
+    """`build_forecast` of each kind, in one pass over the deals (each deal's weight is
+    worked out once); each is the very forecast `build_forecast` gives."""
     funnel = dataset.funnel
-    result = Forecast(as_of=as_of, currency=funnel.currency, kind=kind)
+    results = {kind: Forecast(as_of=as_of, currency=funnel.currency, kind=kind) for kind in kinds}
     territory_of = _territories(dataset)
     for deal in dataset.deals.values() if deals is None else deals:
         territory = territory_of.get(deal.account, "")
         if deal.is_open:
             weight = weighted_deal(deal, funnel)
-            period = period_of(deal.expected_close, kind)
-            for totals in (
-                result.periods.setdefault(period, Totals()),
-                result.owners.setdefault(deal.owner, Totals()),
-                result.territories.setdefault(territory, Totals()),
-                result.total,
-            ):
-                totals.add_open(deal, weight)
-            if deal.expected_close < as_of:
-                result.overdue.add_open(deal, weight)
+            overdue = deal.expected_close < as_of
+            for kind, result in results.items():
+                period = period_of(deal.expected_close, kind)
+                for totals in (
+                    _slot(result.periods, period),
+                    _slot(result.owners, deal.owner),
+                    _slot(result.territories, territory),
+                    result.total,
+                ):
+                    totals.add_open(deal, weight)
+                if overdue:
+                    result.overdue.add_open(deal, weight)
         elif deal.stage == "won" and deal.closed_on is not None:
-            result.periods.setdefault(period_of(deal.closed_on, kind), Totals()).won += deal.amount
-            if deal.closed_on.year == as_of.year:
-                result.owners.setdefault(deal.owner, Totals()).won += deal.amount
-                result.territories.setdefault(territory, Totals()).won += deal.amount
-                result.total.won += deal.amount
-    return result
+            this_year = deal.closed_on.year == as_of.year
+            for kind, result in results.items():
+                _slot(result.periods, period_of(deal.closed_on, kind)).won += deal.amount
+                if this_year:
+                    _slot(result.owners, deal.owner).won += deal.amount
+                    _slot(result.territories, territory).won += deal.amount
+                    result.total.won += deal.amount
+    return results
+
+
+def _slot(totals: dict[K, Totals], key: K) -> Totals:
+    """The totals under `key`, new ones the first time."""
+    found = totals.get(key)
+    if found is None:
+        found = totals[key] = Totals()
+    return found
 
 
 def _territories(dataset: ValidDataset) -> dict[str, str]:

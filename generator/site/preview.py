@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..analytics.calendar import KINDS, PeriodKind
-from ..analytics.forecast import Forecast, build_forecast
+from ..analytics.forecast import Forecast, build_forecasts
 from ..data.load import ValidDataset
 from ..data.model import Record
 from ..data.parse_cache import ParseCache
@@ -131,7 +131,7 @@ def touched_pages(before: ValidDataset, after: ValidDataset) -> set[str] | None:
 def preview_pages(context: SiteContext, paths: Iterable[str]) -> list[Page]:
     """The pages at `paths` that the context has (a removed deal's has gone), by path."""
     forecasts = cache(
-        lambda: {kind: build_forecast(context.dataset, context.as_of, kind) for kind in KINDS}
+        lambda: build_forecasts(context.dataset, context.as_of, KINDS)
     )
     pages = [_page(context, path, forecasts) for path in sorted(paths)]
     return [page for page in pages if page is not None]

@@ -19,7 +19,7 @@ from ..analytics.coverage import (
     territory_rows,
 )
 from ..analytics.deals import DealView
-from ..analytics.forecast import Forecast, build_forecast
+from ..analytics.forecast import Forecast, build_forecasts
 from ..analytics.handover import plan_handover
 from ..analytics.marketing import NO_SOURCE, scorecard
 from ..analytics.pipeline import StageSummary, by_stage, closing_in, last_activity, overdue, stale
@@ -46,7 +46,7 @@ class FunnelSection:
 
 def build_sales_pages(context: SiteContext) -> list[Page]:
     """The overviews: the home, forecast and marketing pages."""
-    forecasts = {kind: build_forecast(context.dataset, context.as_of, kind) for kind in KINDS}
+    forecasts = build_forecasts(context.dataset, context.as_of, KINDS)
     return [
         home_page(context, forecasts),
         forecast_page(context, forecasts),
