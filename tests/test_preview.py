@@ -4,6 +4,7 @@ the very page a whole build makes of the same data; anything else is left to the
 from __future__ import annotations
 
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from generator.data.parse_cache import ParseCache
 from generator.data.validate import check
 from generator.history.mining import read_history
 from generator.site.pages import build_pages
-from generator.site.preview import MOST_RECORDS, Preview
+from generator.site.preview import MOST_RECORDS, Preview, preview_pages
 
 AS_OF = date(2026, 11, 26)
 DEAL = "deals/east/northwind-servers-2027.yaml"
@@ -204,3 +205,42 @@ def test_the_views_of_unchanged_deals_are_reused(example):
     others = [deal_id for deal_id in after if deal_id != "northwind-servers-2027"]
     assert others and all(after[i] is before[i] for i in others)
     assert made.context.events is not None and made.context.timelines
+
+
+def test_an_account_moved_to_another_territory_shows_on_both(example):
+    made = preview(example)
+    edit(example / "data" / ACCOUNT, "territory: east", "territory: north")
+    paths = {page.path for page in made.answer().pages}
+    assert {"territories/east.md", "territories/north.md"} <= paths
+    edit(example / "data" / ACCOUNT, "territory: north", "territory: east")
+    assert {"territories/east.md", "territories/north.md"} <= {p.path for p in made.answer().pages}
+
+
+def test_pages_of_records_that_are_gone_are_not_made(example):
+    made = preview(example)
+    assert made.context is not None
+    gone = {f"{folder}/nobody.md" for folder in ("deals", "accounts", "reps", "territories")}
+    assert preview_pages(made.context, {*gone, "marketing.md", "reviews/index.md"}) == []
+    assert [page.path for page in preview_pages(made.context, {"reps/tom-becker.md"})] == [
+        "reps/tom-becker.md"
+    ]
+
+
+def test_the_pages_are_made_from_the_teams_own_templates(example):
+    (example / "templates").mkdir()
+    (example / "templates" / "deal.md.j2").write_text("# Ours: {{ d.deal.title }}\n", "utf-8")
+    made = Preview(example / "data", AS_OF, display="data", templates=example / "templates")
+    made.answer()
+    edit(example / "data" / DEAL, "amount: 1425000.00", "amount: 1500000.00")
+    deal = next(p for p in made.answer().pages if p.path == "deals/northwind-servers-2027.md")
+    assert deal.markdown == "# Ours: Server room consolidation\n"
+
+
+def test_an_answer_given_the_time_lets_settled_files_be_known_unread(example):
+    cache = ParseCache(example / ".git" / "funnel")
+    made = Preview(example / "data", AS_OF, display="data", cache=cache)
+    made.answer(time.time_ns() + 10_000_000_000)  # every file changed well before
+    assert len(cache.texts) > 50
+    edit(example / "data" / DEAL, "amount: 1425000.00", "amount: 1500000.00")
+    answer = made.answer(time.time_ns() + 20_000_000_000)
+    assert {page.path for page in answer.pages} == OWNER_PAGES  # the edit was read all the same
