@@ -220,6 +220,7 @@ def test_pages_of_records_that_are_gone_are_not_made(example):
     made = preview(example)
     assert made.context is not None
     gone = {f"{folder}/nobody.md" for folder in ("deals", "accounts", "reps", "territories")}
+    gone |= {"accounts/tom-becker.md", "deals/east.md", "deals/tom-becker.md"}  # other kinds' ids
     assert preview_pages(made.context, {*gone, "marketing.md", "reviews/index.md"}) == []
     assert [page.path for page in preview_pages(made.context, {"reps/tom-becker.md"})] == [
         "reps/tom-becker.md"
@@ -244,3 +245,28 @@ def test_an_answer_given_the_time_lets_settled_files_be_known_unread(example):
     edit(example / "data" / DEAL, "amount: 1425000.00", "amount: 1500000.00")
     answer = made.answer(time.time_ns() + 20_000_000_000)
     assert {page.path for page in answer.pages} == OWNER_PAGES  # the edit was read all the same
+
+
+def test_deals_and_accounts_count_together_towards_the_most_at_once(example):
+    made = preview(example)
+    deals = sorted((example / "data" / "deals").rglob("*.yaml"))[:15]
+    accounts = sorted((example / "data" / "accounts").glob("*.yaml"))[:6]
+    assert len(accounts) == 6
+    for path in deals:
+        edit(path, "title: ", "title: New ")
+    for path in accounts:
+        edit(path, "name: ", "name: New ")
+    assert made.answer().whole  # 21 records
+
+
+def test_without_history_the_pages_say_why_as_a_whole_build_does(example):
+    notice = "git is not installed"
+    made = Preview(example / "data", AS_OF, display="data", history_notice=notice)
+    made.answer()
+    edit(example / "data" / DEAL, "amount: 1425000.00", "amount: 1500000.00")
+    answer = made.answer()
+    result = check(example / "data", AS_OF, display="data")
+    pages = build_pages(result.dataset.valid(), AS_OF, history=None, history_notice=notice)
+    everything = {page.path: page.markdown for page in pages}
+    assert any(notice in page.markdown for page in answer.pages)
+    assert all(page.markdown == everything[page.path] for page in answer.pages)
