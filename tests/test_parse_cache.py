@@ -15,6 +15,7 @@ from conftest import copy_valid
 
 from generator.data import load as load_module
 from generator.data import parse_cache
+from generator.data.files import FileEntry
 from generator.data.parse_cache import KEEP_UNUSED, ParseCache, blob_id, code_digest
 from generator.data.unchanged import check_problems
 from generator.data.validate import check
@@ -400,3 +401,29 @@ def test_a_file_changed_within_the_last_second_is_read_again(tmp_path, counted):
     deal.write_text(deal.read_text(encoding="utf-8") + "next_step: call again\n", "utf-8")
     result = check(data, AS_OF, "data", cache=cache)
     assert result.dataset.deals[deal.stem].next_step == "call again"
+
+
+def test_a_file_is_known_unread_only_when_it_changed_before_the_settled_moment(tmp_path):
+    cache = ParseCache(tmp_path / "cache")
+    cache.settle(5_000_000_000)  # files changed before 4 s after the epoch are settled
+    settled = cache.settled
+    cache.note_text("/data/a.yaml", 10, (settled - 1, 7, 1), "a: 1\n", "blob-a")
+    cache.note_text("/data/b.yaml", 10, (settled, 7, 2), "b: 1\n", "blob-b")
+    assert cache.known_text("/data/a.yaml", 10, (settled - 1, 7, 1)) == ("a: 1\n", "blob-a")
+    assert cache.known_text("/data/b.yaml", 10, (settled, 7, 2)) is None  # not before it
+    assert cache.known_text("/data/a.yaml", 11, (settled - 1, 7, 1)) is None  # another size
+    assert cache.known_text("/data/a.yaml", 10, (settled - 1, 8, 1)) is None  # another mtime
+    assert cache.known_text("/data/a.yaml", 10, (settled - 1, 7, 3)) is None  # another inode
+    cache.note_text("/data/a.yaml", 10, (settled + 1, 9, 1), "a: 2\n", "blob-a2")
+    assert "/data/a.yaml" not in cache.texts  # changed again just now: forgotten
+
+
+def test_files_read_from_commits_are_never_known_by_their_times(tmp_path):
+    cache = ParseCache(tmp_path / "cache")
+    cache.settle(time.time_ns())
+    first = FileEntry("funnel.yaml", "commit one: funnel.yaml", 12, content=b"currency: A\n")
+    second = FileEntry("funnel.yaml", "commit one: funnel.yaml", 12, content=b"currency: B\n")
+    assert first.changed == (0, 0, 0)
+    for entry in (first, second):
+        load_module.load(tmp_path, "data", cache=cache, entries=[entry])
+    assert cache.texts == {}
