@@ -427,3 +427,12 @@ def test_files_read_from_commits_are_never_known_by_their_times(tmp_path):
     for entry in (first, second):
         load_module.load(tmp_path, "data", cache=cache, entries=[entry])
     assert cache.texts == {}
+
+
+def test_records_read_back_from_the_cache_file_are_the_same_objects_when_asked_again(tmp_path):
+    data = copy_valid(tmp_path / "data")
+    check(data, AS_OF, "data", cache=ParseCache(tmp_path / "cache"))  # writes the file
+    cache = ParseCache(tmp_path / "cache")
+    first = check(data, AS_OF, "data", cache=cache).dataset
+    second = check(data, AS_OF, "data", cache=cache).dataset
+    assert first.deals and all(second.deals[i] is first.deals[i] for i in first.deals)
