@@ -9,6 +9,7 @@ import shutil
 import time
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import copy_valid
@@ -436,3 +437,22 @@ def test_records_read_back_from_the_cache_file_are_the_same_objects_when_asked_a
     first = check(data, AS_OF, "data", cache=cache).dataset
     second = check(data, AS_OF, "data", cache=cache).dataset
     assert first.deals and all(second.deals[i] is first.deals[i] for i in first.deals)
+
+
+def test_the_digest_covers_pydantics_version_and_pythons(tmp_path, monkeypatch):
+    before = code_digest()
+    fake = tmp_path / "pydantic"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("", "utf-8")
+    (fake / "version.py").write_text("VERSION = '0.0.1'\n", "utf-8")
+    spec = SimpleNamespace(origin=str(fake / "__init__.py"))
+    asked = []
+    monkeypatch.setattr(parse_cache, "find_spec", lambda name: asked.append(name) or spec)
+    other = code_digest()
+    assert asked == ["pydantic"] and other != before and len(other) == 16
+    monkeypatch.setattr(parse_cache, "find_spec", lambda name: SimpleNamespace(origin=None))
+    assert code_digest() not in (before, other)  # a namespace package: no version file
+    monkeypatch.setattr(parse_cache, "find_spec", lambda name: None)
+    alone = code_digest()  # no pydantic at all: a digest all the same
+    monkeypatch.setattr(parse_cache.sys, "version_info", (3, 99, 0, "final", 0))
+    assert code_digest() != alone
