@@ -9,7 +9,7 @@ import posixpath
 from datetime import date
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, DictLoader, TemplateNotFound
+from jinja2 import ChoiceLoader, DictLoader
 from markupsafe import Markup
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
@@ -41,6 +41,7 @@ from .kept_pages import (
 )
 from .page_keys import content_digest
 from .quick_pages import LastBuild
+from .shared_nav import SharedNavigation, in_navigation
 
 log = get_plugin_logger(__name__)
 ROBOTS_META = '<meta name="robots" content="noindex, nofollow">'
@@ -244,7 +245,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         """Pages outside the navigation (deals, accounts) in one folder show the very same side
         navigation (its links are relative to the folder): the theme renders it for the
         first, the others reuse it."""
-        if self.navigation is not None and not _in_navigation(page, nav):
+        if self.navigation is not None and not in_navigation(page, nav):
             context["funnel_nav"] = self.navigation
             context["funnel_nav_key"] = posixpath.dirname(page.url.rstrip("/"))
         return context
@@ -318,50 +319,6 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             if (root / folder).is_dir():
                 server.watch(str(root / folder))
         return server
-
-
-NAV_WRAPPER = """\
-{%- if funnel_nav is defined -%}
-{%- set kept = funnel_nav.get(funnel_nav_key) -%}
-{%- if kept -%}{{ kept }}{%- else -%}
-{%- set rendered -%}{%- include "funnel/theme-nav.html" -%}{%- endset -%}
-{{- funnel_nav.keep(funnel_nav_key, rendered) -}}
-{%- endif -%}
-{%- else -%}{%- include "funnel/theme-nav.html" -%}{%- endif -%}
-"""
-"""The theme's `partials/nav.html`, wrapped: what it renders for a page outside the
-navigation is kept by the page's folder and given to the next such page, byte for byte."""
-
-
-class SharedNavigation:
-    """The side navigation as rendered for pages outside it, by the folder of their URL."""
-
-    def __init__(self) -> None:
-        self.rendered: dict[str, Markup] = {}
-
-    @classmethod
-    def install(cls, env) -> SharedNavigation | None:
-        """Wrap the theme's navigation partial in `env` (None when the theme has none)."""
-        try:
-            source, _, _ = env.loader.get_source(env, "partials/nav.html")
-        except TemplateNotFound:
-            return None
-        own = DictLoader({"partials/nav.html": NAV_WRAPPER, "funnel/theme-nav.html": source})
-        env.loader = ChoiceLoader([own, env.loader])
-        return cls()
-
-    def get(self, key: str) -> Markup | None:
-        """The navigation kept for pages in this folder."""
-        return self.rendered.get(key)
-
-    def keep(self, key: str, rendered: str) -> Markup:
-        """Keep the navigation the theme just rendered for a page in this folder."""
-        self.rendered[key] = Markup(rendered)
-        return self.rendered[key]
-
-
-def _in_navigation(page, nav) -> bool:
-    return page.parent is not None or any(item is page for item in nav.items)
 
 
 class DataRefused(Exception):
