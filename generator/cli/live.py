@@ -40,6 +40,8 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.livereload import LiveReloadServer
 
+from ..data.problems import format_text
+
 log = logging.getLogger("mkdocs.commands.serve")
 
 
@@ -179,7 +181,10 @@ class LivePreview:
         if answer.errors:
             self._stop_beside()
             server.refused = list(answer.errors)
-            log.info(f"funnel: the data has {len(answer.errors)} error(s); shown on every page")
+            log.info(
+                f"funnel: the data has {len(answer.errors)} error(s), shown on top of every "
+                f"page; the pages keep the last good data:\n{format_text(answer.errors)}"
+            )
             return
         was_refused, server.refused = bool(server.refused), []
         if answer.pages:
