@@ -84,8 +84,7 @@ class Dataset:
         text = self.texts.get(path)
         if text is None:
             return 1, 1
-        blob = self.blobs.get(path)
-        cache = self.cache if blob else None
+        blob, cache = self.blobs.get(path), self.cache
         places = {} if cache is None or blob is None else cache.places(path, blob)
         place = places.get((loc, key))
         if place is not None:
@@ -233,7 +232,8 @@ def load(
 ) -> tuple[Dataset, list[Problem]]:
     """Read and validate every file under `root` (or the given `entries`, read from a commit);
     return what is valid and every problem. With `cache`, a file read before without problems
-    is not parsed again (see `parse_cache`)."""
+    is not parsed again (see `parse_cache`); the caller saves the cache (`check` does, once,
+    after the rules across files have placed their problems too)."""
     # Loading builds many small objects and no cycles: the cyclic collector would only
     # rescan them again and again (a third of the time at 100,000 deals).
     enabled = gc.isenabled()
@@ -243,8 +243,6 @@ def load(
     finally:
         if enabled:
             gc.enable()
-    if cache is not None:
-        cache.save()
     return dataset, problems
 
 

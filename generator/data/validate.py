@@ -64,7 +64,7 @@ def check(
     dataset, problems = load(root, display, cache=cache, entries=entries)
     problems.extend(validate(dataset, as_of))
     if cache is not None:
-        cache.save()  # with the places of the problems found
+        cache.save()  # once: the records read and the places of the problems found
     return CheckResult(dataset, sorted(set(problems)))
 
 

@@ -162,13 +162,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         kept in the parse cache in `caches`) and its
         history (up to `past`) as pages; errors stop the build."""
         data = self._data()
-        result = check(
-            root / data,
-            as_of,
-            display=data,
-            cache=None if caches is None else ParseCache(caches),
-            entries=entries,
-        )
+        cache = None if caches is None else ParseCache(caches)
+        result = check(root / data, as_of, display=data, cache=cache, entries=entries)
         errors = only_errors(result.problems)
         for problem in result.problems:
             if problem.severity == "warning":
@@ -203,7 +198,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
                 language=self.config.language,
                 history=history,
                 history_notice=notice,
-                cache=None if caches is None else ParseCache(caches),
+                cache=cache,  # its records: the very ones this build read
             )
         return pages
 

@@ -38,14 +38,10 @@ class LastBuild:
         """Make each page as the whole build would and write it (whole, never half a file)
         under `site_dir`; the addresses written."""
         written = []
-        for page in pages:
+        for page in pages:  # the preview's pages are all Markdown pages
             file = self._file(page)
-            if not file.is_documentation_page():
-                write_whole(site_dir / file.dest_uri, page.markdown.encode("utf-8"))
-            else:
-                output = self._render(file)
-                data = output.encode("utf-8", errors="xmlcharrefreplace")
-                write_whole(site_dir / file.dest_uri, data)
+            output = self._render(file).encode("utf-8", errors="xmlcharrefreplace")
+            write_whole(site_dir / file.dest_uri, output)
             written.append(file.url)
         return written
 
@@ -55,8 +51,7 @@ class LastBuild:
         if file is None:
             file = File.generated(self.config, page.path, content=page.markdown)
             self.files.append(file)
-            if file.is_documentation_page():
-                ThemePage(None, file, self.config)
+            ThemePage(None, file, self.config)
         else:
             file.content_string = page.markdown
         return file
