@@ -406,3 +406,52 @@ def test_slips_are_the_long_ways_to_the_digit(seed: int) -> None:
             assert slip_of(deal, states, states[-1], period, FUNNEL) == slip_of_the_long_way(
                 deal, states, states[-1], period
             )
+
+
+def forecast_the_long_way(dataset: ValidDataset, as_of: date, kind) -> tuple:
+    """Each deal added to its slices one at a time, in the deals' order."""
+    from generator.data.money import weighted_deal
+
+    periods: dict = {}
+    owners: dict = {}
+    territories: dict = {}
+    total, overdue = Totals(), Totals()
+    for deal in dataset.deals.values():
+        account = dataset.accounts.get(deal.account)
+        territory = account.territory if account else ""
+        if deal.is_open:
+            weight = weighted_deal(deal, dataset.funnel)
+            slices = (
+                periods.setdefault(period_of(deal.expected_close, kind), Totals()),
+                owners.setdefault(deal.owner, Totals()),
+                territories.setdefault(territory, Totals()),
+                total,
+            )
+            for totals in slices + ((overdue,) if deal.expected_close < as_of else ()):
+                totals.add_open(deal, weight)
+        elif deal.stage == "won" and deal.closed_on is not None:
+            periods.setdefault(period_of(deal.closed_on, kind), Totals()).won += deal.amount
+            if deal.closed_on.year == as_of.year:
+                owners.setdefault(deal.owner, Totals()).won += deal.amount
+                territories.setdefault(territory, Totals()).won += deal.amount
+                total.won += deal.amount
+    return periods, owners, territories, total, overdue
+
+
+@pytest.mark.parametrize("as_of", AS_OF_DAYS, ids=str)
+def test_the_forecast_of_every_kind_is_one_deal_at_a_time_to_the_digit(
+    dataset: ValidDataset, as_of: date
+) -> None:
+    rng = random.Random(7)
+    deals = dict(dataset.deals)
+    for name, deal in list(deals.items())[:6]:  # amounts of other precisions, in any order
+        amount = Decimal(rng.choice(["0.1", "12345.678", "7", "0.005", "99999999.99"]))
+        deals[name] = deal.model_copy(update={"amount": amount})
+    data = ValidDataset(**{**vars(dataset), "deals": deals})
+    for kind in KINDS:
+        got = build_forecast(data, as_of, kind)
+        periods, owners, territories, total, overdue = forecast_the_long_way(data, as_of, kind)
+        assert repr(got.periods) == repr(periods)  # insertion order and each Decimal's digits
+        assert repr(got.owners) == repr(owners)
+        assert repr(got.territories) == repr(territories)
+        assert (repr(got.total), repr(got.overdue)) == (repr(total), repr(overdue))

@@ -456,3 +456,85 @@ def test_the_digest_covers_pydantics_version_and_pythons(tmp_path, monkeypatch):
     alone = code_digest()  # no pydantic at all: a digest all the same
     monkeypatch.setattr(parse_cache.sys, "version_info", (3, 99, 0, "final", 0))
     assert code_digest() != alone
+
+
+DEAL_OF_ACCOUNT = "deals/chengdu-optics-workstations.yaml"
+
+
+def judged_again(monkeypatch) -> list[str]:
+    """The deals whose rules across files are worked out (not taken from the last check)."""
+    from generator.data import deal_rules
+
+    judged: list[str] = []
+    one_deal = deal_rules._one_deal
+
+    def counting(dataset, deal, as_of, people):
+        judged.append(deal.path)
+        return one_deal(dataset, deal, as_of, people)
+
+    monkeypatch.setattr(deal_rules, "_one_deal", counting)
+    return judged
+
+
+def test_a_deal_judged_on_the_same_records_keeps_its_problems(tmp_path, monkeypatch):
+    data = copy_valid(tmp_path / "data")
+    cache = ParseCache(tmp_path / "cache")
+    first = check(data, AS_OF, display="data", cache=cache)
+    judged = judged_again(monkeypatch)
+    second = check(data, AS_OF, display="data", cache=cache)
+    assert second.problems == first.problems and judged == []
+    later = check(data, date(2027, 6, 1), display="data", cache=cache)  # another day
+    assert len(judged) == len(later.dataset.deals)
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "deal", "message"),
+    [
+        (
+            "accounts/chengdu-optics.yaml",
+            "name: 刘强",
+            "name: 刘勇",
+            DEAL_OF_ACCOUNT,
+            "has no contact named `刘强`",
+        ),
+        ("team.yaml", "  - id: zhou-bo\n", "  - id: zhou-bx\n", DEAL_OF_ACCOUNT, "no person"),
+        (
+            "funnel.yaml",
+            "id: proposal",
+            "id: offer",
+            "deals/south/pearl-river-laptops.yaml",
+            "no stage",
+        ),
+    ],
+    ids=["its account", "the team", "the funnel"],
+)
+def test_a_deal_is_judged_again_when_a_record_it_names_changed(
+    tmp_path, monkeypatch, path, old, new, deal, message
+):
+    data = copy_valid(tmp_path / "data")
+    cache = ParseCache(tmp_path / "cache")
+    assert check(data, AS_OF, display="data", cache=cache).ok
+    file = data / path
+    text = file.read_text(encoding="utf-8")
+    assert old in text, path
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+    judged = judged_again(monkeypatch)
+    result = check(data, AS_OF, display="data", cache=cache)
+    assert f"data/{deal}" in judged
+    found = [p for p in result.problems if p.path == f"data/{deal}"]
+    assert any(message in p.message for p in found), found
+
+
+def test_a_deal_whose_account_is_missing_is_always_judged_again(tmp_path, monkeypatch):
+    data = copy_valid(tmp_path / "data")
+    account = data / "accounts" / "chengdu-optics.yaml"
+    text = account.read_text(encoding="utf-8")
+    account.unlink()
+    cache = ParseCache(tmp_path / "cache")
+    check(data, AS_OF, display="data", cache=cache)
+    judged = judged_again(monkeypatch)
+    account.with_name("chengdu-optic.yaml").write_text(text, encoding="utf-8")
+    again = check(data, AS_OF, display="data", cache=cache)
+    assert judged == [f"data/{DEAL_OF_ACCOUNT}"]
+    hint = [p.message for p in again.problems if p.path == f"data/{DEAL_OF_ACCOUNT}"]
+    assert any("did you mean `chengdu-optic`" in m for m in hint), hint

@@ -270,3 +270,53 @@ def test_without_history_the_pages_say_why_as_a_whole_build_does(example):
     everything = {page.path: page.markdown for page in pages}
     assert any(notice in page.markdown for page in answer.pages)
     assert all(page.markdown == everything[page.path] for page in answer.pages)
+
+
+def test_an_answer_told_the_changed_paths_looks_only_at_those(example, monkeypatch):
+    made = preview(example)
+    deal = example / "data" / DEAL
+    edit(deal, "amount: 1425000.00", "amount: 1987654.32")
+    monkeypatch.setattr("generator.site.preview.walk", None)  # no whole walk may happen
+    answer = made.answer(changed={str(deal), str(example / "data" / ".deal.yaml.swp")})
+    assert {page.path for page in answer.pages} == OWNER_PAGES
+    everything = whole(example, made)
+    assert all(page.markdown == everything[page.path] for page in answer.pages)
+
+
+def test_changed_paths_add_move_and_remove_deals_as_a_whole_walk_finds_them(example):
+    made = preview(example)
+    deal = example / "data" / DEAL
+    moved = deal.with_name("northwind-storage-2027.yaml")
+    deal.rename(moved)
+    answer = made.answer(changed={str(deal), str(moved)})
+    paths = {page.path for page in answer.pages}
+    assert "deals/northwind-storage-2027.md" in paths
+    assert made.files is not None
+    assert [entry.relative for entry in made.files] == [
+        entry.relative for entry in Preview(example / "data", AS_OF)._files(None) or []
+    ]
+    moved.unlink()
+    gone = made.answer(changed={str(moved)})
+    assert "accounts/northwind-logistics.md" in {page.path for page in gone.pages}
+    assert "deals/northwind-storage-2027" not in {e.relative for e in made.files or []}
+    everything = whole(example, made)
+    assert all(page.markdown == everything[page.path] for page in gone.pages)
+
+
+@pytest.mark.parametrize("kind", ["folder", "link"])
+def test_a_changed_folder_or_link_makes_the_answer_look_at_every_file(example, kind):
+    made = preview(example)
+    data = example / "data"
+    if kind == "folder":
+        folder = data / "deals" / "north"
+        folder.mkdir(exist_ok=True)
+        shutil.copy(data / DEAL, folder / "northwind-storage-2027.yaml")
+        changed = {str(folder)}  # the folder's own event: its files have none
+        answer = made.answer(changed=changed)
+        assert "deals/northwind-storage-2027.md" in {page.path for page in answer.pages}
+    else:
+        link = data / "deals" / "link.yaml"
+        link.symlink_to(data / DEAL)
+        answer = made.answer(changed={str(link)})
+        assert [error.path for error in answer.errors] == ["data/deals/link.yaml"]
+        assert made.files is None  # the next answer walks again

@@ -15,7 +15,7 @@ from ..data.load import ValidDataset
 from ..data.model import Deal, Person, Territory
 from ..data.money import ZERO, weighted_deal
 from .calendar import KINDS, Period, PeriodKind, parse_period, period_of
-from .forecast import Forecast, Totals, build_forecast, won_by_period, won_in
+from .forecast import Forecast, Totals, build_forecasts, won_by_period, won_in
 from .targets import target_for
 
 CURRENT_KINDS: tuple[PeriodKind, ...] = ("quarter", "half", "year")
@@ -116,10 +116,13 @@ def current_periods(
     kind) saves building them again."""
     source = dataset.deals.values() if deals is None else deals
     wins = [deal for deal in source if deal.stage == "won"]
+    given = forecasts or {}
+    missing = [kind for kind in CURRENT_KINDS if kind not in given]
+    made = build_forecasts(dataset, as_of, missing, deals) if missing else {}
     rows = []
     for kind in CURRENT_KINDS:
         period = period_of(as_of, kind)
-        forecast = (forecasts or {}).get(kind) or build_forecast(dataset, as_of, kind, deals)
+        forecast = given.get(kind) or made[kind]
         totals = forecast.periods.get(period)
         rows.append(
             CurrentPeriod(

@@ -102,43 +102,74 @@ def build_forecasts(
     kinds: Iterable[PeriodKind],
     deals: Iterable[Deal] | None = None,
 ) -> dict[PeriodKind, Forecast]:
-    """`build_forecast` of each kind, in one pass over the deals (each deal's weight is
-    worked out once); each is the very forecast `build_forecast` gives."""
-    funnel = dataset.funnel
-    results = {kind: Forecast(as_of=as_of, currency=funnel.currency, kind=kind) for kind in kinds}
+    """`build_forecast` of each kind, in one pass over the deals; each is the very forecast
+    `build_forecast` gives. The pass only sorts each deal's amounts into the slices it
+    counts in (owners, territories, the total and the overdue once for every kind); each
+    slice's amounts are then added up in the deals' order, as one at a time would."""
+    funnel, kinds = dataset.funnel, tuple(kinds)
     territory_of = _territories(dataset)
+    periods: dict[PeriodKind, dict[Period, _Slice]] = {kind: {} for kind in kinds}
+    owners: dict[str, _Slice] = {}
+    territories: dict[str, _Slice] = {}
+    total, overdue = _Slice(), _Slice()
+    period_at: dict[tuple[date, PeriodKind], Period] = {}
     for deal in dataset.deals.values() if deals is None else deals:
         territory = territory_of.get(deal.account, "")
         if deal.is_open:
-            weight = weighted_deal(deal, funnel)
-            overdue = deal.expected_close < as_of
-            for kind, result in results.items():
-                period = period_of(deal.expected_close, kind)
-                for totals in (
-                    _slot(result.periods, period),
-                    _slot(result.owners, deal.owner),
-                    _slot(result.territories, territory),
-                    result.total,
-                ):
-                    totals.add_open(deal, weight)
-                if overdue:
-                    result.overdue.add_open(deal, weight)
+            day, amounts = deal.expected_close, (deal.amount, weighted_deal(deal, funnel))
+            for kind in kinds:
+                period = period_at.get((day, kind)) or period_at.setdefault(
+                    (day, kind), period_of(day, kind)
+                )
+                _slice(periods[kind], period).open.append(amounts)
+            for sums in (_slice(owners, deal.owner), _slice(territories, territory), total):
+                sums.open.append(amounts)
+            if day < as_of:
+                overdue.open.append(amounts)
         elif deal.stage == "won" and deal.closed_on is not None:
-            this_year = deal.closed_on.year == as_of.year
-            for kind, result in results.items():
-                _slot(result.periods, period_of(deal.closed_on, kind)).won += deal.amount
-                if this_year:
-                    _slot(result.owners, deal.owner).won += deal.amount
-                    _slot(result.territories, territory).won += deal.amount
-                    result.total.won += deal.amount
-    return results
+            for kind in kinds:
+                _slice(periods[kind], period_of(deal.closed_on, kind)).won.append(deal.amount)
+            if deal.closed_on.year == as_of.year:
+                for sums in (_slice(owners, deal.owner), _slice(territories, territory), total):
+                    sums.won.append(deal.amount)
+    return {
+        kind: Forecast(
+            as_of=as_of,
+            currency=funnel.currency,
+            kind=kind,
+            periods={period: sums.totals() for period, sums in periods[kind].items()},
+            owners={owner: sums.totals() for owner, sums in owners.items()},
+            territories={name: sums.totals() for name, sums in territories.items()},
+            total=total.totals(),
+            overdue=overdue.totals(),
+        )
+        for kind in kinds
+    }
 
 
-def _slot(totals: dict[K, Totals], key: K) -> Totals:
-    """The totals under `key`, new ones the first time."""
-    found = totals.get(key)
+@dataclass
+class _Slice:
+    """The amounts of one slice of the funnel: (amount, weighted) of each open deal, and the
+    amount of each won deal, in the deals' order."""
+
+    open: list[tuple[Decimal, Decimal]] = field(default_factory=list)
+    won: list[Decimal] = field(default_factory=list)
+
+    def totals(self) -> Totals:
+        """Its totals, each added up from zero in the deals' order."""
+        return Totals(
+            deals=len(self.open),
+            pipeline=sum((amount for amount, _ in self.open), ZERO),
+            weighted=sum((weight for _, weight in self.open), ZERO),
+            won=sum(self.won, ZERO),
+        )
+
+
+def _slice(slices: dict[K, _Slice], key: K) -> _Slice:
+    """The slice under `key`, a new one the first time."""
+    found = slices.get(key)
     if found is None:
-        found = totals[key] = Totals()
+        found = slices[key] = _Slice()
     return found
 
 

@@ -113,6 +113,13 @@ class LivePreview:
         self.settings: dict[str, tuple[int, int]] = {}
         self.saved = threading.Event()
         """Set when a file of the data changes (the server's file events)."""
+        self.lock = threading.Lock()
+        self.changed: set[str] | None = None
+        """The data's files that changed since the last answer; None: any may have."""
+        self.noticed: float | None = None
+        """When the first file event since the last answer came (monotonic clock)."""
+        self.since: float | None = None
+        """When the first file event that the answer being made answers came."""
         self.stopped = threading.Event()
 
     def __call__(self) -> None:
@@ -154,6 +161,7 @@ class LivePreview:
         assert server is not None
         server.refused = list(plugin.refused)
         if plugin.preview is not None and not plugin.refused:
+            self._take_changes()  # what changed until now is in the build's data
             server.refused = list(plugin.preview.answer(time.time_ns()).errors)  # the data kept
         gc.collect()
         gc.freeze()  # the build's pages and the data stay: answers never scan them for garbage
@@ -176,7 +184,7 @@ class LivePreview:
         server = self.server
         assert server is not None and self.current is not None
         started = time.monotonic()
-        answer = self.plugin.preview.answer(time.time_ns())
+        answer = self.plugin.preview.answer(time.time_ns(), self._take_changes())
         answered = time.monotonic()
         if answer.errors:
             self._stop_beside()
@@ -190,7 +198,7 @@ class LivePreview:
         if answer.pages:
             shown = self.plugin.show(answer.pages, self.current)
             log.info(
-                f"funnel: shown in {time.monotonic() - started:.2f} s (the data and the "
+                f"funnel: shown in {self._took(started)} (the data and the "
                 f"pages' Markdown {answered - started:.2f} s): {', '.join(shown)}; "
                 "the whole site follows"
             )
@@ -205,9 +213,10 @@ class LivePreview:
         target = self._new_folder()
         done = self.signals / f"done-{self.serial}"
         process = subprocess.Popen(
-            [sys.executable, "-m", __name__, self.config_file, str(target), server.url],
+            [sys.executable, "-c", BESIDE, self.config_file, str(target), server.url],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C in the terminal stops the server, which stops it
         )
         self.beside = (process, target)
         self.stopped = threading.Event()
@@ -284,15 +293,40 @@ class LivePreview:
         """Learn of every change under the data folder from the server's file events."""
         server = self.server
         assert server is not None
-        saved = self.saved
+        saved, note = self.saved, self._note_change
 
         class Saves(watchdog.events.FileSystemEventHandler):
             def on_any_event(self, event: watchdog.events.FileSystemEvent) -> None:
-                if not event.is_directory:
-                    saved.set()
+                note(event)
+                saved.set()
 
         handler = Saves()
         server.observer.schedule(handler, str(data), recursive=True)
+
+    def _note_change(self, event: watchdog.events.FileSystemEvent) -> None:
+        """Note the paths a file event names; a folder's event means every file is looked
+        at again (a folder moved in brings files that have no event of their own)."""
+        with self.lock:
+            self.noticed = self.noticed or time.monotonic()
+            if event.is_directory or self.changed is None:
+                self.changed = None
+                return
+            self.changed.add(os.fsdecode(event.src_path))
+            if event.dest_path:
+                self.changed.add(os.fsdecode(event.dest_path))
+
+    def _take_changes(self) -> set[str] | None:
+        """The paths changed since the last call (None: any may have), forgotten."""
+        with self.lock:
+            changed, self.changed = self.changed, set()
+            self.since, self.noticed = self.noticed, None
+        return changed
+
+    def _took(self, started: float) -> str:
+        """How long the answer took, and since the first file event it answers."""
+        now = time.monotonic()
+        since = f", {now - self.since:.2f} s since the save" if self.since else ""
+        return f"{now - started:.2f} s{since}"
 
     def close(self) -> None:
         """Stop the build beside and remove every folder made."""
@@ -351,19 +385,28 @@ def _error_page(site: Path, code: int) -> bytes | None:
 
 
 def build_beside(config_file: str, site_dir: str, site_url: str) -> None:
-    """The whole build of the second process: the site as the preview serves it."""
-    config = load_config(config_file, site_dir=site_dir)
-    config.site_url = site_url
-    config.plugins.on_startup(command="build", dirty=False)
-    build(config, serve_url=site_url)
-
-
-if __name__ == "__main__":
-    os.nice(10)  # the preview's first answers to saves come first
+    """The whole build of the second process: the site as the preview serves it. Stopped
+    (SIGINT), it exits quietly: its caches are written whole or not at all."""
     try:
-        build_beside(*sys.argv[1:4])
+        config = load_config(config_file, site_dir=site_dir)
+        config.site_url = site_url
+        config.plugins.on_startup(command="build", dirty=False)
+        build(config, serve_url=site_url)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # the preview keeps what it serves; say why
         print(f"funnel: the whole build beside the preview failed: {exc}", file=sys.stderr)
         sys.exit(1)
+
+
+BESIDE = f"""
+import os
+os.nice(10)  # the preview's first answers to saves come first
+try:
+    from {__name__} import build_beside
+    import sys
+    build_beside(*sys.argv[1:4])
+except KeyboardInterrupt:  # stopped while starting
+    raise SystemExit(130)
+"""
+"""The second process's program: stopped at any moment, it says nothing."""

@@ -17,27 +17,58 @@ from .problems import Problem, did_you_mean
 
 
 def deal_rules(dataset: Dataset, as_of: date) -> Iterator[Problem]:
-    """References and dates of every deal; of a broken deal, each part that could be read."""
+    """References and dates of every deal; of a broken deal, each part that could be read.
+    With a parse cache that judged a deal before on the very same records (`funnel serve`),
+    its problems are those found then."""
     people: dict[str, Person] | None = None
     if dataset.team is not None:
         people = {}
         for person in dataset.team.people:
             people.setdefault(person.id, person)  # a second entry is reported in team.yaml
-    funnel = dataset.funnel
     deals: Iterable[Deal | DealParts] = chain(dataset.deals.values(), dataset.broken_deals.values())
+    before = {} if dataset.cache is None else dataset.cache.judged
+    judged: dict[str, tuple[tuple[object, ...], list[Problem]]] = {}
     for deal in deals:
-        path = deal.path
-        if people is not None and deal.owner is not None:
-            yield from _deal_owner(dataset, deal, people)
-        if deal.account is not None:
-            yield from _deal_account(dataset, deal, deal.account)
-        if funnel is not None and deal.stage is not None and funnel.stage(deal.stage) is None:
-            hint = did_you_mean(deal.stage, funnel.stage_ids) or (
-                f": one of {', '.join(funnel.stage_ids)}"
-            )
-            yield dataset.error_at(path, ("stage",), f"`stage`: no stage `{deal.stage}`{hint}")
-        yield from _deal_dates(dataset, deal, as_of)
-        yield from _log_dates(dataset, deal, as_of)
+        inputs = _inputs(dataset, deal, as_of)
+        known = before.get(deal.path)
+        if known is not None and all(a is b for a, b in zip(known[0], inputs, strict=True)):
+            found = known[1]
+        else:
+            found = list(_one_deal(dataset, deal, as_of, people))
+        if inputs:
+            judged[deal.path] = (inputs, found)
+        yield from found
+    if dataset.cache is not None:
+        dataset.cache.judged = judged
+
+
+def _inputs(dataset: Dataset, deal: Deal | DealParts, as_of: date) -> tuple[object, ...]:
+    """What a deal's problems depend on, when they may be kept (compared by identity: the
+    parse cache gives the very same records for unchanged files); empty when they may not
+    (a missing account's hint names the accounts there are)."""
+    if deal.account is None:
+        return ()
+    account = dataset.accounts.get(deal.account) or dataset.broken_accounts.get(deal.account)
+    if account is None:
+        return ()
+    return (deal, account, dataset.team, dataset.funnel, as_of)
+
+
+def _one_deal(
+    dataset: Dataset, deal: Deal | DealParts, as_of: date, people: dict[str, Person] | None
+) -> Iterator[Problem]:
+    path, funnel = deal.path, dataset.funnel
+    if people is not None and deal.owner is not None:
+        yield from _deal_owner(dataset, deal, people)
+    if deal.account is not None:
+        yield from _deal_account(dataset, deal, deal.account)
+    if funnel is not None and deal.stage is not None and funnel.stage(deal.stage) is None:
+        hint = did_you_mean(deal.stage, funnel.stage_ids) or (
+            f": one of {', '.join(funnel.stage_ids)}"
+        )
+        yield dataset.error_at(path, ("stage",), f"`stage`: no stage `{deal.stage}`{hint}")
+    yield from _deal_dates(dataset, deal, as_of)
+    yield from _log_dates(dataset, deal, as_of)
 
 
 def _deal_owner(

@@ -7,9 +7,10 @@ that funnel does not read is named with the reason, so a misplaced deal is never
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import TYPE_CHECKING
 
 from .parse_cache import blob_id
@@ -103,6 +104,34 @@ def walk(root: Path, display: str, problems: list[Problem]) -> list[FileEntry]:
                 )
     found.sort(key=lambda entry: entry.relative)
     return found
+
+
+def walk_again(root: Path, last: list[FileEntry], changed: Iterable[str]) -> list[FileEntry] | None:
+    """The files under root as `walk` would find them now, from the `last` walk (which
+    found no problem) and the paths that `changed` since (as the system's file events name
+    them): only those are looked at. None when a change needs a whole walk: a folder, a
+    symbolic link or a special file among them."""
+    found = {entry.relative: entry for entry in last}
+    prefix = f"{os.path.abspath(root)}{os.sep}"
+    for path in changed:
+        absolute = os.path.abspath(path)
+        if not absolute.startswith(prefix):
+            continue  # not under the data folder
+        relative = absolute[len(prefix) :].replace(os.sep, "/")
+        if any(part.startswith(".") for part in relative.split("/")):
+            continue  # hidden, as `walk` skips it
+        try:
+            stat = os.lstat(absolute)
+        except FileNotFoundError:
+            found.pop(relative, None)
+            continue
+        except OSError:
+            return None
+        if not S_ISREG(stat.st_mode):
+            return None
+        changes = (stat.st_ctime_ns, stat.st_mtime_ns, stat.st_ino)
+        found[relative] = FileEntry(relative, str(root / relative), stat.st_size, changed=changes)
+    return [found[relative] for relative in sorted(found)]
 
 
 def read_all(root: Path, display: str, problems: list[Problem], cap: int) -> list[FileEntry] | None:

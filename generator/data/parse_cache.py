@@ -83,6 +83,9 @@ class ParseCache:
         self.settled = 0
         """Files whose last change (ctime) is before this moment (nanoseconds since the
         epoch, given by the caller: see `settle`) may be known by their size and times."""
+        self.judged: dict[str, tuple[tuple[object, ...], list[Any]]] = {}
+        """By deal: the records its rules across files were judged on and the problems
+        found (see `deal_rules`); kept in memory only."""
         self.read: dict[CacheKey, Any] = {}
         """What was unpickled or put: asked again (`funnel serve` keeps one cache between its
         checks), the very same object comes back, so a caller can tell unchanged records by

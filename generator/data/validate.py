@@ -57,13 +57,15 @@ def check(
     *,
     cache: ParseCache | None = None,
     entries: list[FileEntry] | None = None,
+    save: bool = True,
 ) -> CheckResult:
-    """Load `root` (or `entries`, the files of a commit) and apply every rule; nothing stops
-    at the first problem. With `cache`, files read before without problems are not parsed
-    again; every rule across files still runs."""
+    """Load `root` (or `entries`, its files as listed before, or the files of a commit) and
+    apply every rule; nothing stops at the first problem. With `cache`, files read before
+    without problems are not parsed again; every rule across files still runs. The cache's
+    file is written unless `save` is false (it is then only kept in memory)."""
     dataset, problems = load(root, display, cache=cache, entries=entries)
     problems.extend(validate(dataset, as_of))
-    if cache is not None:
+    if cache is not None and save:
         cache.save()  # once: the records read and the places of the problems found
     return CheckResult(dataset, sorted(set(problems)))
 

@@ -12,7 +12,7 @@ checked out), is answered by the whole build alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from ..analytics.calendar import KINDS, PeriodKind
 from ..analytics.forecast import Forecast, build_forecasts
+from ..data.files import FileEntry, walk, walk_again
 from ..data.load import ValidDataset
 from ..data.model import Record
 from ..data.parse_cache import ParseCache
@@ -72,15 +73,22 @@ class Preview:
         self.history, self.history_notice = history, history_notice
         self.env = environment(templates)
         self.context: SiteContext | None = None
+        self.files: list[FileEntry] | None = None
+        """The data's files as the last answer found them (see `_files`)."""
 
-    def answer(self, now_ns: int | None = None) -> Answer:
+    def answer(self, now_ns: int | None = None, changed: Collection[str] | None = None) -> Answer:
         """Check the data as it is now and make the pages that show what changed since the
         last answer; the first answer only keeps the data (it has nothing to compare).
         `now_ns` (the caller's clock, in nanoseconds) lets files that have not changed for a
-        second be known next time by their size and times, unread (see `ParseCache.settle`)."""
+        second be known next time by their size and times, unread (see `ParseCache.settle`).
+        `changed`, the paths the system's file events named since the last answer, spares
+        looking at every other file (None: every file is looked at)."""
         if self.cache is not None and now_ns is not None:
             self.cache.settle(now_ns)
-        result = check(self.data, self.as_of, display=self.display, cache=self.cache)
+        entries = self._files(changed)
+        result = check(  # the cache's file is written by the whole builds
+            self.data, self.as_of, display=self.display, cache=self.cache, entries=entries, save=False
+        )
         errors = only_errors(result.problems)
         if errors:
             return Answer(errors=errors)
@@ -101,6 +109,23 @@ class Preview:
         if paths is None:
             return Answer(whole=True)
         return Answer(pages=preview_pages(self.context, paths))
+
+
+    def _files(self, changed: Collection[str] | None) -> list[FileEntry] | None:
+        """The data's files: the last answer's, updated by the `changed` paths when that
+        can be done; else found again. None when the data folder is gone or holds a file
+        that `walk` refuses (the check walks again and says so)."""
+        if changed is not None and self.files is not None:
+            self.files = walk_again(self.data, self.files, changed)
+            if self.files is not None:
+                return self.files
+        if not self.data.is_dir():
+            self.files = None
+            return None
+        refused: list[Problem] = []
+        found = walk(self.data, self.display or str(self.data), refused)
+        self.files = None if refused else found
+        return self.files
 
 
 def touched_pages(before: ValidDataset, after: ValidDataset) -> set[str] | None:
