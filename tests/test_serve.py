@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -167,3 +168,27 @@ def test_a_template_with_a_mistake_keeps_the_last_site_served(served):
     assert page is not None and "ZBooks for architects" in page
     template.write_text("# Mended: {{ d.deal.title }}\n", "utf-8")
     wait_for(deal_url, lambda page: "Mended: ZBooks for architects" in page)
+
+
+@pytest.mark.parametrize("wait", [0.2, 3.0], ids=["starting", "building"])
+def test_the_build_beside_stops_quietly_at_once_even_started_with_interrupts_ignored(
+    tmp_path, wait
+):
+    """A shell's background job starts with Ctrl-C's signal ignored, and so would the build
+    beside: the preview would then wait for it before each answer."""
+    from generator.cli.live import BESIDE
+
+    folder = project(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-c", BESIDE, "mkdocs.yml", str(tmp_path / "out"), "http://x/"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    time.sleep(wait)
+    stopped = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    code = process.wait(timeout=30)
+    assert time.monotonic() - stopped < 5
+    assert (code, process.stderr.read().decode()) == (130, "")

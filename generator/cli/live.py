@@ -239,7 +239,9 @@ class LivePreview:
         else:
             shutil.rmtree(target, ignore_errors=True)
 
-    def _stop_beside(self) -> None:
+    def _stop_beside(self, wait: bool = False) -> None:
+        """Stop the build beside; its folder is removed once it has exited (in a thread
+        unless `wait`: the next answer need not wait for it)."""
         if self.beside is None:
             return
         process, target = self.beside
@@ -247,12 +249,10 @@ class LivePreview:
         self.stopped.set()
         if process.poll() is None:
             process.send_signal(signal.SIGINT)  # its caches are written whole or not at all
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        shutil.rmtree(target, ignore_errors=True)
+        if wait:
+            _end(process, target)
+        else:
+            threading.Thread(target=_end, args=(process, target), daemon=True).start()
 
     def _new_folder(self) -> Path:
         self.serial += 1
@@ -330,8 +330,18 @@ class LivePreview:
 
     def close(self) -> None:
         """Stop the build beside and remove every folder made."""
-        self._stop_beside()
+        self._stop_beside(wait=True)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _end(process: subprocess.Popen[bytes], target: Path) -> None:
+    """Wait for a stopped build to exit (killed after 10 s), then remove its folder."""
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    shutil.rmtree(target, ignore_errors=True)
 
 
 def _tell_when_done(process: subprocess.Popen[bytes], done: Path, stopped: threading.Event) -> None:
@@ -400,7 +410,8 @@ def build_beside(config_file: str, site_dir: str, site_url: str) -> None:
 
 
 BESIDE = f"""
-import os
+import os, signal
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
 os.nice(10)  # the preview's first answers to saves come first
 try:
     from {__name__} import build_beside
