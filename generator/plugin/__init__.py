@@ -26,6 +26,7 @@ from ..history.cache import funnel_folder_of
 from ..history.git import HistoryError
 from ..history.mining import read_history
 from ..history.past import PastCommit, past_day
+from ..site.environment import environment
 from ..site.memo import PageMemo
 from ..site.pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
 from ..site.preview import Preview
@@ -177,6 +178,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             log.info(f"funnel: no history pages: {exc}")
         if history is not None and past is not None:
             history = history.until(past.sha, past.line)
+        env = environment(root / self.config.templates)
         pages = build_pages(
             result.dataset.valid(),
             as_of,
@@ -185,6 +187,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             history=history,
             history_notice=notice,
             memo=self.memo,
+            env=env,
         )
         if self.memo is not None and not self.serving:
             self.memo.save()
@@ -199,6 +202,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
                 history=history,
                 history_notice=notice,
                 cache=cache,  # its records: the very ones this build read
+                env=env,  # its templates: compiled by this build
             )
         return pages
 

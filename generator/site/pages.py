@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from jinja2 import Environment
+
 from ..data.load import ValidDataset
 from ..history.records import History
 from .calibration_pages import build_calibration_pages
@@ -42,15 +44,17 @@ def build_pages(
     history: History | None = None,
     history_notice: str | None = None,
     memo: PageMemo | None = None,
+    env: Environment | None = None,
 ) -> list[Page]:
     """Every generated page and file of the site; without `history`, the pages that need it
     show `history_notice` instead. The order is the search index's: the overviews and lists
     first, then the team's pages, a page per account and deal, history and handovers. With a
-    `memo`, a page whose inputs are those of a page made before is taken from it."""
+    `memo`, a page whose inputs are those of a page made before is taken from it. `env` is
+    the `environment` of `templates` when the caller keeps it (its templates compiled once)."""
     context = SiteContext.of(
         dataset,
         as_of,
-        environment(templates),
+        environment(templates) if env is None else env,
         language,
         history,
         history_notice,

@@ -19,6 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
+from jinja2 import Environment
+
 from ..analytics.calendar import KINDS, PeriodKind
 from ..analytics.forecast import Forecast, build_forecasts
 from ..data.files import FileEntry, walk, walk_again
@@ -67,11 +69,13 @@ class Preview:
         history: History | None = None,
         history_notice: str | None = None,
         cache: ParseCache | None = None,
+        env: Environment | None = None,
     ) -> None:
         self.data, self.as_of, self.display = data, as_of, display
         self.language, self.templates, self.cache = language, templates, cache
         self.history, self.history_notice = history, history_notice
-        self.env = environment(templates)
+        self.env = environment(templates) if env is None else env
+        """The templates' environment (the whole build's, given: compiled already)."""
         self.context: SiteContext | None = None
         self.files: list[FileEntry] | None = None
         """The data's files as the last answer found them (see `_files`)."""
