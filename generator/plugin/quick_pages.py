@@ -9,7 +9,7 @@ with the next whole build.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,9 +38,10 @@ class LastBuild:
         """Make each page as the whole build would and write it (whole, never half a file)
         under `site_dir`; the addresses written."""
         written = []
-        for page in pages:  # the preview's pages are all Markdown pages
-            file = self._file(page)
-            output = self._render(file).encode("utf-8", errors="xmlcharrefreplace")
+        files = [self._file(page) for page in pages]  # the preview's are all Markdown pages
+        pages_of_site = self.files.documentation_pages()  # once (a whole build does so too)
+        for file in files:
+            output = self._render(file, pages_of_site).encode("utf-8", errors="xmlcharrefreplace")
             write_whole(site_dir / file.dest_uri, output)
             written.append(file.url)
         return written
@@ -56,7 +57,7 @@ class LastBuild:
             file.content_string = page.markdown
         return file
 
-    def _render(self, file: File) -> str:
+    def _render(self, file: File, pages_of_site: Sequence[File]) -> str:
         """The theme's HTML of a page, through every plugin's page events."""
         config, files, plugins = self.config, self.files, self.config.plugins
         page = file.page
@@ -73,7 +74,7 @@ class LastBuild:
         page.content = plugins.on_page_content(page.content, page=page, config=config, files=files)
         page.active = True
         try:
-            context = get_context(self.nav, files, config, page)
+            context = get_context(self.nav, pages_of_site, config, page)
             template = self.env.get_template(page.meta.get("template", "main.html"))
             meta, search = page.meta, {**(page.meta.get("search") or {}), "exclude": True}
             page.meta = {**meta, "search": search}  # the whole build beside indexes it
