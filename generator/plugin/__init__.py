@@ -191,7 +191,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         )
         if self.memo is not None and not self.serving:
             self.memo.save()
-            self.memo.made = {}  # what this build did not use is not needed again
+            self.memo.made, self.memo.used = {}, {}  # a build does not come back to its pages
         if self.live:
             self.preview = Preview(
                 root / data,
@@ -221,8 +221,11 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
                 self.kept.generated.append(file)
         if self.store is not None:
             content, titles = content_digest(config), nav_titles(config.nav or [])
+            lean = not self.serving  # a build never comes back to its pages
             for file in self.kept.generated:  # the navigation takes these pages as they are
-                KeptMarkdownPage(titles.get(file.src_uri), file, config, self.store, content)
+                KeptMarkdownPage(titles.get(file.src_uri), file, config, self.store, content, lean)
+            if lean:
+                self.pages = []  # their Markdown is the files' now, let go once rendered
         return files
 
     def on_nav(self, nav: Navigation, /, *, config, files: Files) -> Navigation:

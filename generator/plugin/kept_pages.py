@@ -48,7 +48,8 @@ log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 class KeptPage:
     """What a page's rendering made: its content, and its output around that content."""
 
-    content: str
+    packed_content: bytes
+    """The HTML of its Markdown, compressed (as a lean page holds it: see `lean`)."""
     toc: Any
     title: str | None
     anchors: set[str] | None
@@ -129,11 +130,22 @@ class PageStore:
 class KeptMarkdownPage(Page):
     """A generated page that takes its rendering from the store when its inputs are the same.
 
-    Made before the navigation, which then takes it as it is: `title` is its title there."""
+    Made before the navigation, which then takes it as it is: `title` is its title there.
+    A `lean` page (a build that never comes back to its pages: not `funnel serve`'s own)
+    holds its HTML compressed between its rendering and the theme's, lets its Markdown go
+    once rendered, and both once written: a build holds every page's HTML at once, else."""
 
     def __init__(
-        self, title: str | None, file: File, config: Any, store: PageStore, content: str
+        self,
+        title: str | None,
+        file: File,
+        config: Any,
+        store: PageStore,
+        content: str,
+        lean: bool = False,
     ) -> None:
+        self.lean = lean
+        self._packed: bytes | None = None
         super().__init__(title, file, config)
         self.store, self.content_key = store, content
         self.key: str | None = None
@@ -141,6 +153,16 @@ class KeptMarkdownPage(Page):
         self.whole = False
         """Its output is kept too: the theme does not render it."""
         self.lookups: list[tuple[str, str]] | None = None
+
+    @property
+    def content(self) -> str | None:  # MkDocs' attribute, kept compressed
+        """The HTML of the page's Markdown (None before it is rendered)."""
+        packed = self._packed
+        return None if packed is None else zlib.decompress(packed).decode("utf-8")
+
+    @content.setter
+    def content(self, value: str | None) -> None:
+        self._packed = None if value is None else zlib.compress(value.encode("utf-8"), 1)
 
     @property
     def kept_output(self) -> str:
@@ -155,7 +177,11 @@ class KeptMarkdownPage(Page):
         kept = self.store.get(self.key)
         if kept is not None and _lookups_hold(kept.lookups, files):
             self.kept, self.lookups = kept, list(kept.lookups)
-            self.content, self.toc, self._title_from_render = kept.content, kept.toc, kept.title
+            self._packed, self.toc, self._title_from_render = (
+                kept.packed_content,
+                kept.toc,
+                kept.title,
+            )
             self.present_anchor_ids = kept.anchors
             if kept.links_to_anchors is not None:
                 self.links_to_anchors = _anchor_links(kept.links_to_anchors, files)
@@ -164,17 +190,19 @@ class KeptMarkdownPage(Page):
         recording = _Lookups(files)
         super().render(config, recording)  # type: ignore[arg-type]
         self.lookups = None if recording.missing else recording.found
+        if self.lean:  # rendered: its Markdown is let go (None would mean "not read yet")
+            self.markdown = self.file.content_string = ""
 
     def keep(self, output: str, search: list[dict[str, Any]], shell: str) -> None:
         """Keep this page's rendering (not when one of its links found no page: MkDocs'
         warning about it must come again)."""
-        if self.key is None or self.lookups is None or self.content is None:
+        if self.key is None or self.lookups is None or self._packed is None:
             return
         anchors = self.links_to_anchors
         self.store.put(
             self.key,
             KeptPage(
-                content=self.content,
+                packed_content=self._packed,
                 toc=self.toc,
                 title=self._title_from_render,
                 anchors=self.present_anchor_ids,
@@ -290,6 +318,8 @@ class KeptState:
                 page.store.hits += 1
                 page.keep(output, list(new), self.shell)
             page.kept, page.lookups = None, None  # written: not held for the rest of the build
+            if page.lean:
+                page.content = None
         if self.entries is not None:
             self.seen = len(self.entries)
 
