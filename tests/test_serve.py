@@ -176,7 +176,7 @@ def test_the_build_beside_stops_quietly_at_once_even_started_with_interrupts_ign
 ):
     """A shell's background job starts with Ctrl-C's signal ignored, and so would the build
     beside: the preview would then wait for it before each answer."""
-    from generator.cli.live import BESIDE
+    from generator.cli.beside import BESIDE
 
     folder = project(tmp_path)
     process = subprocess.Popen(

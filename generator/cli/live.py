@@ -1,4 +1,5 @@
-"""`funnel serve`: the live preview, which shows a saved deal at once and the whole site soon.
+"""`funnel serve`: the live preview, which shows a saved deal at once and the whole site soon
+(built beside it: see `beside`).
 
 MkDocs' own preview builds the whole site again after each save and holds every request until
 it is done: minutes at 10,000 deals. Here a save is answered in two steps:
@@ -19,7 +20,6 @@ handovers, is answered by a whole build (the first in this process, blocking as 
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import logging
 import os
@@ -41,6 +41,7 @@ from mkdocs.config import load_config
 from mkdocs.livereload import LiveReloadServer
 
 from ..data.problems import format_text
+from .beside import BESIDE, reap, tell_when_done
 
 log = logging.getLogger("mkdocs.commands.serve")
 
@@ -221,7 +222,7 @@ class LivePreview:
         self.beside = (process, target)
         self.stopped = threading.Event()
         threading.Thread(
-            target=_tell_when_done, args=(process, done, self.stopped), daemon=True
+            target=tell_when_done, args=(process, done, self.stopped), daemon=True
         ).start()
 
     def _take_finished(self) -> None:
@@ -250,9 +251,9 @@ class LivePreview:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)  # its caches are written whole or not at all
         if wait:
-            _end(process, target)
+            reap(process, target)
         else:
-            threading.Thread(target=_end, args=(process, target), daemon=True).start()
+            threading.Thread(target=reap, args=(process, target), daemon=True).start()
 
     def _new_folder(self) -> Path:
         self.serial += 1
@@ -334,26 +335,6 @@ class LivePreview:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _end(process: subprocess.Popen[bytes], target: Path) -> None:
-    """Wait for a stopped build to exit (killed after 10 s), then remove its folder."""
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    shutil.rmtree(target, ignore_errors=True)
-
-
-def _tell_when_done(process: subprocess.Popen[bytes], done: Path, stopped: threading.Event) -> None:
-    """Wait for the build beside; then, unless it was stopped, write a file the server
-    watches (it calls the builder, which serves the new site, and browsers reload)."""
-    process.wait()
-    if stopped.is_set():
-        return
-    with contextlib.suppress(OSError):
-        done.write_text(str(process.returncode), encoding="utf-8")
-
-
 def serve(config_file: str, dev_addr: str) -> None:
     """Serve the site at `dev_addr` and answer every save, until interrupted."""
     folder = Path(tempfile.mkdtemp(prefix="funnel-serve-"))
@@ -392,32 +373,3 @@ def _interrupt(signum: int, frame: Any) -> None:
 def _error_page(site: Path, code: int) -> bytes | None:
     page = site / f"{code}.html"
     return page.read_bytes() if code in (404, 500) and page.is_file() else None
-
-
-def build_beside(config_file: str, site_dir: str, site_url: str) -> None:
-    """The whole build of the second process: the site as the preview serves it. Stopped
-    (SIGINT), it exits quietly: its caches are written whole or not at all."""
-    try:
-        config = load_config(config_file, site_dir=site_dir)
-        config.site_url = site_url
-        config.plugins.on_startup(command="build", dirty=False)
-        build(config, serve_url=site_url)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as exc:  # the preview keeps what it serves; say why
-        print(f"funnel: the whole build beside the preview failed: {exc}", file=sys.stderr)
-        sys.exit(1)
-
-
-BESIDE = f"""
-import os, signal
-signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
-os.nice(10)  # the preview's first answers to saves come first
-try:
-    from {__name__} import build_beside
-    import sys
-    build_beside(*sys.argv[1:4])
-except KeyboardInterrupt:  # stopped while starting
-    raise SystemExit(130)
-"""
-"""The second process's program: stopped at any moment, it says nothing."""
