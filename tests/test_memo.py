@@ -270,3 +270,29 @@ def test_what_all_pages_share_includes_the_library_versions(monkeypatch):
     before = shared_digest([], "en")
     monkeypatch.setattr(memo, "installed_versions", lambda names: ["jinja2==0.0"])
     assert shared_digest([], "en") != before
+
+
+def test_a_record_of_a_data_file_is_read_as_its_path_and_content_only_that_very_object(
+    valid_data,
+):
+    from datetime import date
+
+    from generator.data.validate import check
+
+    dataset = check(valid_data, date(2026, 11, 26), display="data").dataset
+    deal = next(iter(dataset.deals.values()))
+    account = dataset.accounts[deal.account]
+    blobs = {deal.path: "1" * 40, account.path: "2" * 40}
+    known = Digest()
+    known.know([deal, account], blobs)
+    again = Digest()
+    again.know([deal, account], dict(blobs))
+    assert known.of(deal) == again.of(deal) != Digest().of(deal)  # by path and content
+    edited = Digest()
+    edited.know([deal], {deal.path: "3" * 40})  # the file's content changed
+    assert edited.of(deal) != known.of(deal)
+    copy = deal.model_copy(update={"amount": deal.amount + 1})  # another value, same path
+    assert known.of(copy) == Digest().of(copy) != Digest().of(deal)
+    unknown = Digest()
+    unknown.know([deal], {})  # no blob (a file read with problems): read field by field
+    assert unknown.of(deal) == Digest().of(deal)

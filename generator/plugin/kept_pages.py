@@ -297,6 +297,7 @@ class KeptState:
                 page.whole = False  # theme's templates look at it)
                 continue
             page.whole = True
+            page.content = ""  # not printed (the kept output is): nothing to decompress
             meta = {**page.meta, "template": KEPT_TEMPLATE}
             if self.entries is not None:
                 meta["search"] = {**(meta.get("search") or {}), "exclude": True}

@@ -122,6 +122,7 @@ class SiteContext:
         )
         if memo is None:
             return context
+        context.reader.know([*dataset.deals.values(), *dataset.accounts.values()], dataset.blobs)
         shared = shared_digest(
             [] if templates is None else [templates],
             language,

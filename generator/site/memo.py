@@ -70,6 +70,18 @@ class Digest:
         self._seen: dict[int, tuple[object, str]] = {}
         self._fields: dict[type, tuple[str, ...]] = {}
 
+    def know(self, records: Iterable[object], blobs: Mapping[str, str]) -> None:
+        """Read each of these records of data files as its kind, its file's path and content
+        (blob id) instead of field by field: a record is made from those alone (the parse
+        cache keeps records by them too). Only these very objects: a copy with other values
+        is read field by field."""
+        for record in records:
+            path = getattr(record, "path", None)
+            blob = blobs.get(path) if isinstance(path, str) else None
+            if blob is not None:
+                text = f"{type(record).__qualname__}@{path}@{blob}"
+                self._seen[id(record)] = (record, "#" + _hash(text))
+
     def of(self, value: object) -> str:
         """A stable text for `value`: the same for equal values, in any process."""
         if type(value) in EXACT_LEAVES or isinstance(value, LEAVES):
