@@ -179,12 +179,11 @@ def test_the_shared_side_navigation_changes_no_byte(project, tmp_path, monkeypat
     assert [name for name in shared if shared[name] != rendered_each_time[name]] == []
 
 
-def test_the_replaced_site_is_removed_after_the_build_and_a_leftover_by_the_next(project):
+def test_the_replaced_site_and_a_leftover_are_removed_after_the_build(project):
     assert build(project).exit_code == 0
     cut_short = project / ".site-old-cut-short"
     (cut_short / "site" / "deals").mkdir(parents=True)  # a removal that was stopped
     assert build(project).exit_code == 0
-    assert not cut_short.exists()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # the replaced site is removed in a process of its own
         if not [path for path in project.iterdir() if path.name.startswith(".site")]:

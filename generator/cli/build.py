@@ -62,8 +62,6 @@ def build_site(
     _log_to_stderr()
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
-    for left in site_dir.parent.glob(f".{site_dir.name}-old-*"):  # a removal cut short
-        shutil.rmtree(left, ignore_errors=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-new-", dir=site_dir.parent))
     try:
         config = _configure(config_file, data_dir, as_of, at, site_dir=str(fresh))
@@ -80,24 +78,25 @@ def build_site(
         os.rename(site_dir, old / "site")
     os.rename(fresh, site_dir)
     if old is not None:
-        _remove_later(old)
+        _remove_later(sorted(site_dir.parent.glob(f".{site_dir.name}-old-*")))
 
 
-def _remove_later(folder: Path) -> None:
+def _remove_later(folders: list[Path]) -> None:
     """Remove the replaced site in a process of its own: the build is done once the new site
-    is in place (a site of 10,000 deals takes seconds to delete). One cut short is removed by
-    the next build."""
-    program = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+    is in place (a site of 10,000 deals takes seconds to delete). Replaced sites whose removal
+    was cut short (or is still going on) are among `folders` too."""
+    program = "import shutil, sys\nfor folder in sys.argv[1:]: shutil.rmtree(folder, True)"
     try:
         subprocess.Popen(
-            [sys.executable, "-c", program, str(folder)],
+            [sys.executable, "-c", program, *map(str, folders)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
     except OSError:
-        shutil.rmtree(folder, ignore_errors=True)
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class _Stderr(logging.Handler):
