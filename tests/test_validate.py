@@ -172,3 +172,29 @@ def test_data_without_a_readable_team_is_no_valid_dataset(valid_data: Path) -> N
     assert not result.ok
     with pytest.raises(IncompleteDataset, match=r"data/team\.yaml is missing or invalid"):
         result.dataset.valid()
+
+
+def test_a_checklist_items_problems_point_at_that_item(valid_data):
+    (valid_data / "handovers").mkdir()
+    checklist = valid_data / "handovers" / "han-mei-2026-11-20.yaml"
+    checklist.write_text(
+        "from: han-mei\n"
+        "date: 2026-11-20\n"
+        "deals:\n"
+        "  - {deal: pearl-river-laptops, to: li-lei, method: phone, status: pending}\n"
+        "  - deal: pearl-river-printers\n"
+        "    to: zhou-bo\n"
+        "    method: phone\n"
+        "    status: done\n"
+        "  - {deal: chengdu-optics-workstations, to: li-lei, method: phone, status: pending,"
+        " done_on: 2026-11-21}\n",
+        encoding="utf-8",
+    )
+    result = check(valid_data, date(2026, 11, 26), display="data")
+    found = {
+        (p.line, p.message.split(":")[0])
+        for p in result.problems
+        if p.path == "data/handovers/han-mei-2026-11-20.yaml"
+    }
+    assert (8, "a done item needs `done_on") in found  # the second item's status
+    assert (9, "`done_on` is for done items") in found  # the third item's key
