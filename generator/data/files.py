@@ -90,9 +90,7 @@ def walk(root: Path, display: str, problems: list[Problem]) -> list[FileEntry]:
             elif entry.is_dir(follow_symlinks=False):
                 pending.append(f"{relative}/")
             elif entry.is_file(follow_symlinks=False):
-                stat = entry.stat(follow_symlinks=False)
-                changed = (stat.st_ctime_ns, stat.st_mtime_ns, stat.st_ino)
-                found.append(FileEntry(relative, entry.path, stat.st_size, changed=changed))
+                found.append(_on_disk(relative, entry.path, entry.stat(follow_symlinks=False)))
             else:
                 problems.append(
                     error(
@@ -104,6 +102,12 @@ def walk(root: Path, display: str, problems: list[Problem]) -> list[FileEntry]:
                 )
     found.sort(key=lambda entry: entry.relative)
     return found
+
+
+def _on_disk(relative: str, absolute: str, stat: os.stat_result) -> FileEntry:
+    """The entry of a regular file on disk, with what tells a rewrite of it (see `changed`)."""
+    changed = (stat.st_ctime_ns, stat.st_mtime_ns, stat.st_ino)
+    return FileEntry(relative, absolute, stat.st_size, changed=changed)
 
 
 def walk_again(root: Path, last: list[FileEntry], changed: Iterable[str]) -> list[FileEntry] | None:
@@ -129,8 +133,7 @@ def walk_again(root: Path, last: list[FileEntry], changed: Iterable[str]) -> lis
             return None
         if not S_ISREG(stat.st_mode):
             return None
-        changes = (stat.st_ctime_ns, stat.st_mtime_ns, stat.st_ino)
-        found[relative] = FileEntry(relative, str(root / relative), stat.st_size, changed=changes)
+        found[relative] = _on_disk(relative, str(root / relative), stat)
     return [found[relative] for relative in sorted(found)]
 
 
