@@ -91,7 +91,12 @@ class Preview:
             self.cache.settle(now_ns)
         entries = self._files(changed)
         result = check(  # the cache's file is written by the whole builds
-            self.data, self.as_of, display=self.display, cache=self.cache, entries=entries, save=False
+            self.data,
+            self.as_of,
+            display=self.display,
+            cache=self.cache,
+            entries=entries,
+            save=False,
         )
         errors = only_errors(result.problems)
         if errors:
@@ -113,7 +118,6 @@ class Preview:
         if paths is None:
             return Answer(whole=True)
         return Answer(pages=preview_pages(self.context, paths))
-
 
     def _files(self, changed: Collection[str] | None) -> list[FileEntry] | None:
         """The data's files: the last answer's, updated by the `changed` paths when that
@@ -159,9 +163,7 @@ def touched_pages(before: ValidDataset, after: ValidDataset) -> set[str] | None:
 
 def preview_pages(context: SiteContext, paths: Iterable[str]) -> list[Page]:
     """The pages at `paths` that the context has (a removed deal's has gone), by path."""
-    forecasts = cache(
-        lambda: build_forecasts(context.dataset, context.as_of, KINDS)
-    )
+    forecasts = cache(lambda: build_forecasts(context.dataset, context.as_of, KINDS))
     pages = [_page(context, path, forecasts) for path in sorted(paths)]
     return [page for page in pages if page is not None]
 

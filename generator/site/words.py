@@ -200,7 +200,9 @@ EN = {
 ZH = {
     "home": "首页",
     "site_title": "销售漏斗",
-    "refused_title": "数据有 {count} 个错误：此预览仍显示最后一次有效的数据。请修正（参见 funnel check）后保存。",
+    "refused_title": (
+        "数据有 {count} 个错误：此预览仍显示最后一次有效的数据。请修正（参见 funnel check）后保存。"
+    ),
     "search_label": "搜索",
     "as_of": "截至",
     "amounts_in": "金额单位",
