@@ -186,6 +186,34 @@ def test_the_memo_keeps_what_a_build_used_and_survives_damage(tmp_path):
     assert PageMemo.load(None).made == {}
 
 
+def test_the_memo_keeps_records_beside_pages_and_tells_them_apart(tmp_path):
+    memo = PageMemo.load(tmp_path)
+    memo.keep("week", {"wang-li": [Decimal("1.50"), date(2026, 11, 23)]})
+    memo.put("page", "# A\n")
+    memo.save()
+    again = PageMemo.load(tmp_path)
+    assert again.recall("week") == {"wang-li": [Decimal("1.50"), date(2026, 11, 23)]}
+    assert again.recall("page") is None and again.get("week") is None  # each kind its own
+    assert again.recall("missing") is None and again.hits == 0
+    again.start()
+    assert again.made.keys() == {"week"}  # what a build recalled is what the next may find
+    again.made["week"] = b"not a pickle"
+    assert again.recall("week") is None  # damaged: worked out again
+
+
+def test_an_object_named_is_read_by_its_name_only_that_very_object():
+    week = {"owner": "wang-li", "changes": [1, 2]}
+    named = Digest()
+    named.name(week, "RepWeek@key-1@wang-li")
+    assert named.of(week) == named.of(week) != Digest().of(week)
+    again = Digest()
+    again.name(dict(week), "RepWeek@key-1@wang-li")
+    assert again.of(week) == Digest().of(week)  # another object: read field by field
+    other = Digest()
+    other.name(week, "RepWeek@key-2@wang-li")
+    assert other.of(week) != named.of(week)
+
+
 def test_parts_rendered_for_several_pages_are_not_an_input():
     parts = RenderedParts()
     first = key({**sample(), "made": parts})

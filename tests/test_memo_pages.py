@@ -3,6 +3,7 @@ and only the pages whose inputs changed are rendered again."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from datetime import date, timedelta
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from generator.cli.main import main
 from generator.data.validate import check
 from generator.history.mining import read_history
+from generator.site import history_pages
 from generator.site.environment import PACKAGED
 from generator.site.memo import PageMemo
 from generator.site.pages import build_pages
@@ -116,3 +118,68 @@ def test_a_template_edited_between_builds_is_seen(example, tmp_path):
     again = made(example, memo, templates=templates)
     assert "Checked by the desk." in again["deals/northwind-servers-2027.md"]
     assert again == made(example, None, templates=templates)
+
+
+def _counting_weeks(monkeypatch) -> list[str]:
+    """The weeks whose reviews are worked out (not taken from the memo), by name."""
+    worked: list[str] = []
+    real = history_pages.weekly_review
+
+    def counted(history, events, funnel, week, **options):
+        worked.append(week.name)
+        return real(history, events, funnel, week, **options)
+
+    monkeypatch.setattr(history_pages, "weekly_review", counted)
+    return worked
+
+
+def test_a_week_is_worked_out_again_only_when_its_commits_or_the_funnel_change(
+    example, monkeypatch
+):
+    worked = _counting_weeks(monkeypatch)
+    memo = PageMemo()
+    made(example, memo)
+    assert len(worked) == history_pages.WEEKS_KEPT
+    memo.start()
+    worked.clear()
+    assert made(example, memo) == made(example, None)
+    assert len(worked) == history_pages.WEEKS_KEPT  # the uncached build only
+    worked.clear()
+
+    memo.start()
+    before = made(example, memo)
+    worked.clear()
+    memo.start()
+    deal = example / "data" / DEAL
+    amount = next(line for line in deal.read_text().splitlines() if line.startswith("amount:"))
+    _edit(deal, amount, "amount: 1234567.89")
+    env = {**os.environ, "GIT_COMMITTER_DATE": "2026-11-28T10:00:00+0800"}
+    git = ["git", "-c", "user.name=Wang Fang", "-c", "user.email=wang.fang@example.com"]
+    subprocess.run([*git, "commit", "-qam", "A bigger order"], cwd=example, check=True, env=env)
+    committed = made(example, memo)
+    assert worked == ["2026-W48"]  # this week has a new commit; the eleven before are kept
+    worked.clear()
+    assert committed == made(example, None)
+    page = "reviews/2026-W48/tom-becker.md"
+    assert committed[page] != before[page]  # the bigger order moved the week's weight
+    worked.clear()
+
+    memo.start()
+    _edit(example / "data" / "funnel.yaml", "probability: 50", "probability: 55")
+    changed = made(example, memo)
+    assert len(worked) == history_pages.WEEKS_KEPT  # the weights of every week's changes
+    worked.clear()
+    assert changed == made(example, None)
+
+
+def test_a_week_kept_damaged_is_worked_out_again(example, monkeypatch):
+    worked = _counting_weeks(monkeypatch)
+    memo = PageMemo()
+    fresh = made(example, memo)
+    memo.start()
+    weeks = [key for key, value in memo.made.items() if isinstance(value, bytes)]
+    assert len(weeks) == history_pages.WEEKS_KEPT
+    memo.made[weeks[0]] = b"not a pickle"
+    worked.clear()
+    assert made(example, memo) == fresh
+    assert len(worked) == 1

@@ -70,31 +70,79 @@ def build_history_pages(context: SiteContext) -> list[Page]:
             for path, key in NOTICE_PAGES
         ]
     history = context.history
-    weeks = weeks_to_show(context.as_of)
-    states = {week: state_at(history, week.end) for week in weeks}
+    weeks = week_facts(context, history, weeks_to_show(context.as_of))
+    titles = {deal_id: deal.title for deal_id, deal in context.dataset.deals.items()}
     pages: list[Page] = []
     index_rows = []
-    for week in weeks:
-        week_pages, team_pages, by_person = review_pages(context, history, week, states[week])
+    for week, facts in weeks.items():
+        week_pages, team_pages, by_person = review_pages(context, week, facts.reviews, titles)
         pages += week_pages
         index_rows.append((week, team_pages, by_person))
     pages.append(
         context.page("reviews.md.j2", "reviews/index.md", context.t["review"], rows=index_rows)
     )
     pages.append(compliance_page(context, history))
-    pages.append(trends_page(context, history, states))
+    pages.append(trends_page(context, history, [facts.fill for facts in weeks.values()]))
     return pages
 
 
+@dataclass(frozen=True)
+class WeekFacts:
+    """What a week's review pages and its row of the trends page are made from: every rep's
+    week, and the funnel's fill at the week's end."""
+
+    reviews: dict[str, RepWeek]
+    fill: FillRow
+
+
+def week_facts(context: SiteContext, history: History, weeks: list[Week]) -> dict[Week, WeekFacts]:
+    """Each week's facts, in the order of `weeks`. With a memo, a week whose commits and funnel
+    are those of a week worked out before is taken from it, and its reps' weeks are read by
+    that key in the pages' keys (not field by field)."""
+    memo = context.memo
+    keys = week_keys(context, history, weeks) if memo is not None else {}
+    found: dict[Week, WeekFacts] = {}
+    for week in weeks:
+        key = keys.get(week)
+        facts = memo.recall(key) if memo is not None and key is not None else None
+        if not isinstance(facts, WeekFacts):
+            state = state_at(history, week.end)
+            reviews = weekly_review(history, context.events, context.funnel, week, state=state)
+            facts = WeekFacts(reviews, _fill_row(context, week, state))
+            if memo is not None and key is not None:
+                memo.keep(key, facts)
+        if key is not None:
+            for owner, rep in facts.reviews.items():
+                context.reader.name(rep, f"RepWeek@{key}@{owner}")
+        found[week] = facts
+    return found
+
+
+def week_keys(context: SiteContext, history: History, weeks: list[Week]) -> dict[Week, str]:
+    """A key per week for what its facts are made from: the main line's commits up to the
+    week's end (each commit in full: its id stands for its tree and its parents), the data
+    folder, the funnel and what every page shares (the code among it)."""
+    reader = context.reader
+    base = reader.of((context.shared, history.data_prefix, history.baseline, context.funnel))
+    last = {week: -1 for week in weeks}
+    for index, commit in enumerate(history.commits):
+        for week in weeks:
+            if commit.day <= week.end:
+                last[week] = index
+    needed = max(last.values(), default=-1) + 1
+    running = [base]
+    for commit in history.commits[:needed]:
+        running.append(reader.of((running[-1], commit)))
+    return {week: reader.of((running[last[week] + 1], week)) for week in weeks}
+
+
 def review_pages(
-    context: SiteContext, history: History, week: Week, state: State
+    context: SiteContext, week: Week, reviews: dict[str, RepWeek], titles: dict[str, str]
 ) -> tuple[list[Page], list[Person], list[Reviewed]]:
     """A week's review page for each person on the agenda (not those who left, nor managers
     with nothing to discuss), and one for each manager's team with its roll-up; with the
-    managers that have a team page and the people's weeks."""
-    reviews = weekly_review(history, context.events, context.funnel, week, state=state)
+    managers that have a team page and the people's weeks. `titles` names the deals by id."""
     listed = agenda(reviews, context.people)
-    titles = {deal_id: deal.title for deal_id, deal in context.dataset.deals.items()}
     made = RenderedParts()
     pages = []
     by_person: list[Reviewed] = []
@@ -166,12 +214,12 @@ def compliance_page(context: SiteContext, history: History) -> Page:
     )
 
 
-def trends_page(context: SiteContext, history: History, states: dict[Week, State]) -> Page:
-    """Funnel fill per week (`states`: the deals at each week's end, newest week first), and
+def trends_page(context: SiteContext, history: History, rows: list[FillRow]) -> Page:
+    """Funnel fill per week (`rows`: newest week first), and
     the forecast at each quarter's and month's start against what was won in it, for the
     team and each rep."""
     funnel = context.funnel
-    fill = _fill(context, states)
+    fill = rows[::-1]
     accuracy = forecast_accuracy(history, context.dataset.deals.values(), funnel, context.as_of)
     named = sorted(accuracy.reps, key=lambda r: (r.owner not in context.people, r.owner or ""))
     reps = [(context.people.get(rep.owner or ""), rep) for rep in named]  # the team's first
@@ -190,16 +238,13 @@ def trends_page(context: SiteContext, history: History, states: dict[Week, State
     )
 
 
-def _fill(context: SiteContext, states: dict[Week, State]) -> list[FillRow]:
-    """Oldest week first: each open stage's count and amount at the week's end."""
-    fill: list[FillRow] = []
-    for week, state in reversed(states.items()):
-        counts: dict[str, tuple[int, Decimal]] = {
-            stage.id: (0, ZERO) for stage in context.funnel.stages
-        }
-        for snapshot, _ in state.values():
-            if snapshot.stage in counts and snapshot.amount is not None:
-                count, amount = counts[snapshot.stage]
-                counts[snapshot.stage] = (count + 1, amount + snapshot.amount)
-        fill.append(FillRow(week, list(counts.values())))
-    return fill
+def _fill_row(context: SiteContext, week: Week, state: State) -> FillRow:
+    """Each open stage's count and amount at the week's end (`state`)."""
+    counts: dict[str, tuple[int, Decimal]] = {
+        stage.id: (0, ZERO) for stage in context.funnel.stages
+    }
+    for snapshot, _ in state.values():
+        if snapshot.stage in counts and snapshot.amount is not None:
+            count, amount = counts[snapshot.stage]
+            counts[snapshot.stage] = (count + 1, amount + snapshot.amount)
+    return FillRow(week, list(counts.values()))

@@ -16,8 +16,8 @@ the titles of all deals, is read once per build.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
 import pickle
 import zlib
 from collections.abc import Iterable, Mapping
@@ -79,8 +79,12 @@ class Digest:
             path = getattr(record, "path", None)
             blob = blobs.get(path) if isinstance(path, str) else None
             if blob is not None:
-                text = f"{type(record).__qualname__}@{path}@{blob}"
-                self._seen[id(record)] = (record, "#" + _hash(text))
+                self.name(record, f"{type(record).__qualname__}@{path}@{blob}")
+
+    def name(self, value: object, text: str) -> None:
+        """Read this very object as `text` from now on: for a value made from `text`'s inputs
+        alone (a record from its file, a rep's week from the commits up to its end)."""
+        self._seen[id(value)] = (value, "#" + _hash(text))
 
     def of(self, value: object) -> str:
         """A stable text for `value`: the same for equal values, in any process."""
@@ -159,11 +163,12 @@ def _file_hash(path: Path) -> str:
 @dataclass
 class PageMemo:
     """The Markdown of pages by the digest of their inputs, read from and saved to `folder`
-    (inside `.git/`) when there is one."""
+    (inside `.git/`) when there is one; and, pickled, what several pages are made from (a
+    week's reviews) by the digest of its own inputs."""
 
     folder: Path | None = None
-    made: dict[str, str] = field(default_factory=dict)
-    used: dict[str, str] = field(default_factory=dict)
+    made: dict[str, str | bytes] = field(default_factory=dict)
+    used: dict[str, str | bytes] = field(default_factory=dict)
     hits: int = 0
     rendered: int = 0
 
@@ -190,9 +195,10 @@ class PageMemo:
     def get(self, key: str) -> str | None:
         """The Markdown made for `key`, if any."""
         markdown = self.made.get(key)
-        if markdown is not None:
-            self.used[key] = markdown
-            self.hits += 1
+        if not isinstance(markdown, str):
+            return None
+        self.used[key] = markdown
+        self.hits += 1
         return markdown
 
     def put(self, key: str, markdown: str) -> None:
@@ -200,15 +206,29 @@ class PageMemo:
         self.used[key] = markdown
         self.rendered += 1
 
+    def recall(self, key: str) -> object | None:
+        """What `keep` kept for `key`, if any (None when it cannot be read)."""
+        kept = self.made.get(key)
+        if not isinstance(kept, bytes):
+            return None
+        try:
+            value: object = pickle.loads(kept)
+        except Exception:  # damaged: made again
+            return None
+        self.used[key] = kept
+        return value
+
+    def keep(self, key: str, value: object) -> None:
+        """Keep `value` (plain records, pickled) for `key`."""
+        self.used[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
     def save(self) -> None:
         """Write the pages this build used (the others are forgotten), whole or not at all."""
         if self.folder is None:
             return
         data = zlib.compress(pickle.dumps(self.used, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        try:
+        with contextlib.suppress(OSError):  # nothing kept: the next build renders every page
             write_whole(self.folder / MEMO_FILE, data)
-        except OSError:
-            pass  # nothing kept: the next build renders every page
 
 
 def page_key(
