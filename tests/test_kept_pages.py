@@ -7,17 +7,22 @@ store removed: the two sites must be the same file for file, and the change must
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
+from ctypes import c_longlong
+from multiprocessing.sharedctypes import RawValue
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from generator.cli.main import main
+from generator.plugin import ahead
 from generator.plugin.kept_pages import PAGES_FOLDER, KeptMarkdownPage
 from generator.plugin.page_keys import folder_digest
+from generator.site.environment import PACKAGED
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-26"
@@ -223,3 +228,58 @@ def test_an_installed_theme_is_known_by_its_files_and_a_project_theme_by_their_b
     before = folder_digest(project)
     (project / "main.html").write_text("b", encoding="utf-8")
     assert folder_digest(project) != before  # the same size: told by the bytes
+
+
+def test_pages_converted_ahead_make_the_very_site_of_a_build_alone(repo, monkeypatch):
+    monkeypatch.setattr(ahead, "MIN_PAGES", 10**9)
+    alone = cold(repo)
+    monkeypatch.undo()
+    for key, value in GIT.items():
+        monkeypatch.setenv(key, value)
+    shutil.rmtree(store(repo))
+    forked = build(repo, "forked")  # the second core converts from the last page
+    assert differing(forked, alone) == []
+
+    made_ahead: list[int] = []
+
+    def all_ahead(pages, config, files):  # every page converted before the build's turn
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ahead._quiet()
+                ahead._convert_from_the_end(pages, config, files, RawValue(c_longlong, -1), parent)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        made_ahead.append(len(list(store(repo).iterdir())))
+        return None
+
+    monkeypatch.setattr(ahead.Ahead, "start", staticmethod(all_ahead))
+    shutil.rmtree(store(repo))
+    content_only = build(repo, "content-only")
+    assert made_ahead and made_ahead[0] > 100  # every generated page, with its search entries
+    assert differing(content_only, alone) == []  # the search index too
+    assert differing(build(repo, "warm"), alone) == []  # kept whole by the build
+
+
+def test_a_page_whose_conversion_warns_is_never_kept_so_it_warns_at_every_build(repo):
+    templates = repo / "templates"
+    source = (PACKAGED / "deal.md.j2").read_text(encoding="utf-8")
+    (templates / "deal.md.j2").write_text(source + "\n[Team wiki](/wiki/)\n", encoding="utf-8")
+    config = repo / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "validation:\n  links:\n    absolute_links: warn\n",
+        encoding="utf-8",
+    )
+    for _ in range(2):  # strict: the warnings fail the build, the second one too
+        result = CliRunner().invoke(
+            main,
+            [
+                *("build", "--config", str(config), "--data", str(repo / "data")),
+                *("--site-dir", str(repo.parent / "site"), "--as-of", AS_OF),
+            ],
+        )
+        assert result.exit_code != 0
+        assert "absolute link '/wiki/'" in result.output
+        assert "Aborted with 72 warnings" in result.output  # every deal page's

@@ -31,6 +31,7 @@ from ..site.memo import PageMemo
 from ..site.pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
 from ..site.preview import Preview
 from ..site.words import WORDS
+from .ahead import Ahead
 from .kept_pages import (
     KEPT_SOURCE,
     KEPT_TEMPLATE,
@@ -79,6 +80,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         self.store: PageStore | None = None
         self.memo: PageMemo | None = None
         self.kept = KeptState()
+        self.ahead: Ahead | None = None
+        """The pages' content made ahead on the second core, during a build's conversion."""
         self.live = False
         """Under `funnel serve`'s live preview, which shows the data's errors itself."""
         self.last_build: LastBuild | None = None
@@ -229,13 +232,36 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         return files
 
     def on_nav(self, nav: Navigation, /, *, config, files: Files) -> Navigation:
-        """The navigation, for the pages kept whole (it is part of their key)."""
+        """The navigation, for the pages kept whole (it is part of their key); a build that
+        keeps its pages on disk has the second core convert them from the last (`ahead`)."""
         self.kept.nav = nav
+        self.ahead = None
+        if self.store is not None and self.store.folder is not None and not self.serving:
+            pages = [file.page for file in files.documentation_pages()]
+            self.ahead = Ahead.start(
+                [page for page in pages if isinstance(page, KeptMarkdownPage)], config, files
+            )
         return nav
+
+    def on_pre_page(self, page, /, *, config, files):
+        """The build begins converting `page`: the pages made ahead stop before it."""
+        if self.ahead is not None:
+            self.ahead.begin(page)
+        return page
+
+    def on_build_error(self, /, *, error) -> None:
+        """A failed build stops the pages made ahead."""
+        self._stop_ahead()
+
+    def _stop_ahead(self) -> None:
+        if self.ahead is not None:
+            self.ahead.stop()
+            self.ahead = None
 
     def on_env(self, env, /, *, config, files):
         """Render the theme's side navigation once for all the pages that are not in it;
         pages kept whole are written as they were kept."""
+        self._stop_ahead()  # every page is converted: nothing more is kept ahead
         self.navigation = SharedNavigation.install(env)
         env.loader = ChoiceLoader([DictLoader({KEPT_TEMPLATE: KEPT_SOURCE}), env.loader])
         self.kept.start(config)
@@ -243,7 +269,13 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             self.last_build = LastBuild(config, files, self.kept.nav, env)
         return env
 
-    def on_page_context(self, context, /, *, page, config, nav):
+    @event_priority(100)  # before the search plugin
+    def _hide_kept(self, context, /, *, page, config, nav):
+        """A page whose content is kept is not parsed for search again."""
+        self.kept.before_search(page)
+        return context
+
+    def _shared_navigation(self, context, /, *, page, config, nav):
         """Pages outside the navigation (deals, accounts) in one folder show the very same side
         navigation (its links are relative to the folder): the theme renders it for the
         first, the others reuse it."""
@@ -251,6 +283,14 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             context["funnel_nav"] = self.navigation
             context["funnel_nav_key"] = posixpath.dirname(page.url.rstrip("/"))
         return context
+
+    @event_priority(-100)  # after the search plugin, before the theme
+    def _show_kept(self, context, /, *, page, config, nav):
+        """The kept page's meta as read, for the theme."""
+        self.kept.after_search(page)
+        return context
+
+    on_page_context = CombinedEvent(_hide_kept, _shared_navigation, _show_kept)
 
     @event_priority(100)  # before any other plugin changes the page
     def _keep_page(self, output: str, /, *, page, config) -> str:

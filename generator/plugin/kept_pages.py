@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import pickle
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,8 @@ from ..data.parse_cache import write_whole
 from .page_keys import FORMAT, page_key, shell_digest
 
 PAGES_FOLDER = f"pages-v{FORMAT}"
+CONTENT_ONLY = "content only"
+"""The shell of a page kept without the theme's output (made ahead: see `ahead`)."""
 KEPT_TEMPLATE = "funnel/kept-page.html"
 KEPT_SOURCE = "{{ page.kept_output|safe }}"
 """The template of a page whose output is kept: the kept HTML, as it was written."""
@@ -153,6 +155,8 @@ class KeptMarkdownPage(Page):
         self.whole = False
         """Its output is kept too: the theme does not render it."""
         self.lookups: list[tuple[str, str]] | None = None
+        self.meta_as_read: MutableMapping[str, Any] | None = None
+        """Its meta while it is hidden from the search plugin (see `KeptState`)."""
 
     @property
     def content(self) -> str | None:  # MkDocs' attribute, kept compressed
@@ -188,14 +192,15 @@ class KeptMarkdownPage(Page):
             return
         self.kept, self.whole = None, False
         recording = _Lookups(files)
-        super().render(config, recording)  # type: ignore[arg-type]
-        self.lookups = None if recording.missing else recording.found
+        with _Warned() as warned:
+            super().render(config, recording)  # type: ignore[arg-type]
+        self.lookups = None if recording.missing or warned.count else recording.found
         if self.lean:  # rendered: its Markdown is let go (None would mean "not read yet")
             self.markdown = self.file.content_string = ""
 
     def keep(self, output: str, search: list[dict[str, Any]], shell: str) -> None:
-        """Keep this page's rendering (not when one of its links found no page: MkDocs'
-        warning about it must come again)."""
+        """Keep this page's rendering (not when one of its links found no page, nor when
+        its conversion warned: the warning must come again)."""
         if self.key is None or self.lookups is None or self._packed is None:
             return
         anchors = self.links_to_anchors
@@ -215,6 +220,24 @@ class KeptMarkdownPage(Page):
                 packed=zlib.compress(output.encode("utf-8"), 1),
             ),
         )
+
+
+class _Warned(logging.Handler):
+    """Counts MkDocs' warnings while in use (they are shown as ever)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+    def __enter__(self) -> _Warned:
+        logging.getLogger("mkdocs").addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("mkdocs").removeHandler(self)
 
 
 class _Lookups:
@@ -285,7 +308,8 @@ class KeptState:
     def start(self, config: Mapping[str, Any]) -> None:
         """Before the pages are written: pages whose output is kept use the kept-page
         template; pages whose content is kept are not parsed for search again (their kept
-        entries are added in their place)."""
+        entries are added in their place: an entry is made of the content, the title, the
+        address and the table of contents alone)."""
         self.shell = shell_digest(config, self.nav) if self.nav is not None else ""
         self.entries = _search_entries(config)
         self.seen = len(self.entries) if self.entries is not None else 0
@@ -293,15 +317,29 @@ class KeptState:
             page = file.page
             if not isinstance(page, KeptMarkdownPage) or page.kept is None:
                 continue
-            if page.kept.shell != self.shell:  # the theme renders it (meta as read: the
-                page.whole = False  # theme's templates look at it)
-                continue
-            page.whole = True
+            page.whole = page.kept.shell == self.shell != CONTENT_ONLY
+            if not page.whole:  # the theme renders it, with its meta as read (the theme's
+                continue  # templates look at it)
             page.content = ""  # not printed (the kept output is): nothing to decompress
             meta = {**page.meta, "template": KEPT_TEMPLATE}
             if self.entries is not None:
                 meta["search"] = {**(meta.get("search") or {}), "exclude": True}
             page.meta = meta
+
+    def before_search(self, page: Page) -> None:
+        """A page whose content is kept (its output not) is not parsed for search again:
+        hidden from the search plugin until `after_search`, which gives its meta back."""
+        if self.entries is None or not isinstance(page, KeptMarkdownPage):
+            return
+        if page.kept is not None and not page.whole:
+            page.meta_as_read = page.meta
+            search = {**(page.meta.get("search") or {}), "exclude": True}
+            page.meta = {**page.meta, "search": search}
+
+    def after_search(self, page: Page) -> None:
+        """The page's meta as read, for the theme's templates."""
+        if isinstance(page, KeptMarkdownPage) and page.meta_as_read is not None:
+            page.meta, page.meta_as_read = page.meta_as_read, None
 
     def page_done(self, page: Page, output: str) -> None:
         """After the theme made `page`: keep it, or put its kept search entries in place."""
@@ -311,13 +349,12 @@ class KeptState:
             if kept is None:
                 page.store.rendered += 1
                 page.keep(output, list(new), self.shell)
-            elif page.whole:
+            else:
                 page.store.hits += 1
                 if self.entries is not None:
                     self.entries.extend(kept.search)
-            else:
-                page.store.hits += 1
-                page.keep(output, list(new), self.shell)
+                if not page.whole:  # kept again, with the theme's output
+                    page.keep(output, list(kept.search), self.shell)
             page.kept, page.lookups = None, None  # written: not held for the rest of the build
             if page.lean:
                 page.content = None

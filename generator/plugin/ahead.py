@@ -1,0 +1,137 @@
+"""The second core of a build: the generated pages' content made ahead, from the last page.
+
+MkDocs converts the pages' Markdown one after the other, on one core, before the theme renders
+any. When the machine has a core to spare and the pages are kept on disk (a build in a git
+repository), a forked process converts the generated pages from the last one backwards, with
+their search entries, and keeps each in the page store as content only (no theme output). The
+build, converting from the first page, finds those pages kept when it gets there; the two meet
+about halfway, and the process stops there.
+
+A page is kept by the process only as the build would keep it: not when one of its links finds
+no page, nor when its conversion logged a warning (the build converts it and warns itself).
+The process stops too when the build stops or goes away; `stop` ends it before the theme
+renders the pages, so nothing is written into the store after that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import Sequence
+from ctypes import c_longlong
+from multiprocessing.sharedctypes import RawValue
+from typing import Any
+
+from mkdocs.commands.build import _populate_page
+from mkdocs.structure.files import Files
+
+from .kept_pages import CONTENT_ONLY, KeptMarkdownPage
+
+MIN_PAGES = 50
+"""Fewer generated pages than this are converted by the build alone (a fork costs more)."""
+PASSED_ALL = 2**62
+
+
+class _Warnings(logging.Handler):
+    """Counts the warnings and errors logged (shown nowhere: the build shows its own)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+class Ahead:
+    """The process converting pages from the last one, and how far the build got."""
+
+    def __init__(self, pid: int, passed: Any, order: dict[str, int]) -> None:
+        self.pid = pid
+        self.passed = passed
+        """The order of the last page the build began (shared memory)."""
+        self.order = order
+
+    @classmethod
+    def start(cls, pages: Sequence[KeptMarkdownPage], config: Any, files: Files) -> Ahead | None:
+        """Fork the process for `pages` (in the order the build converts them); None when
+        there is no core to spare, no fork, or too few pages."""
+        if len(pages) < MIN_PAGES or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+            return None
+        passed = RawValue(c_longlong, -1)
+        order = {page.file.src_uri: index for index, page in enumerate(pages)}
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the process: never returns into the build
+            code = 1
+            try:
+                _quiet()
+                _convert_from_the_end(pages, config, files, passed, parent)
+                code = 0
+            finally:
+                os._exit(code)
+        return cls(pid, passed, order)
+
+    def begin(self, page: Any) -> None:
+        """The build begins converting `page`: the process stops before it."""
+        index = self.order.get(page.file.src_uri)
+        if index is not None and index > self.passed.value:
+            self.passed.value = index
+
+    def stop(self) -> None:
+        """End the process (a page it is converting is not kept) and reap it."""
+        self.passed.value = PASSED_ALL
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+
+def _convert_from_the_end(
+    pages: Sequence[KeptMarkdownPage], config: Any, files: Files, passed: Any, parent: int
+) -> None:
+    """Convert and keep `pages` from the last, until the build has begun the next one (or
+    has gone: its process is no longer this one's parent)."""
+    warnings = _Warnings()
+    logging.getLogger().addHandler(warnings)
+    logging.getLogger("mkdocs").addHandler(warnings)
+    index = _search_index(config)
+    for order in range(len(pages) - 1, -1, -1):
+        if passed.value >= order or os.getppid() != parent:
+            return
+        page = pages[order]
+        before = warnings.count
+        try:
+            _populate_page(page, config, files)
+            if page.kept is not None:  # kept by an earlier build already
+                continue
+            entries: list[dict[str, Any]] = []
+            if index is not None:
+                seen = len(index.entries)
+                index.add_entry_from_context(page)
+                entries = index.entries[seen:]
+        except Exception:  # the build converts it, and says what is wrong
+            continue
+        if warnings.count == before:
+            page.keep("", entries, CONTENT_ONLY)
+    logging.getLogger().removeHandler(warnings)
+    logging.getLogger("mkdocs").removeHandler(warnings)
+
+
+def _quiet() -> None:
+    """Show nothing in the terminal: the build shows what needs to be shown."""
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        if isinstance(logger, logging.Logger):
+            logger.handlers = []
+
+
+def _search_index(config: Any) -> Any:
+    """The search index of the theme's search plugin (Material's), when it is enabled."""
+    for plugin in config["plugins"].values():
+        index = getattr(plugin, "search_index", None)
+        enabled = getattr(getattr(plugin, "config", None), "enabled", True)
+        if index is not None and enabled and type(plugin).__module__.startswith("material."):
+            return index
+    return None
