@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Literal
 
 PeriodKind = Literal["month", "quarter", "half", "year"]
@@ -69,8 +69,10 @@ class Period:
         return self.start <= day <= self.end
 
 
+@lru_cache(maxsize=8192)
 def period_of(day: date, kind: PeriodKind) -> Period:
-    """The period of this kind that holds `day`."""
+    """The period of this kind that holds `day` (one record per period and day: a period is
+    frozen, and looked up for every deal's dates in every forecast)."""
     return Period(day.year, (day.month - 1) // _MONTHS[kind] + 1, kind)
 
 
