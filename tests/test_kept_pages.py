@@ -230,7 +230,7 @@ def test_an_installed_theme_is_known_by_its_files_and_a_project_theme_by_their_b
     assert folder_digest(project) != before  # the same size: told by the bytes
 
 
-def test_pages_converted_ahead_make_the_very_site_of_a_build_alone(repo, monkeypatch):
+def test_pages_made_ahead_make_the_very_site_of_a_build_alone(repo, rendered, monkeypatch):
     monkeypatch.setattr(ahead, "MIN_PAGES", 10**9)
     alone = cold(repo)
     monkeypatch.undo()
@@ -242,13 +242,14 @@ def test_pages_converted_ahead_make_the_very_site_of_a_build_alone(repo, monkeyp
 
     made_ahead: list[int] = []
 
-    def all_ahead(pages, config, files):  # every page converted before the build's turn
+    def all_ahead(pages, config, files, nav):  # every page made before the build's turn
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:
             try:
                 ahead._quiet()
-                ahead._convert_from_the_end(pages, config, files, RawValue(c_longlong, -1), parent)
+                passed = RawValue(c_longlong, -1)
+                ahead._make_from_the_end(pages, config, files, nav, passed, parent)
             finally:
                 os._exit(0)
         os.waitpid(pid, 0)
@@ -257,10 +258,12 @@ def test_pages_converted_ahead_make_the_very_site_of_a_build_alone(repo, monkeyp
 
     monkeypatch.setattr(ahead.Ahead, "start", staticmethod(all_ahead))
     shutil.rmtree(store(repo))
-    content_only = build(repo, "content-only")
+    rendered.clear()
+    made = build(repo, "made-ahead")
     assert made_ahead and made_ahead[0] > 100  # every generated page, with its search entries
-    assert differing(content_only, alone) == []  # the search index too
-    assert differing(build(repo, "warm"), alone) == []  # kept whole by the build
+    assert differing(made, alone) == []  # the search index too
+    assert rendered == []  # the build rendered none of them: it wrote what was kept
+    assert differing(build(repo, "warm"), alone) == []
 
 
 def test_a_page_whose_conversion_warns_is_never_kept_so_it_warns_at_every_build(repo):

@@ -81,7 +81,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         self.memo: PageMemo | None = None
         self.kept = KeptState()
         self.ahead: Ahead | None = None
-        """The pages' content made ahead on the second core, during a build's conversion."""
+        """The pages made ahead on the second core while the build converts them."""
         self.live = False
         """Under `funnel serve`'s live preview, which shows the data's errors itself."""
         self.last_build: LastBuild | None = None
@@ -233,18 +233,17 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
 
     def on_nav(self, nav: Navigation, /, *, config, files: Files) -> Navigation:
         """The navigation, for the pages kept whole (it is part of their key); a build that
-        keeps its pages on disk has the second core convert them from the last (`ahead`)."""
+        keeps its pages on disk has the second core make them from the last (`ahead`)."""
         self.kept.nav = nav
         self.ahead = None
         if self.store is not None and self.store.folder is not None and not self.serving:
             pages = [file.page for file in files.documentation_pages()]
-            self.ahead = Ahead.start(
-                [page for page in pages if isinstance(page, KeptMarkdownPage)], config, files
-            )
+            kept = [page for page in pages if isinstance(page, KeptMarkdownPage)]
+            self.ahead = Ahead.start(kept, config, files, nav)
         return nav
 
     def on_pre_page(self, page, /, *, config, files):
-        """The build begins converting `page`: the pages made ahead stop before it."""
+        """The build begins making `page`: the pages made ahead stop before it."""
         if self.ahead is not None:
             self.ahead.begin(page)
         return page
@@ -261,7 +260,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
     def on_env(self, env, /, *, config, files):
         """Render the theme's side navigation once for all the pages that are not in it;
         pages kept whole are written as they were kept."""
-        self._stop_ahead()  # every page is converted: nothing more is kept ahead
+        self._stop_ahead()  # every page is converted: the build makes the rest
         self.navigation = SharedNavigation.install(env)
         env.loader = ChoiceLoader([DictLoader({KEPT_TEMPLATE: KEPT_SOURCE}), env.loader])
         self.kept.start(config)

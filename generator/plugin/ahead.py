@@ -1,21 +1,24 @@
-"""The second core of a build: the generated pages' content made ahead, from the last page.
+"""The second core of a build: the generated pages made ahead, from the last page.
 
-MkDocs converts the pages' Markdown one after the other, on one core, before the theme renders
-any. When the machine has a core to spare and the pages are kept on disk (a build in a git
-repository), a forked process converts the generated pages from the last one backwards, with
-their search entries, and keeps each in the page store as content only (no theme output). The
-build, converting from the first page, finds those pages kept when it gets there; the two meet
-about halfway, and the process stops there.
+MkDocs converts the pages' Markdown one after the other, on one core, and then the theme
+renders them one after the other. When the machine has a core to spare and the pages are kept
+on disk (a build in a git repository), a forked process makes the generated pages from the
+last one backwards, each as the build would: converted, indexed for search and rendered by the
+theme (with the theme's environment and the plugins' `env` events of its own), and keeps each
+in the page store. The build, converting from the first page, finds those pages kept when it
+gets there (and writes their kept HTML); the two meet about halfway, and the process stops.
 
-A page is kept by the process only as the build would keep it: not when one of its links finds
-no page, nor when its conversion logged a warning (the build converts it and warns itself).
-The process stops too when the build stops or goes away; `stop` ends it before the theme
-renders the pages, so nothing is written into the store after that.
+What the process keeps is keyed as any kept page is: a page whose shell (the navigation as
+rendered) came out otherwise in the process is rendered by the build's theme again, from its
+kept content. A page is kept only as the build would keep it: not when one of its links finds
+no page, nor when making it logged a warning (the build makes it and warns itself). The process
+stops too when the build stops or goes away; `stop` ends it before the build writes its pages.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -24,10 +27,11 @@ from ctypes import c_longlong
 from multiprocessing.sharedctypes import RawValue
 from typing import Any
 
-from mkdocs.commands.build import _populate_page
+from mkdocs.commands.build import _build_page, _populate_page
 from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation
 
-from .kept_pages import CONTENT_ONLY, KeptMarkdownPage
+from .kept_pages import KeptMarkdownPage
 
 MIN_PAGES = 50
 """Fewer generated pages than this are converted by the build alone (a fork costs more)."""
@@ -55,7 +59,9 @@ class Ahead:
         self.order = order
 
     @classmethod
-    def start(cls, pages: Sequence[KeptMarkdownPage], config: Any, files: Files) -> Ahead | None:
+    def start(
+        cls, pages: Sequence[KeptMarkdownPage], config: Any, files: Files, nav: Navigation
+    ) -> Ahead | None:
         """Fork the process for `pages` (in the order the build converts them); None when
         there is no core to spare, no fork, or too few pages."""
         if len(pages) < MIN_PAGES or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
@@ -63,12 +69,14 @@ class Ahead:
         passed = RawValue(c_longlong, -1)
         order = {page.file.src_uri: index for index, page in enumerate(pages)}
         parent = os.getpid()
+        gc.freeze()  # the process's collections leave the build's objects (and pages) alone
         pid = os.fork()
+        gc.unfreeze()
         if pid == 0:  # the process: never returns into the build
             code = 1
             try:
                 _quiet()
-                _convert_from_the_end(pages, config, files, passed, parent)
+                _make_from_the_end(pages, config, files, nav, passed, parent)
                 code = 0
             finally:
                 os._exit(code)
@@ -89,33 +97,35 @@ class Ahead:
             os.waitpid(self.pid, 0)
 
 
-def _convert_from_the_end(
-    pages: Sequence[KeptMarkdownPage], config: Any, files: Files, passed: Any, parent: int
+def _make_from_the_end(
+    pages: Sequence[KeptMarkdownPage],
+    config: Any,
+    files: Files,
+    nav: Navigation,
+    passed: Any,
+    parent: int,
 ) -> None:
-    """Convert and keep `pages` from the last, until the build has begun the next one (or
-    has gone: its process is no longer this one's parent)."""
+    """Make and keep `pages` from the last, until the build has begun the next one (or has
+    gone: its process is no longer this one's parent)."""
     warnings = _Warnings()
     logging.getLogger().addHandler(warnings)
     logging.getLogger("mkdocs").addHandler(warnings)
-    index = _search_index(config)
+    env = config.plugins.on_env(config.theme.get_env(), config=config, files=files)
+    shown = files.documentation_pages()
     for order in range(len(pages) - 1, -1, -1):
         if passed.value >= order or os.getppid() != parent:
-            return
+            break
         page = pages[order]
         before = warnings.count
         try:
             _populate_page(page, config, files)
-            if page.kept is not None:  # kept by an earlier build already
-                continue
-            entries: list[dict[str, Any]] = []
-            if index is not None:
-                seen = len(index.entries)
-                index.add_entry_from_context(page)
-                entries = index.entries[seen:]
-        except Exception:  # the build converts it, and says what is wrong
-            continue
-        if warnings.count == before:
-            page.keep("", entries, CONTENT_ONLY)
+            if page.kept is not None or warnings.count != before:
+                continue  # kept by an earlier build already; or the build warns about it
+            _build_page(page, config, shown, nav, env)  # kept as the theme made it
+        except Exception:  # the build makes it, and says what is wrong
+            page.key = None
+        if warnings.count != before and page.key is not None:
+            page.store.forget(page.key)
     logging.getLogger().removeHandler(warnings)
     logging.getLogger("mkdocs").removeHandler(warnings)
 
@@ -125,13 +135,3 @@ def _quiet() -> None:
     for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
         if isinstance(logger, logging.Logger):
             logger.handlers = []
-
-
-def _search_index(config: Any) -> Any:
-    """The search index of the theme's search plugin (Material's), when it is enabled."""
-    for plugin in config["plugins"].values():
-        index = getattr(plugin, "search_index", None)
-        enabled = getattr(getattr(plugin, "config", None), "enabled", True)
-        if index is not None and enabled and type(plugin).__module__.startswith("material."):
-            return index
-    return None

@@ -37,8 +37,6 @@ from ..data.parse_cache import write_whole
 from .page_keys import FORMAT, page_key, shell_digest
 
 PAGES_FOLDER = f"pages-v{FORMAT}"
-CONTENT_ONLY = "content only"
-"""The shell of a page kept without the theme's output (made ahead: see `ahead`)."""
 KEPT_TEMPLATE = "funnel/kept-page.html"
 KEPT_SOURCE = "{{ page.kept_output|safe }}"
 """The template of a page whose output is kept: the kept HTML, as it was written."""
@@ -114,6 +112,13 @@ class PageStore:
             write_whole(self.folder / key, data)
         except OSError as exc:
             log.debug(f"funnel: a page could not be kept: {exc}")
+
+    def forget(self, key: str) -> None:
+        """Keep nothing under `key`."""
+        self.memory.pop(key, None)
+        self.used.discard(key)
+        if self.folder is not None:
+            (self.folder / key).unlink(missing_ok=True)
 
     def start(self) -> None:
         """A new build: nothing used yet."""
@@ -317,7 +322,7 @@ class KeptState:
             page = file.page
             if not isinstance(page, KeptMarkdownPage) or page.kept is None:
                 continue
-            page.whole = page.kept.shell == self.shell != CONTENT_ONLY
+            page.whole = page.kept.shell == self.shell
             if not page.whole:  # the theme renders it, with its meta as read (the theme's
                 continue  # templates look at it)
             page.content = ""  # not printed (the kept output is): nothing to decompress
