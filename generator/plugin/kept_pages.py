@@ -153,6 +153,8 @@ class KeptMarkdownPage(Page):
     ) -> None:
         self.lean = lean
         self._packed: bytes | None = None
+        self._shown: tuple[bytes, str] | None = None
+        """The content as last read, until it is set again."""
         super().__init__(title, file, config)
         self.store, self.content_key = store, content
         self.key: str | None = None
@@ -167,10 +169,20 @@ class KeptMarkdownPage(Page):
     def content(self) -> str | None:  # MkDocs' attribute, kept compressed
         """The HTML of the page's Markdown (None before it is rendered)."""
         packed = self._packed
-        return None if packed is None else zlib.decompress(packed).decode("utf-8")
+        if packed is None:
+            return None
+        shown = self._shown
+        if shown is not None and shown[0] is packed:
+            return shown[1]
+        text = zlib.decompress(packed).decode("utf-8")
+        self._shown = (packed, text)  # held until it is set: MkDocs reads it, then sets it
+        return text
 
     @content.setter
     def content(self, value: str | None) -> None:
+        shown, self._shown = self._shown, None
+        if shown is not None and value is shown[1] and shown[0] is self._packed:
+            return  # given back as it was read (no plugin changed it): still packed
         self._packed = None if value is None else zlib.compress(value.encode("utf-8"), 1)
 
     @property
