@@ -31,22 +31,11 @@ from mkdocs.commands.build import _build_page, _populate_page
 from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 
-from .kept_pages import KeptMarkdownPage
+from .kept_pages import KeptMarkdownPage, Warned
 
 MIN_PAGES = 50
 """Fewer generated pages than this are converted by the build alone (a fork costs more)."""
 PASSED_ALL = 2**62
-
-
-class _Warnings(logging.Handler):
-    """Counts the warnings and errors logged (shown nowhere: the build shows its own)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
 
 
 class Ahead:
@@ -107,27 +96,23 @@ def _make_from_the_end(
 ) -> None:
     """Make and keep `pages` from the last, until the build has begun the next one (or has
     gone: its process is no longer this one's parent)."""
-    warnings = _Warnings()
-    logging.getLogger().addHandler(warnings)
-    logging.getLogger("mkdocs").addHandler(warnings)
-    env = config.plugins.on_env(config.theme.get_env(), config=config, files=files)
-    shown = files.documentation_pages()
-    for order in range(len(pages) - 1, -1, -1):
-        if passed.value >= order or os.getppid() != parent:
-            break
-        page = pages[order]
-        before = warnings.count
-        try:
-            _populate_page(page, config, files)
-            if page.kept is not None or warnings.count != before:
-                continue  # kept by an earlier build already; or the build warns about it
-            _build_page(page, config, shown, nav, env)  # kept as the theme made it
-        except Exception:  # the build makes it, and says what is wrong
-            page.key = None
-        if warnings.count != before and page.key is not None:
-            page.store.forget(page.key)
-    logging.getLogger().removeHandler(warnings)
-    logging.getLogger("mkdocs").removeHandler(warnings)
+    with Warned(("", "mkdocs")) as warnings:  # the process shows nothing: see `_quiet`
+        env = config.plugins.on_env(config.theme.get_env(), config=config, files=files)
+        shown = files.documentation_pages()
+        for order in range(len(pages) - 1, -1, -1):
+            if passed.value >= order or os.getppid() != parent:
+                break
+            page = pages[order]
+            before = warnings.count
+            try:
+                _populate_page(page, config, files)
+                if page.kept is not None or warnings.count != before:
+                    continue  # kept by an earlier build already; or the build warns about it
+                _build_page(page, config, shown, nav, env)  # kept as the theme made it
+            except Exception:  # the build makes it, and says what is wrong
+                page.key = None
+            if warnings.count != before and page.key is not None:
+                page.store.forget(page.key)
 
 
 def _quiet() -> None:

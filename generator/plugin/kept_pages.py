@@ -209,7 +209,7 @@ class KeptMarkdownPage(Page):
             return
         self.kept, self.whole = None, False
         recording = _Lookups(files)
-        with _Warned() as warned:
+        with Warned() as warned:
             super().render(config, recording)  # type: ignore[arg-type]
         self.lookups = None if recording.missing or warned.count else recording.found
         if self.lean:  # rendered: its Markdown is let go (None would mean "not read yet")
@@ -239,22 +239,26 @@ class KeptMarkdownPage(Page):
         )
 
 
-class _Warned(logging.Handler):
-    """Counts MkDocs' warnings while in use (they are shown as ever)."""
+class Warned(logging.Handler):
+    """Counts the warnings and errors logged to `loggers` while in use (shown as ever, by
+    their own handlers)."""
 
-    def __init__(self) -> None:
+    def __init__(self, loggers: tuple[str, ...] = ("mkdocs",)) -> None:
         super().__init__(logging.WARNING)
+        self.loggers = loggers
         self.count = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         self.count += 1
 
-    def __enter__(self) -> _Warned:
-        logging.getLogger("mkdocs").addHandler(self)
+    def __enter__(self) -> Warned:
+        for name in self.loggers:
+            logging.getLogger(name).addHandler(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        logging.getLogger("mkdocs").removeHandler(self)
+        for name in self.loggers:
+            logging.getLogger(name).removeHandler(self)
 
 
 class _Lookups:
