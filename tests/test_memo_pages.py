@@ -4,21 +4,23 @@ and only the pages whose inputs changed are rendered again."""
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
+import pypinyin
 import pytest
 from click.testing import CliRunner
 
 from generator.cli.main import main
 from generator.data.validate import check
 from generator.history.mining import read_history
-from generator.site import history_pages
+from generator.site import history_pages, markup
 from generator.site.environment import PACKAGED
 from generator.site.memo import PageMemo
-from generator.site.pages import build_pages
+from generator.site.pages import PINYIN, build_pages
 
 AS_OF = date(2026, 11, 26)
 DEAL = "deals/east/northwind-servers-2027.yaml"
@@ -177,9 +179,34 @@ def test_a_week_kept_damaged_is_worked_out_again(example, monkeypatch):
     memo = PageMemo()
     fresh = made(example, memo)
     memo.start()
-    weeks = [key for key, value in memo.made.items() if isinstance(value, bytes)]
+    weeks = [key for key, value in memo.made.items() if isinstance(value, bytes) and key != PINYIN]
     assert len(weeks) == history_pages.WEEKS_KEPT
     memo.made[weeks[0]] = b"not a pickle"
     worked.clear()
     assert made(example, memo) == fresh
     assert len(worked) == 1
+
+
+def test_names_read_in_pinyin_are_kept_so_a_later_build_needs_no_pypinyin(example, monkeypatch):
+    def a_new_process() -> None:  # what one process read is forgotten
+        markup._PINYIN.clear()
+        markup.sort_key.cache_clear()
+
+    a_new_process()
+    memo = PageMemo()
+    fresh = made(example, memo)
+    kept = pickle.loads(memo.used[PINYIN])
+    assert isinstance(kept, dict) and "杭州江南商业银行股份有限公司" in kept
+    assert kept["杭州江南商业银行股份有限公司"].startswith("hang zhou jiang nan")
+
+    def no_pypinyin(*args, **kwargs):
+        raise AssertionError("pypinyin read a name again")
+
+    monkeypatch.setattr(pypinyin, "lazy_pinyin", no_pypinyin)
+    a_new_process()
+    memo.start()
+    assert made(example, memo) == fresh
+    a_new_process()
+    with pytest.raises(AssertionError, match="pypinyin read a name again"):
+        made(example, PageMemo())  # without the memo: read again
+    a_new_process()

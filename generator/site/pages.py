@@ -11,6 +11,7 @@ grow with the number of deals.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -18,13 +19,14 @@ from jinja2 import Environment
 
 from ..data.load import ValidDataset
 from ..history.records import History
+from . import markup
 from .calibration_pages import build_calibration_pages
 from .context import Page, SiteContext
 from .environment import PACKAGED, environment
 from .handover_pages import build_handover_pages
 from .history_pages import build_history_pages
-from .markup import html_text
-from .memo import PageMemo
+from .markup import html_text, know_pinyin, pinyin_known
+from .memo import PageMemo, installed_versions
 from .record_pages import build_list_pages, build_record_pages
 from .sales_pages import build_sales_pages, build_team_pages
 from .words import WORDS
@@ -33,6 +35,14 @@ __all__ = ["SCRIPT", "STYLESHEET", "Page", "build_pages", "navigation"]
 
 ROBOTS = Page("robots.txt", "User-agent: *\nDisallow: /\n")
 """The site is the team's own: search engines are asked to stay out."""
+PINYIN = " ".join(
+    [
+        "pinyin",
+        *installed_versions(["pypinyin"]),
+        hashlib.sha256(Path(markup.__file__).read_bytes()).hexdigest(),
+    ]
+)
+"""The memo's key of the names read in pinyin: by the code that reads them, and pypinyin."""
 
 
 def build_pages(
@@ -49,8 +59,13 @@ def build_pages(
     """Every generated page and file of the site; without `history`, the pages that need it
     show `history_notice` instead. The order is the search index's: the overviews and lists
     first, then the team's pages, a page per account and deal, history and handovers. With a
-    `memo`, a page whose inputs are those of a page made before is taken from it. `env` is
-    the `environment` of `templates` when the caller keeps it (its templates compiled once)."""
+    `memo`, a page whose inputs are those of a page made before is taken from it (and the
+    names read in pinyin before are not read again). `env` is the `environment` of
+    `templates` when the caller keeps it (its templates compiled once)."""
+    if memo is not None:
+        known = memo.recall(PINYIN)
+        if isinstance(known, dict):
+            know_pinyin(known)
     context = SiteContext.of(
         dataset,
         as_of,
@@ -61,7 +76,7 @@ def build_pages(
         memo=memo,
         templates=templates,
     )
-    return [
+    pages = [
         *build_sales_pages(context),
         *build_list_pages(context),
         ROBOTS,
@@ -71,6 +86,9 @@ def build_pages(
         *build_calibration_pages(context),
         *build_handover_pages(context),
     ]
+    if memo is not None:
+        memo.keep(PINYIN, pinyin_known())
+    return pages
 
 
 def navigation(pages: list[Page], language: str = "en") -> list[object]:
