@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from generator.cli.main import main
 from generator.data.validate import check
 from generator.history.mining import read_history
-from generator.site import history_pages, markup
+from generator.site import history_pages
 from generator.site.environment import PACKAGED
 from generator.site.memo import PageMemo
 from generator.site.pages import PINYIN, build_pages
@@ -188,11 +188,6 @@ def test_a_week_kept_damaged_is_worked_out_again(example, monkeypatch):
 
 
 def test_names_read_in_pinyin_are_kept_so_a_later_build_needs_no_pypinyin(example, monkeypatch):
-    def a_new_process() -> None:  # what one process read is forgotten
-        markup._PINYIN.clear()
-        markup.sort_key.cache_clear()
-
-    a_new_process()
     memo = PageMemo()
     fresh = made(example, memo)
     kept = pickle.loads(memo.used[PINYIN])
@@ -203,10 +198,7 @@ def test_names_read_in_pinyin_are_kept_so_a_later_build_needs_no_pypinyin(exampl
         raise AssertionError("pypinyin read a name again")
 
     monkeypatch.setattr(pypinyin, "lazy_pinyin", no_pypinyin)
-    a_new_process()
     memo.start()
     assert made(example, memo) == fresh
-    a_new_process()
     with pytest.raises(AssertionError, match="pypinyin read a name again"):
         made(example, PageMemo())  # without the memo: read again
-    a_new_process()

@@ -20,7 +20,7 @@ from ..history.git import SHALLOW_MESSAGE
 from ..history.records import History
 from .credits import Credits
 from .describe import describe_change
-from .markup import sort_key
+from .markup import SortKeys
 from .memo import Digest, PageMemo, Unkeyable, page_key, shared_digest
 from .words import WORDS
 
@@ -67,6 +67,8 @@ class SiteContext:
     shared: str = ""
     """The digest of what every page depends on (with a memo)."""
     reader: Digest = field(default_factory=Digest)
+    sort_key: SortKeys = field(default_factory=SortKeys)
+    """Sorts names as people expect (see `SortKeys`)."""
 
     @classmethod
     def of(
@@ -80,11 +82,13 @@ class SiteContext:
         memo: PageMemo | None = None,
         templates: Path | None = None,
         previous: SiteContext | None = None,
+        sort_key: SortKeys | None = None,
     ) -> SiteContext:
         """The context of a checked dataset (funnel and team present) at `as_of`; with a
         `memo`, pages whose inputs are unchanged (`templates`: the user's folder among them)
         are taken from it. A `previous` context's events (same history) and the views of its
-        deals (the very same records) are reused."""
+        deals (the very same records) are reused, and so are the names it read in pinyin
+        unless `sort_key` is given."""
         funnel, team = dataset.funnel, dataset.team
         t = WORDS[language]
         people = {person.id: person for person in team.people}
@@ -93,6 +97,8 @@ class SiteContext:
             for stage in map(funnel.stage, CLOSED_STAGES)
             if stage is not None
         }
+        if sort_key is None:
+            sort_key = previous.sort_key if previous is not None else SortKeys()
         if previous is not None and previous.history is history and previous.funnel is funnel:
             events, timelines = previous.events, previous.timelines
         else:
@@ -119,6 +125,7 @@ class SiteContext:
             events=events,
             timelines=timelines,
             memo=memo,
+            sort_key=sort_key,
         )
         if memo is None:
             return context

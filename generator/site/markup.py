@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import markdown
@@ -76,31 +76,23 @@ def note_html(text: str) -> Markup:
     return Markup(" ".join(cleaned.split("\n")).replace("|", "&#124;"))
 
 
-_PINYIN: dict[str, str] = {}
-"""Names with Chinese characters (folded) in pinyin, as `sort_key` sorts them: a build's page
-memo keeps them, so that a later build reads its names without loading pypinyin's dictionary
-(a second or more)."""
+@dataclass
+class SortKeys:
+    """Sort names as people expect: Chinese by pinyin among Latin names, case-insensitively.
+    `pinyin` holds the names with Chinese characters read so far (folded), in pinyin: a build's
+    page memo keeps them, so that a later build reads its names without loading pypinyin's
+    dictionary (a second or more)."""
 
+    pinyin: dict[str, str] = field(default_factory=dict)
 
-@lru_cache(maxsize=8192)
-def sort_key(text: str) -> tuple[str, str]:
-    """Sort names as people expect: Chinese by pinyin among Latin names, case-insensitively."""
-    folded = unicodedata.normalize("NFKD", text).casefold()
-    if _CJK.search(text):
-        pinyin = _PINYIN.get(folded)
-        if pinyin is None:
-            from pypinyin import lazy_pinyin
+    def __call__(self, text: str) -> tuple[str, str]:
+        """The key that sorts `text` among names."""
+        folded = unicodedata.normalize("NFKD", text).casefold()
+        if _CJK.search(text):
+            pinyin = self.pinyin.get(folded)
+            if pinyin is None:
+                from pypinyin import lazy_pinyin
 
-            pinyin = _PINYIN[folded] = " ".join(lazy_pinyin(folded))
-        folded = pinyin
-    return folded, text
-
-
-def pinyin_known() -> dict[str, str]:
-    """The names read in pinyin so far (see `_PINYIN`)."""
-    return dict(_PINYIN)
-
-
-def know_pinyin(known: Mapping[str, str]) -> None:
-    """Names in pinyin as `pinyin_known` gave them (by the same code and pypinyin)."""
-    _PINYIN.update(known)
+                pinyin = self.pinyin[folded] = " ".join(lazy_pinyin(folded))
+            folded = pinyin
+        return folded, text

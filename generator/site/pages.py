@@ -25,7 +25,7 @@ from .context import Page, SiteContext
 from .environment import PACKAGED, environment
 from .handover_pages import build_handover_pages
 from .history_pages import build_history_pages
-from .markup import html_text, know_pinyin, pinyin_known
+from .markup import SortKeys, html_text
 from .memo import PageMemo, installed_versions
 from .record_pages import build_list_pages, build_record_pages
 from .sales_pages import build_sales_pages, build_team_pages
@@ -62,10 +62,8 @@ def build_pages(
     `memo`, a page whose inputs are those of a page made before is taken from it (and the
     names read in pinyin before are not read again). `env` is the `environment` of
     `templates` when the caller keeps it (its templates compiled once)."""
-    if memo is not None:
-        known = memo.recall(PINYIN)
-        if isinstance(known, dict):
-            know_pinyin(known)
+    known = memo.recall(PINYIN) if memo is not None else None
+    sort_key = SortKeys(known if isinstance(known, dict) else {})
     context = SiteContext.of(
         dataset,
         as_of,
@@ -75,6 +73,7 @@ def build_pages(
         history_notice,
         memo=memo,
         templates=templates,
+        sort_key=sort_key,
     )
     pages = [
         *build_sales_pages(context),
@@ -87,7 +86,7 @@ def build_pages(
         *build_handover_pages(context),
     ]
     if memo is not None:
-        memo.keep(PINYIN, pinyin_known())
+        memo.keep(PINYIN, sort_key.pinyin)
     return pages
 
 

@@ -8,7 +8,6 @@ from ..analytics.accounts import account_rows, support_json
 from ..analytics.deals import DealView
 from ..data.model import Account
 from .context import Page, SiteContext
-from .markup import sort_key
 
 
 def build_list_pages(context: SiteContext) -> list[Page]:
@@ -35,7 +34,7 @@ def accounts_page(context: SiteContext) -> Page:
         "accounts.md.j2",
         "accounts/index.md",
         context.t["accounts"],
-        rows=sorted(rows, key=lambda row: sort_key(row.account.name)),
+        rows=sorted(rows, key=lambda row: context.sort_key(row.account.name)),
     )
 
 
@@ -68,7 +67,7 @@ def deal_page(context: SiteContext, view: DealView) -> Page:
 def support_page(context: SiteContext) -> Page:
     """The eligible accounts by name with the reasons in words; `rows` keeps the (account,
     open deals) pairs for templates written before the reasons."""
-    support = sorted(context.support.values(), key=lambda s: sort_key(s.account.name))
+    support = sorted(context.support.values(), key=lambda s: context.sort_key(s.account.name))
     rows = [(s.account, s.open_deals) for s in support]
     return context.page(
         "support.md.j2", "support.md", context.t["support"], support=support, rows=rows
