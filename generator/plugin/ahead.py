@@ -6,7 +6,9 @@ on disk (a build in a git repository), a forked process makes the generated page
 last one backwards, each as the build would: converted, indexed for search and rendered by the
 theme (with the theme's environment and the plugins' `env` events of its own), and keeps each
 in the page store. The build, converting from the first page, finds those pages kept when it
-gets there (and writes their kept HTML); the two meet about halfway, and the process stops.
+gets there (and writes their kept HTML); the process stops where the build catches up with
+it (about a third of the pages from the end: the build only converts, the process also
+renders).
 
 What the process keeps is keyed as any kept page is: a page whose shell (the navigation as
 rendered) came out otherwise in the process is rendered by the build's theme again, from its
