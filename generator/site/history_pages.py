@@ -7,6 +7,7 @@ says how to get it, and the deal pages go without their timeline; nothing is gue
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -123,17 +124,18 @@ def week_keys(context: SiteContext, history: History, weeks: list[Week]) -> dict
     week's end (each commit in full: its id stands for its tree and its parents), the data
     folder, the funnel and what every page shares (the code among it)."""
     reader = context.reader
-    base = reader.of((context.shared, history.data_prefix, history.baseline, context.funnel))
-    last = {week: -1 for week in weeks}
-    for index, commit in enumerate(history.commits):
-        for week in weeks:
-            if commit.day <= week.end:
-                last[week] = index
-    needed = max(last.values(), default=-1) + 1
-    running = [base]
-    for commit in history.commits[:needed]:
-        running.append(reader.of((running[-1], commit)))
-    return {week: reader.of((running[last[week] + 1], week)) for week in weeks}
+    commits = history.commits
+    last = {
+        week: max((i for i, c in enumerate(commits) if c.day <= week.end), default=-1)
+        for week in weeks
+    }
+    shared = reader.of((context.shared, history.data_prefix, history.baseline, context.funnel))
+    hasher = hashlib.blake2b(shared.encode("utf-8", "surrogatepass"), digest_size=20)
+    upto = {-1: hasher.hexdigest()}  # by the index of the last commit read
+    for index, commit in enumerate(commits[: max(last.values(), default=-1) + 1]):
+        hasher.update(f"\n{reader.of(commit)}".encode("utf-8", "surrogatepass"))
+        upto[index] = hasher.hexdigest()
+    return {week: reader.of((upto[last[week]], week)) for week in weeks}
 
 
 def review_pages(

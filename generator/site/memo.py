@@ -152,11 +152,11 @@ def folder_hash(folder: Path) -> str:
     if folder.is_dir():
         for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
-                lines.append(f"{path.relative_to(folder).as_posix()}:{_file_hash(path)}")
+                lines.append(f"{path.relative_to(folder).as_posix()}:{file_hash(path)}")
     return _hash("\n".join(lines))
 
 
-def _file_hash(path: Path) -> str:
+def file_hash(path: Path) -> str:
     return hashlib.blake2b(path.read_bytes(), digest_size=20).hexdigest()
 
 

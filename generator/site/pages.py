@@ -11,7 +11,6 @@ grow with the number of deals.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from .environment import PACKAGED, environment
 from .handover_pages import build_handover_pages
 from .history_pages import build_history_pages
 from .markup import SortKeys, html_text
-from .memo import PageMemo, installed_versions
+from .memo import PageMemo, file_hash, installed_versions
 from .record_pages import build_list_pages, build_record_pages
 from .sales_pages import build_sales_pages, build_team_pages
 from .words import WORDS
@@ -35,13 +34,7 @@ __all__ = ["SCRIPT", "STYLESHEET", "Page", "build_pages", "navigation"]
 
 ROBOTS = Page("robots.txt", "User-agent: *\nDisallow: /\n")
 """The site is the team's own: search engines are asked to stay out."""
-PINYIN = " ".join(
-    [
-        "pinyin",
-        *installed_versions(["pypinyin"]),
-        hashlib.sha256(Path(markup.__file__).read_bytes()).hexdigest(),
-    ]
-)
+PINYIN = " ".join(["pinyin", *installed_versions(["pypinyin"]), file_hash(Path(markup.__file__))])
 """The memo's key of the names read in pinyin: by the code that reads them, and pypinyin."""
 
 
