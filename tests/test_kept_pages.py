@@ -59,16 +59,22 @@ def repo(tmp_path: Path, monkeypatch) -> Path:
 
 @pytest.fixture
 def rendered(monkeypatch) -> list[str]:
-    """The generated pages the theme rendered (and the store kept) in the builds so far."""
+    """The generated pages the theme rendered (and the store kept) in the builds so far,
+    all by the build itself (no page is made ahead on a second core)."""
+    monkeypatch.setattr(ahead, "MIN_PAGES", 10**9)
     seen: list[str] = []
-    keep = KeptMarkdownPage.keep
+    monkeypatch.setattr(KeptMarkdownPage, "keep", noting(seen))
+    return seen
 
-    def noting(page: KeptMarkdownPage, *args, **kwargs) -> None:
+
+def noting(seen: list[str], keep=KeptMarkdownPage.keep):
+    """`KeptMarkdownPage.keep`, noting each page it keeps in `seen`."""
+
+    def keeping(page: KeptMarkdownPage, *args, **kwargs) -> None:
         seen.append(page.file.src_uri)
         keep(page, *args, **kwargs)
 
-    monkeypatch.setattr(KeptMarkdownPage, "keep", noting)
-    return seen
+    return keeping
 
 
 def build(project: Path, site: str) -> dict[str, bytes]:
@@ -230,40 +236,61 @@ def test_an_installed_theme_is_known_by_its_files_and_a_project_theme_by_their_b
     assert folder_digest(project) != before  # the same size: told by the bytes
 
 
+def made_ahead_to_the_first(pages, config, files, nav, env=None) -> ahead.Ahead | None:
+    """The process makes every page before the build's turn: it is waited for."""
+    if not pages:
+        return None
+    passed, made = RawValue(c_longlong, -1), RawValue(c_longlong, len(pages))
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ahead._quiet()
+            progress = ahead.Progress(passed, made, parent)
+            ahead._make_from_the_end(pages, config, files, nav, env, progress)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert made.value == 0
+    order = {page.file.src_uri: index for index, page in enumerate(pages)}
+    return ahead.Ahead(pid, passed, made, order)
+
+
 def test_pages_made_ahead_make_the_very_site_of_a_build_alone(repo, rendered, monkeypatch):
-    monkeypatch.setattr(ahead, "MIN_PAGES", 10**9)
     alone = cold(repo)
     monkeypatch.undo()
     for key, value in GIT.items():
         monkeypatch.setenv(key, value)
     shutil.rmtree(store(repo))
-    forked = build(repo, "forked")  # the second core converts from the last page
+    forked = build(repo, "forked")  # the second core makes pages from the last, twice
     assert differing(forked, alone) == []
 
-    made_ahead: list[int] = []
+    rounds: list[tuple[bool, int]] = []
 
-    def all_ahead(pages, config, files, nav):  # every page made before the build's turn
-        parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                ahead._quiet()
-                passed = RawValue(c_longlong, -1)
-                ahead._make_from_the_end(pages, config, files, nav, passed, parent)
-            finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
-        made_ahead.append(len(list(store(repo).iterdir())))
+    def converted_ahead(pages, config, files, nav, env=None):  # the first round only
+        if env is not None:
+            return None
+        made_ahead_to_the_first(pages, config, files, nav)
+        rounds.append((False, len(list(store(repo).iterdir()))))
         return None
 
-    monkeypatch.setattr(ahead.Ahead, "start", staticmethod(all_ahead))
-    shutil.rmtree(store(repo))
-    rendered.clear()
-    made = build(repo, "made-ahead")
-    assert made_ahead and made_ahead[0] > 100  # every generated page, with its search entries
-    assert differing(made, alone) == []  # the search index too
-    assert rendered == []  # the build rendered none of them: it wrote what was kept
-    assert differing(build(repo, "warm"), alone) == []
+    def rendered_ahead(pages, config, files, nav, env=None):  # the theme's round only
+        if env is None:
+            return None
+        rounds.append((True, len(pages)))
+        return made_ahead_to_the_first(pages, config, files, nav, env)
+
+    for start in (converted_ahead, rendered_ahead):
+        monkeypatch.setattr(ahead.Ahead, "start", staticmethod(start))
+        monkeypatch.setattr(KeptMarkdownPage, "keep", noting(rendered))
+        shutil.rmtree(store(repo))
+        rendered.clear()
+        made = build(repo, f"made-ahead-{start.__name__}")
+        assert differing(made, alone) == []  # the search index too
+        assert rendered == []  # the build rendered none of them: it wrote what was kept
+        assert differing(build(repo, f"warm-{start.__name__}"), alone) == []
+    assert rounds[0] == (False, 130)  # every generated page kept, with its search entries
+    assert (True, 130) in rounds  # in the theme's round: every page (none was kept whole)
 
 
 def test_a_page_whose_conversion_warns_is_never_kept_so_it_warns_at_every_build(repo):

@@ -236,11 +236,17 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         keeps its pages on disk has the second core make them from the last (`ahead`)."""
         self.kept.nav = nav
         self.ahead = None
-        if self.store is not None and self.store.folder is not None and not self.serving:
+        if self._two_cores():
             pages = [file.page for file in files.documentation_pages()]
             kept = [page for page in pages if isinstance(page, KeptMarkdownPage)]
             self.ahead = Ahead.start(kept, config, files, nav)
         return nav
+
+    def _two_cores(self) -> bool:
+        """Pages are made ahead on a second core when they are kept on disk, in a build
+        (not `funnel serve`'s own, which comes back to its pages)."""
+        store = self.store
+        return store is not None and store.folder is not None and not (self.serving or store.ahead)
 
     def on_pre_page(self, page, /, *, config, files):
         """The build begins making `page`: the pages made ahead stop before it."""
@@ -257,7 +263,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             self.ahead.stop()
             self.ahead = None
 
-    def on_env(self, env, /, *, config, files):
+    def _start_writing(self, env, /, *, config, files):
         """Render the theme's side navigation once for all the pages that are not in it;
         pages kept whole are written as they were kept."""
         self._stop_ahead()  # every page is converted: the build makes the rest
@@ -267,6 +273,26 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         if self.live and self.kept.nav is not None:
             self.last_build = LastBuild(config, files, self.kept.nav, env)
         return env
+
+    @event_priority(-100)  # the environment as every plugin left it
+    def _render_ahead(self, env, /, *, config, files):
+        """The theme's round on two cores: a process renders the pages not kept whole from
+        the last, with each page's HTML as this build converted it."""
+        if self._two_cores() and self.kept.nav is not None:
+            pages = [file.page for file in files.documentation_pages()]
+            rest = [p for p in pages if isinstance(p, KeptMarkdownPage) and not p.whole]
+            self.ahead = Ahead.start(rest, config, files, self.kept.nav, env)
+            for page in rest if self.ahead is not None else ():
+                page.when_active = self._made_ahead
+        return env
+
+    on_env = CombinedEvent(_start_writing, _render_ahead)
+
+    def _made_ahead(self, page: KeptMarkdownPage) -> None:
+        """The theme is about to render `page`: written as it was kept when the process
+        made it (the process stops before it otherwise)."""
+        if self.ahead is not None and self.ahead.begin(page):
+            self.kept.adopt(page)
 
     @event_priority(100)  # before the search plugin
     def _hide_kept(self, context, /, *, page, config, nav):
@@ -336,6 +362,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
     def on_post_build(self, /, *, config) -> None:
         """Forget the pages this build did not use (not under `funnel serve`, which may come
         back to them); say how many were kept."""
+        self._stop_ahead()  # every page is written
         if self.store is None:
             return
         if not self.serving:

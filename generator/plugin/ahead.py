@@ -1,20 +1,25 @@
 """The second core of a build: the generated pages made ahead, from the last page.
 
-MkDocs converts the pages' Markdown one after the other, on one core, and then the theme
-renders them one after the other. When the machine has a core to spare and the pages are kept
-on disk (a build in a git repository), a forked process makes the generated pages from the
-last one backwards, each as the build would: converted, indexed for search and rendered by the
-theme (with the theme's environment and the plugins' `env` events of its own), and keeps each
-in the page store. The build, converting from the first page, finds those pages kept when it
-gets there (and writes their kept HTML); the process stops where the build catches up with
-it (about a third of the pages from the end: the build only converts, the process also
-renders).
+MkDocs makes a build's pages in two rounds, one page after the other on one core: it converts
+every page's Markdown, and then the theme renders every page. When the machine has a core to
+spare and the pages are kept on disk (a build in a git repository), a forked process makes
+pages from the last one backwards in each round, while the build goes from the first:
 
-What the process keeps is keyed as any kept page is: a page whose shell (the navigation as
-rendered) came out otherwise in the process is rendered by the build's theme again, from its
-kept content. A page is kept only as the build would keep it: not when one of its links finds
-no page, nor when making it logged a warning (the build makes it and warns itself). The process
-stops too when the build stops or goes away; `stop` ends it before the build writes its pages.
+- while the build converts, the process makes whole pages (converted, indexed for search and
+  rendered by the theme, with the theme's environment and the plugins' `env` events of its
+  own). The build finds those pages kept when it gets there, and writes their kept HTML;
+- while the theme renders, a second process, forked once every page is converted, has each
+  page's HTML as the build converted it: it indexes and renders the pages the build has not
+  made yet, from the last, and the build adopts each page made so when it gets there
+  (`KeptState.adopt`).
+
+Each process stops where the build catches up with it, so no page is made twice but the one
+both were on. What a process keeps is keyed as any kept page is: a page whose shell (the
+navigation as rendered) came out otherwise in the process is rendered by the build's theme
+again, from its content. A page is kept only as the build would keep it: not when one of its
+links finds no page, nor when making it logged a warning (the build makes it and warns
+itself). A process writes nothing into the site (the build writes every page), stops too when
+the build stops or goes away, and `stop` ends it before the build goes on without it.
 """
 
 from __future__ import annotations
@@ -36,28 +41,36 @@ from mkdocs.structure.nav import Navigation
 from .kept_pages import KeptMarkdownPage, Warned
 
 MIN_PAGES = 50
-"""Fewer generated pages than this are converted by the build alone (a fork costs more)."""
+"""Fewer generated pages than this are made by the build alone (a fork costs more)."""
 PASSED_ALL = 2**62
 
 
 class Ahead:
-    """The process converting pages from the last one, and how far the build got."""
+    """The process making pages from the last one; how far the build and the process got."""
 
-    def __init__(self, pid: int, passed: Any, order: dict[str, int]) -> None:
+    def __init__(self, pid: int, passed: Any, made: Any, order: dict[str, int]) -> None:
         self.pid = pid
         self.passed = passed
         """The order of the last page the build began (shared memory)."""
+        self.made = made
+        """The order of the last page the process is done with (shared memory)."""
         self.order = order
 
     @classmethod
     def start(
-        cls, pages: Sequence[KeptMarkdownPage], config: Any, files: Files, nav: Navigation
+        cls,
+        pages: Sequence[KeptMarkdownPage],
+        config: Any,
+        files: Files,
+        nav: Navigation,
+        env: Any = None,
     ) -> Ahead | None:
-        """Fork the process for `pages` (in the order the build converts them); None when
-        there is no core to spare, no fork, or too few pages."""
+        """Fork the process for `pages` (in the order the build makes them): it converts and
+        renders them; with the theme's `env` (pages the build converted), it renders them.
+        None when there is no core to spare, no fork, or too few pages."""
         if len(pages) < MIN_PAGES or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
             return None
-        passed = RawValue(c_longlong, -1)
+        passed, made = RawValue(c_longlong, -1), RawValue(c_longlong, len(pages))
         order = {page.file.src_uri: index for index, page in enumerate(pages)}
         parent = os.getpid()
         gc.freeze()  # the process's collections leave the build's objects (and pages) alone
@@ -67,20 +80,24 @@ class Ahead:
             code = 1
             try:
                 _quiet()
-                _make_from_the_end(pages, config, files, nav, passed, parent)
+                _make_from_the_end(pages, config, files, nav, env, Progress(passed, made, parent))
                 code = 0
             finally:
                 os._exit(code)
-        return cls(pid, passed, order)
+        return cls(pid, passed, made, order)
 
-    def begin(self, page: Any) -> None:
-        """The build begins converting `page`: the process stops before it."""
+    def begin(self, page: Any) -> bool:
+        """The build begins `page`: the process stops before it. Whether the process is
+        done with it (it may have left it to the build: see the store)."""
         index = self.order.get(page.file.src_uri)
-        if index is not None and index > self.passed.value:
+        if index is None:
+            return False
+        if index > self.passed.value:
             self.passed.value = index
+        return index >= self.made.value
 
     def stop(self) -> None:
-        """End the process (a page it is converting is not kept) and reap it."""
+        """End the process (a page it is making is not kept) and reap it."""
         self.passed.value = PASSED_ALL
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
@@ -88,33 +105,54 @@ class Ahead:
             os.waitpid(self.pid, 0)
 
 
+class Progress:
+    """Where the build and the process are, as the process sees it."""
+
+    def __init__(self, passed: Any, made: Any, parent: int) -> None:
+        self.passed, self.made, self.parent = passed, made, parent
+
+    def reached(self, order: int) -> bool:
+        """The build has begun page `order` (or a later one), or has gone: its process is
+        no longer this one's parent."""
+        return self.passed.value >= order or os.getppid() != self.parent
+
+
 def _make_from_the_end(
     pages: Sequence[KeptMarkdownPage],
     config: Any,
     files: Files,
     nav: Navigation,
-    passed: Any,
-    parent: int,
+    env: Any,
+    progress: Progress,
 ) -> None:
-    """Make and keep `pages` from the last, until the build has begun the next one (or has
-    gone: its process is no longer this one's parent)."""
+    """Make and keep `pages` from the last, until the build has begun the next one. Without
+    a theme's `env`, each page is converted first (the process makes its own `env`)."""
     with Warned(("", "mkdocs")) as warnings:  # the process shows nothing: see `_quiet`
-        env = config.plugins.on_env(config.theme.get_env(), config=config, files=files)
+        convert = env is None
+        for page in pages[:1]:
+            page.store.ahead = True
+        if convert:  # the navigation as the build shows it: with the titles of its pages
+            for page in nav.pages:  # that only their conversion gives (the team's docs)
+                if not isinstance(page, KeptMarkdownPage) and page.content is None:
+                    _populate_page(page, config, files)
+            env = config.plugins.on_env(config.theme.get_env(), config=config, files=files)
         shown = files.documentation_pages()
         for order in range(len(pages) - 1, -1, -1):
-            if passed.value >= order or os.getppid() != parent:
+            if progress.reached(order):
                 break
             page = pages[order]
             before = warnings.count
             try:
-                _populate_page(page, config, files)
-                if page.kept is not None or warnings.count != before:
-                    continue  # kept by an earlier build already; or the build warns about it
-                _build_page(page, config, shown, nav, env)  # kept as the theme made it
+                if convert:
+                    _populate_page(page, config, files)
+                if warnings.count == before and not (convert and page.kept is not None):
+                    page.file.abs_dest_path = os.devnull  # the build writes the page
+                    _build_page(page, config, shown, nav, env)  # kept as the theme made it
             except Exception:  # the build makes it, and says what is wrong
                 page.key = None
             if warnings.count != before and page.key is not None:
                 page.store.forget(page.key)
+            progress.made.value = order
 
 
 def _quiet() -> None:

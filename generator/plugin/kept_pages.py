@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import pickle
 import zlib
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,8 @@ class PageStore:
     """Keep the pages in memory too (`funnel serve`, between its rebuilds)."""
     memory: dict[str, bytes] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
+    ahead: bool = False
+    """This process makes pages ahead of a build (see `ahead`): it forks no other."""
     hits: int = 0
     rendered: int = 0
 
@@ -152,6 +154,8 @@ class KeptMarkdownPage(Page):
         lean: bool = False,
     ) -> None:
         self.lean = lean
+        self.when_active: Callable[[KeptMarkdownPage], None] | None = None
+        """Called as the theme is about to render the page (see `active`)."""
         self._packed: bytes | None = None
         self._shown: tuple[bytes, str] | None = None
         """The content as last read, until it is set again."""
@@ -184,6 +188,17 @@ class KeptMarkdownPage(Page):
         if shown is not None and value is shown[1] and shown[0] is self._packed:
             return  # given back as it was read (no plugin changed it): still packed
         self._packed = None if value is None else zlib.compress(value.encode("utf-8"), 1)
+
+    @property
+    def active(self) -> bool:  # MkDocs' attribute
+        """The page is the one the theme renders (its template is not chosen yet)."""
+        return bool(Page.active.fget(self))  # type: ignore[attr-defined]
+
+    @active.setter
+    def active(self, value: bool) -> None:
+        Page.active.fset(self, value)  # type: ignore[attr-defined]
+        if value and self.when_active is not None:
+            self.when_active(self)
 
     @property
     def kept_output(self) -> str:
@@ -336,16 +351,31 @@ class KeptState:
         self.seen = len(self.entries) if self.entries is not None else 0
         for file in self.generated:
             page = file.page
-            if not isinstance(page, KeptMarkdownPage) or page.kept is None:
-                continue
-            page.whole = page.kept.shell == self.shell
-            if not page.whole:  # the theme renders it, with its meta as read (the theme's
-                continue  # templates look at it)
-            page.content = ""  # not printed (the kept output is): nothing to decompress
-            meta = {**page.meta, "template": KEPT_TEMPLATE}
-            if self.entries is not None:
-                meta["search"] = {**(meta.get("search") or {}), "exclude": True}
-            page.meta = meta
+            if isinstance(page, KeptMarkdownPage) and page.kept is not None:
+                self._take_whole(page)
+
+    def adopt(self, page: KeptMarkdownPage) -> None:
+        """`page`, about to be rendered, was made ahead (see `ahead`): written as it was
+        kept, when it was kept whole and with this build's shell."""
+        if page.key is None or page.whole:
+            return
+        kept = page.store.get(page.key)
+        if kept is not None:
+            page.kept = kept
+            self._take_whole(page)
+
+    def _take_whole(self, page: KeptMarkdownPage) -> None:
+        """`page` is written as it was kept when its kept shell is this build's; else the
+        theme renders it, with its meta as read (the theme's templates look at it)."""
+        assert page.kept is not None
+        page.whole = page.kept.shell == self.shell
+        if not page.whole:
+            return
+        page.content = ""  # not printed (the kept output is): nothing to decompress
+        meta = {**page.meta, "template": KEPT_TEMPLATE}
+        if self.entries is not None:
+            meta["search"] = {**(meta.get("search") or {}), "exclude": True}
+        page.meta = meta
 
     def before_search(self, page: Page) -> None:
         """A page whose content is kept (its output not) is not parsed for search again:
