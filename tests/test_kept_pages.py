@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import zlib
 from collections.abc import Callable
 from ctypes import c_longlong
 from multiprocessing.sharedctypes import RawValue
@@ -20,7 +21,7 @@ from click.testing import CliRunner
 
 from generator.cli.main import main
 from generator.plugin import ahead
-from generator.plugin.kept_pages import PAGES_FOLDER, KeptMarkdownPage
+from generator.plugin.kept_pages import PAGES_FOLDER, KeptMarkdownPage, KeptPage, PageStore
 from generator.plugin.page_keys import folder_digest
 from generator.site.environment import PACKAGED
 
@@ -313,3 +314,27 @@ def test_a_page_whose_conversion_warns_is_never_kept_so_it_warns_at_every_build(
         assert result.exit_code != 0
         assert "absolute link '/wiki/'" in result.output
         assert "Aborted with 72 warnings" in result.output  # every deal page's
+
+
+def test_a_kept_page_is_read_as_written_and_as_an_earlier_version_wrote_it(tmp_path):
+    kept = KeptPage(
+        packed_content=zlib.compress(b"<p>A</p>"),
+        toc=[],
+        title="A",
+        anchors=set(),
+        links_to_anchors=None,
+        lookups=(("accounts/a.md", "accounts/a/"),),
+        search=[{"location": "deals/a/", "title": "A", "text": "A"}],
+        shell="shell",
+        packed=zlib.compress(b"<html>A</html>"),
+    )
+    pages = PageStore(tmp_path)
+    pages.put("new", kept)
+    data = (tmp_path / "new").read_bytes()
+    assert zlib.compress(b"<html>A</html>") in data  # its HTML compressed, once
+    (tmp_path / "earlier").write_bytes(zlib.compress(data, 1))  # compressed whole
+    for key in ("new", "earlier"):
+        again = pages.get(key)
+        assert again == kept and again.output == "<html>A</html>"
+    (tmp_path / "damaged").write_bytes(data[: len(data) // 2])
+    assert pages.get("damaged") is None and pages.get("missing") is None

@@ -42,6 +42,8 @@ KEPT_SOURCE = "{{ page.kept_output|safe }}"
 """The template of a page whose output is kept: the kept HTML, as it was written."""
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+PICKLED = pickle.dumps(None, protocol=pickle.HIGHEST_PROTOCOL)[:1]
+"""How a kept page's file begins (an earlier version compressed it whole)."""
 
 
 @dataclass
@@ -91,8 +93,8 @@ class PageStore:
                 return None
         if data is None:
             return None
-        try:
-            page = pickle.loads(zlib.decompress(data))
+        try:  # a page's HTML is compressed within; one kept by an earlier version is whole
+            page = pickle.loads(data if data[:1] == PICKLED else zlib.decompress(data))
         except Exception:  # a damaged or foreign file: the page is rendered again
             return None
         if not isinstance(page, KeptPage):
@@ -104,7 +106,7 @@ class PageStore:
 
     def put(self, key: str, page: KeptPage) -> None:
         """Keep `page` under `key` (written whole, or not at all)."""
-        data = zlib.compress(pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        data = pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL)  # its HTML is compressed
         if self.remember:
             self.memory[key] = data
         self.used.add(key)
