@@ -94,7 +94,7 @@ class Ahead:
             return False
         if index > self.passed.value:
             self.passed.value = index
-        return index >= self.made.value
+        return bool(index >= self.made.value)
 
     def stop(self) -> None:
         """End the process (a page it is making is not kept) and reap it."""
@@ -132,9 +132,9 @@ def _make_from_the_end(
         for page in pages[:1]:
             page.store.ahead = True
         if convert:  # the navigation as the build shows it: with the titles of its pages
-            for page in nav.pages:  # that only their conversion gives (the team's docs)
-                if not isinstance(page, KeptMarkdownPage) and page.content is None:
-                    _populate_page(page, config, files)
+            for shown_page in nav.pages:  # that only their conversion gives (the team's docs)
+                if not isinstance(shown_page, KeptMarkdownPage) and shown_page.content is None:
+                    _populate_page(shown_page, config, files)
             env = config.plugins.on_env(config.theme.get_env(), config=config, files=files)
         shown = files.documentation_pages()
         for order in range(len(pages) - 1, -1, -1):
