@@ -155,6 +155,41 @@ def test_sample_site_has_no_external_urls_and_stays_out_of_search_engines(projec
     assert "http" not in css and "@import" not in css
 
 
+@pytest.mark.parametrize("directory_urls", [True, False])
+def test_every_link_between_the_pages_leads_to_a_page(project, directory_urls):
+    """Links in raw HTML (tables Markdown passes through) are written as the site's
+    addresses, which MkDocs does not check: each is followed here, for both kinds."""
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("use_directory_urls: true", f"use_directory_urls: {directory_urls}".lower()),
+        encoding="utf-8",
+    )
+    result = build(project)
+    assert result.exit_code == 0, result.output
+    site = project / "site"
+    followed = 0
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        article = html[html.find("<article") : html.find("</article>")]
+        for href in re.findall(r'<a href="([^"#:]+)"', article):
+            target = (page.parent / href).resolve()
+            if href.endswith("/"):
+                target = target / "index.html"
+            assert target.is_file(), f"{page.relative_to(site)}: {href}"
+            followed += 1
+    assert followed > 500
+    deal = (
+        "deals/xihu-software-gpu-servers/index.html"
+        if directory_urls
+        else "deals/xihu-software-gpu-servers.html"
+    )
+    account = (
+        "../../accounts/xihu-software/" if directory_urls else "../accounts/xihu-software.html"
+    )
+    assert f'<td><a href="{account}">' in (site / deal).read_text(encoding="utf-8")
+
+
 def test_the_shared_side_navigation_changes_no_byte(project, tmp_path, monkeypatch):
     """Deal and account pages take the side navigation rendered once per folder: the site is
     the very same as when the theme renders it for every page."""

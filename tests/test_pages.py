@@ -108,7 +108,7 @@ def test_the_site_speaks_chinese(sample):
     assert home.startswith("# 销售漏斗")
     assert "加权金额" in home
     won = pages["deals/huabei-steel-servers-2025.md"].markdown
-    assert "| 阶段 | 赢单 |" in won and "Won" not in won
+    assert "<td>阶段</td>\n<td>赢单</td>" in won and "Won" not in won
     reviews = pages["reviews/index.md"].markdown
     assert "无法读取漏斗的 git 历史" in reviews and "repository" not in reviews
     nav = navigation(list(pages.values()), "zh")

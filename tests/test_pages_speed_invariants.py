@@ -168,6 +168,35 @@ def test_a_link_goes_up_to_docs_from_any_page(page_path, up):
         assert template.render(page_path=page_path) == f"{up}deals/x.md {up}reps/y.md"
 
 
+@pytest.mark.parametrize(
+    ("page_path", "directory_urls", "urls"),
+    [
+        ("deals/a.md", True, "../x/ ../../accounts/ ../../"),
+        ("deals/a.md", False, "x.html ../accounts/index.html ../index.html"),
+        ("index.md", True, "deals/x/ accounts/ ./"),
+        ("index.md", False, "deals/x.html accounts/index.html index.html"),
+        ("accounts/index.md", True, "../deals/x/ ./ ../"),
+        (
+            "reviews/2026-W47/team-zhang-wei.md",
+            True,
+            "../../../deals/x/ ../../../accounts/ ../../../",
+        ),
+        (
+            "reviews/2026-W47/index.md",
+            False,
+            "../../deals/x.html ../../accounts/index.html ../../index.html",
+        ),
+    ],
+)
+def test_an_address_in_raw_html_is_the_sites_own_relative_to_the_page(
+    page_path, directory_urls, urls
+):
+    template = environment().from_string(
+        "{{ url('deals/x.md') }} {{ url('accounts/index.md') }} {{ url('index.md') }}"
+    )
+    assert template.render(page_path=page_path, directory_urls=directory_urls) == urls
+
+
 def test_remember_renders_each_key_once():
     calls = []
 

@@ -120,7 +120,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             log.info(f"funnel: the site as it stood on {at}: commit {past.sha[:12]}")
         caches = self._open_stores(root / data)
         try:
-            self.pages, self.refused = self._pages(root, as_of, past, entries, caches), []
+            pages = self._pages(root, as_of, past, entries, caches, config.use_directory_urls)
+            self.pages, self.refused = pages, []
         except DataRefused as exc:
             if not self.serving:
                 raise PluginError(str(exc)) from None
@@ -161,10 +162,11 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         past: PastCommit | None,
         entries: list[FileEntry] | None,
         caches: Path | None,
+        directory_urls: bool,
     ) -> list[Page]:
         """The checked data (the data folder's, or `entries`, its files at `past`; records
-        kept in the parse cache in `caches`) and its
-        history (up to `past`) as pages; errors stop the build."""
+        kept in the parse cache in `caches`) and its history (up to `past`) as pages, with
+        the site's kind of addresses (`directory_urls`); errors stop the build."""
         data = self._data()
         cache = None if caches is None else ParseCache(caches)
         result = check(root / data, as_of, display=data, cache=cache, entries=entries)
@@ -191,6 +193,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             history_notice=notice,
             memo=self.memo,
             env=env,
+            directory_urls=directory_urls,
         )
         if self.memo is not None and not self.serving:
             self.memo.save()
@@ -206,6 +209,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
                 history_notice=notice,
                 cache=cache,  # its records: the very ones this build read
                 env=env,  # its templates: compiled by this build
+                directory_urls=directory_urls,
             )
         return pages
 

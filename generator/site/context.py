@@ -69,6 +69,9 @@ class SiteContext:
     reader: Digest = field(default_factory=Digest)
     sort_key: SortKeys = field(default_factory=SortKeys)
     """Sorts names as people expect (see `SortKeys`)."""
+    directory_urls: bool = True
+    """A page's address is its folder (`deals/x/`), else its file (`deals/x.html`): the links
+    in raw HTML are written as the site's addresses (`url()`)."""
 
     @classmethod
     def of(
@@ -83,6 +86,7 @@ class SiteContext:
         templates: Path | None = None,
         previous: SiteContext | None = None,
         sort_key: SortKeys | None = None,
+        directory_urls: bool = True,
     ) -> SiteContext:
         """The context of a checked dataset (funnel and team present) at `as_of`; with a
         `memo`, pages whose inputs are unchanged (`templates`: the user's folder among them)
@@ -126,6 +130,7 @@ class SiteContext:
             timelines=timelines,
             memo=memo,
             sort_key=sort_key,
+            directory_urls=directory_urls,
         )
         if memo is None:
             return context
@@ -141,6 +146,7 @@ class SiteContext:
             context.credits,
             history is None,
             context.history_notice,
+            directory_urls,
         )
         return replace(context, shared=shared)
 
@@ -171,6 +177,7 @@ class SiteContext:
             describe=self.describe,
             credits=self.credits,
             history_notice=self.history_notice if self.history is None else None,
+            directory_urls=self.directory_urls,
             **context,
         )
 

@@ -6,6 +6,8 @@ form of amounts, percentages and chart geometry that every template uses.
 
 from __future__ import annotations
 
+import html
+import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -87,6 +89,34 @@ def _link(context: jinja2.runtime.Context, target: str) -> Markup:
     return Markup(_up_to_docs(context["page_path"]) + target)
 
 
+@jinja2.pass_context
+def _url(context: jinja2.runtime.Context, target: str) -> Markup:
+    """The address of the page at `target` (a path under docs/) relative to the page being
+    rendered, as the site writes it: for links in raw HTML, which Markdown passes through."""
+    directory_urls = context.get("directory_urls", True)
+    return Markup(_relative_url(context["page_path"], target, directory_urls))
+
+
+@lru_cache(maxsize=1 << 16)
+def _relative_url(page_path: str, target: str, directory_urls: bool) -> str:
+    here, there = _address(page_path, directory_urls), _address(target, directory_urls)
+    folder = here if here.endswith("/") else posixpath.dirname(here)
+    relative = posixpath.relpath(f"/{there}", f"/{folder}")
+    return html.escape(relative + "/" if there.endswith("/") else relative)
+
+
+def _address(path: str, directory_urls: bool) -> str:
+    """The address of the page at `path` (`deals/x.md`): `deals/x/`, or `deals/x.html`
+    without directory addresses; an index page's is its folder's (`accounts/`, `./`)."""
+    stem = path.removesuffix(".md")
+    folder, _, name = stem.rpartition("/")
+    if not directory_urls:
+        return f"{stem}.html"
+    if name == "index":
+        return f"{folder or '.'}/"
+    return f"{stem}/"
+
+
 @lru_cache(maxsize=4096)
 def _up_to_docs(page_path: str) -> str:
     """The relative way from the page at `page_path` up to docs/ (once per page)."""
@@ -156,7 +186,7 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
     env.filters.update(md=md, html=html_text, money=_money, px=_px, percent=_percent, shape=_shape)
     env.filters["signed"] = signed_amount
     env.filters["note"] = note_html
-    env.globals.update(link=_link, credit=_credit, deal_titles={}, people_by_id={})
+    env.globals.update(link=_link, url=_url, credit=_credit, deal_titles={}, people_by_id={})
     env.globals.update(deal_named=_deal_named, remember=_Remembered, made=_made)
     env.globals.update(
         lay_out_funnel=lay_out_funnel,

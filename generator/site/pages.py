@@ -48,13 +48,15 @@ def build_pages(
     history_notice: str | None = None,
     memo: PageMemo | None = None,
     env: Environment | None = None,
+    directory_urls: bool = True,
 ) -> list[Page]:
     """Every generated page and file of the site; without `history`, the pages that need it
     show `history_notice` instead. The order is the search index's: the overviews and lists
     first, then the team's pages, a page per account and deal, history and handovers. With a
     `memo`, a page whose inputs are those of a page made before is taken from it (and the
     names read in pinyin before are not read again). `env` is the `environment` of
-    `templates` when the caller keeps it (its templates compiled once)."""
+    `templates` when the caller keeps it (its templates compiled once). `directory_urls`:
+    the site's addresses are folders (`deals/x/`), else files (`deals/x.html`)."""
     known = memo.recall(PINYIN) if memo is not None else None
     sort_key = SortKeys(known if isinstance(known, dict) else {})
     context = SiteContext.of(
@@ -67,6 +69,7 @@ def build_pages(
         memo=memo,
         templates=templates,
         sort_key=sort_key,
+        directory_urls=directory_urls,
     )
     pages = [
         *build_sales_pages(context),

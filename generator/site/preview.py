@@ -70,8 +70,10 @@ class Preview:
         history_notice: str | None = None,
         cache: ParseCache | None = None,
         env: Environment | None = None,
+        directory_urls: bool = True,
     ) -> None:
         self.data, self.as_of, self.display = data, as_of, display
+        self.directory_urls = directory_urls
         self.language, self.templates, self.cache = language, templates, cache
         self.history, self.history_notice = history, history_notice
         self.env = environment(templates) if env is None else env
@@ -111,6 +113,7 @@ class Preview:
             self.history,
             self.history_notice,
             previous=before,
+            directory_urls=self.directory_urls,
         )
         if before is None:
             return Answer()
