@@ -32,6 +32,7 @@ from ..site.pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
 from ..site.preview import Preview
 from ..site.words import WORDS
 from .ahead import Ahead
+from .as_is import NAME as AS_IS_EXTENSION
 from .kept_pages import (
     KEPT_SOURCE,
     KEPT_TEMPLATE,
@@ -106,6 +107,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
 
     def on_config(self, config, /):
         """Check the data (errors stop the build), read its history, and make the pages."""
+        if AS_IS_EXTENSION not in config.markdown_extensions:  # the tables written in HTML
+            config.markdown_extensions.append(AS_IS_EXTENSION)
         root = Path(config.config_file_path).parent
         at = self._day("at")
         as_of = at or self._day("as_of") or date.today()

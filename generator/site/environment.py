@@ -24,7 +24,7 @@ from ..data.money import shown_amount, signed_amount
 from ..history.records import Commit
 from .charts import lay_out_bars, lay_out_funnel, lay_out_lines, marker_path
 from .credits import Credits
-from .markup import html_text, md, note_html
+from .markup import AS_IS, html_text, md, note_html
 
 if TYPE_CHECKING:
     from ..analytics.review import RepWeek
@@ -186,6 +186,7 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
     env.filters.update(md=md, html=html_text, money=_money, px=_px, percent=_percent, shape=_shape)
     env.filters["signed"] = signed_amount
     env.filters["note"] = note_html
+    env.globals["as_is"] = Markup(AS_IS)
     env.globals.update(link=_link, url=_url, credit=_credit, deal_titles={}, people_by_id={})
     env.globals.update(deal_named=_deal_named, remember=_Remembered, made=_made)
     env.globals.update(
