@@ -33,6 +33,8 @@ def convert(text: str, *extensions: object) -> str:
         f"Text.\n{AS_IS}\n{TABLE}\nText.",  # no blank lines around
         f"# Deal\n\n{AS_IS}\n<table>\n<tr><td>never ended</td></tr>\n\n## Timeline\n",
         "# Deal\n\n<table>\n<tbody><tr><td>not marked</td></tr></tbody>\n</table>\n",
+        f'### Stale\n\n{AS_IS}\n<ul>\n<li><a href="x/">X</a>: 2026-10-01</li>\n</ul>\n\nText.',
+        f"{AS_IS}\n<p>not a table nor a list</p>\n\nText.",
     ],
 )
 def test_the_page_is_the_same_with_or_without_the_extension(text):

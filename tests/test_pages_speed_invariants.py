@@ -276,14 +276,27 @@ def test_the_review_names_a_deal_in_every_list_as_the_links_macro_links_it():
     assert linked == "[Laptops \\| &lt;b&gt;2027&lt;/b&gt;](../../deals/d1.md)"
     page = review_of({"d1": "Today"}, links=True)
     named = f"{linked} · 华东 \\*电子\\*"
-    assert page.count(f"- {named}") == 4  # logged, stale, untouched, no next step
-    assert f"- {named}: Last activity 2026-10-01" in page
-    assert f"- {named}\n" in page
+    assert page.count(f"- {named}") == 1  # logged this week
+    in_html = (  # the deals that need a word: an HTML list, linked as links.html.j2 links
+        environment()
+        .from_string('{% import "links.html.j2" as a with context %}{{ a.deal("d1", t) }}')
+        .render(t="Laptops | <b>2027</b>", page_path="reviews/2026-W47/wang-li.md")
+    )
+    assert in_html == '<a href="../../../deals/d1/">Laptops | &lt;b&gt;2027&lt;/b&gt;</a>'
+    named = f"{in_html} · 华东 *电子*"
+    assert page.count(f"<li>{named}") == 3  # stale, untouched, no next step
+    assert f"<li>{named}: Last activity 2026-10-01</li>" in page
+    assert f"<li>{named}</li>" in page
 
 
 def test_without_links_the_review_names_a_deal_with_its_id():
     page = review_of({}, links=True)  # a deal the site has no page for: not linked
-    assert page.count("- Laptops \\| &lt;b&gt;2027&lt;/b&gt; (d1) · 华东 \\*电子\\*") == 4
+    assert page.count("- Laptops \\| &lt;b&gt;2027&lt;/b&gt; (d1) · 华东 \\*电子\\*") == 1
+    assert page.count("<li>Laptops | &lt;b&gt;2027&lt;/b&gt; (d1) · 华东 *电子*") == 3
+    assert "href" not in page
+    text = review_of({}, links=False)  # elsewhere (the review as Markdown): Markdown lists
+    assert text.count("- Laptops \\| &lt;b&gt;2027&lt;/b&gt; (d1) · 华东 \\*电子\\*") == 4
+    assert "<li>" not in text and "as is" not in text
 
 
 def test_a_reps_week_is_rendered_once_for_the_pages_of_a_week():

@@ -1,10 +1,11 @@
 """A Markdown extension: tables the site writes in HTML are passed through without parsing.
 
-The site's templates write long tables as HTML (a deal's page, the lists of deals), each on
-the lines after `AS_IS`, up to its `</table>`, so that Markdown does not read every cell. Raw
+The site's templates write long tables and lists as HTML (a deal's page, the lists of deals,
+the deals a week's review asks about), each on the lines after `AS_IS`, up to the line that
+closes it (`</table>`, `</ul>`), so that Markdown does not read every cell or item. Raw
 HTML is costly still: Python-Markdown parses each block with Python's HTML parser to find where
 it ends, and MkDocs parses the whole page once more to find its anchors (such a table has
-none). This extension stashes each marked table whole, before either parser runs, as Markdown
+none). This extension stashes each marked element whole, before either parser runs, as Markdown
 stashes the raw HTML it found: the page's HTML is the same, the parsers see one line.
 
 The plugin adds it to the site's Markdown extensions. Without it (another tool reading the
@@ -13,13 +14,16 @@ Markdown), the mark is an HTML comment and the table raw HTML: the same page.
 
 from __future__ import annotations
 
+import re
+
 from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
 from ..site.markup import AS_IS
 
-END = "</table>"
+_OPENING = re.compile(r"<(table|ul|ol)[ >]")
+"""The elements passed through whole, up to the first line that closes them."""
 NAME = "generator.plugin.as_is"
 """The extension's name in the site's `markdown_extensions` (Markdown imports it so)."""
 
@@ -39,10 +43,11 @@ class _AsIs(Preprocessor):
         start = 0
         while AS_IS in lines[start:]:
             mark = lines.index(AS_IS, start)
-            try:
-                end = lines.index(END, mark)
-            except ValueError:  # no end: Markdown reads the rest as it would
-                break
+            opened = _OPENING.match(lines[mark + 1]) if mark + 1 < len(lines) else None
+            closing = f"</{opened[1]}>" if opened is not None else None
+            if closing is None or closing not in lines[mark:]:
+                break  # no element, or no end: Markdown reads the rest as it would
+            end = lines.index(closing, mark)
             placeholder = self.md.htmlStash.store("\n".join(lines[mark + 1 : end + 1]))
             shown += [*lines[start:mark], "", placeholder, ""]
             start = end + 1

@@ -23,8 +23,9 @@ _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 AS_IS = "<!-- funnel: as is -->"
-"""The line before a table written in HTML that Markdown passes through as it is, up to its
-`</table>` (see `generator/plugin/as_is.py`): no user text can make it (`<` is escaped)."""
+"""The line before a table or list written in HTML that Markdown passes through as it is, up
+to the line that closes it (see `generator/plugin/as_is.py`): no user text can make it (`<` is
+escaped)."""
 
 NOTE_TAGS = {"p", "br", "strong", "em", "b", "i", "a", "ul", "ol", "li", "code", "blockquote"}
 NOTE_ATTRIBUTES = {"a": {"href", "title"}}
