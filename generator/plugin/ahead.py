@@ -129,8 +129,8 @@ def _make_from_the_end(
     a theme's `env`, each page is converted first (the process makes its own `env`)."""
     with Warned(("", "mkdocs")) as warnings:  # the process shows nothing: see `_quiet`
         convert = env is None
-        for page in pages[:1]:
-            page.store.ahead = True
+        if pages:  # this process keeps pages, and forks no other
+            pages[0].store.ahead = True
         if convert:  # the navigation as the build shows it: with the titles of its pages
             for shown_page in nav.pages:  # that only their conversion gives (the team's docs)
                 if not isinstance(shown_page, KeptMarkdownPage) and shown_page.content is None:

@@ -40,17 +40,27 @@ class _AsIs(Preprocessor):
         if AS_IS not in lines:
             return lines
         shown: list[str] = []
-        start = 0
-        while AS_IS in lines[start:]:
-            mark = lines.index(AS_IS, start)
+        start = mark = 0
+        ends: dict[str, int] = {}  # each closing line's next place from `mark` on
+        while True:
+            try:
+                mark = lines.index(AS_IS, mark)
+            except ValueError:
+                break
             opened = _OPENING.match(lines[mark + 1]) if mark + 1 < len(lines) else None
-            closing = f"</{opened[1]}>" if opened is not None else None
-            if closing is None or closing not in lines[mark:]:
-                break  # no element, or no end: Markdown reads the rest as it would
-            end = lines.index(closing, mark)
+            if opened is None:  # no element: the mark stays a comment
+                mark += 1
+                continue
+            closing = f"</{opened[1]}>"
+            if ends.get(closing, -1) < mark:
+                try:
+                    ends[closing] = lines.index(closing, mark)
+                except ValueError:  # no end: Markdown reads the rest as it would
+                    break
+            end = ends[closing]
             placeholder = self.md.htmlStash.store("\n".join(lines[mark + 1 : end + 1]))
             shown += [*lines[start:mark], "", placeholder, ""]
-            start = end + 1
+            start = mark = end + 1
         return shown + lines[start:]
 
 
