@@ -20,8 +20,14 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli.main import main
-from generator.plugin import ahead
-from generator.plugin.kept_pages import PAGES_FOLDER, KeptMarkdownPage, KeptPage, PageStore
+from generator.plugin import ahead, kept_pages
+from generator.plugin.kept_pages import (
+    PAGES_FOLDER,
+    KeptMarkdownPage,
+    KeptPage,
+    KeptState,
+    PageStore,
+)
 from generator.plugin.page_keys import folder_digest
 from generator.site.environment import PACKAGED
 
@@ -78,8 +84,22 @@ def noting(seen: list[str], keep=KeptMarkdownPage.keep):
     return keeping
 
 
-def build(project: Path, site: str) -> dict[str, bytes]:
-    result = CliRunner().invoke(
+@pytest.fixture
+def written(monkeypatch) -> list[int]:
+    """How many pages each build wrote as they were kept, before making its own."""
+    counts: list[int] = []
+    pass_through = KeptState.pass_through
+
+    def counting(state: KeptState, *args) -> int:
+        counts.append(pass_through(state, *args))
+        return counts[-1]
+
+    monkeypatch.setattr(KeptState, "pass_through", counting)
+    return counts
+
+
+def invoke(project: Path, site: str):
+    return CliRunner().invoke(
         main,
         [
             "build",
@@ -93,6 +113,10 @@ def build(project: Path, site: str) -> dict[str, bytes]:
             AS_OF,
         ],
     )
+
+
+def build(project: Path, site: str) -> dict[str, bytes]:
+    result = invoke(project, site)
     assert result.exit_code == 0, result.output
     folder = project.parent / site
     return {
@@ -131,6 +155,86 @@ def test_a_second_build_renders_no_kept_page_and_changes_no_byte(repo, rendered)
         ["git", "status", "--porcelain", "--ignored"], cwd=repo, capture_output=True, text=True
     )
     assert status.stdout == ""  # nothing in the working tree: the store is inside .git/
+
+
+def test_a_second_build_writes_the_kept_pages_first_and_the_very_same_site(repo, rendered, written):
+    _edit(repo / "mkdocs.yml", "site_name: Sales funnel\n", f"site_name: Sales funnel\n{SITE_URL}")
+    first = build(repo, "first")
+    made = len(rendered)
+    rendered.clear()
+    second = build(repo, "second")
+    assert written == [0, made] and rendered == []  # every page as it was kept
+    assert differing(first, second) == []  # the search index's entries in their places too
+    sitemap = second["sitemap.xml"].decode("utf-8")  # every page, those written first too
+    assert (
+        f"<loc>https://funnel.example.com/team/{DEAL_PAGE[: -len('index.html')]}</loc>" in sitemap
+    )
+    _deal(repo)  # its page and its account's are made among those written as kept
+    third = build(repo, "third")
+    assert written[2] == made - 2 and sorted(rendered) == [ACCOUNT_MD, DEAL_MD]
+    assert differing(third, cold(repo)) == []  # the search entries in the pages' order
+
+
+ACCOUNT_MD, DEAL_MD = "accounts/huabei-steel.md", "deals/huabei-steel-servers-2025.md"
+SITE_URL = "site_url: https://funnel.example.com/team/\n"
+
+
+def test_pages_written_around_another_navigation_fail_the_build_and_are_made_again(
+    repo, rendered, written, monkeypatch
+):
+    first = build(repo, "first")
+    made = len(rendered)
+    real = kept_pages.shell_digest
+
+    def another_at_writing(config, nav, titles=None):  # the shell as the theme sees it
+        return real(config, nav, titles) if titles is not None else "another"
+
+    monkeypatch.setattr(kept_pages, "shell_digest", another_at_writing)
+    result = invoke(repo, "wrong")
+    assert result.exit_code != 0 and "they are forgotten: build again" in result.output
+    assert not (repo.parent / "wrong").exists()
+    monkeypatch.setattr(kept_pages, "shell_digest", real)
+    rendered.clear()
+    again = build(repo, "again")
+    assert len(rendered) == made and differing(again, first) == []
+
+
+def test_a_site_whose_hook_sees_pages_has_every_page_made_by_the_build(repo, rendered, written):
+    (repo / "hooks.py").write_text(
+        "def on_page_markdown(markdown, **kwargs):\n    return markdown + '\\nSeen.\\n'\n",
+        encoding="utf-8",
+    )
+    config = repo / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "hooks:\n  - hooks.py\n", "utf-8")
+    build(repo, "first")
+    warm = build(repo, "warm")
+    assert written == []  # the hook sees every page of every build
+    assert rendered != [] and "<p>Seen.</p>" in warm[DEAL_PAGE].decode("utf-8")
+    assert differing(warm, cold(repo)) == []
+
+
+def test_links_to_missing_anchors_fail_every_build_of_a_strict_site(repo, written):
+    templates = repo / "templates"
+    source = (PACKAGED / "deal.md.j2").read_text(encoding="utf-8")
+    link = "\n[The data format](../data-contract.md#no-such-part)\n"
+    (templates / "deal.md.j2").write_text(source + link, encoding="utf-8")
+    deal = DEAL_PAGE[: -len("/index.html")]
+    (repo / "docs" / "links.md").write_text(
+        f"# Links\n\n[Its timeline]({deal}.md#timeline) and [more]({deal}.md#no-such-row)\n",
+        encoding="utf-8",
+    )
+    config = repo / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "validation:\n  links:\n    anchors: warn\n",
+        encoding="utf-8",
+    )
+    for site in ("first", "second"):
+        result = invoke(repo, site)
+        assert result.exit_code != 0
+        assert "Aborted with 73 warnings" in result.output  # every deal page's, and links.md's
+        assert f"'{deal}.md#no-such-row'" in result.output
+        assert "#timeline" not in result.output
+    assert written[0] == 0 and written[1] > 100  # the deal pages were written as kept
 
 
 def _edit(path: Path, old: str, new: str) -> None:

@@ -41,6 +41,7 @@ from .kept_pages import (
     KeptState,
     PageStore,
     nav_titles,
+    only_known_hooks,
 )
 from .page_keys import content_digest
 from .quick_pages import LastBuild
@@ -81,6 +82,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         self.store: PageStore | None = None
         self.memo: PageMemo | None = None
         self.kept = KeptState()
+        self.files: Files | None = None
+        """This build's files, from its navigation to its end."""
         self.ahead: Ahead | None = None
         """The pages made ahead on the second core while the build converts them."""
         self.live = False
@@ -220,7 +223,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         """Add the generated pages, the stylesheet and the script (they win over files of
         the same path); before any good data, a home page that carries the errors."""
         home = Page("index.md", f"# {WORDS[self.config.language]['site_title']}\n")
-        self.kept.generated = []
+        self.kept = KeptState()
         for page in [*(self.pages or [home]), STYLESHEET, SCRIPT]:
             existing = files.get_file_from_path(page.path)
             if existing is not None:
@@ -239,15 +242,29 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         return files
 
     def on_nav(self, nav: Navigation, /, *, config, files: Files) -> Navigation:
-        """The navigation, for the pages kept whole (it is part of their key); a build that
-        keeps its pages on disk has the second core make them from the last (`ahead`)."""
+        """The navigation, for the pages kept whole (it is part of their key). A build writes
+        them now, when no other plugin sees a page (see `KeptState.pass_through`); one that
+        keeps its pages on disk has the second core make the others from the last (`ahead`)."""
         self.kept.nav = nav
         self.ahead = None
+        if self.store is not None and not self.serving and only_known_hooks(config.plugins, self):
+            self.kept.pass_through(config, files, nav, self._finish_kept)
         if self._two_cores():
             pages = [file.page for file in files.documentation_pages()]
             kept = [page for page in pages if isinstance(page, KeptMarkdownPage)]
             self.ahead = Ahead.start(kept, config, files, nav)
+        self.files = files
         return nav
+
+    def _finish_kept(self, output: str, page) -> str:
+        """A kept page's output as the build finishes a page the theme made."""
+        return self._finish_page(output, page=page, config=None)
+
+    def on_template_context(self, context, /, *, template_name, config):
+        """The theme's own pages (the sitemap) list every page, those written ahead too."""
+        if self.kept.pages is not None:
+            context["pages"] = self.kept.pages
+        return context
 
     def _two_cores(self) -> bool:
         """Pages are made ahead on a second core when they are kept on disk, in a build
@@ -304,7 +321,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
     @event_priority(100)  # before the search plugin
     def _hide_kept(self, context, /, *, page, config, nav):
         """A page whose content is kept is not parsed for search again."""
-        self.kept.before_search(page)
+        self.kept.before_search(page, context)
         return context
 
     def _shared_navigation(self, context, /, *, page, config, nav):
@@ -366,7 +383,15 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         serves each page, while the files stay those of the last good data)."""
         return _with_refusal(html_page, errors, WORDS[self.config.language])
 
-    def on_post_build(self, /, *, config) -> None:
+    @event_priority(100)  # before the search plugin writes its index
+    def _last_entries(self, /, *, config) -> None:
+        """The search entries of the pages written ahead, after the last page the build made;
+        their links to anchors checked."""
+        if self.files is not None:
+            self.kept.finish(self.files, config.validation.links.anchors)
+        self.files = None
+
+    def _forget_unused(self, /, *, config) -> None:
         """Forget the pages this build did not use (not under `funnel serve`, which may come
         back to them); say how many were kept."""
         self._stop_ahead()  # every page is written
@@ -380,6 +405,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             f"{self.store.rendered} rendered"
             + (f"; Markdown of {made.hits} page(s) kept, {made.rendered} made" if made else "")
         )
+
+    on_post_build = CombinedEvent(_last_entries, _forget_unused)
 
     def on_post_template(self, output_content: str, /, *, template_name: str, config) -> str:
         """The theme's own pages (404.html) say noindex too."""

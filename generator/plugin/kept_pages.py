@@ -13,7 +13,10 @@ A generated page outside the navigation (a deal, an account, a weekly review ...
 
 A page whose content is kept is not converted from Markdown again, nor parsed for search;
 a page whose output is kept is not rendered by the theme either: MkDocs writes the kept
-HTML. A kept page is therefore byte for byte the page a build without the store writes
+HTML. When no other plugin or hook sees a page (`only_known_hooks`), a build writes the
+pages whose output is kept as soon as it has the navigation, and MkDocs leaves them out of
+its rounds (`KeptState.pass_through`); their search entries go into the index in their
+places. A kept page is therefore byte for byte the page a build without the store writes
 (tests build both and compare every file). Pages in the navigation and the team's own
 `docs/` are always rendered. Outside git nothing is kept on disk; `funnel serve` keeps the
 pages in memory between rebuilds too.
@@ -29,9 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils import write_file
 
 from ..data.parse_cache import write_whole
 from .page_keys import FORMAT, page_key, shell_digest
@@ -256,6 +261,43 @@ class KeptMarkdownPage(Page):
         )
 
 
+class PassedFile(File):
+    """A generated page whose output is kept, written before the build makes its pages (see
+    `KeptState.pass_through`): a file in place for MkDocs, which links to it as to the page
+    and neither converts, renders, nor copies it."""
+
+    def is_documentation_page(self) -> bool:
+        return False
+
+    def copy_file(self, dirty: bool = False) -> None:
+        """Written already."""
+
+
+PAGE_EVENTS = (
+    "nav",
+    "env",
+    "pre_page",
+    "page_read_source",
+    "page_markdown",
+    "page_content",
+    "page_context",
+    "post_page",
+)
+"""The events through which a plugin sees or changes a page, or what surrounds it."""
+
+
+def only_known_hooks(plugins: Any, own: object) -> bool:
+    """No plugin or hook sees a page but `own` and the theme's search (whose entries are kept
+    with the page): a page written as it was kept is then the page a build makes."""
+    for event in PAGE_EVENTS:
+        for method in plugins.events.get(event, ()):
+            owner = getattr(method, "__self__", None)
+            if owner is own or (event == "page_context" and _is_search(owner)):
+                continue
+            return False
+    return True
+
+
 class Warned(logging.Handler):
     """Counts the warnings and errors logged to `loggers` while in use (shown as ever, by
     their own handlers)."""
@@ -342,6 +384,66 @@ class KeptState:
     shell: str = ""
     entries: list[dict[str, Any]] | None = None
     seen: int = 0
+    pages: list[File] | None = None
+    """The site's pages as MkDocs listed them, when some were written ahead (`pass_through`):
+    the templates are given this list, as in a build that writes every page."""
+    places: dict[str, int] = field(default_factory=dict)
+    """Each page's place in `pages`."""
+    passed: list[tuple[int, list[dict[str, Any]]]] = field(default_factory=list)
+    """The kept search entries of the pages written ahead, by their place, in order."""
+    passed_keys: list[tuple[PageStore, str]] = field(default_factory=list)
+    passed_shell: str = ""
+    """The shell the pages written ahead were kept with."""
+    given: int = 0
+    """How many of `passed` are in the search index."""
+    anchored: list[KeptMarkdownPage] = field(default_factory=list)
+    """The pages written ahead that link to anchors (checked as MkDocs checks its pages')."""
+
+    def pass_through(
+        self, config: Any, files: Files, nav: Navigation, finish: Callable[[str, Page], str]
+    ) -> int:
+        """Write each generated page kept whole now (its kept output, `finish`ed as MkDocs
+        would after the theme): the build then leaves it out (see `PassedFile`). The number
+        of pages written. Only when no other plugin sees a page (see `only_known_hooks`)."""
+        pages = files.documentation_pages()
+        self.places = {file.src_uri: place for place, file in enumerate(pages)}
+        self.shell = self.passed_shell = shell_digest(
+            config, nav, converted_titles(nav, config, files)
+        )
+        self.passed, self.passed_keys, self.given, self.anchored = [], [], 0, []
+        rest = [file for file in self.generated if not self._pass(file, config, files, finish)]
+        written = len(self.generated) - len(rest)
+        self.pages = pages if written else None
+        self.generated = rest
+        return written
+
+    def _pass(
+        self, file: File, config: Any, files: Files, finish: Callable[[str, Page], str]
+    ) -> bool:
+        page = file.page
+        if not isinstance(page, KeptMarkdownPage):
+            return False
+        page.read_source(config)
+        assert page.markdown is not None
+        key = page_key(page.content_key, file, page.markdown)
+        kept = page.store.get(key)
+        if kept is None or kept.shell != self.shell or not _lookups_hold(kept.lookups, files):
+            return False
+        page._title_from_render, page.present_anchor_ids = kept.title, kept.anchors
+        if kept.links_to_anchors:
+            page.links_to_anchors = _anchor_links(kept.links_to_anchors, files)
+            self.anchored.append(page)
+        output = finish(kept.output, page)
+        if output.strip():
+            write_file(output.encode("utf-8", errors="xmlcharrefreplace"), file.abs_dest_path)
+        if page.lean:
+            page.markdown = file.content_string = ""
+        _ = file.dest_uri, file.url  # as a page's: kept as the file becomes a passed one
+        file.__class__ = PassedFile
+        self.passed.append((self.places[file.src_uri], kept.search))
+        self.passed_keys.append((page.store, key))
+        page.store.hits += 1
+        return True
 
     def start(self, config: Mapping[str, Any]) -> None:
         """Before the pages are written: pages whose output is kept use the kept-page
@@ -349,6 +451,13 @@ class KeptState:
         entries are added in their place: an entry is made of the content, the title, the
         address and the table of contents alone)."""
         self.shell = shell_digest(config, self.nav) if self.nav is not None else ""
+        if self.passed_keys and self.shell != self.passed_shell:
+            for store, key in self.passed_keys:  # the next build makes them
+                store.forget(key)
+            raise PluginError(
+                f"funnel: {len(self.passed_keys)} page(s) were written as kept around a "
+                "navigation other than this build's; they are forgotten: build again"
+            )
         self.entries = _search_entries(config)
         self.seen = len(self.entries) if self.entries is not None else 0
         for file in self.generated:
@@ -379,15 +488,32 @@ class KeptState:
             meta["search"] = {**(meta.get("search") or {}), "exclude": True}
         page.meta = meta
 
-    def before_search(self, page: Page) -> None:
-        """A page whose content is kept (its output not) is not parsed for search again:
-        hidden from the search plugin until `after_search`, which gives its meta back."""
+    def before_search(self, page: Page, context: MutableMapping[str, Any]) -> None:
+        """The entries of the pages written ahead that come before `page` go into the
+        search index first. A page whose content is kept (its output not) is not parsed
+        for search again: hidden from the search plugin until `after_search`, which gives
+        its meta back."""
+        if self.pages is not None:
+            context["pages"] = self.pages
+            self._give(self.places.get(page.file.src_uri, -1))
         if self.entries is None or not isinstance(page, KeptMarkdownPage):
             return
         if page.kept is not None and not page.whole:
             page.meta_as_read = page.meta
             search = {**(page.meta.get("search") or {}), "exclude": True}
             page.meta = {**page.meta, "search": search}
+
+    def _give(self, before: int | None) -> None:
+        """Put the kept entries of the pages written ahead, up to place `before` (all: None),
+        into the search index."""
+        if self.entries is None:
+            return
+        while self.given < len(self.passed) and (
+            before is None or self.passed[self.given][0] < before
+        ):
+            self.entries.extend(self.passed[self.given][1])
+            self.given += 1
+        self.seen = len(self.entries)
 
     def after_search(self, page: Page) -> None:
         """The page's meta as read, for the theme's templates."""
@@ -414,11 +540,45 @@ class KeptState:
         if self.entries is not None:
             self.seen = len(self.entries)
 
+    def finish(self, files: Files, anchors: int) -> None:
+        """Every page is written: the search entries of the pages written ahead after the
+        last page are given; their links to anchors are checked (`anchors`: the level of
+        MkDocs' message)."""
+        self._give(None)
+        for page in self.anchored:
+            page.validate_anchor_links(files=files, log_level=anchors)
+        self.anchored = []
+
 
 def _search_entries(config: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     """The entries list of the theme's search index (Material's search plugin), if any."""
     for plugin in config["plugins"].values():
         entries = getattr(getattr(plugin, "search_index", None), "entries", None)
-        if isinstance(entries, list) and type(plugin).__module__.startswith("material."):
+        if isinstance(entries, list) and _is_search(plugin):
             return entries
     return None
+
+
+def converted_titles(nav: Navigation, config: Any, files: Files) -> dict[str, str | None]:
+    """The titles that the navigation's pages of the team's own (`docs/`) take from their
+    conversion, before the build converts them: each converted apart, quietly (the build
+    converts it again, and says what is wrong with it)."""
+    titles = {}
+    for page in nav.pages:
+        if isinstance(page, KeptMarkdownPage) or "title" in vars(page) or page.markdown is not None:
+            continue
+        file = page.file
+        apart = Page(None, file, config)
+        file.page = page
+        logging.disable(logging.CRITICAL)
+        try:
+            apart.read_source(config)
+            apart.render(config, files)
+        finally:
+            logging.disable(logging.NOTSET)
+        titles[file.src_uri] = apart.title
+    return titles
+
+
+def _is_search(plugin: object) -> bool:
+    return type(plugin).__module__.startswith("material.plugins.search")

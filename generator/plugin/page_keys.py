@@ -53,12 +53,15 @@ def content_digest(config: Mapping[str, Any]) -> str:
     )
 
 
-def shell_digest(config: Mapping[str, Any], nav: Navigation) -> str:
+def shell_digest(
+    config: Mapping[str, Any], nav: Navigation, titles: Mapping[str, str | None] | None = None
+) -> str:
     """What a page's output depends on besides its content: the navigation as rendered and
-    the theme's templates."""
+    the theme's templates. `titles`: the titles some pages will have (by their path), when
+    the navigation is read before they are converted."""
     theme = config["theme"]
     folders = [folder_digest(Path(folder)) for folder in getattr(theme, "dirs", [])]
-    return digest(FORMAT, *folders, _plain(_navigation(nav.items)))
+    return digest(FORMAT, *folders, _plain(_navigation(nav.items, titles or {})))
 
 
 def page_key(content: str, file: File, markdown: str) -> str:
@@ -66,16 +69,17 @@ def page_key(content: str, file: File, markdown: str) -> str:
     return digest(content, file.src_uri, file.dest_uri, file.url, markdown)
 
 
-def _navigation(items: Iterable[Any]) -> list[object]:
+def _navigation(items: Iterable[Any], titles: Mapping[str, str | None]) -> list[object]:
     """The navigation as the theme renders it: kinds, titles and addresses, in order."""
     shown: list[object] = []
     for item in items:
         if isinstance(item, Section):
-            shown.append(("section", item.title, _navigation(item.children)))
+            shown.append(("section", item.title, _navigation(item.children, titles)))
         elif isinstance(item, Link):
             shown.append(("link", item.title, item.url))
         else:
-            shown.append(("page", item.title, item.url, item.file.src_uri))
+            path = item.file.src_uri
+            shown.append(("page", titles.get(path, item.title), item.url, path))
     return shown
 
 
