@@ -247,7 +247,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         keeps its pages on disk has the second core make the others from the last (`ahead`)."""
         self.kept.nav = nav
         self.ahead = None
-        if self.store is not None and not self.serving and only_known_hooks(config.plugins, self):
+        if self._writing_kept(config):
             self.kept.pass_through(config, files, nav, self._finish_kept)
         if self._two_cores():
             pages = [file.page for file in files.documentation_pages()]
@@ -255,6 +255,17 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             self.ahead = Ahead.start(kept, config, files, nav)
         self.files = files
         return nav
+
+    def _writing_kept(self, config) -> bool:
+        """A build (not `funnel serve`'s) writes the pages kept whole ahead when some are kept
+        and no plugin but this one and the theme's search sees a page."""
+        store = self.store
+        return (
+            store is not None
+            and not self.serving
+            and only_known_hooks(config.plugins, self)
+            and store.holds_any()
+        )
 
     def _finish_kept(self, output: str, page) -> str:
         """A kept page's output as the build finishes a page the theme made."""

@@ -25,9 +25,10 @@ pages in memory between rebuilds too.
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import zlib
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,16 @@ class PageStore:
             self.memory[key] = data
         self.used.add(key)
         return page
+
+    def holds_any(self) -> bool:
+        """Whether any page is kept (a first build finds none)."""
+        if self.memory:
+            return True
+        try:
+            with os.scandir(self.folder) as entries:
+                return next(entries, None) is not None
+        except (OSError, TypeError):  # no folder (yet)
+            return False
 
     def put(self, key: str, page: KeptPage) -> None:
         """Keep `page` under `key` (written whole, or not at all)."""
@@ -384,7 +395,7 @@ class KeptState:
     shell: str = ""
     entries: list[dict[str, Any]] | None = None
     seen: int = 0
-    pages: list[File] | None = None
+    pages: Sequence[File] | None = None
     """The site's pages as MkDocs listed them, when some were written ahead (`pass_through`):
     the templates are given this list, as in a build that writes every page."""
     places: dict[str, int] = field(default_factory=dict)
