@@ -10,7 +10,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import deal_yaml
 
+from generator.analytics.deals import team_by_id
 from generator.analytics.handover import checklist_rows, handover_item, plan_handover, plan_rows
+from generator.analytics.pipeline import DealIndex
 from generator.cli.main import main
 from generator.data.validate import check
 from generator.exchange.handover import HandoverError, apply_handover, replace_owner
@@ -497,3 +499,27 @@ def test_a_leaving_rep_may_still_take_deals_over():
         main, ["handover", "li-lei", "han-mei", "--data", fixture, "--as-of", "2026-11-26"]
     )
     assert result.exit_code == 0, result.output
+
+
+def test_a_plan_from_the_reps_own_deals_is_the_plan_from_every_deal():
+    """The site plans each rep's handover from that rep's deals (a plan per rep would read
+    every deal of the team otherwise): the same plan, a closed or another rep's deal given
+    by mistake left out as ever."""
+    dataset = check(Path(__file__).resolve().parent.parent / "data", date(2026, 11, 26))
+    valid = dataset.dataset.valid()
+    index = DealIndex.of(valid)
+    people = team_by_id(valid)
+    everyone = list(valid.deals.values())
+    planned = 0
+    for person in valid.team.people:
+        day = date(2026, 11, 26)
+        whole = plan_handover(valid, person.id, day)
+        owned = index.by_owner.get(person.id, [])
+        assert plan_handover(valid, person.id, day, owned=owned, people=people) == whole
+        assert plan_handover(valid, person.id, day, owned=everyone, people=people) == whole
+        planned += len(whole.items)
+    assert planned > 10  # open deals of several reps
+    closed = [deal for deal in everyone if not deal.is_open]
+    assert (
+        closed and not plan_handover(valid, closed[0].owner, date(2026, 11, 26), owned=closed).items
+    )

@@ -7,12 +7,12 @@ introduces the successor, the top later. Within a method, the largest weighted a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from ..data.load import ValidDataset
-from ..data.model import HANDOVER_METHODS, Deal, Handover
+from ..data.model import HANDOVER_METHODS, Deal, Handover, Person
 from .deals import DealView, deal_view, team_by_id
 
 
@@ -58,12 +58,17 @@ def plan_handover(
     as_of: date,
     to_id: str | None = None,
     accounts: Iterable[str] | None = None,
+    *,
+    owned: Iterable[Deal] | None = None,
+    people: Mapping[str, Person] | None = None,
 ) -> HandoverPlan:
-    """The plan for handing `from_id`'s open deals (optionally of some accounts only)."""
+    """The plan for handing `from_id`'s open deals (optionally of some accounts only).
+    `owned`: `from_id`'s deals, when the caller has them (else every deal is looked at: a
+    site that plans for each rep gives them); `people`: the team by id."""
     only = set(accounts) if accounts is not None else None
-    people = team_by_id(dataset)
+    people = team_by_id(dataset) if people is None else people
     groups: dict[str, list[DealView]] = {method: [] for method in HANDOVER_METHODS}
-    for deal in dataset.deals.values():
+    for deal in dataset.deals.values() if owned is None else owned:
         if deal.owner != from_id or not deal.is_open:
             continue
         if only is not None and deal.account not in only:

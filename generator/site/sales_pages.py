@@ -178,7 +178,9 @@ def rep_page(context: SiteContext, person: Person) -> Page:
     """A person's funnel with every deal, forecast, stale and overdue deals, and how the
     open deals would be handed over."""
     deals = context.index.by_owner.get(person.id, [])
-    plan = plan_handover(context.dataset, person.id, context.as_of)
+    plan = plan_handover(
+        context.dataset, person.id, context.as_of, owned=deals, people=context.people
+    )
     stale_deals = stale(deals, context.as_of, context.funnel.rules.stale_after_days)
     return context.page(
         "rep.md.j2",
