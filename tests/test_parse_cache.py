@@ -6,13 +6,15 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+import subprocess
+import sys
 import time
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import copy_valid
+from conftest import copy_valid, deal_yaml
 
 from generator.data import load as load_module
 from generator.data import parse_cache
@@ -538,3 +540,29 @@ def test_a_deal_whose_account_is_missing_is_always_judged_again(tmp_path, monkey
     assert judged == [f"data/{DEAL_OF_ACCOUNT}"]
     hint = [p.message for p in again.problems if p.path == f"data/{DEAL_OF_ACCOUNT}"]
     assert any("did you mean `chengdu-optic`" in m for m in hint), hint
+
+
+CHECKING = """
+import sys
+from generator.cli.main import main
+try:
+    main(["check", "--data", sys.argv[1], "--as-of", "2026-03-01"])
+except SystemExit as exc:
+    print(exc.code, "pydantic" in sys.modules)
+"""
+
+
+def test_a_check_of_files_checked_before_loads_no_model(history_repo):
+    """`funnel check` on unchanged files answers from the parse cache: the models (pydantic,
+    most of the command's start) are imported only when a file must be checked in full."""
+    history_repo.write("deals/acme-servers.yaml", deal_yaml())
+    history_repo.commit("a deal", date="2026-02-02")
+
+    def checking() -> str:
+        command = [sys.executable, "-c", CHECKING, str(history_repo.data)]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    assert checking() == "0 True\n"  # checked in full, then kept
+    assert checking() == "0 False\n"
+    history_repo.write("deals/acme-servers.yaml", deal_yaml(amount="12.00"))
+    assert checking() == "0 True\n"  # a changed file: checked in full

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
 import click
 
-from ..data.files import FileEntry
+from ..data.files import DataDirError, FileEntry
 from ..data.problems import Problem, format_text, only_errors
 from ..data.unchanged import check_problems
 from ..exchange.errors import OptionError
@@ -135,19 +135,17 @@ def checked(data_dir: str, as_of: date, entries: list[FileEntry] | None = None):
 def findings_of(data_dir: str, as_of: date):
     """`funnel check`'s problems and files: those kept for the same files, names and day in the
     parse cache without reading a record, else a full check's."""
-    from ..data.validate import check
-
     cache = parse_cache_of(Path(data_dir), env=os.environ)
     with _missing_folder_is_usage():
         if cache is None:
+            from ..data.validate import check  # the models: only to check in full
+
             return check(Path(data_dir), as_of, display=data_dir).findings
         return check_problems(Path(data_dir), as_of, display=data_dir, cache=cache)
 
 
 @contextmanager
 def _missing_folder_is_usage() -> Iterator[None]:
-    from ..data.load import DataDirError
-
     try:
         yield
     except DataDirError as exc:

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from .model import FileKind
 
 
+class DataDirError(Exception):
+    """The data folder itself is missing or unusable (a usage error, not bad data)."""
+
+
 def display_path(display: str, relative: str) -> str:
     """How a file under the data folder is named in messages (`data/funnel.yaml`)."""
     return f"{display.rstrip('/')}/{relative}" if display not in ("", ".") else relative

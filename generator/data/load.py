@@ -16,7 +16,17 @@ from typing import Annotated, Any, TypeVar
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from .field_errors import describe_errors
-from .files import FileEntry, FilePaths, classify, display_path, ignored, listed, read_text, walk
+from .files import (
+    DataDirError,
+    FileEntry,
+    FilePaths,
+    classify,
+    display_path,
+    ignored,
+    listed,
+    read_text,
+    walk,
+)
 from .model import (
     Account,
     AccountParts,
@@ -36,10 +46,6 @@ from .strictyaml import KeyPath, Marks, locate, parse
 from .values import ID_PATTERN, is_id, slug
 
 DEFAULT_MAX_BYTES = Rules().max_file_bytes
-
-
-class DataDirError(Exception):
-    """The data folder itself is missing or unusable (a usage error, not bad data)."""
 
 
 class IncompleteDataset(Exception):

@@ -23,18 +23,19 @@ def check_problems(
 ) -> Findings:
     """The problems of the data folder and the files it holds: those a check kept in `cache`
     for the same files, names and day, else a full check's (then kept)."""
-    from .validate import check
-
     root = Path(root)
     shown = str(root) if display is None else display
     walked: list[Problem] = []
     listing = read_all(root, shown, walked, READ_CAP) if root.is_dir() else None
+    if listing is not None:
+        key = result_key(shown, as_of, listing, walked)
+        kept = cache.result(key)
+        if isinstance(kept, Findings):
+            return kept
+    from .validate import check  # the models: only to check in full
+
     if listing is None:
         return check(root, as_of, display, cache=cache).findings
-    key = result_key(shown, as_of, listing, walked)
-    kept = cache.result(key)
-    if isinstance(kept, Findings):
-        return kept
     result = check(root, as_of, display, cache=cache, entries=listing)
     found = Findings(sorted({*result.problems, *walked}), result.dataset.found)
     cache.keep_result(key, found)
