@@ -173,6 +173,9 @@ def test_a_second_build_writes_the_kept_pages_first_and_the_very_same_site(repo,
     third = build(repo, "third")
     assert written[1] == made - 2 and sorted(rendered) == [ACCOUNT_MD, DEAL_MD]
     assert differing(third, cold(repo)) == []  # the search entries in the pages' order
+    fourth = build(repo, "fourth")  # the deal's title, markup as text, in <title> too
+    assert written[-1] == made and differing(fourth, third) == []
+    assert "<title>Data centre &lt;b&gt;racks&lt;/b&gt;" in fourth[DEAL_PAGE].decode("utf-8")
 
 
 ACCOUNT_MD, DEAL_MD = "accounts/huabei-steel.md", "deals/huabei-steel-servers-2025.md"

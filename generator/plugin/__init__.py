@@ -8,6 +8,7 @@ import os
 import posixpath
 from datetime import date
 from pathlib import Path
+from typing import AnyStr
 
 from jinja2 import ChoiceLoader, DictLoader
 from markupsafe import Markup
@@ -267,9 +268,11 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             and store.holds_any()
         )
 
-    def _finish_kept(self, output: str, page) -> str:
-        """A kept page's output as the build finishes a page the theme made."""
-        return self._finish_page(output, page=page, config=None)
+    def _finish_kept(self, output: bytes, page) -> bytes:
+        """A kept page's output (its UTF-8) as the build finishes a page the theme made (no
+        refusal: pages are written ahead only when the data is good)."""
+        output = _noindex(output, WORDS[self.config.language]["search_label"])
+        return _title_escaped(output, page.title)
 
     def on_template_context(self, context, /, *, template_name, config):
         """The theme's own pages (the sitemap) list every page, those written ahead too."""
@@ -368,13 +371,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         output = _noindex(output, WORDS[self.config.language]["search_label"])
         if self.refused and not self.live:
             output = _with_refusal(output, self.refused, WORDS[self.config.language])
-        if page.title:
-            printed = Markup(page.title).striptags()
-            if printed != html.escape(printed, quote=False):
-                output = output.replace(
-                    f"<title>{printed}", f"<title>{html.escape(printed, quote=False)}", 1
-                )
-        return output
+        return _title_escaped(output, page.title)
 
     on_post_page = CombinedEvent(_keep_page, _finish_page)
 
@@ -465,11 +462,36 @@ def _with_refusal(html_page: str, errors: list[Problem], words: dict[str, str]) 
 SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
 
 
-def _noindex(html_page: str, search_label: str) -> str:
+def _noindex(html_page: AnyStr, search_label: str) -> AnyStr:
     """noindex for search engines; and a name for the theme's search dialog (accessibility)."""
-    html_page = html_page.replace("<head>", f"<head>\n    {ROBOTS_META}", 1)
-    labelled = f'{SEARCH_DIALOG[:-1]} aria-label="{search_label}">'
-    return html_page.replace(SEARCH_DIALOG, labelled, 1)
+    head, robots, dialog, labelled = _like(
+        html_page,
+        "<head>",
+        f"<head>\n    {ROBOTS_META}",
+        SEARCH_DIALOG,
+        f'{SEARCH_DIALOG[:-1]} aria-label="{search_label}">',
+    )
+    return html_page.replace(head, robots, 1).replace(dialog, labelled, 1)
+
+
+def _title_escaped(html_page: AnyStr, title: str | None) -> AnyStr:
+    """Themes print `page.title | striptags` into <title>, which turns the escaped
+    `&lt;/title&gt;` of a user's text back into markup: escaped again."""
+    if not title:
+        return html_page
+    printed = Markup(title).striptags()
+    escaped = html.escape(printed, quote=False)
+    if printed == escaped:
+        return html_page
+    old, new = _like(html_page, f"<title>{printed}", f"<title>{escaped}")
+    return html_page.replace(old, new, 1)
+
+
+def _like(page: AnyStr, *texts: str) -> tuple[AnyStr, ...]:
+    """`texts` as the same kind of text as `page`: a page as written (UTF-8) or as made."""
+    if isinstance(page, str):
+        return texts
+    return tuple(text.encode("utf-8") for text in texts)
 
 
 def _own_docs(config) -> list[str]:

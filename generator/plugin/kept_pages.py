@@ -72,7 +72,12 @@ class KeptPage:
     @property
     def output(self) -> str:
         """The theme's HTML of the page."""
-        return zlib.decompress(self.packed).decode("utf-8")
+        return self.written.decode("utf-8")
+
+    @property
+    def written(self) -> bytes:
+        """The theme's HTML of the page, as a file (UTF-8)."""
+        return zlib.decompress(self.packed)
 
 
 @dataclass
@@ -411,11 +416,12 @@ class KeptState:
     """The pages written ahead that link to anchors (checked as MkDocs checks its pages')."""
 
     def pass_through(
-        self, config: Any, files: Files, nav: Navigation, finish: Callable[[str, Page], str]
+        self, config: Any, files: Files, nav: Navigation, finish: Callable[[bytes, Page], bytes]
     ) -> int:
-        """Write each generated page kept whole now (its kept output, `finish`ed as MkDocs
-        would after the theme): the build then leaves it out (see `PassedFile`). The number
-        of pages written. Only when no other plugin sees a page (see `only_known_hooks`)."""
+        """Write each generated page kept whole now (its kept output, `finish`ed as the build
+        finishes a page after the theme): the build then leaves it out (see `PassedFile`).
+        The number of pages written. Only when no other plugin sees a page (see
+        `only_known_hooks`)."""
         pages = files.documentation_pages()
         self.places = {file.src_uri: place for place, file in enumerate(pages)}
         self.shell = self.passed_shell = shell_digest(
@@ -429,7 +435,7 @@ class KeptState:
         return written
 
     def _pass(
-        self, file: File, config: Any, files: Files, finish: Callable[[str, Page], str]
+        self, file: File, config: Any, files: Files, finish: Callable[[bytes, Page], bytes]
     ) -> bool:
         page = file.page
         if not isinstance(page, KeptMarkdownPage):
@@ -444,9 +450,9 @@ class KeptState:
         if kept.links_to_anchors:
             page.links_to_anchors = _anchor_links(kept.links_to_anchors, files)
             self.anchored.append(page)
-        output = finish(kept.output, page)
-        if output.strip():
-            write_file(output.encode("utf-8", errors="xmlcharrefreplace"), file.abs_dest_path)
+        output = finish(kept.written, page)
+        if output and not output.isspace():  # MkDocs writes no blank page
+            write_file(output, file.abs_dest_path)
         if page.lean:
             page.markdown = file.content_string = ""
         _ = file.dest_uri, file.url  # as a page's: kept as the file becomes a passed one
