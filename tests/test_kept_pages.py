@@ -445,3 +445,20 @@ def test_a_kept_page_is_read_as_written_and_as_an_earlier_version_wrote_it(tmp_p
         assert again == kept and again.output == "<html>A</html>"
     (tmp_path / "damaged").write_bytes(data[: len(data) // 2])
     assert pages.get("damaged") is None and pages.get("missing") is None
+
+
+def test_a_second_process_starts_only_with_the_memory_for_it(tmp_path, monkeypatch):
+    page = os.sysconf("SC_PAGE_SIZE")
+    statm = tmp_path / "statm"
+    statm.write_text(f"{2 * 2**30 // page * 2} {2 * 2**30 // page} 0 0 0 0 0\n", "ascii")
+    meminfo = tmp_path / "meminfo"
+
+    def spare(available_kib: int) -> bool:
+        meminfo.write_text(f"MemTotal: 8000000 kB\nMemAvailable: {available_kib} kB\n", "ascii")
+        return ahead.memory_to_spare(str(meminfo), str(statm))
+
+    assert spare(3 * 2**20)  # 3 GiB free for a process that holds 2 GiB
+    assert not spare(2**20)  # 1 GiB free: the build goes on alone
+    assert ahead.memory_to_spare(str(tmp_path / "none"), str(statm))  # the system does not say
+    monkeypatch.setattr(ahead, "memory_to_spare", lambda: False)
+    assert ahead.Ahead.start([object()] * ahead.MIN_PAGES, None, None, None) is None

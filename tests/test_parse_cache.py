@@ -3,6 +3,7 @@ never give a record that the file as it is would not give."""
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import shutil
@@ -18,6 +19,7 @@ from conftest import copy_valid, deal_yaml
 
 from generator.data import load as load_module
 from generator.data import parse_cache
+from generator.data.collecting import WHILE_READING, fewer_collections
 from generator.data.files import FileEntry
 from generator.data.parse_cache import KEEP_UNUSED, ParseCache, blob_id, code_digest
 from generator.data.unchanged import check_problems
@@ -566,3 +568,11 @@ def test_a_check_of_files_checked_before_loads_no_model(history_repo):
     assert checking() == "0 False\n"
     history_repo.write("deals/acme-servers.yaml", deal_yaml(amount="12.00"))
     assert checking() == "0 True\n"  # a changed file: checked in full
+
+
+def test_fewer_collections_while_reading_and_as_before_after():
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), fewer_collections():
+        assert gc.get_threshold() == WHILE_READING
+        raise RuntimeError("a check that fails")
+    assert gc.get_threshold() == before

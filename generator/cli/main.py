@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 from datetime import date
 from decimal import Decimal
@@ -33,13 +32,6 @@ if TYPE_CHECKING:
 @click.version_option(__version__, prog_name="funnel")
 def main() -> None:
     """The sales funnel as code: deals as YAML in git, checked and built into a site."""
-    gc.set_threshold(*COLLECT_AFTER)
-
-
-COLLECT_AFTER = (100_000, 50, 100)
-"""Python collects cycles after 700 new objects by default, and the whole heap again and again
-as it grows. A command holds millions of long-lived objects (records, events, pages) and makes
-few cycles: at 10,000 deals the default spent 16 % of a build collecting, this about 4 %."""
 
 
 @main.command()

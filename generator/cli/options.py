@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
 import click
 
+from ..data.collecting import fewer_collections
 from ..data.files import DataDirError, FileEntry
 from ..data.problems import Problem, format_text, only_errors
 from ..data.unchanged import check_problems
@@ -128,7 +129,7 @@ def checked(data_dir: str, as_of: date, entries: list[FileEntry] | None = None):
     from ..data.validate import check
 
     cache = parse_cache_of(Path(data_dir), env=os.environ)
-    with _missing_folder_is_usage():
+    with _missing_folder_is_usage(), fewer_collections():
         return check(Path(data_dir), as_of, display=data_dir, cache=cache, entries=entries)
 
 
@@ -136,7 +137,7 @@ def findings_of(data_dir: str, as_of: date):
     """`funnel check`'s problems and files: those kept for the same files, names and day in the
     parse cache without reading a record, else a full check's."""
     cache = parse_cache_of(Path(data_dir), env=os.environ)
-    with _missing_folder_is_usage():
+    with _missing_folder_is_usage(), fewer_collections():
         if cache is None:
             from ..data.validate import check  # the models: only to check in full
 

@@ -19,6 +19,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 
+from ..data.collecting import fewer_collections
 from ..data.files import FileEntry
 from ..data.parse_cache import ParseCache
 from ..data.problems import Problem, format_text, only_errors
@@ -127,7 +128,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             log.info(f"funnel: the site as it stood on {at}: commit {past.sha[:12]}")
         caches = self._open_stores(root / data)
         try:
-            pages = self._pages(root, as_of, past, entries, caches, config.use_directory_urls)
+            with fewer_collections():  # the data and the pages' Markdown: few cycles
+                pages = self._pages(root, as_of, past, entries, caches, config.use_directory_urls)
             self.pages, self.refused = pages, []
         except DataRefused as exc:
             if not self.serving:
@@ -249,7 +251,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         self.kept.nav = nav
         self.ahead = None
         if self._writing_kept(config):
-            self.kept.pass_through(config, files, nav, self._finish_kept)
+            with fewer_collections():  # kept pages read back: no cycles
+                self.kept.pass_through(config, files, nav, self._finish_kept)
         if self._two_cores():
             pages = [file.page for file in files.documentation_pages()]
             kept = [page for page in pages if isinstance(page, KeptMarkdownPage)]

@@ -70,6 +70,8 @@ class Ahead:
         None when there is no core to spare, no fork, or too few pages."""
         if len(pages) < MIN_PAGES or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
             return None
+        if not memory_to_spare():
+            return None
         passed, made = RawValue(c_longlong, -1), RawValue(c_longlong, len(pages))
         order = {page.file.src_uri: index for index, page in enumerate(pages)}
         parent = os.getpid()
@@ -103,6 +105,21 @@ class Ahead:
             os.kill(self.pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
+
+
+def memory_to_spare(meminfo: str = "/proc/meminfo", statm: str = "/proc/self/statm") -> bool:
+    """Whether the machine has the memory for a second process: as much again as this one
+    holds (it shares the build's memory at first, and comes to copy much of it). Yes where
+    the system does not say (no `/proc`)."""
+    try:
+        with open(statm, encoding="ascii") as held:
+            resident = int(held.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        with open(meminfo, encoding="ascii") as info:
+            fields = dict(line.split(":", 1) for line in info if ":" in line)
+        available = int(fields["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError, IndexError):
+        return True
+    return available > resident
 
 
 class Progress:
