@@ -405,9 +405,8 @@ class KeptState:
     the templates are given this list, as in a build that writes every page."""
     places: dict[str, int] = field(default_factory=dict)
     """Each page's place in `pages`."""
-    passed: list[tuple[int, list[dict[str, Any]]]] = field(default_factory=list)
-    """The kept search entries of the pages written ahead, by their place, in order."""
-    passed_keys: list[tuple[PageStore, str]] = field(default_factory=list)
+    passed: list[tuple[int, list[dict[str, Any]], PageStore, str]] = field(default_factory=list)
+    """The pages written ahead, in order: their place, kept search entries, store and key."""
     passed_shell: str = ""
     """The shell the pages written ahead were kept with."""
     given: int = 0
@@ -427,7 +426,7 @@ class KeptState:
         self.shell = self.passed_shell = shell_digest(
             config, nav, converted_titles(nav, config, files)
         )
-        self.passed, self.passed_keys, self.given, self.anchored = [], [], 0, []
+        self.passed, self.given, self.anchored = [], 0, []
         rest = [file for file in self.generated if not self._pass(file, config, files, finish)]
         written = len(self.generated) - len(rest)
         self.pages = pages if written else None
@@ -457,8 +456,7 @@ class KeptState:
             page.markdown = file.content_string = ""
         _ = file.dest_uri, file.url  # as a page's: kept as the file becomes a passed one
         file.__class__ = PassedFile
-        self.passed.append((self.places[file.src_uri], kept.search))
-        self.passed_keys.append((page.store, key))
+        self.passed.append((self.places[file.src_uri], kept.search, page.store, key))
         page.store.hits += 1
         return True
 
@@ -468,11 +466,11 @@ class KeptState:
         entries are added in their place: an entry is made of the content, the title, the
         address and the table of contents alone)."""
         self.shell = shell_digest(config, self.nav) if self.nav is not None else ""
-        if self.passed_keys and self.shell != self.passed_shell:
-            for store, key in self.passed_keys:  # the next build makes them
+        if self.passed and self.shell != self.passed_shell:
+            for _, _, store, key in self.passed:  # the next build makes them
                 store.forget(key)
             raise PluginError(
-                f"funnel: {len(self.passed_keys)} page(s) were written as kept around a "
+                f"funnel: {len(self.passed)} page(s) were written as kept around a "
                 "navigation other than this build's; they are forgotten: build again"
             )
         self.entries = _search_entries(config)
