@@ -24,6 +24,10 @@ SURVIVED = {0}
 NOT_COVERED = {5, 33}
 
 _WHY: dict[str, list[str]] = {
+    "people=None: deal_view looks the team up itself (the same people, once per deal)": [
+        "generator.analytics.handover.x_plan_handover__mutmut_6",
+        "generator.analytics.handover.x_plan_handover__mutmut_7",
+    ],
     "ensure_ascii=None is falsy, as False is": [
         "generator.analytics.policy.xǁPolicyResultǁto_json__mutmut_27",
         "generator.analytics.handover.xǁHandoverPlanǁto_json__mutmut_3",
