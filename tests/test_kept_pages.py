@@ -401,6 +401,34 @@ def test_pages_made_ahead_make_the_very_site_of_a_build_alone(repo, rendered, mo
     assert (True, 130) in rounds  # in the theme's round: every page (none was kept whole)
 
 
+def test_a_build_lets_each_page_s_markdown_go_once_converted_also_a_page_made_ahead(
+    repo, rendered, monkeypatch
+):
+    """A build holds every page's HTML, packed, to its end: not their Markdown as well (at
+    100,000 deals that was gigabytes), neither of a page it converted nor of one it found kept
+    (made on the second core)."""
+    held: list[list[str]] = []
+    finish = KeptState.finish
+
+    def noting_held(state: KeptState, files, anchors: int) -> None:
+        pages = [file.page for file in files if isinstance(file.page, KeptMarkdownPage)]
+        assert len(pages) == 130
+        held.append([page.file.src_uri for page in pages if page.markdown or page.file._content])
+        finish(state, files, anchors)
+
+    def converted_ahead(pages, config, files, nav, env=None):  # every page, before the build
+        return None if env is not None else made_ahead_to_the_first(pages, config, files, nav)
+
+    monkeypatch.setattr(KeptState, "finish", noting_held)
+    build(repo, "alone")
+    monkeypatch.setattr(ahead.Ahead, "start", staticmethod(converted_ahead))
+    shutil.rmtree(store(repo))
+    rendered.clear()
+    build(repo, "made-ahead")
+    assert rendered == []  # every page was found kept
+    assert held == [[], []]
+
+
 def test_a_page_whose_conversion_warns_is_never_kept_so_it_warns_at_every_build(repo):
     templates = repo / "templates"
     source = (PACKAGED / "deal.md.j2").read_text(encoding="utf-8")

@@ -4,8 +4,10 @@ of any field, anywhere, a new key; what cannot be read exactly, no key at all.""
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
+import zlib
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -17,15 +19,19 @@ from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict
 
 from generator.site import memo
+from generator.site.context import Page
 from generator.site.memo import (
     MEMO_FILE,
+    PICKLED,
     Digest,
     PageMemo,
     RenderedParts,
     Unkeyable,
     installed_versions,
+    pack,
     page_key,
     shared_digest,
+    unpack,
 )
 
 
@@ -172,24 +178,39 @@ def test_a_shared_value_is_read_once_per_build(monkeypatch):
 def test_the_memo_keeps_what_a_build_used_and_survives_damage(tmp_path):
     memo = PageMemo.load(tmp_path)
     assert memo.get("a") is None
-    memo.put("a", "# A\n")
-    memo.put("b", "# B\n")
+    memo.put("a", pack("# A\n"))
+    memo.put("b", pack("# B 北京\n"))
     memo.save()
     again = PageMemo.load(tmp_path)
-    assert (again.get("a"), again.get("b"), again.hits) == ("# A\n", "# B\n", 2)
+    assert (again.get("a"), again.get("b"), again.hits) == (pack("# A\n"), pack("# B 北京\n"), 2)
     again.start()
-    assert again.get("a") == "# A\n"
+    assert unpack(again.get("a") or b"") == "# A\n"
     again.save()  # b was not used by this build: forgotten
-    assert PageMemo.load(tmp_path).made == {"a": "# A\n"}
+    assert PageMemo.load(tmp_path).made == {"a": pack("# A\n")}
     (tmp_path / MEMO_FILE).write_bytes(b"not a memo")
     assert PageMemo.load(tmp_path).made == {}
+    earlier = zlib.compress(pickle.dumps({"a": "# A\n"}), 1)  # how an earlier version saved it
+    (tmp_path / MEMO_FILE).write_bytes(earlier)
+    assert PageMemo.load(tmp_path).get("a") is None
+    (tmp_path / MEMO_FILE).write_bytes(pickle.dumps({"a": "# A\n"}))  # Markdown not packed
+    assert PageMemo.load(tmp_path).get("a") is None
     assert PageMemo.load(None).made == {}
+
+
+def test_a_page_holds_its_text_packed_and_reads_it_back():
+    text = "# 华北钢铁 servers\n\n| a | b |\n" * 200
+    page = Page("deals/a.md", text, "华北钢铁")
+    assert page.markdown == text and page.title == "华北钢铁"
+    assert len(page.packed) < len(text.encode("utf-8")) / 10
+    assert page == Page.of_packed("deals/a.md", pack(text), "华北钢铁")
+    assert page != Page("deals/a.md", text + " ", "华北钢铁")
+    assert unpack(pack("")) == "" and pack("x")[:1] != PICKLED
 
 
 def test_the_memo_keeps_records_beside_pages_and_tells_them_apart(tmp_path):
     memo = PageMemo.load(tmp_path)
     memo.keep("week", {"wang-li": [Decimal("1.50"), date(2026, 11, 23)]})
-    memo.put("page", "# A\n")
+    memo.put("page", pack("# A\n"))
     memo.save()
     again = PageMemo.load(tmp_path)
     assert again.recall("week") == {"wang-li": [Decimal("1.50"), date(2026, 11, 23)]}
@@ -267,8 +288,8 @@ def test_kinds_of_leaves_and_records_with_extra_fields_are_read():
 
 def test_the_memo_counts_and_writes_into_a_new_folder(tmp_path):
     memo = PageMemo.load(tmp_path / "funnel" / "nested")
-    memo.put("a", "# A\n")
-    memo.put("b", "# B\n")
+    memo.put("a", pack("# A\n"))
+    memo.put("b", pack("# B\n"))
     assert (memo.hits, memo.rendered) == (0, 2)
     memo.save()
     again = PageMemo.load(tmp_path / "funnel" / "nested")

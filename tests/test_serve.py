@@ -170,15 +170,31 @@ def test_a_template_with_a_mistake_keeps_the_last_site_served(served):
     wait_for(deal_url, lambda page: "Mended: ZBooks for architects" in page)
 
 
-@pytest.mark.parametrize("wait", [0.2, 3.0], ids=["starting", "building"])
+HELD = """import pathlib, time
+
+
+def on_env(env, config, files):
+    pathlib.Path("building").touch()
+    time.sleep(60)
+    return env
+"""
+"""A hook that holds the build in the middle for a minute (and says when it is there)."""
+
+
+@pytest.mark.parametrize("building", [False, True], ids=["starting", "building"])
 def test_the_build_beside_stops_quietly_at_once_even_started_with_interrupts_ignored(
-    tmp_path, wait
+    tmp_path, building
 ):
     """A shell's background job starts with Ctrl-C's signal ignored, and so would the build
-    beside: the preview would then wait for it before each answer."""
+    beside: the preview would then wait for it before each answer. Stopped as it starts, or
+    in the middle of its build (held there by a hook however fast the machine builds)."""
     from generator.cli.beside import BESIDE
 
     folder = project(tmp_path)
+    if building:
+        (folder / "held.py").write_text(HELD, encoding="utf-8")
+        with (folder / "mkdocs.yml").open("a", encoding="utf-8") as config:
+            config.write("\nhooks:\n  - held.py\n")
     process = subprocess.Popen(
         [sys.executable, "-c", BESIDE, "mkdocs.yml", str(tmp_path / "out"), "http://x/"],
         cwd=folder,
@@ -186,7 +202,14 @@ def test_the_build_beside_stops_quietly_at_once_even_started_with_interrupts_ign
         stderr=subprocess.PIPE,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
-    time.sleep(wait)
+    if building:
+        deadline = time.monotonic() + 60
+        while not (folder / "building").exists() and time.monotonic() < deadline:
+            assert process.poll() is None
+            time.sleep(0.05)
+        assert (folder / "building").exists()
+    else:
+        time.sleep(0.2)
     stopped = time.monotonic()
     process.send_signal(signal.SIGINT)
     code = process.wait(timeout=30)

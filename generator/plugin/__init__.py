@@ -16,7 +16,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 
 from ..data.collecting import fewer_collections
@@ -41,6 +41,7 @@ from .kept_pages import (
     PAGES_FOLDER,
     KeptMarkdownPage,
     KeptState,
+    PackedFile,
     PageStore,
     nav_titles,
     only_known_hooks,
@@ -231,15 +232,17 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             existing = files.get_file_from_path(page.path)
             if existing is not None:
                 files.remove(existing)
-            file = File.generated(config, page.path, content=page.markdown)
+            file = PackedFile.of(config, page)
             files.append(file)
             if file.is_documentation_page():
                 self.kept.generated.append(file)
         if self.store is not None:
             content, titles = content_digest(config), nav_titles(config.nav or [])
             lean = not self.serving  # a build never comes back to its pages
-            for file in self.kept.generated:  # the navigation takes these pages as they are
-                KeptMarkdownPage(titles.get(file.src_uri), file, config, self.store, content, lean)
+            for generated in self.kept.generated:  # the navigation takes these pages as they are
+                KeptMarkdownPage(
+                    titles.get(generated.src_uri), generated, config, self.store, content, lean
+                )
             if lean:
                 self.pages = []  # their Markdown is the files' now, let go once rendered
         return files

@@ -40,6 +40,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 
 from ..data.parse_cache import write_whole
+from ..site.context import Page as SitePage
+from ..site.memo import unpack
 from .page_keys import FORMAT, page_key, shell_digest
 
 PAGES_FOLDER = f"pages-v{FORMAT}"
@@ -244,12 +246,12 @@ class KeptMarkdownPage(Page):
             self.present_anchor_ids = kept.anchors
             if kept.links_to_anchors is not None:
                 self.links_to_anchors = _anchor_links(kept.links_to_anchors, files)
-            return
-        self.kept, self.whole = None, False
-        recording = _Lookups(files)
-        with Warned() as warned:
-            super().render(config, recording)  # type: ignore[arg-type]
-        self.lookups = None if recording.missing or warned.count else recording.found
+        else:
+            self.kept, self.whole = None, False
+            recording = _Lookups(files)
+            with Warned() as warned:
+                super().render(config, recording)  # type: ignore[arg-type]
+            self.lookups = None if recording.missing or warned.count else recording.found
         if self.lean:  # rendered: its Markdown is let go (None would mean "not read yet")
             self.markdown = self.file.content_string = ""
 
@@ -277,7 +279,30 @@ class KeptMarkdownPage(Page):
         )
 
 
-class PassedFile(File):
+class PackedFile(File):
+    """A generated file that holds its text packed (see `Page`) until MkDocs reads it."""
+
+    packed: bytes | None = None
+    plain: str | bytes | None = None
+
+    @classmethod
+    def of(cls, config: Any, page: SitePage) -> PackedFile:
+        """The file of the generated `page`."""
+        file = cls.generated(config, page.path, content="")
+        assert isinstance(file, cls)
+        file.packed = page.packed
+        return file
+
+    @property
+    def _content(self) -> str | bytes | None:  # MkDocs' attribute
+        return self.plain if self.packed is None else unpack(self.packed)
+
+    @_content.setter
+    def _content(self, value: str | bytes | None) -> None:
+        self.packed, self.plain = None, value
+
+
+class PassedFile(PackedFile):
     """A generated page whose output is kept, written before the build makes its pages (see
     `KeptState.pass_through`): a file in place for MkDocs, which links to it as to the page
     and neither converts, renders, nor copies it."""

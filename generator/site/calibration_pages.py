@@ -26,10 +26,7 @@ def build_calibration_pages(context: SiteContext) -> list[Page]:
     """The win rates page: the team's stages, then each owner's, with the calibrated forecast."""
     title = context.t["calibration"]
     if context.history is None:
-        notice = context.render(
-            "history_notice.md.j2", PAGE, title=title, notice=context.history_notice
-        )
-        return [Page(PAGE, notice, title)]
+        return [context.page("history_notice.md.j2", PAGE, title, notice=context.history_notice)]
     team = calibrate(context.dataset, context.history, context.as_of, by="team")
     owners = calibrate(context.dataset, context.history, context.as_of, by="owner")
     names = {person.id: person.name for person in context.dataset.team.people}
