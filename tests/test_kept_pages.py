@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from generator import plugin
 from generator.cli.main import main
 from generator.plugin import ahead, kept_pages
 from generator.plugin.kept_pages import (
@@ -427,6 +428,24 @@ def test_a_build_lets_each_page_s_markdown_go_once_converted_also_a_page_made_ah
     build(repo, "made-ahead")
     assert rendered == []  # every page was found kept
     assert held == [[], []]
+
+
+def test_a_build_gives_freed_memory_back_after_the_data_every_thousand_pages_and_at_the_end(
+    repo, rendered, monkeypatch
+):
+    moments: list[str] = []
+    monkeypatch.setattr(plugin, "GIVE_BACK_EVERY", 10)
+    monkeypatch.setattr(plugin, "give_back", lambda: moments.append(f"{len(rendered)}"))
+    build(repo, "site")
+    kept = len(rendered)
+    assert kept > 100
+    first_round = [moment for moment in moments[1:-1] if moment == "0"]
+    second_round = [int(moment) for moment in moments[1:-1] if moment != "0"]
+    assert moments[0] == "0"  # after the data and the pages' Markdown
+    assert len(first_round) >= kept // 10  # every 10 pages converted
+    assert len(second_round) >= kept // 10 - 1  # every 10 pages rendered
+    assert second_round == sorted(second_round) and second_round[-1] <= kept
+    assert moments[-1] == str(kept)  # before the search index is written
 
 
 def test_a_page_whose_conversion_warns_is_never_kept_so_it_warns_at_every_build(repo):

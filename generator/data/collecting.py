@@ -1,16 +1,24 @@
-"""Python's cycle collector while the funnel reads its data and makes its pages' Markdown.
+"""Python's cycle collector while the funnel reads its data and makes its pages' Markdown; and
+memory given back to the system after each step of a build.
 
 By default Python collects cycles after every 700 new objects, and goes over the whole heap
 again each time it has grown by a quarter. Reading a team's data makes millions of objects
 that live to the end (records, events, views) and almost no cycles: at 10,000 deals a build
 spent 16 % of its time there collecting. Converting pages is another matter: each conversion
 leaves cycles holding a page's HTML, which only a collection frees, so the default holds
-there (a larger first generation held 20 % more memory at the peak)."""
+there (a larger first generation held 20 % more memory at the peak).
+
+The C library keeps what Python frees for later: a page's text, larger than Python's own small
+blocks, comes from the C library's heap, and a hole between blocks still in use (a search
+entry made after it) is not given back to the system. At 100,000 deals a build held 3.9 GiB
+at its end, half of it free; `give_back` returns such free pages (glibc's `malloc_trim`)."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 WHILE_READING = (100_000, 50, 100)
@@ -26,3 +34,22 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
+
+
+def _trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`, when the C library is glibc."""
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):  # no such library or function (musl, macOS, Windows)
+        return None
+
+
+TRIM = _trim()
+
+
+def give_back() -> None:
+    """Give the memory the process has freed back to the system, where the C library can
+    (glibc); nothing elsewhere."""
+    if TRIM is not None:
+        TRIM(0)

@@ -19,7 +19,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 
-from ..data.collecting import fewer_collections
+from ..data.collecting import fewer_collections, give_back
 from ..data.files import FileEntry
 from ..data.parse_cache import ParseCache
 from ..data.problems import Problem, format_text, only_errors
@@ -51,6 +51,8 @@ from .quick_pages import LastBuild
 from .shared_nav import SharedNavigation, in_navigation
 
 log = get_plugin_logger(__name__)
+GIVE_BACK_EVERY = 1000
+"""Pages made between two returns of freed memory to the system (see `give_back`)."""
 ROBOTS_META = '<meta name="robots" content="noindex, nofollow">'
 
 
@@ -94,6 +96,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         self.last_build: LastBuild | None = None
         self.preview: Preview | None = None
         """The live preview's data and context, as of the last whole build."""
+        self.made_pages = 0
+        """Pages of both rounds so far (see `_made_one`)."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Note whether this is a live preview: there, bad data never stops the server."""
@@ -132,6 +136,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             with fewer_collections():  # the data and the pages' Markdown: few cycles
                 pages = self._pages(root, as_of, past, entries, caches, config.use_directory_urls)
             self.pages, self.refused = pages, []
+            give_back()  # what the data and the pages' making used
         except DataRefused as exc:
             if not self.serving:
                 raise PluginError(str(exc)) from None
@@ -296,7 +301,16 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         """The build begins making `page`: the pages made ahead stop before it."""
         if self.ahead is not None:
             self.ahead.begin(page)
+        self._made_one()
         return page
+
+    def _made_one(self) -> None:
+        """Another page of a round (begun in the first, made in the theme's): every
+        `GIVE_BACK_EVERY` pages, the memory their making freed goes back to the system (see
+        `give_back`)."""
+        self.made_pages += 1
+        if self.made_pages % GIVE_BACK_EVERY == 0:
+            give_back()
 
     def on_build_error(self, /, *, error) -> None:
         """A failed build stops the pages made ahead."""
@@ -377,6 +391,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         output = _noindex(output, WORDS[self.config.language]["search_label"])
         if self.refused and not self.live:
             output = _with_refusal(output, self.refused, WORDS[self.config.language])
+        self._made_one()
         return _title_escaped(output, page.title)
 
     on_post_page = CombinedEvent(_keep_page, _finish_page)
@@ -404,6 +419,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         if self.files is not None:
             self.kept.finish(self.files, config.validation.links.anchors)
         self.files = None
+        give_back()  # before the search index is written, all at once
 
     def _forget_unused(self, /, *, config) -> None:
         """Forget the pages this build did not use (not under `funnel serve`, which may come
