@@ -41,6 +41,8 @@ GIT = {
     "GIT_AUTHOR_EMAIL": "wang.fang@example.com",
     "GIT_COMMITTER_NAME": "Wang Fang",
     "GIT_COMMITTER_EMAIL": "wang.fang@example.com",
+    "GIT_AUTHOR_DATE": "2026-11-25T10:00:00+00:00",  # before AS_OF, whatever day it is
+    "GIT_COMMITTER_DATE": "2026-11-25T10:00:00+00:00",
 }
 
 

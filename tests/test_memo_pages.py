@@ -30,7 +30,9 @@ DEAL = "deals/east/northwind-servers-2027.yaml"
 def example(tmp_path_factory) -> Path:
     """`funnel example`: a team's repository with a year of history."""
     root = tmp_path_factory.mktemp("memo") / "example"
-    result = CliRunner().invoke(main, ["example", str(root), "--seed", "1"])
+    result = CliRunner().invoke(
+        main, ["example", str(root), "--seed", "1", "--as-of", AS_OF.isoformat()]
+    )
     assert result.exit_code == 0, result.output
     return root
 

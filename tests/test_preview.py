@@ -35,7 +35,9 @@ OWNER_PAGES = {
 def written(tmp_path_factory) -> Path:
     """`funnel example`: a team's repository with a year of history (written once)."""
     root = tmp_path_factory.mktemp("preview") / "example"
-    result = CliRunner().invoke(main, ["example", str(root), "--seed", "1"])
+    result = CliRunner().invoke(
+        main, ["example", str(root), "--seed", "1", "--as-of", AS_OF.isoformat()]
+    )
     assert result.exit_code == 0, result.output
     return root
 
