@@ -41,7 +41,7 @@ from mkdocs.utils import write_file
 
 from ..data.parse_cache import write_whole
 from ..site.context import Page as SitePage
-from ..site.memo import unpack
+from ..site.memo import PICKLED, unpack
 from .page_keys import FORMAT, page_key, shell_digest
 
 PAGES_FOLDER = f"pages-v{FORMAT}"
@@ -50,8 +50,6 @@ KEPT_SOURCE = "{{ page.kept_output|safe }}"
 """The template of a page whose output is kept: the kept HTML, as it was written."""
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
-PICKLED = pickle.dumps(None, protocol=pickle.HIGHEST_PROTOCOL)[:1]
-"""How a kept page's file begins (an earlier version compressed it whole)."""
 
 
 @dataclass
