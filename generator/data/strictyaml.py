@@ -9,12 +9,14 @@ int, an exact Decimal, a date or a string, and the schema decides what it may be
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import yaml
+from yaml._yaml import CParser
 from yaml.events import (
     AliasEvent,
     DocumentEndEvent,
@@ -41,7 +43,7 @@ _BOOLS = {
 }
 _INT = re.compile(r"[-+]?[0-9]+")
 _DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)")
-_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _FLOAT = re.compile(
     r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
 )
@@ -57,16 +59,15 @@ def resolve_plain(text: str) -> Any:
     if text in _BOOLS:
         return _BOOLS[text]
     if text[0] in "0123456789+-.":
+        if len(text) == 10 and text[4] == "-" and _DATE.fullmatch(text):  # most often a date
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                return text  # an impossible date: the schema reports it with its reason
         if _INT.fullmatch(text):
             return int(text)
         if _DECIMAL.fullmatch(text):
             return Decimal(text)
-        match = _DATE.fullmatch(text)
-        if match:
-            try:
-                return date(int(match[1]), int(match[2]), int(match[3]))
-            except ValueError:
-                return text  # an impossible date: the schema reports it with its reason
         if _FLOAT.fullmatch(text):
             low = text.lower()
             if "nan" in low:
@@ -109,7 +110,8 @@ def _position(mark: Any) -> tuple[int, int]:
 
 class _Reader:
     def __init__(self, text: str, path: str, marks: Marks | None) -> None:
-        self.loader = yaml.CSafeLoader(text)
+        self.loader = CParser(text)
+        self.get: Callable[[], Any] = self.loader.get_event
         self.path = path
         self.marks = marks
         self.problems: list[Problem] = []
@@ -181,20 +183,20 @@ class _Reader:
     def mapping(self, path: KeyPath, depth: int) -> dict[str, Any]:
         """A mapping's fields, refusing duplicate keys, merge keys and keys that are not
         plain names."""
-        get = self.loader.get_event
+        get = self.get
+        marks = self.marks
         result: dict[str, Any] = {}
-        first_line: dict[str, int] = {}
+        keys: dict[str, Any] = {}  # each key's event: its line is read for a duplicate only
         while True:
             event = get()
-            if isinstance(event, MappingEndEvent):
-                return result
-            if not isinstance(event, ScalarEvent):
+            if type(event) is not ScalarEvent:
+                if type(event) is MappingEndEvent:
+                    return result
                 self.fail(event, "a key must be a plain name, not a list or a mapping")
                 self.skip_node(event)
                 self.skip_node(get())
                 continue
             key = event.value
-            line, column = _position(event.start_mark)
             if event.anchor is not None or event.tag is not None:
                 self.fail(event, "anchors and tags are not allowed on keys", (*path, "<<"))
             if key == "<<" and not event.style:
@@ -203,27 +205,47 @@ class _Reader:
                 )
                 self.skip_node(get())
                 continue
-            if key in first_line:
+            if key in keys:
+                first = keys[key].start_mark.line + 1
                 self.fail(
-                    event,
-                    f"duplicate key `{key}` (first given on line {first_line[key]}): "
-                    "keep one of them",
+                    event, f"duplicate key `{key}` (first given on line {first}): keep one of them"
                 )
                 self.skip_node(get())
                 continue
-            first_line[key] = line
+            keys[key] = event
+            value = get()
+            if (
+                marks is None
+                and type(value) is ScalarEvent
+                and value.anchor is None
+                and value.tag is None
+                and value.style != '"'
+            ):  # the common case, read here: a plain or single-quoted scalar
+                result[key] = value.value if value.style else resolve_plain(value.value)
+                continue
             child = (*path, key)
-            if self.marks is not None:
-                self.marks.keys[child] = (line, column)
-            result[key] = self.node(get(), child, depth + 1)
+            if marks is not None:
+                marks.keys[child] = _position(event.start_mark)
+            result[key] = self.node(value, child, depth + 1)
 
     def sequence(self, path: KeyPath, depth: int) -> list[Any]:
         """A list's items, each known by its place in the list (for where an error points)."""
-        get = self.loader.get_event
+        get = self.get
+        marks = self.marks
         result: list[Any] = []
         while True:
             event = get()
-            if isinstance(event, SequenceEndEvent):
+            kind = type(event)
+            if (
+                kind is ScalarEvent
+                and marks is None
+                and event.anchor is None
+                and event.tag is None
+                and event.style != '"'
+            ):  # the common case, as in `mapping`
+                result.append(event.value if event.style else resolve_plain(event.value))
+                continue
+            if kind is SequenceEndEvent:
                 return result
             result.append(self.node(event, (*path, len(result)), depth + 1))
 
