@@ -7,6 +7,7 @@ store removed: the two sites must be the same file for file, and the change must
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -80,9 +81,9 @@ def rendered(monkeypatch) -> list[str]:
 def noting(seen: list[str], keep=KeptMarkdownPage.keep):
     """`KeptMarkdownPage.keep`, noting each page it keeps in `seen`."""
 
-    def keeping(page: KeptMarkdownPage, *args, **kwargs) -> None:
+    def keeping(page: KeptMarkdownPage, *args, **kwargs) -> bool:
         seen.append(page.file.src_uri)
-        keep(page, *args, **kwargs)
+        return keep(page, *args, **kwargs)
 
     return keeping
 
@@ -133,6 +134,14 @@ def store(project: Path) -> Path:
     return project / ".git" / "funnel" / PAGES_FOLDER
 
 
+def kept_files(project: Path, suffix: str = "") -> list[Path]:
+    """The pages kept (their renderings; with `suffix` ".html", the pages as written)."""
+    paths = store(project).iterdir()
+    if suffix:
+        return [path for path in paths if path.name.endswith(suffix)]
+    return [path for path in paths if "." not in path.name]
+
+
 def cold(project: Path) -> dict[str, bytes]:
     """The site built with nothing kept."""
     shutil.rmtree(store(project), ignore_errors=True)
@@ -148,7 +157,7 @@ def test_a_second_build_renders_no_kept_page_and_changes_no_byte(repo, rendered)
     first = build(repo, "first")
     kept = len(rendered)
     assert kept > 100 and f"{DEAL_PAGE.split('/index')[0]}.md" in rendered
-    assert len(list(store(repo).iterdir())) == kept
+    assert len(kept_files(repo)) == kept
     rendered.clear()
     second = build(repo, "second")
     assert rendered == []
@@ -325,7 +334,41 @@ def test_a_damaged_store_is_rendered_again_and_a_removed_page_forgotten(repo, re
     rendered.clear()
     fewer = build(repo, "fewer")
     assert DEAL_PAGE not in fewer and "accounts/huabei-steel.md" in rendered
-    assert len(list(store(repo).iterdir())) == kept - 1
+    assert len(kept_files(repo)) == kept - 1
+    site = {path.stat().st_ino for path in (repo.parent / "fewer").rglob("*.html")}
+    written = {path.stat().st_ino for path in kept_files(repo, ".html")}
+    assert written and written <= site  # kept as written: the site's very files
+
+
+def test_a_kept_page_is_linked_not_written_and_one_written_into_is_written_again(repo, rendered):
+    build(repo, "first")
+    rendered.clear()
+    second = build(repo, "second")
+    assert rendered == []
+    first_file, second_file = (repo.parent / site / DEAL_PAGE for site in ("first", "second"))
+    assert second_file.stat().st_ino == first_file.stat().st_ino  # one file: nothing written
+    with second_file.open("r+b") as handle:  # written into in place, not replaced
+        handle.write(b"<!-- changed -->")
+    third = build(repo, "third")
+    third_file = repo.parent / "third" / DEAL_PAGE
+    assert third_file.stat().st_ino != second_file.stat().st_ino
+    assert third[DEAL_PAGE] == second[DEAL_PAGE] and rendered == []
+    assert differing(third, cold(repo)) == []
+
+
+def test_where_files_cannot_be_linked_the_kept_pages_are_written(repo, rendered, monkeypatch):
+    build(repo, "first")
+
+    def refused(*args: object) -> None:
+        raise OSError(errno.EXDEV, "another file system")
+
+    monkeypatch.setattr(kept_pages.os, "link", refused)
+    rendered.clear()
+    second = build(repo, "second")
+    assert rendered == []
+    assert (repo.parent / "second" / DEAL_PAGE).stat().st_nlink == 1
+    assert differing(second, cold(repo)) == []
+    assert kept_files(repo, ".html") == []  # the cold build could not keep them as written
 
 
 def test_an_installed_theme_is_known_by_its_files_and_a_project_theme_by_their_bytes(tmp_path):

@@ -258,7 +258,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         keeps its pages on disk has the second core make the others from the last (`ahead`)."""
         self.kept.nav = nav
         self.ahead = None
-        if self._writing_kept(config):
+        self.kept.keeping_written = self._keeping_written(config)
+        if self.kept.keeping_written and self.store is not None and self.store.holds_any():
             with fewer_collections():  # kept pages read back: no cycles
                 self.kept.pass_through(config, files, nav, self._finish_kept)
         if self._two_cores():
@@ -268,15 +269,11 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         self.files = files
         return nav
 
-    def _writing_kept(self, config) -> bool:
-        """A build (not `funnel serve`'s) writes the pages kept whole ahead when some are kept
-        and no plugin but this one and the theme's search sees a page."""
-        store = self.store
+    def _keeping_written(self, config) -> bool:
+        """A build (not `funnel serve`'s) writes the pages kept whole ahead, and keeps the
+        pages as written, when no plugin but this one and the theme's search sees a page."""
         return (
-            store is not None
-            and not self.serving
-            and only_known_hooks(config.plugins, self)
-            and store.holds_any()
+            self.store is not None and not self.serving and only_known_hooks(config.plugins, self)
         )
 
     def _finish_kept(self, output: bytes, page) -> bytes:
@@ -428,7 +425,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         if self.store is None:
             return
         if not self.serving:
-            self.store.prune()
+            self.store.keep_written(self.kept.shell)
+            self.store.prune(self.kept.shell)
         made = self.memo
         log.info(
             f"funnel: {self.store.hits} page(s) kept from the last build, "

@@ -51,6 +51,11 @@ KEPT_SOURCE = "{{ page.kept_output|safe }}"
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
+LINKED_NS = 271_828_182
+"""The part of a second in the modification time of a page kept as written (see
+`PageStore.keep_written`): a later write into the same file gives it another time, and a page
+changed so is never linked again."""
+
 
 @dataclass
 class KeptPage:
@@ -93,6 +98,10 @@ class PageStore:
     """This process makes pages ahead of a build (see `ahead`): it forks no other."""
     hits: int = 0
     rendered: int = 0
+    written: dict[str, str] = field(default_factory=dict)
+    """The pages this build wrote as they are kept (by key: where), to be kept as written."""
+    linking: bool = True
+    """Pages may be linked here (not after a link failed: another file system ...)."""
 
     def get(self, key: str) -> KeptPage | None:
         """The page kept under `key`; None when there is none or it cannot be read."""
@@ -147,16 +156,84 @@ class PageStore:
 
     def start(self) -> None:
         """A new build: nothing used yet."""
-        self.used, self.hits, self.rendered = set(), 0, 0
+        self.used, self.hits, self.rendered, self.written = set(), 0, 0, {}
 
-    def prune(self) -> None:
-        """Forget the pages this build did not use (on disk and in memory)."""
+    def prune(self, shell: str = "") -> None:
+        """Forget the pages this build did not use (on disk and in memory), and those kept
+        as written around another shell than `shell`."""
         self.memory = {key: data for key, data in self.memory.items() if key in self.used}
         if self.folder is None or not self.folder.is_dir():
             return
         for path in self.folder.iterdir():
-            if path.name not in self.used:
+            key, _, written = path.name.partition(".")
+            if key not in self.used or (written and path.name != _written_name(key, shell)):
                 path.unlink(missing_ok=True)
+
+    def link(self, key: str, shell: str, destination: str) -> bool:
+        """Put the page kept as written for `key` around `shell` (see `keep_written`) at
+        `destination`, as a second name of the same file: nothing is read or written. False
+        when there is none, when it was written into since, or when links fail here."""
+        if self.folder is None or not self.linking:
+            return False
+        kept = self.folder / _written_name(key, shell)
+        try:
+            if os.stat(kept).st_mtime_ns % 1_000_000_000 != LINKED_NS:
+                return False  # written into since it was kept: not this page any more
+        except OSError:
+            return False
+        try:
+            _link(kept, destination)
+        except OSError:
+            self.linking = False
+            return False
+        return True
+
+    def wrote(self, key: str, destination: str) -> None:
+        """The build wrote the page kept under `key` to `destination` (as the store keeps it,
+        finished): `keep_written` keeps that file."""
+        self.written[key] = destination
+
+    def keep_written(self, shell: str) -> None:
+        """Keep each page this build wrote (see `wrote`), as a second name of its file in the
+        site, marked by its modification time (see `LINKED_NS`): the next build links it
+        instead of writing it again."""
+        written, self.written = self.written, {}
+        if self.folder is None or not self.linking:
+            return
+        for key, destination in written.items():
+            kept = self.folder / _written_name(key, shell)
+            try:
+                if kept.exists():
+                    continue
+                changed = os.stat(destination).st_mtime_ns
+                marked = changed - changed % 1_000_000_000 + LINKED_NS
+                os.utime(destination, ns=(marked, marked))
+                _link(Path(destination), str(kept))
+            except FileNotFoundError:  # a blank page is not written
+                continue
+            except OSError as exc:
+                log.debug(f"funnel: pages are not kept as written: {exc}")
+                self.linking = False
+                return
+
+
+def _written_name(key: str, shell: str) -> str:
+    """The name of a page kept as written: its key and the shell it was written around."""
+    return f"{key}.{shell[:16]}.html"
+
+
+def _link(existing: Path, name: str) -> None:
+    """Give the file `existing` the second name `name` (its folder made, a file there
+    replaced)."""
+    try:
+        os.link(existing, name)
+    except FileNotFoundError:  # no folder yet
+        os.makedirs(os.path.dirname(name), exist_ok=True)
+        os.link(existing, name)
+    except FileExistsError:  # a build into the folder of the last (MkDocs' --dirty)
+        temporary = f"{name}.{os.getpid()}.tmp"
+        os.link(existing, temporary)
+        os.replace(temporary, name)
 
 
 class KeptMarkdownPage(Page):
@@ -191,6 +268,24 @@ class KeptMarkdownPage(Page):
         self.lookups: list[tuple[str, str]] | None = None
         self.meta_as_read: MutableMapping[str, Any] | None = None
         """Its meta while it is hidden from the search plugin (see `KeptState`)."""
+        self._read: tuple[bytes, str] | None = None
+        """The packed text the page was read from, and the Markdown read (see `source`)."""
+
+    def read_source(self, config: Any) -> None:
+        packed = self.file.packed if isinstance(self.file, PackedFile) else None
+        super().read_source(config)
+        markdown = self.markdown
+        self._read = None if packed is None or markdown is None else (packed, markdown)
+
+    def source(self) -> str | bytes:
+        """What the page's key takes as its Markdown: the packed text the site made, while
+        no plugin changed the Markdown read from it (the same text packs the same bytes, and
+        a page kept whole is found without unpacking it); else the Markdown."""
+        read = self._read
+        if read is not None and self.markdown is read[1]:
+            return read[0]
+        assert self.markdown is not None
+        return self.markdown
 
     @property
     def content(self) -> str | None:  # MkDocs' attribute, kept compressed
@@ -231,8 +326,7 @@ class KeptMarkdownPage(Page):
     def render(self, config: Any, files: Files) -> None:
         """The kept content when the page's inputs are the same; else rendered by MkDocs,
         noting the pages its links look up."""
-        assert self.markdown is not None
-        self.key = page_key(self.content_key, self.file, self.markdown)
+        self.key = page_key(self.content_key, self.file, self.source())
         kept = self.store.get(self.key)
         if kept is not None and _lookups_hold(kept.lookups, files):
             self.kept, self.lookups = kept, list(kept.lookups)
@@ -253,11 +347,11 @@ class KeptMarkdownPage(Page):
         if self.lean:  # rendered: its Markdown is let go (None would mean "not read yet")
             self.markdown = self.file.content_string = ""
 
-    def keep(self, output: str, search: list[dict[str, Any]], shell: str) -> None:
+    def keep(self, output: str, search: list[dict[str, Any]], shell: str) -> bool:
         """Keep this page's rendering (not when one of its links found no page, nor when
-        its conversion warned: the warning must come again)."""
+        its conversion warned: the warning must come again); whether it was kept."""
         if self.key is None or self.lookups is None or self._packed is None:
-            return
+            return False
         anchors = self.links_to_anchors
         self.store.put(
             self.key,
@@ -275,6 +369,7 @@ class KeptMarkdownPage(Page):
                 packed=zlib.compress(output.encode("utf-8"), 1),
             ),
         )
+        return True
 
 
 class PackedFile(File):
@@ -436,6 +531,9 @@ class KeptState:
     """How many of `passed` are in the search index."""
     anchored: list[KeptMarkdownPage] = field(default_factory=list)
     """The pages written ahead that link to anchors (checked as MkDocs checks its pages')."""
+    keeping_written: bool = False
+    """The pages are written as they are kept (no other plugin changes them after the
+    theme): the store keeps them as written (see `PageStore.keep_written`)."""
 
     def pass_through(
         self, config: Any, files: Files, nav: Navigation, finish: Callable[[bytes, Page], bytes]
@@ -462,9 +560,10 @@ class KeptState:
         page = file.page
         if not isinstance(page, KeptMarkdownPage):
             return False
-        page.read_source(config)
-        assert page.markdown is not None
-        key = page_key(page.content_key, file, page.markdown)
+        packed = file.packed if isinstance(file, PackedFile) else None
+        if packed is None:
+            page.read_source(config)
+        key = page_key(page.content_key, file, page.source() if packed is None else packed)
         kept = page.store.get(key)
         if kept is None or kept.shell != self.shell or not _lookups_hold(kept.lookups, files):
             return False
@@ -472,9 +571,14 @@ class KeptState:
         if kept.links_to_anchors:
             page.links_to_anchors = _anchor_links(kept.links_to_anchors, files)
             self.anchored.append(page)
-        output = finish(kept.written, page)
-        if output and not output.isspace():  # MkDocs writes no blank page
-            write_file(output, file.abs_dest_path)
+        store, destination = page.store, file.abs_dest_path
+        if not store.link(key, self.shell, destination):
+            if page.markdown is None:
+                page.read_source(config)  # its meta, for its title
+            output = finish(kept.written, page)
+            if output and not output.isspace():  # MkDocs writes no blank page
+                write_file(output, destination)
+                store.wrote(key, destination)
         if page.lean:
             page.markdown = file.content_string = ""
         _ = file.dest_uri, file.url  # as a page's: kept as the file becomes a passed one
@@ -565,13 +669,14 @@ class KeptState:
             kept = page.kept
             if kept is None:
                 page.store.rendered += 1
-                page.keep(output, list(new), self.shell)
+                written = page.keep(output, list(new), self.shell)
             else:
                 page.store.hits += 1
                 if self.entries is not None:
                     self.entries.extend(kept.search)
-                if not page.whole:  # kept again, with the theme's output
-                    page.keep(output, list(kept.search), self.shell)
+                written = page.whole or page.keep(output, list(kept.search), self.shell)
+            if written and self.keeping_written and page.key is not None:
+                page.store.wrote(page.key, page.file.abs_dest_path)
             page.kept, page.lookups = None, None  # written: not held for the rest of the build
             if page.lean:
                 page.content = None

@@ -64,9 +64,11 @@ def shell_digest(
     return digest(FORMAT, *folders, _plain(_navigation(nav.items, titles or {})))
 
 
-def page_key(content: str, file: File, markdown: str) -> str:
-    """The key of a page's content: what all pages share, its path and address, its Markdown."""
-    return digest(content, file.src_uri, file.dest_uri, file.url, markdown)
+def page_key(content: str, file: File, source: str | bytes) -> str:
+    """The key of a page's content: what all pages share, its path and address, its Markdown
+    (`source`: as text, or as the site packed it)."""
+    kind = "packed" if isinstance(source, bytes) else "markdown"
+    return digest(content, file.src_uri, file.dest_uri, file.url, kind, source)
 
 
 def _navigation(items: Iterable[Any], titles: Mapping[str, str | None]) -> list[object]:
