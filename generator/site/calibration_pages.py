@@ -5,6 +5,8 @@ Without history the page says why it is missing, as the other history pages do.
 
 from __future__ import annotations
 
+from functools import partial
+
 from ..analytics.calibration import (
     Calibration,
     GroupCalibration,
@@ -38,9 +40,9 @@ def build_calibration_pages(context: SiteContext) -> list[Page]:
             team=team,
             owners=owners,
             names=names,
-            summary=lambda rate: stage_summary(rate, context.t),
+            summary=partial(stage_summary, t=context.t),  # not the context: see `describe`
             pct=percent,
-            series=lambda group: win_rate_series(group, context.t),
+            series=partial(win_rate_series, t=context.t),
         )
     ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -199,7 +200,7 @@ class SiteContext:
             currency=self.funnel.currency,
             rules=self.funnel.rules,
             page_path=path,
-            describe=self.describe,
+            describe=partial(describe_change, t=self.t, labels=self.labels),  # see `describe`
             credits=self.credits,
             history_notice=self.history_notice if self.history is None else None,
             directory_urls=self.directory_urls,
@@ -211,7 +212,10 @@ class SiteContext:
         return Page.of_packed(path, self.render(template, path, title=title, **context), title)
 
     def describe(self, change: Change) -> str:
-        """A change of a deal in the site's words, with stages and people by name."""
+        """A change of a deal in the site's words, with stages and people by name. Templates
+        are given the same function without the context: a template's rendering leaves
+        cycles, which would hold the context (the dataset, the history, every view) until
+        the collector finds them."""
         return describe_change(change, self.t, self.labels)
 
     def views_of(self, deals: list[Deal]) -> list[DealView]:
