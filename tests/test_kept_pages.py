@@ -31,7 +31,7 @@ from generator.plugin.kept_pages import (
     PageStore,
 )
 from generator.plugin.page_keys import folder_digest
-from generator.site.environment import PACKAGED
+from generator.site.environment import PACKAGED, compiled_templates, environment
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-26"
@@ -163,6 +163,9 @@ def test_a_second_build_renders_no_kept_page_and_changes_no_byte(repo, rendered)
     assert rendered == []
     assert differing(first, second) == []
     assert "search/search_index.json" in second and "sitemap.xml" in second
+    for kind in ("templates-", "theme-"):  # the site's and the theme's templates, compiled
+        (compiled,) = (repo / ".git" / "funnel").glob(f"{kind}*")
+        assert any(compiled.iterdir())
     status = subprocess.run(
         ["git", "status", "--porcelain", "--ignored"], cwd=repo, capture_output=True, text=True
     )
@@ -554,3 +557,21 @@ def test_a_second_process_starts_only_with_the_memory_for_it(tmp_path, monkeypat
     assert ahead.memory_to_spare(str(tmp_path / "none"), str(statm))  # the system does not say
     monkeypatch.setattr(ahead, "memory_to_spare", lambda: False)
     assert ahead.Ahead.start([object()] * ahead.MIN_PAGES, None, None, None) is None
+
+
+def test_templates_are_kept_compiled_by_what_compiling_them_depends_on(tmp_path):
+    environment(None, compiled_templates(tmp_path, "templates-a")).get_template("deal.md.j2")
+    (kept,) = (tmp_path / "templates-a").iterdir()  # compiled once, then read
+
+    def compiled_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("compiled again")
+
+    again = environment(None, compiled_templates(tmp_path, "templates-a"))
+    again.compile = compiled_again  # type: ignore[method-assign]
+    assert again.get_template("deal.md.j2").render is not None
+    assert list((tmp_path / "templates-a").iterdir()) == [kept]
+    compiled_templates(tmp_path, "theme-a")
+    compiled_templates(tmp_path, "templates-b")  # another version of the code: the other goes
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["templates-b", "theme-a"]
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    assert compiled_templates(tmp_path / "file", "templates-c") is None

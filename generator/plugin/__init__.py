@@ -28,7 +28,7 @@ from ..history.cache import funnel_folder_of
 from ..history.git import HistoryError
 from ..history.mining import read_history
 from ..history.past import PastCommit, past_day
-from ..site.environment import environment
+from ..site.environment import compiled_name, compiled_templates, environment
 from ..site.memo import PageMemo
 from ..site.pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
 from ..site.preview import Preview
@@ -98,6 +98,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         """The live preview's data and context, as of the last whole build."""
         self.made_pages = 0
         """Pages of both rounds so far (see `_made_one`)."""
+        self.content = ""
+        """What every page's content depends on (see `content_digest`), once the files are
+        known."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Note whether this is a live preview: there, bad data never stops the server."""
@@ -198,7 +201,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             log.info(f"funnel: no history pages: {exc}")
         if history is not None and past is not None:
             history = history.until(past.sha, past.line)
-        env = environment(root / self.config.templates)
+        compiled = None if caches is None else compiled_templates(caches, compiled_name())
+        env = environment(root / self.config.templates, compiled)
         pages = build_pages(
             result.dataset.valid(),
             as_of,
@@ -243,6 +247,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
                 self.kept.generated.append(file)
         if self.store is not None:
             content, titles = content_digest(config), nav_titles(config.nav or [])
+            self.content = content
             lean = not self.serving  # a build never comes back to its pages
             for generated in self.kept.generated:  # the navigation takes these pages as they are
                 KeptMarkdownPage(
@@ -323,6 +328,12 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         pages kept whole are written as they were kept."""
         self._stop_ahead()  # every page is converted: the build makes the rest
         self.navigation = SharedNavigation.install(env)
+        store = self.store
+        if store is not None and store.folder is not None and self.content:
+            # the theme's templates, kept compiled by what every page's content depends on
+            # (the configuration, the versions of MkDocs, the theme and Jinja, funnel's code)
+            name = f"theme-{self.content[:16]}"
+            env.bytecode_cache = compiled_templates(store.folder.parent, name)
         env.loader = ChoiceLoader([DictLoader({KEPT_TEMPLATE: KEPT_SOURCE}), env.loader])
         self.kept.start(config)
         if self.live and self.kept.nav is not None:

@@ -6,8 +6,10 @@ form of amounts, percentages and chart geometry that every template uses.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import posixpath
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -25,6 +27,7 @@ from ..history.records import Commit
 from .charts import lay_out_bars, lay_out_funnel, lay_out_lines, marker_path
 from .credits import Credits
 from .markup import AS_IS, html_text, md, note_html
+from .memo import folder_hash, installed_versions
 
 if TYPE_CHECKING:
     from ..analytics.review import RepWeek
@@ -166,8 +169,36 @@ def _credit(context: jinja2.runtime.Context, commit: Commit) -> str:
     return (context.get("credits") or Credits()).line(commit, context["t"])
 
 
-def environment(user_templates: Path | None = None) -> jinja2.Environment:
-    """Templates from the user's folder first, then the packaged defaults."""
+def compiled_templates(folder: Path, name: str) -> jinja2.BytecodeCache | None:
+    """Templates kept compiled between builds in `folder/name` (inside `.git/funnel/`):
+    Jinja compiles a template again when its source changed, and `name` carries what else the
+    compiled code depends on (Jinja's version, the environment's settings and code), so other
+    folders of the same kind (`name` up to its last `-`) are removed. None when the folder
+    cannot be made: every template is compiled."""
+    kind = name.rsplit("-", 1)[0] + "-"
+    try:
+        for other in folder.glob(f"{kind}*"):
+            if other.name != name and other.is_dir():
+                shutil.rmtree(other, ignore_errors=True)
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder / name))
+
+
+def compiled_name() -> str:
+    """The name of the folder of this environment's compiled templates (see
+    `compiled_templates`): Jinja's version and the site's own code (its settings, filters and
+    code generator)."""
+    parts = [*installed_versions(("jinja2", "markupsafe")), folder_hash(Path(__file__).parent)]
+    return "templates-" + hashlib.blake2b("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def environment(
+    user_templates: Path | None = None, compiled: jinja2.BytecodeCache | None = None
+) -> jinja2.Environment:
+    """Templates from the user's folder first, then the packaged defaults; kept compiled in
+    `compiled` when given (see `compiled_templates`)."""
     packaged = jinja2.FileSystemLoader(PACKAGED)
     loaders: list[jinja2.BaseLoader] = []
     if user_templates is not None and user_templates.is_dir():
@@ -182,6 +213,7 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
         auto_reload=False,  # an environment serves one build: each template is read once
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=compiled,
     )
     env.filters.update(md=md, html=html_text, money=_money, px=_px, percent=_percent, shape=_shape)
     env.filters["signed"] = signed_amount
