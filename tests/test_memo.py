@@ -164,9 +164,9 @@ def test_a_shared_value_is_read_once_per_build(monkeypatch):
     reads: list[object] = []
     read = Digest._read
 
-    def counting(self, value):
+    def counting(self, value, kind):
         reads.append(value)
-        return read(self, value)
+        return read(self, value, kind)
 
     monkeypatch.setattr(Digest, "_read", counting)
     first = page_key("s", reader, "review.md.j2", "reviews/a.md", {"titles": titles})

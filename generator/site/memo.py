@@ -27,6 +27,7 @@ from decimal import Decimal
 from enum import Enum
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -68,7 +69,8 @@ class Digest:
 
     def __init__(self) -> None:
         self._seen: dict[int, tuple[object, str]] = {}
-        self._fields: dict[type, tuple[str, ...]] = {}
+        self._how: dict[type, tuple[str, ...] | str] = {}
+        """How each kind of value is read (see `_how_to_read`)."""
 
     def know(self, records: Iterable[object], blobs: Mapping[str, str]) -> None:
         """Read each of these records of data files as its kind, its file's path and content
@@ -88,40 +90,68 @@ class Digest:
 
     def of(self, value: object) -> str:
         """A stable text for `value`: the same for equal values, in any process."""
-        if type(value) in EXACT_LEAVES or isinstance(value, LEAVES):
+        kind = type(value)
+        if kind in EXACT_LEAVES:
             return repr(value)
-        if isinstance(value, RenderedParts):
-            return RenderedParts.__qualname__
         seen = self._seen.get(id(value))
         if seen is not None and seen[0] is value:
             return seen[1]
-        text = self._read(value)
+        if isinstance(value, LEAVES):
+            return repr(value)
+        if isinstance(value, RenderedParts):
+            return RenderedParts.__qualname__
+        text = self._read(value, kind)
         if len(text) > SHORT:
             text = "#" + _hash(text)
         self._seen[id(value)] = (value, text)  # held: the id is not reused in this build
         return text
 
-    def _read(self, value: object) -> str:
-        kind = type(value)
-        of = self.of
-        if isinstance(value, BaseModel):
-            parts = [f"{name}={of(item)}" for name, item in value.__dict__.items()]
+    def _read(self, value: Any, kind: type) -> str:
+        how = self._how.get(kind)
+        if how is None:
+            how = self._how[kind] = _how_to_read(kind)
+        of, leaves = self.of, EXACT_LEAVES  # a leaf is read here: a call less for most values
+        if type(how) is tuple:
+            parts = []
+            for name in how:
+                item = getattr(value, name)
+                parts.append(f"{name}={repr(item) if type(item) in leaves else of(item)}")
+        elif how == _SEQUENCE:
+            parts = [repr(item) if type(item) in leaves else of(item) for item in value]
+        elif how == _MODEL:
+            parts = [
+                f"{name}={repr(item) if type(item) in leaves else of(item)}"
+                for name, item in value.__dict__.items()
+            ]
             extra = value.__pydantic_extra__ or {}
             parts += [f"+{name}={of(item)}" for name, item in extra.items()]
-        elif is_dataclass(value) and not isinstance(value, type):
-            names = self._fields.get(kind)
-            if names is None:
-                names = self._fields[kind] = tuple(item.name for item in fields(value))
-            parts = [f"{name}={of(getattr(value, name))}" for name in names]
-        elif isinstance(value, Mapping):
+        elif how == _MAPPING:
             parts = [f"{of(key)}:{of(item)}" for key, item in value.items()]
-        elif isinstance(value, list | tuple):
-            parts = [of(item) for item in value]
-        elif isinstance(value, set | frozenset):
+        elif how == _SET:
             parts = sorted(of(item) for item in value)
         else:
             raise Unkeyable(kind.__qualname__)
         return f"{kind.__qualname__}({','.join(parts)})"
+
+
+_MODEL, _MAPPING, _SEQUENCE, _SET = "model", "mapping", "sequence", "set"
+
+
+def _how_to_read(kind: type) -> tuple[str, ...] | str:
+    """How the digest reads a value of `kind`: a dataclass by the names of its fields, in
+    order; a pydantic model, a mapping, a list or tuple, a set by their kind; anything else
+    not at all (empty)."""
+    if issubclass(kind, BaseModel):
+        return _MODEL
+    if is_dataclass(kind):
+        return tuple(item.name for item in fields(kind))
+    if issubclass(kind, Mapping):
+        return _MAPPING
+    if issubclass(kind, list | tuple):
+        return _SEQUENCE
+    if issubclass(kind, set | frozenset):
+        return _SET
+    return ""
 
 
 def shared_digest(templates: list[Path], *values: object) -> str:
