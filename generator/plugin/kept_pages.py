@@ -327,6 +327,7 @@ class KeptMarkdownPage(Page):
         """The kept content when the page's inputs are the same; else rendered by MkDocs,
         noting the pages its links look up."""
         self.key = page_key(self.content_key, self.file, self.source())
+        self._read = None  # keyed: the Markdown read is not held for the rest of the build
         kept = self.store.get(self.key)
         if kept is not None and _lookups_hold(kept.lookups, files):
             self.kept, self.lookups = kept, list(kept.lookups)
@@ -579,6 +580,7 @@ class KeptState:
             if output and not output.isspace():  # MkDocs writes no blank page
                 write_file(output, destination)
                 store.wrote(key, destination)
+        page._read = None
         if page.lean:
             page.markdown = file.content_string = ""
         _ = file.dest_uri, file.url  # as a page's: kept as the file becomes a passed one
