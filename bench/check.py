@@ -13,7 +13,8 @@ then times, best of --repeat:
 - load: `yaml.load` with the C loader (Python values built: the old floor);
 - check cold: `check` without the parse cache; check warm: with it, every file unchanged
   (the records unpickled, as build and forecast need them); problems: `funnel check`'s own
-  path on unchanged files (the problems of the same files and day, no record read);
+  path on unchanged files (the problems of the same files and day, no record read, the files
+  known by their size and times);
 - and `funnel check` run end to end as a subprocess (Python's start and the imports included),
   cold (the cache removed first) and warm.
 
@@ -24,6 +25,7 @@ and the warm check within 3x of the bytes floor (in process, and whole process).
 from __future__ import annotations
 
 import argparse
+import compileall
 import cProfile
 import os
 import pstats
@@ -127,7 +129,9 @@ def warm_check(root: Path) -> None:
 
 
 def warm_problems(root: Path) -> None:
-    _ok(check_problems(root, AS_OF, cache=ParseCache(cache_folder(root))))
+    cache = ParseCache(cache_folder(root))
+    cache.settle(time.time_ns())  # as `funnel check` does: unchanged files known by their times
+    _ok(check_problems(root, AS_OF, cache=cache))
 
 
 def _ok(result) -> None:
@@ -173,6 +177,9 @@ def main() -> None:
         cli_cold,
         cli_check,
     )
+    # the package's modules compiled, as an installed package has them (an environment may
+    # forbid Python to write them itself: PYTHONDONTWRITEBYTECODE)
+    compileall.compile_dir(Path(__file__).resolve().parent.parent / "generator", quiet=1)
     rows = []
     for size in sizes:
         root = dataset(size)

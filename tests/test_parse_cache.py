@@ -613,3 +613,103 @@ def test_memory_is_given_back_only_where_the_c_library_can(monkeypatch):
     monkeypatch.setattr(collecting, "TRIM", None)
     give_back()  # no glibc: nothing to call
     assert calls == [0]
+
+
+def settled_check(data: Path, folder: Path, now_ns: int, day: date = AS_OF):
+    """`funnel check`'s own path, as a new process takes it: a new cache, settled at now_ns."""
+    cache = ParseCache(folder)
+    cache.settle(now_ns)
+    return check_problems(data, day, "data", cache=cache)
+
+
+@pytest.fixture
+def opened(monkeypatch) -> list[str]:
+    """The data files read whole to be known by content (not by their size and times)."""
+    paths: list[str] = []
+    real = open
+
+    def noting(file, mode="r", *args, **kwargs):
+        if "b" in mode and str(file).endswith(".yaml"):
+            paths.append(str(file))
+        return real(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", noting)
+    return paths
+
+
+def test_files_settled_at_a_check_are_known_by_their_size_and_times_by_the_next(tmp_path, opened):
+    data = copy_valid(tmp_path / "data")
+    later = time.time_ns() + 10_000_000_000  # every file changed before this check began
+    first = settled_check(data, tmp_path / "cache", later)
+    assert opened  # read to be known by content once
+    opened.clear()
+    second = settled_check(data, tmp_path / "cache", later)
+    assert opened == [] and second == first  # nothing read: the same findings
+
+
+def test_a_file_rewritten_with_the_same_size_and_mtime_is_read_by_the_next_check(tmp_path, opened):
+    data = copy_valid(tmp_path / "data")
+    later = time.time_ns() + 10_000_000_000
+    settled_check(data, tmp_path / "cache", later)
+    deal = sorted((data / "deals").rglob("*.yaml"))[0]
+    text = deal.read_text(encoding="utf-8")
+    start = text.index("amount: ") + len("amount: ")
+    stat = deal.stat()
+    deal.write_text(text[:start] + "x" + text[start + 1 :], encoding="utf-8")  # same size
+    os.utime(deal, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the same mtime
+    opened.clear()
+    again = settled_check(data, tmp_path / "cache", later)
+    assert str(deal) in opened  # its change time told
+    assert again.problems == check(data, AS_OF, "data").problems
+    assert any(deal.name in problem.path for problem in again.problems)
+
+
+def test_a_file_changed_within_the_second_before_a_check_is_read_by_the_next(tmp_path, opened):
+    data = copy_valid(tmp_path / "data")
+    settled_check(data, tmp_path / "cache", time.time_ns())  # every file written just now
+    opened.clear()
+    settled_check(data, tmp_path / "cache", time.time_ns())
+    assert len(opened) >= 7  # none was known by its times: each read again
+
+
+def test_a_file_known_by_its_times_is_read_afresh_by_a_full_check(tmp_path, monkeypatch):
+    """When some file changed, the full check reads the others itself: a record is kept under
+    the blob id of the very content it was made from, never one told by the times alone."""
+    data = copy_valid(tmp_path / "data")
+    later = time.time_ns() + 10_000_000_000
+    settled_check(data, tmp_path / "cache", later)
+    given: list[FileEntry] = []
+    real = load_module._load
+
+    def noting(root, display, cache, entries):
+        given.extend(entries or [])
+        return real(root, display, cache, entries)
+
+    monkeypatch.setattr(load_module, "_load", noting)
+    deal = sorted((data / "deals").rglob("*.yaml"))[0]
+    deal.write_text(deal.read_text(encoding="utf-8") + "next_step: call\n", "utf-8")
+    settled_check(data, tmp_path / "cache", later)
+    unread = [entry for entry in given if entry.content is None]
+    assert unread and all(entry.blob is None for entry in unread)
+    assert {entry.relative for entry in given if entry.content is not None} == {
+        str(deal.relative_to(data))
+    }
+
+
+def test_the_files_known_by_their_times_are_those_settled_and_stay_until_they_change(tmp_path):
+    cache = ParseCache(tmp_path)
+    cache.settle(5_000_000_000)
+    settled = cache.settled
+    files = [
+        ("/d/a.yaml", 10, (settled - 1, 7, 1), "blob-a"),
+        ("/d/b.yaml", 10, (settled, 7, 2), "b"),
+    ]
+    assert cache.keep_blobs(files)
+    assert not cache.keep_blobs(files)  # nothing new: nothing to write
+    cache.save()
+    again = ParseCache(tmp_path)
+    assert again.known_blob("/d/a.yaml", 10, (settled - 1, 7, 1)) == "blob-a"
+    assert again.known_blob("/d/b.yaml", 10, (settled, 7, 2)) is None  # not settled then
+    assert again.known_blob("/d/a.yaml", 11, (settled - 1, 7, 1)) is None  # another size
+    assert again.known_blob("/d/a.yaml", 10, (settled - 1, 8, 1)) is None  # another mtime
+    assert again.known_blob("/d/a.yaml", 10, (settled - 1, 7, 3)) is None  # another inode

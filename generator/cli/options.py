@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -142,6 +143,7 @@ def findings_of(data_dir: str, as_of: date):
             from ..data.validate import check  # the models: only to check in full
 
             return check(Path(data_dir), as_of, display=data_dir).findings
+        cache.settle(time.time_ns())  # files unchanged since are known by their size and times
         return check_problems(Path(data_dir), as_of, display=data_dir, cache=cache)
 
 

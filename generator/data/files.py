@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from stat import S_ISREG
 from typing import TYPE_CHECKING
@@ -141,21 +141,30 @@ def walk_again(root: Path, last: list[FileEntry], changed: Iterable[str]) -> lis
     return [found[relative] for relative in sorted(found)]
 
 
-def read_all(root: Path, display: str, problems: list[Problem], cap: int) -> list[FileEntry] | None:
+def read_all(
+    root: Path,
+    display: str,
+    problems: list[Problem],
+    cap: int,
+    known: Callable[[FileEntry], str | None] | None = None,
+) -> list[FileEntry] | None:
     """Every regular file under root as `walk` finds it, with its content and blob id; None
-    when a file is over `cap` bytes (then it is not read at all)."""
+    when a file is over `cap` bytes (then it is not read at all). A file whose blob id `known`
+    tells (by its size and times) is not read: its entry has the blob id and no content."""
     found = []
     for entry in walk(root, display, problems):
         if entry.size > cap:
             return None
+        blob = None if known is None else known(entry)
+        if blob is not None:
+            found.append(replace(entry, blob=blob))
+            continue
         try:
             with open(entry.absolute, "rb") as handle:
                 content = handle.read()  # its size is known to be under the cap
         except OSError:
             return None  # said by the full check
-        found.append(
-            FileEntry(entry.relative, entry.absolute, len(content), content, blob_id(content))
-        )
+        found.append(replace(entry, size=len(content), content=content, blob=blob_id(content)))
     return found
 
 

@@ -28,7 +28,10 @@ if TYPE_CHECKING:
 
 CacheKey = tuple[str, str, str]
 """(record kind, path as messages show it, git blob id of the content); for a whole check's
-problems, ("CheckResult", digest of its inputs, "")."""
+problems, ("CheckResult", digest of its inputs, ""); for the files known by their size and
+times, BLOBS."""
+BLOBS: CacheKey = ("Blobs", "", "")
+"""The key of the files known by their size and times (see `ParseCache.known_blob`)."""
 SETTLE_NS = 1_000_000_000
 """How long ago a file must have last changed for its size and times to tell its content."""
 KEEP_UNUSED = 5000
@@ -86,6 +89,9 @@ class ParseCache:
         self.judged: dict[str, tuple[tuple[object, ...], list[Any]]] = {}
         """By deal: the records its rules across files were judged on and the problems
         found (see `deal_rules`); kept in memory only."""
+        self.blobs: dict[str, tuple[int, tuple[int, int, int], str]] | None = None
+        """By file on disk: its size, change times and inode, and its blob id, for the files
+        of the last check that were settled (see `known_blob`); read when first asked."""
         self.read: dict[CacheKey, Any] = {}
         """What was unpickled or put: asked again (`funnel serve` keeps one cache between its
         checks), the very same object comes back, so a caller can tell unchanged records by
@@ -117,6 +123,36 @@ class ParseCache:
             self.texts[absolute] = (size, changed, text, blob)
         else:
             self.texts.pop(absolute, None)
+
+    def known_blob(self, absolute: str, size: int, changed: tuple[int, int, int]) -> str | None:
+        """The blob id of a file on disk checked before, when it is unchanged since (same
+        size, times and inode) and was already settled then (see `settle`); else None."""
+        known = self._blobs().get(absolute)
+        if known is None or known[0] != size or known[1] != changed:
+            return None
+        return known[2]
+
+    def keep_blobs(self, files: list[tuple[str, int, tuple[int, int, int], str]]) -> bool:
+        """Know these files (path on disk, size, times and inode, blob id) by their size and
+        times from now on, those last changed before `settled` (see `settle`): the files a
+        check just saw. Whether that changed what is known (then `save` writes it)."""
+        settled = self.settled
+        blobs = {
+            absolute: (size, changed, blob)
+            for absolute, size, changed, blob in files
+            if 0 < changed[0] < settled
+        }
+        if blobs == self._blobs():
+            return False
+        self.blobs = blobs
+        self.put(BLOBS, blobs)
+        return True
+
+    def _blobs(self) -> dict[str, tuple[int, tuple[int, int, int], str]]:
+        if self.blobs is None:
+            kept = self._kept(BLOBS)
+            self.blobs = kept if isinstance(kept, dict) else {}
+        return self.blobs
 
     def has(self, key: CacheKey) -> bool:
         """Whether a record is kept for `key` (its content was read without problems)."""

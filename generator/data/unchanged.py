@@ -5,6 +5,7 @@ is loaded (the models are imported only when something changed, to check it in f
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -26,20 +27,36 @@ def check_problems(
     root = Path(root)
     shown = str(root) if display is None else display
     walked: list[Problem] = []
-    listing = read_all(root, shown, walked, READ_CAP) if root.is_dir() else None
+    known = lambda entry: cache.known_blob(entry.absolute, entry.size, entry.changed)  # noqa: E731
+    listing = read_all(root, shown, walked, READ_CAP, known) if root.is_dir() else None
     if listing is not None:
         key = result_key(shown, as_of, listing, walked)
         kept = cache.result(key)
         if isinstance(kept, Findings):
+            if _keep_blobs(cache, listing):
+                cache.save()
             return kept
     from .validate import check  # the models: only to check in full
 
     if listing is None:
         return check(root, as_of, display, cache=cache).findings
-    result = check(root, as_of, display, cache=cache, entries=listing)
+    # a file known by its size and times is read by the check itself, which finds its blob
+    # id again: a record is never kept under the id of content it was not made from
+    entries = [
+        entry if entry.content is not None else replace(entry, blob=None) for entry in listing
+    ]
+    result = check(root, as_of, display, cache=cache, entries=entries)
     found = Findings(sorted({*result.problems, *walked}), result.dataset.found)
+    _keep_blobs(cache, listing)
     cache.keep_result(key, found)
     return found
+
+
+def _keep_blobs(cache: ParseCache, listing: list[FileEntry]) -> bool:
+    """Know the listed files by their size and times next time (see `known_blob`)."""
+    return cache.keep_blobs(
+        [(entry.absolute, entry.size, entry.changed, entry.blob) for entry in listing if entry.blob]
+    )
 
 
 def result_key(display: str, as_of: date, listing: list[FileEntry], walked: list[Problem]) -> str:
