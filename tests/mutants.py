@@ -158,9 +158,9 @@ _WHY: dict[str, list[str]] = {
         "generator.data.strictyaml.x_resolve_plain__mutmut_5",
     ],
     "float() reads nan and inf in any case": [
-        "generator.data.strictyaml.x_resolve_plain__mutmut_32",
+        "generator.data.strictyaml.x_resolve_plain__mutmut_27",
+        "generator.data.strictyaml.x_resolve_plain__mutmut_35",
         "generator.data.strictyaml.x_resolve_plain__mutmut_40",
-        "generator.data.strictyaml.x_resolve_plain__mutmut_45",
     ],
     "path[:-1] is tried again, found or not as before": [
         "generator.data.strictyaml.xǁMarksǁvalue__mutmut_8",
@@ -216,6 +216,9 @@ _WHY: dict[str, list[str]] = {
         "generator.data.parse_cache.xǁParseCacheǁsave__mutmut_2",
         "generator.data.parse_cache.xǁParseCacheǁsave__mutmut_5",
         "generator.data.parse_cache.xǁParseCacheǁsave__mutmut_26",
+    ],
+    "the files just kept are read back as the same dict when next asked for": [
+        "generator.data.parse_cache.xǁParseCacheǁkeep_blobs__mutmut_9",
     ],
     "the old cache file was just found: it exists unless another process removed it": [
         "generator.data.parse_cache.xǁParseCacheǁsave__mutmut_15",
@@ -275,17 +278,22 @@ _WHY: dict[str, list[str]] = {
         "generator.site.memo.x_file_hash__mutmut_4",
         "generator.site.memo.x_file_hash__mutmut_5",
         "generator.site.memo.x_shared_digest__mutmut_13",
-        "generator.site.memo.xǁDigestǁof__mutmut_15",
-        "generator.site.memo.xǁDigestǁof__mutmut_18",
-        "generator.site.memo.xǁDigestǁ_read__mutmut_36",
+        "generator.site.memo.xǁDigestǁof__mutmut_19",
+        "generator.site.memo.xǁDigestǁof__mutmut_22",
+        "generator.site.memo.xǁDigestǁ_read__mutmut_53",
         "generator.site.memo.x_page_key__mutmut_8",
     ],
-    "a record type's field names read again each time are the same names": [
-        "generator.site.memo.xǁDigestǁ_read__mutmut_14",
-        "generator.site.memo.xǁDigestǁ_read__mutmut_15",
+    "how a kind of value is read, found again each time, is found the same": [
+        "generator.site.memo.xǁDigestǁ_read__mutmut_1",
+        "generator.site.memo.xǁDigestǁ_read__mutmut_2",
+    ],
+    "a plain value read in place or through `of` is read alike (`of` reads it so first)": [
+        "generator.site.memo.xǁDigestǁ_read__mutmut_16",
+        "generator.site.memo.xǁDigestǁ_read__mutmut_24",
+        "generator.site.memo.xǁDigestǁ_read__mutmut_32",
     ],
     "the reason an input has no key is for reading only: the page is rendered either way": [
-        "generator.site.memo.xǁDigestǁ_read__mutmut_34",
+        "generator.site.memo.xǁDigestǁ_read__mutmut_51",
     ],
     "any pickle protocol and compression level reads back the same Markdown": [
         "generator.site.memo.xǁPageMemoǁsave__mutmut_6",

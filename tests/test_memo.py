@@ -267,6 +267,7 @@ def test_what_all_pages_share_is_read_from_the_templates_and_the_values(tmp_path
 
 class Stage(Enum):
     WON = "won"
+    LOST = "lost"
 
 
 class Loose(BaseModel):
@@ -278,6 +279,8 @@ def test_kinds_of_leaves_and_records_with_extra_fields_are_read():
     base = key({"stage": Stage.WON, "safe": Markup("<b>x</b>"), "odd": "\ud800 lone"})
     assert base == key({"stage": Stage.WON, "safe": Markup("<b>x</b>"), "odd": "\ud800 lone"})
     assert base != key({"stage": "won", "safe": Markup("<b>x</b>"), "odd": "\ud800 lone"})
+    assert base != key({"stage": Stage.LOST, "safe": Markup("<b>x</b>"), "odd": "\ud800 lone"})
+    assert base != key({"stage": Stage.WON, "safe": Markup("<i>x</i>"), "odd": "\ud800 lone"})
     loose = Loose(name="Li Na", phone="+86 1")
     first = key({"x": loose})
     assert key({"x": Loose(name="Li Na", phone="+86 2")}) != first

@@ -713,3 +713,9 @@ def test_the_files_known_by_their_times_are_those_settled_and_stay_until_they_ch
     assert again.known_blob("/d/a.yaml", 11, (settled - 1, 7, 1)) is None  # another size
     assert again.known_blob("/d/a.yaml", 10, (settled - 1, 8, 1)) is None  # another mtime
     assert again.known_blob("/d/a.yaml", 10, (settled - 1, 7, 3)) is None  # another inode
+    unknown = [("/d/commit.yaml", 10, (0, 0, 0), "c"), ("/d/old.yaml", 10, (1, 1, 4), "o")]
+    again.settle(5_000_000_000)
+    again.keep_blobs(unknown)  # a file of a commit has no times: never known by them
+    assert again.known_blob("/d/commit.yaml", 10, (0, 0, 0)) is None
+    assert again.known_blob("/d/old.yaml", 10, (1, 1, 4)) == "o"
+    assert again.known_blob("/d/a.yaml", 10, (settled - 1, 7, 1)) is None  # no longer listed

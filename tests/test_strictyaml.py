@@ -91,7 +91,10 @@ def test_other_date_spellings_stay_text(text: str) -> None:
     assert resolve_plain(text) == text
 
 
-@pytest.mark.parametrize(("text", "value"), [("1e6", 1e6), ("1.5E-3", 1.5e-3), ("-2e+2", -200.0)])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1e6", 1e6), ("1.5E-3", 1.5e-3), ("-2e+2", -200.0), ("1.5e-12345", 0.0)],  # a date's shape
+)
 def test_exponents_are_floats(text: str, value: float) -> None:
     result = resolve_plain(text)
     assert type(result) is float
@@ -161,6 +164,43 @@ def test_parse_types_plain_scalars_and_keeps_quoted_ones() -> None:
         "h": None,
         "i": "two\nlines\n",
     }
+
+
+@pytest.mark.parametrize("place", ["mapping", "list"])
+def test_a_scalar_is_typed_alike_as_a_field_and_as_a_list_item(place: str) -> None:
+    items = ["yes", '"yes"', "0.10", "'0.10'", "2027-03-31", '"2027-03-31"', "12", "'12'", "~"]
+    if place == "mapping":
+        text = "".join(f"k{n}: {item}\n" for n, item in enumerate(items))
+    else:
+        text = "k:\n" + "".join(f"  - {item}\n" for item in items)
+    value, problems = parse(text, "f.yaml")
+    assert problems == []
+    typed = [True, "yes", Decimal("0.10"), "0.10", date(2027, 3, 31), "2027-03-31", 12, "12", None]
+    assert (list(value.values()) if place == "mapping" else value["k"]) == typed
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ("&a x", "anchors (`&a`) are not allowed"),
+        ("!!str x", "tags (`!!str`) are not allowed"),
+        ('"a\\x01b"', "invisible control character U+0001"),
+    ],
+)
+@pytest.mark.parametrize("place", ["mapping", "list", "nested"])
+def test_a_scalar_is_refused_alike_as_a_field_and_as_a_list_item(
+    item: str, message: str, place: str
+) -> None:
+    text = {
+        "mapping": f"a: 1\nk: {item}\n",
+        "list": f"a: 1\nk:\n  - ok\n  - {item}\n",
+        "nested": f"a: 1\nk:\n  - n: 1\n    m: {item}\n",
+    }[place]
+    flagged: set = set()
+    _, problems = parse(text, "f.yaml", flagged=flagged)
+    assert [problem.message.startswith(message) for problem in problems] == [True]
+    refused = {"mapping": ("k",), "list": ("k", 1), "nested": ("k", 0, "m")}[place]
+    assert flagged == {refused}
 
 
 def test_parse_keys_are_never_typed() -> None:
