@@ -51,10 +51,11 @@ KEPT_SOURCE = "{{ page.kept_output|safe }}"
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
-LINKED_NS = 271_828_182
+LINKED_NS = 271_828_100
 """The part of a second in the modification time of a page kept as written (see
 `PageStore.keep_written`): a later write into the same file gives it another time, and a page
-changed so is never linked again."""
+changed so is never linked again. A whole number of 100 ns, which every file system that keeps
+parts of a second can hold (NTFS counts in 100 ns)."""
 
 
 @dataclass
