@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
 from typing import TYPE_CHECKING
@@ -155,16 +155,19 @@ def read_all(
     for entry in walk(root, display, problems):
         if entry.size > cap:
             return None
+        relative, absolute, changed = entry.relative, entry.absolute, entry.changed
         blob = None if known is None else known(entry)
         if blob is not None:
-            found.append(replace(entry, blob=blob))
+            found.append(FileEntry(relative, absolute, entry.size, None, blob, changed=changed))
             continue
         try:
-            with open(entry.absolute, "rb") as handle:
+            with open(absolute, "rb") as handle:
                 content = handle.read()  # its size is known to be under the cap
         except OSError:
             return None  # said by the full check
-        found.append(replace(entry, size=len(content), content=content, blob=blob_id(content)))
+        found.append(
+            FileEntry(relative, absolute, len(content), content, blob_id(content), changed=changed)
+        )
     return found
 
 
