@@ -146,17 +146,18 @@ def read_all(
     display: str,
     problems: list[Problem],
     cap: int,
-    known: Callable[[FileEntry], str | None] | None = None,
+    known: Callable[[str, int, tuple[int, int, int]], str | None] | None = None,
 ) -> list[FileEntry] | None:
     """Every regular file under root as `walk` finds it, with its content and blob id; None
     when a file is over `cap` bytes (then it is not read at all). A file whose blob id `known`
-    tells (by its size and times) is not read: its entry has the blob id and no content."""
+    tells by its path on disk, size and times is not read: its entry has the blob id and no
+    content."""
     found = []
     for entry in walk(root, display, problems):
         if entry.size > cap:
             return None
         relative, absolute, changed = entry.relative, entry.absolute, entry.changed
-        blob = None if known is None else known(entry)
+        blob = None if known is None else known(absolute, entry.size, changed)
         if blob is not None:
             found.append(FileEntry(relative, absolute, entry.size, None, blob, changed=changed))
             continue

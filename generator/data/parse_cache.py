@@ -104,6 +104,11 @@ class ParseCache:
         within the same tick of the file system's clock)."""
         self.settled = now_ns - SETTLE_NS
 
+    def _settled(self, changed: tuple[int, int, int]) -> bool:
+        """Whether a file with these times last changed before `settled` (a file read from a
+        commit has no times: 0)."""
+        return 0 < changed[0] < self.settled
+
     def known_text(
         self, absolute: str, size: int, changed: tuple[int, int, int]
     ) -> tuple[str, str] | None:
@@ -119,7 +124,7 @@ class ParseCache:
     ) -> None:
         """Remember the text of a file read without problems in its text, when it was last
         changed before `settled` (see `settle`)."""
-        if 0 < changed[0] < self.settled:
+        if self._settled(changed):
             self.texts[absolute] = (size, changed, text, blob)
         else:
             self.texts.pop(absolute, None)
@@ -136,11 +141,10 @@ class ParseCache:
         """Know these files (path on disk, size, times and inode, blob id) by their size and
         times from now on, those last changed before `settled` (see `settle`): the files a
         check just saw. Whether that changed what is known (then `save` writes it)."""
-        settled = self.settled
         blobs = {
             absolute: (size, changed, blob)
             for absolute, size, changed, blob in files
-            if 0 < changed[0] < settled
+            if self._settled(changed)
         }
         if blobs == self._blobs():
             return False

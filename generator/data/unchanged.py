@@ -27,8 +27,7 @@ def check_problems(
     root = Path(root)
     shown = str(root) if display is None else display
     walked: list[Problem] = []
-    known = lambda entry: cache.known_blob(entry.absolute, entry.size, entry.changed)  # noqa: E731
-    listing = read_all(root, shown, walked, READ_CAP, known) if root.is_dir() else None
+    listing = read_all(root, shown, walked, READ_CAP, cache.known_blob) if root.is_dir() else None
     if listing is not None:
         key = result_key(shown, as_of, listing, walked)
         kept = cache.result(key)

@@ -101,6 +101,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         self.content = ""
         """What every page's content depends on (see `content_digest`), once the files are
         known."""
+        self.caches: Path | None = None
+        """The data's `.git/funnel/` (None outside git): the stores, the parse cache and the
+        compiled templates."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Note whether this is a live preview: there, bad data never stops the server."""
@@ -134,7 +137,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             except HistoryError as exc:
                 raise PluginError(f"funnel: no site as of {at}: {exc}") from None
             log.info(f"funnel: the site as it stood on {at}: commit {past.sha[:12]}")
-        caches = self._open_stores(root / data)
+        caches = self.caches = self._open_stores(root / data)
         try:
             with fewer_collections():  # the data and the pages' Markdown: few cycles
                 pages = self._pages(root, as_of, past, entries, caches, config.use_directory_urls)
@@ -328,12 +331,11 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         pages kept whole are written as they were kept."""
         self._stop_ahead()  # every page is converted: the build makes the rest
         self.navigation = SharedNavigation.install(env)
-        store = self.store
-        if store is not None and store.folder is not None and self.content:
+        if self.caches is not None and self.content:
             # the theme's templates, kept compiled by what every page's content depends on
             # (the configuration, the versions of MkDocs, the theme and Jinja, funnel's code)
             name = f"theme-{self.content[:16]}"
-            env.bytecode_cache = compiled_templates(store.folder.parent, name)
+            env.bytecode_cache = compiled_templates(self.caches, name)
         env.loader = ChoiceLoader([DictLoader({KEPT_TEMPLATE: KEPT_SOURCE}), env.loader])
         self.kept.start(config)
         if self.live and self.kept.nav is not None:

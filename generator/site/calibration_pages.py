@@ -40,7 +40,7 @@ def build_calibration_pages(context: SiteContext) -> list[Page]:
             team=team,
             owners=owners,
             names=names,
-            summary=partial(stage_summary, t=context.t),  # not the context: see `describe`
+            summary=partial(stage_summary, t=context.t),  # not the context: see `_render`
             pct=percent,
             series=partial(win_rate_series, t=context.t),
         )

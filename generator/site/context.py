@@ -16,7 +16,7 @@ from ..analytics.pipeline import DealIndex
 from ..analytics.support import Support
 from ..data.load import ValidDataset
 from ..data.model import CLOSED_STAGES, Deal, Funnel, Person, Stage, Territory
-from ..history.events import Change, Event, all_events
+from ..history.events import Event, all_events
 from ..history.git import SHALLOW_MESSAGE
 from ..history.records import History
 from .credits import Credits
@@ -200,7 +200,10 @@ class SiteContext:
             currency=self.funnel.currency,
             rules=self.funnel.rules,
             page_path=path,
-            describe=partial(describe_change, t=self.t, labels=self.labels),  # see `describe`
+            # a change in the site's words; not a method of the context: a rendering leaves
+            # cycles, which would hold the context (the dataset, the history, every view)
+            # until the collector finds them
+            describe=partial(describe_change, t=self.t, labels=self.labels),
             credits=self.credits,
             history_notice=self.history_notice if self.history is None else None,
             directory_urls=self.directory_urls,
@@ -210,13 +213,6 @@ class SiteContext:
     def page(self, template: str, path: str, title: str, **context: object) -> Page:
         """The page at `path` with its title, rendered from `template`."""
         return Page.of_packed(path, self.render(template, path, title=title, **context), title)
-
-    def describe(self, change: Change) -> str:
-        """A change of a deal in the site's words, with stages and people by name. Templates
-        are given the same function without the context: a template's rendering leaves
-        cycles, which would hold the context (the dataset, the history, every view) until
-        the collector finds them."""
-        return describe_change(change, self.t, self.labels)
 
     def views_of(self, deals: list[Deal]) -> list[DealView]:
         """The views of `deals`, in their order."""

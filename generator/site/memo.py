@@ -110,19 +110,13 @@ class Digest:
         how = self._how.get(kind)
         if how is None:
             how = self._how[kind] = _how_to_read(kind)
-        of, leaves = self.of, EXACT_LEAVES  # a leaf is read here: a call less for most values
+        of = self.of
         if type(how) is tuple:
-            parts = []
-            for name in how:
-                item = getattr(value, name)
-                parts.append(f"{name}={repr(item) if type(item) in leaves else of(item)}")
+            parts = [f"{name}={of(getattr(value, name))}" for name in how]
         elif how == _SEQUENCE:
-            parts = [repr(item) if type(item) in leaves else of(item) for item in value]
+            parts = [of(item) for item in value]
         elif how == _MODEL:
-            parts = [
-                f"{name}={repr(item) if type(item) in leaves else of(item)}"
-                for name, item in value.__dict__.items()
-            ]
+            parts = [f"{name}={of(item)}" for name, item in value.__dict__.items()]
             extra = value.__pydantic_extra__ or {}
             parts += [f"+{name}={of(item)}" for name, item in extra.items()]
         elif how == _MAPPING:
