@@ -281,8 +281,9 @@ class KeptMarkdownPage(Page):
     def source(self) -> str | bytes:
         """What the page's key takes as its Markdown: the packed text the site made, while
         no plugin changed the Markdown read from it (the same text packs the same bytes, and
-        a page kept whole is found without unpacking it); else the Markdown."""
-        read = self._read
+        a page kept whole is found without unpacking it); else the Markdown. Asked once, to
+        key the page: the Markdown read is not held for the rest of the build."""
+        read, self._read = self._read, None
         if read is not None and self.markdown is read[1]:
             return read[0]
         assert self.markdown is not None
@@ -328,7 +329,6 @@ class KeptMarkdownPage(Page):
         """The kept content when the page's inputs are the same; else rendered by MkDocs,
         noting the pages its links look up."""
         self.key = page_key(self.content_key, self.file, self.source())
-        self._read = None  # keyed: the Markdown read is not held for the rest of the build
         kept = self.store.get(self.key)
         if kept is not None and _lookups_hold(kept.lookups, files):
             self.kept, self.lookups = kept, list(kept.lookups)
@@ -576,12 +576,11 @@ class KeptState:
         store, destination = page.store, file.abs_dest_path
         if not store.link(key, self.shell, destination):
             if page.markdown is None:
-                page.read_source(config)  # its meta, for its title
+                Page.read_source(page, config)  # its meta, for its title (no key to make)
             output = finish(kept.written, page)
             if output and not output.isspace():  # MkDocs writes no blank page
                 write_file(output, destination)
                 store.wrote(key, destination)
-        page._read = None
         if page.lean:
             page.markdown = file.content_string = ""
         _ = file.dest_uri, file.url  # as a page's: kept as the file becomes a passed one
