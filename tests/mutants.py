@@ -226,7 +226,7 @@ _WHY: dict[str, list[str]] = {
         "generator.site.memo.xǁDigestǁknow__mutmut_18",
     ],
     "the files just kept are read back as the same dict when next asked for": [
-        "generator.data.parse_cache.xǁParseCacheǁkeep_blobs__mutmut_9",
+        "generator.data.parse_cache.xǁParseCacheǁkeep_blobs__mutmut_5",
     ],
     "the old cache file was just found: it exists unless another process removed it": [
         "generator.data.parse_cache.xǁParseCacheǁsave__mutmut_15",
@@ -234,7 +234,6 @@ _WHY: dict[str, list[str]] = {
     ],
     "no file on disk last changed 1 ns after the epoch (0 marks a file read from a commit)": [
         "generator.data.parse_cache.xǁParseCacheǁ__init____mutmut_11",
-        "generator.data.parse_cache.xǁParseCacheǁnote_text__mutmut_1",
     ],
     "the cache is per Python minor version; the micro version would only start one more often": [
         "generator.data.parse_cache.x_code_digest__mutmut_26",
@@ -289,20 +288,18 @@ _WHY: dict[str, list[str]] = {
         "generator.site.memo.xǁDigestǁof__mutmut_19",
         "generator.site.memo.xǁDigestǁof__mutmut_22",
         "generator.site.memo.xǁDigestǁname__mutmut_4",
-        "generator.site.memo.xǁDigestǁ_read__mutmut_53",
+        "generator.site.memo.xǁDigestǁ_read__mutmut_36",
         "generator.site.memo.x_page_key__mutmut_8",
     ],
     "how a kind of value is read, found again each time, is found the same": [
         "generator.site.memo.xǁDigestǁ_read__mutmut_1",
         "generator.site.memo.xǁDigestǁ_read__mutmut_2",
     ],
-    "a plain value read in place or through `of` is read alike (`of` reads it so first)": [
-        "generator.site.memo.xǁDigestǁ_read__mutmut_16",
-        "generator.site.memo.xǁDigestǁ_read__mutmut_24",
-        "generator.site.memo.xǁDigestǁ_read__mutmut_32",
+    "any text that names no kind means a value is not read, and it has no key": [
+        "generator.site.memo.x__how_to_read__mutmut_22",
     ],
     "the reason an input has no key is for reading only: the page is rendered either way": [
-        "generator.site.memo.xǁDigestǁ_read__mutmut_51",
+        "generator.site.memo.xǁDigestǁ_read__mutmut_34",
     ],
     "any pickle protocol and compression level reads back the same Markdown": [
         "generator.site.memo.xǁPageMemoǁsave__mutmut_6",
