@@ -21,7 +21,7 @@ from generator.data.validate import check
 from generator.history.mining import read_history
 from generator.site import history_pages
 from generator.site.context import SiteContext
-from generator.site.environment import PACKAGED
+from generator.site.environment import PACKAGED, environment
 from generator.site.memo import PICKLED, PageMemo
 from generator.site.pages import PINYIN, build_pages
 
@@ -184,7 +184,11 @@ def test_a_week_kept_damaged_is_worked_out_again(example, monkeypatch):
     memo = PageMemo()
     fresh = made(example, memo)
     memo.start()
-    weeks = [key for key, value in memo.made.items() if value[:1] == PICKLED and key != PINYIN]
+    weeks = [
+        key
+        for key, value in memo.made.items()
+        if value[:1] == PICKLED and isinstance(pickle.loads(value), history_pages.WeekFacts)
+    ]
     assert len(weeks) == history_pages.WEEKS_KEPT
     memo.made[weeks[0]] = b"not a pickle"
     worked.clear()
@@ -229,3 +233,96 @@ def test_the_pages_leave_nothing_that_holds_the_sites_context(example, monkeypat
         assert contexts and all(context() is None for context in contexts)
     finally:
         gc.enable()
+
+
+def _timeline_keys(root: Path) -> dict[str, str]:
+    """How a build's page keys read each deal's timeline, by deal."""
+    result = check(root / "data", AS_OF, display="data")
+    env = environment(None)
+    context = SiteContext.of(
+        result.dataset.valid(), AS_OF, env, "en", read_history(root / "data"), memo=PageMemo()
+    )
+    assert context.timelines
+    return {deal: context.reader.of(events) for deal, events in context.timelines.items()}
+
+
+def _commit(root: Path, message: str) -> None:
+    git = ["git", "-c", "user.name=Wang Fang", "-c", "user.email=wang.fang@example.com"]
+    subprocess.run([*git, "commit", "-qam", message], cwd=root, check=True)
+
+
+def test_a_timeline_is_read_by_its_deals_commits_and_the_funnel(example):
+    """A deal's timeline is named by what its events are made from, not read event by event:
+    a commit that changes the deal renames it, one that changes another deal does not, and
+    so does a new funnel (its weights move the events' deltas)."""
+    before = _timeline_keys(example)
+    assert len(set(before.values())) == len(before)  # each deal's own
+    deal = example / "data" / DEAL
+    amount = next(line for line in deal.read_text().splitlines() if line.startswith("amount:"))
+    _edit(deal, amount, "amount: 1234567.89")
+    assert _timeline_keys(example) == before  # not committed: the history is the same
+    _commit(example, "A bigger order")
+    after = _timeline_keys(example)
+    assert {name for name in before if after[name] != before[name]} == {
+        "northwind-servers-2027"
+    }
+    _edit(example / "data" / "funnel.yaml", "probability: 50", "probability: 55")
+    _commit(example, "Proposals weigh more")
+    again = _timeline_keys(example)
+    assert not {name for name in after if again[name] == after[name]}
+
+
+def _counting_start_forecasts(monkeypatch) -> list[str]:
+    """The periods whose forecast at their start is worked out (not taken from the memo)."""
+    worked: list[str] = []
+    real = history_pages.start_forecast
+
+    def counted(history, funnel, period):
+        worked.append(period.name)
+        return real(history, funnel, period)
+
+    monkeypatch.setattr(history_pages, "start_forecast", counted)
+    return worked
+
+
+def test_a_forecast_at_a_periods_start_is_kept_until_its_history_or_the_funnel_change(
+    example, monkeypatch
+):
+    worked = _counting_start_forecasts(monkeypatch)
+    memo = PageMemo()
+    fresh = made(example, memo)
+    periods = len(worked)
+    assert periods >= 6 and "2026-11" in worked and "2026-Q4" in worked
+    worked.clear()
+    memo.start()
+    assert made(example, memo) == fresh
+    assert worked == []
+
+    memo.start()  # a commit today: every period began before it
+    deal = example / "data" / DEAL
+    amount = next(line for line in deal.read_text().splitlines() if line.startswith("amount:"))
+    _edit(deal, amount, "amount: 1234567.89")
+    _commit(example, "A bigger order")
+    assert made(example, memo) == made(example, None)
+    assert len(worked) == periods  # the uncached build only
+    worked.clear()
+
+    memo.start()
+    _edit(example / "data" / "funnel.yaml", "probability: 50", "probability: 55")
+    changed = made(example, memo)
+    assert len(worked) == periods  # today's weights weigh every period
+    worked.clear()
+    assert changed == made(example, None)
+    assert changed["trends.md"] != fresh["trends.md"]
+
+    memo.start()
+    kept = [
+        key
+        for key, value in memo.made.items()
+        if value[:1] == PICKLED and key != PINYIN and isinstance(pickle.loads(value), dict)
+    ]
+    assert len(kept) == periods
+    memo.made[kept[0]] = b"not a pickle"
+    worked.clear()
+    assert made(example, memo) == changed
+    assert len(worked) == 1  # the damaged one alone

@@ -10,10 +10,11 @@ before the as-of date), whenever they entered the funnel.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from ..data.model import Deal, Funnel
 from ..data.money import ZERO
@@ -82,20 +83,53 @@ def accuracy_periods(history: History, as_of: date, kind: PeriodKind) -> list[Pe
     return [period for period in latest if first_day <= period.start <= as_of]
 
 
+StartForecast = dict[str | None, tuple[int, Decimal, Decimal]]
+"""A period's forecast at its start: the deals, pipeline and weighted amount of the team
+(None) and of each rep with a deal in it (by owner id)."""
+
+
+def start_forecast(history: History, funnel: Funnel, period: Period) -> StartForecast:
+    """The open deals as git knew them at the end of the day before `period` began, whose
+    expected close fell in it, added up for the team (None) and for each owner, in the
+    history's order of deals. Made of the history up to that day and the funnel alone."""
+    open_stages = {stage.id for stage in funnel.stages}
+    found: StartForecast = {None: (0, ZERO, ZERO)}
+    for snapshot, _ in state_at(history, period.start - timedelta(days=1)).values():
+        if (
+            snapshot.stage not in open_stages
+            or snapshot.amount is None
+            or snapshot.expected_close is None
+            or snapshot.expected_close not in period
+        ):
+            continue
+        weighted = weighted_snapshot(snapshot, funnel)
+        for who in (None, snapshot.owner) if snapshot.owner else (None,):
+            deals, pipeline, weights = found.get(who, (0, ZERO, ZERO))
+            found[who] = (deals + 1, pipeline + snapshot.amount, weights + weighted)
+    return found
+
+
 def forecast_accuracy(
-    history: History, deals: Iterable[Deal], funnel: Funnel, as_of: date
+    history: History,
+    deals: Iterable[Deal],
+    funnel: Funnel,
+    as_of: date,
+    forecast_at: Callable[[Period], StartForecast] | None = None,
 ) -> ForecastAccuracy:
     """The forecast at each period's start against what was won in it. A rep's forecast is
     the deals they owned at the period's start (as git knew them); a rep's wins are today's
     won deals they own now (the owner in the data), so a deal handed over before it was won
     counts in one rep's forecast and in the other's wins. The team counts every deal. A rep
-    has a row for a period only when they had a deal in its forecast or won one in it."""
+    has a row for a period only when they had a deal in its forecast or won one in it.
+    `forecast_at` gives a period's `start_forecast` when the caller keeps them."""
+    if forecast_at is None:
+        forecast_at = partial(start_forecast, history, funnel)
     won = [deal for deal in deals if deal.stage == "won" and deal.closed_on is not None]
     by_kind: dict[PeriodKind, dict[str | None, list[PeriodAccuracy]]] = {}
     for kind in KEPT:
         rows: dict[str | None, list[PeriodAccuracy]] = {None: []}
         for period in accuracy_periods(history, as_of, kind):
-            for owner, row in _period_rows(history, won, funnel, period, as_of).items():
+            for owner, row in _period_rows(forecast_at(period), won, period, as_of).items():
                 rows.setdefault(owner, []).append(row)
         by_kind[kind] = rows
     owners = sorted({owner for rows in by_kind.values() for owner in rows if owner is not None})
@@ -116,26 +150,15 @@ def _accuracy(
 
 
 def _period_rows(
-    history: History, won: list[Deal], funnel: Funnel, period: Period, as_of: date
+    forecast: StartForecast, won: list[Deal], period: Period, as_of: date
 ) -> dict[str | None, PeriodAccuracy]:
     """One period's row for the team (key None) and for each rep with a forecast or a win."""
-    open_stages = {stage.id for stage in funnel.stages}
     in_progress = as_of in period
-    team = PeriodAccuracy(period, in_progress)
-    rows: dict[str | None, PeriodAccuracy] = {}
-    for snapshot, _ in state_at(history, period.start - timedelta(days=1)).values():
-        if (
-            snapshot.stage not in open_stages
-            or snapshot.amount is None
-            or snapshot.expected_close is None
-            or snapshot.expected_close not in period
-        ):
-            continue
-        weighted = weighted_snapshot(snapshot, funnel)
-        team = _forecast(team, snapshot.amount, weighted)
-        if snapshot.owner:
-            row = rows.get(snapshot.owner, PeriodAccuracy(period, in_progress))
-            rows[snapshot.owner] = _forecast(row, snapshot.amount, weighted)
+    rows = {
+        owner: PeriodAccuracy(period, in_progress, deals, pipeline, weighted)
+        for owner, (deals, pipeline, weighted) in forecast.items()
+    }
+    team = rows.pop(None)
     for deal in won:
         assert deal.closed_on is not None
         if deal.closed_on in period and deal.closed_on <= as_of:
@@ -143,12 +166,6 @@ def _period_rows(
             row = rows.get(deal.owner, PeriodAccuracy(period, in_progress))
             rows[deal.owner] = _won(row, deal.amount)
     return {None: team, **rows}
-
-
-def _forecast(row: PeriodAccuracy, amount: Decimal, weighted: Decimal) -> PeriodAccuracy:
-    return replace(
-        row, deals=row.deals + 1, pipeline=row.pipeline + amount, weighted=row.weighted + weighted
-    )
 
 
 def _won(row: PeriodAccuracy, amount: Decimal) -> PeriodAccuracy:

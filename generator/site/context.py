@@ -3,10 +3,12 @@ language, with its history when there is one; and the page itself as plain data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import jinja2
 
@@ -24,6 +26,8 @@ from .describe import describe_change
 from .markup import SortKeys
 from .memo import Digest, PageMemo, Unkeyable, pack, page_key, shared_digest, unpack
 from .words import WORDS
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, init=False)
@@ -91,6 +95,10 @@ class SiteContext:
     """Pages made before, by the digest of their inputs (see `memo`); None: render all."""
     shared: str = ""
     """The digest of what every page depends on (with a memo)."""
+    history_key: str = ""
+    """The digest of what everything made from the history depends on besides its commits
+    (with a memo and history): what every page shares, the data folder, the baseline and the
+    funnel."""
     reader: Digest = field(default_factory=Digest)
     sort_key: SortKeys = field(default_factory=SortKeys)
     """Sorts names as people expect (see `SortKeys`)."""
@@ -173,7 +181,11 @@ class SiteContext:
             context.history_notice,
             directory_urls,
         )
-        return replace(context, shared=shared)
+        if history is None:
+            return replace(context, shared=shared)
+        history_key = context.reader.of((shared, history.data_prefix, history.baseline, funnel))
+        _name_timelines(context.reader, history_key, history, timelines)
+        return replace(context, shared=shared, history_key=history_key)
 
     def render(self, template: str, path: str, **context: object) -> bytes:
         """The template rendered for the page at `path`, with what every page receives,
@@ -209,6 +221,19 @@ class SiteContext:
             directory_urls=self.directory_urls,
             **context,
         )
+
+    def remembered(self, key: str | None, make: Callable[[], T], kind: type[T]) -> T:
+        """What `make` makes, kept in the memo under `key` (the digest of all it is made from)
+        for the next build; the memo's, when a build before kept a `kind` under that key.
+        Made every time without a memo or a key."""
+        if self.memo is None or key is None:
+            return make()
+        found = self.memo.recall(key)
+        if isinstance(found, kind):
+            return found
+        made = make()
+        self.memo.keep(key, made)
+        return made
 
     def page(self, template: str, path: str, title: str, **context: object) -> Page:
         """The page at `path` with its title, rendered from `template`."""
@@ -266,6 +291,18 @@ def _timelines(events: list[Event]) -> dict[str, list[Event]]:
     for event in events:
         timelines.setdefault(event.change.deal, []).append(event)
     return timelines
+
+
+def _name_timelines(
+    reader: Digest, history_key: str, history: History, timelines: dict[str, list[Event]]
+) -> None:
+    """Read each deal's timeline by what it is made from: the deal's versions, each by its
+    commit in full (a commit's id stands for its tree, so for the deal's file in it), and
+    `history_key`. Read field by field, the events of every timeline took most of the time
+    a warm build spends on the pages' keys."""
+    for deal, timeline in timelines.items():
+        commits = ",".join(reader.of(version.commit) for version in history.deals.get(deal, []))
+        reader.name(timeline, f"Timeline@{history_key}@{deal}@{commits}")
 
 
 def _notice(notice: str | None, t: dict[str, str]) -> str | None:

@@ -8,13 +8,21 @@ says how to get it, and the deal pages go without their timeline; nothing is gue
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from itertools import accumulate
 
-from ..analytics.accuracy import forecast_accuracy
-from ..analytics.calendar import Week
+from ..analytics.accuracy import (
+    KEPT,
+    StartForecast,
+    accuracy_periods,
+    forecast_accuracy,
+    start_forecast,
+)
+from ..analytics.calendar import Period, Week
 from ..analytics.compliance import Finding, findings
 from ..analytics.review import RepWeek, agenda, state_at, weekly_review
 from ..analytics.team_review import TeamWeek, team_weeks
@@ -39,6 +47,7 @@ NOTICE_PAGES = (
     ("trends.md", "trends"),
 )
 """The history pages (path, title's word) that say why they are missing without history."""
+ONE_DAY = timedelta(days=1)
 
 
 State = dict[str, tuple[Snapshot, date]]
@@ -71,7 +80,11 @@ def build_history_pages(context: SiteContext) -> list[Page]:
             for path, key in NOTICE_PAGES
         ]
     history = context.history
-    weeks = week_facts(context, history, weeks_to_show(context.as_of))
+    shown = weeks_to_show(context.as_of)
+    periods = [period for kind in KEPT for period in accuracy_periods(history, context.as_of, kind)]
+    days = [week.end for week in shown] + [period.start - ONE_DAY for period in periods]
+    keys = history_keys(context, history, days) if context.memo is not None else {}
+    weeks = week_facts(context, history, shown, keys)
     titles = {deal_id: deal.title for deal_id, deal in context.dataset.deals.items()}
     pages: list[Page] = []
     index_rows = []
@@ -83,7 +96,7 @@ def build_history_pages(context: SiteContext) -> list[Page]:
         context.page("reviews.md.j2", "reviews/index.md", context.t["review"], rows=index_rows)
     )
     pages.append(compliance_page(context, history))
-    pages.append(trends_page(context, history, [facts.fill for facts in weeks.values()]))
+    pages.append(trends_page(context, history, [facts.fill for facts in weeks.values()], keys))
     return pages
 
 
@@ -96,22 +109,23 @@ class WeekFacts:
     fill: FillRow
 
 
-def week_facts(context: SiteContext, history: History, weeks: list[Week]) -> dict[Week, WeekFacts]:
-    """Each week's facts, in the order of `weeks`. With a memo, a week whose commits and funnel
-    are those of a week worked out before is taken from it, and its reps' weeks are read by
-    that key in the pages' keys (not field by field)."""
-    memo = context.memo
-    keys = week_keys(context, history, weeks) if memo is not None else {}
+def week_facts(
+    context: SiteContext, history: History, weeks: list[Week], keys: dict[date, str]
+) -> dict[Week, WeekFacts]:
+    """Each week's facts, in the order of `weeks`. With a memo, a week whose history up to its
+    end (`keys`: see `history_keys`, by day) is that of a week worked out before is taken from
+    it, and its reps' weeks are read by that key in the pages' keys (not field by field)."""
     found: dict[Week, WeekFacts] = {}
     for week in weeks:
-        key = keys.get(week)
-        facts = memo.recall(key) if memo is not None and key is not None else None
-        if not isinstance(facts, WeekFacts):
+        day_key = keys.get(week.end)
+        key = None if day_key is None else context.reader.of((day_key, week))
+
+        def work_out(week: Week = week) -> WeekFacts:
             state = state_at(history, week.end)
             reviews = weekly_review(history, context.events, context.funnel, week, state=state)
-            facts = WeekFacts(reviews, _fill_row(context, week, state))
-            if memo is not None and key is not None:
-                memo.keep(key, facts)
+            return WeekFacts(reviews, _fill_row(context, week, state))
+
+        facts = context.remembered(key, work_out, WeekFacts)
         if key is not None:
             for owner, rep in facts.reviews.items():
                 context.reader.name(rep, f"RepWeek@{key}@{owner}")
@@ -119,23 +133,22 @@ def week_facts(context: SiteContext, history: History, weeks: list[Week]) -> dic
     return found
 
 
-def week_keys(context: SiteContext, history: History, weeks: list[Week]) -> dict[Week, str]:
-    """A key per week for what its facts are made from: the main line's commits up to the
-    week's end (each commit in full: its id stands for its tree and its parents), the data
-    folder, the funnel and what every page shares (the code among it)."""
-    reader = context.reader
-    commits = history.commits
-    last = {
-        week: max((i for i, c in enumerate(commits) if c.day <= week.end), default=-1)
-        for week in weeks
-    }
-    shared = reader.of((context.shared, history.data_prefix, history.baseline, context.funnel))
-    hasher = hashlib.blake2b(shared.encode("utf-8", "surrogatepass"), digest_size=20)
+def history_keys(context: SiteContext, history: History, days: list[date]) -> dict[date, str]:
+    """A key per day for what the history as it stood at the day's end is made from: the main
+    line's commits up to the last one that landed on or before the day (each commit in full:
+    its id stands for its tree and its parents), and what everything made from the history
+    shares (`SiteContext.history_key`: the data folder, the funnel, the code ...)."""
+    reader, commits = context.reader, history.commits
+    ordered = sorted((commit.day, index) for index, commit in enumerate(commits))
+    landed = [day for day, _ in ordered]
+    latest = list(accumulate((index for _, index in ordered), max, initial=-1))
+    last = {day: latest[bisect_right(landed, day)] for day in days}
+    hasher = hashlib.blake2b(context.history_key.encode("utf-8", "surrogatepass"), digest_size=20)
     upto = {-1: hasher.hexdigest()}  # by the index of the last commit read
     for index, commit in enumerate(commits[: max(last.values(), default=-1) + 1]):
         hasher.update(f"\n{reader.of(commit)}".encode("utf-8", "surrogatepass"))
         upto[index] = hasher.hexdigest()
-    return {week: reader.of((upto[last[week]], week)) for week in weeks}
+    return {day: upto[index] for day, index in last.items()}
 
 
 def review_pages(
@@ -216,13 +229,23 @@ def compliance_page(context: SiteContext, history: History) -> Page:
     )
 
 
-def trends_page(context: SiteContext, history: History, rows: list[FillRow]) -> Page:
+def trends_page(
+    context: SiteContext, history: History, rows: list[FillRow], keys: dict[date, str]
+) -> Page:
     """Funnel fill per week (`rows`: newest week first), and
     the forecast at each quarter's and month's start against what was won in it, for the
-    team and each rep."""
+    team and each rep. With a memo, a period's forecast at its start is taken from it when
+    the history up to the day before (`keys`: see `history_keys`) is that of a build before."""
     funnel = context.funnel
+
+    def forecast_at(period: Period) -> StartForecast:
+        day_key = keys.get(period.start - ONE_DAY)
+        key = None if day_key is None else context.reader.of((day_key, "start", period))
+        return context.remembered(key, lambda: start_forecast(history, funnel, period), dict)
+
     fill = rows[::-1]
-    accuracy = forecast_accuracy(history, context.dataset.deals.values(), funnel, context.as_of)
+    deals = context.dataset.deals.values()
+    accuracy = forecast_accuracy(history, deals, funnel, context.as_of, forecast_at)
     named = sorted(accuracy.reps, key=lambda r: (r.owner not in context.people, r.owner or ""))
     reps = [(context.people.get(rep.owner or ""), rep) for rep in named]  # the team's first
     return context.page(
