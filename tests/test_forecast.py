@@ -250,11 +250,11 @@ def test_wins_add_up_by_period_owner_territory_and_total(tmp_path):
 def test_won_in_a_period_counts_won_deals_closed_in_it(tmp_path):
     dataset = wins_and_open_deals(tmp_path)
     q2 = parse_period("2026-Q2")
-    assert won_in(dataset, q2) == Decimal("350.30")
-    assert won_in(dataset, parse_period("2026-Q1")) == Decimal(7000)
-    assert won_in(dataset, parse_period("2025")) == Decimal(0)
-    assert won_in(dataset, q2, [dataset.deals["won-1"], dataset.deals["lost"]]) == Decimal("100.10")
-    assert isinstance(won_in(dataset, q2, []), Decimal)
+    assert won_in(dataset.deals.values(), q2) == Decimal("350.30")
+    assert won_in(dataset.deals.values(), parse_period("2026-Q1")) == Decimal(7000)
+    assert won_in(dataset.deals.values(), parse_period("2025")) == Decimal(0)
+    assert won_in([dataset.deals["won-1"], dataset.deals["lost"]], q2) == Decimal("100.10")
+    assert isinstance(won_in([], q2), Decimal)
 
 
 def test_a_stage_the_funnel_does_not_know_weighs_nothing(tmp_path):

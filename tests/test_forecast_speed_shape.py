@@ -203,10 +203,12 @@ def test_won_last_year_is_won_in_of_each_period(dataset: ValidDataset, as_of: da
     forecasts = {kind: build_forecast(dataset, as_of, kind) for kind in KINDS}
     for section in forecast_sections(dataset, as_of, forecasts):
         for row in section.rows:
-            long_way = won_in(dataset, row.period.last_year())
+            long_way = won_in(dataset.deals.values(), row.period.last_year())
             assert repr(row.won_last_year) == repr(long_way), row.period
     for row in current_periods(dataset, as_of):
-        assert repr(row.won_last_year) == repr(won_in(dataset, row.period.last_year()))
+        assert repr(row.won_last_year) == repr(
+            won_in(dataset.deals.values(), row.period.last_year())
+        )
     assert [row.period.kind for row in current_periods(dataset, as_of)] == list(CURRENT_KINDS)
 
 
@@ -217,7 +219,7 @@ def test_won_by_period_is_won_in_of_every_period(dataset: ValidDataset) -> None:
         everything = span(period_of(date(2025, 1, 1), kind), period_of(date(2028, 12, 31), kind))
         assert set(won) <= set(everything)
         for period in everything:
-            expected = won_in(dataset, period)
+            expected = won_in(dataset.deals.values(), period)
             assert repr(won.get(period, Decimal(0))) == repr(expected), period
     assert won_by_period(deals, "quarter")[parse_period("2027-Q1")] == Decimal("300.00")
     assert won_by_period([], "year") == {}

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from generator.cli.main import main
 from generator.data.validate import check
 from generator.history.mining import read_history
-from generator.site import history_pages
+from generator.site import history_pages, sales_pages
 from generator.site.context import SiteContext
 from generator.site.environment import PACKAGED, environment
 from generator.site.memo import PICKLED, PageMemo
@@ -326,3 +326,36 @@ def test_a_forecast_at_a_periods_start_is_kept_until_its_history_or_the_funnel_c
     worked.clear()
     assert made(example, memo) == changed
     assert len(worked) == 1  # the damaged one alone
+
+
+def test_a_reps_current_periods_are_worked_out_again_only_when_their_deals_change(
+    example, monkeypatch
+):
+    """`made_of` keeps what a function makes by the digest of its arguments: an edited deal
+    works out its owner's and its territory's periods again, and nobody else's."""
+    worked: list[tuple[str, ...]] = []
+    real = sales_pages.periods_now
+
+    def counted(deals, funnel, as_of):
+        worked.append(tuple(sorted({deal.owner for deal in deals})))
+        return real(deals, funnel, as_of)
+
+    monkeypatch.setattr(sales_pages, "periods_now", counted)
+    memo = PageMemo()
+    fresh = made(example, memo)
+    first = len(worked)
+    assert first > 10
+    worked.clear()
+    memo.start()
+    assert made(example, memo) == fresh
+    assert worked == []
+    memo.start()
+    deal = example / "data" / DEAL
+    amount = next(line for line in deal.read_text().splitlines() if line.startswith("amount:"))
+    _edit(deal, amount, "amount: 1234567.89")
+    after = made(example, memo)
+    assert len(worked) == 2  # the owner's page and the territory's
+    assert ("tom-becker",) in worked and any(len(owners) > 1 for owners in worked)
+    worked.clear()
+    assert after == made(example, None)
+    assert after["reps/tom-becker.md"] != fresh["reps/tom-becker.md"]

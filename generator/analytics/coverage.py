@@ -12,10 +12,10 @@ from datetime import date
 from decimal import Decimal
 
 from ..data.load import ValidDataset
-from ..data.model import Deal, Person, Territory
+from ..data.model import Deal, Funnel, Person, Territory
 from ..data.money import ZERO, weighted_deal
 from .calendar import KINDS, Period, PeriodKind, parse_period, period_of
-from .forecast import Forecast, Totals, build_forecasts, won_by_period, won_in
+from .forecast import Forecast, Totals, forecasts_of, won_by_period, won_in
 from .targets import target_for
 
 CURRENT_KINDS: tuple[PeriodKind, ...] = ("quarter", "half", "year")
@@ -114,11 +114,22 @@ def current_periods(
     """This quarter, half and year (of `deals`, else of every deal): the weighted forecast
     beside what was won in the same period a year earlier. `forecasts` (of every deal, by
     kind) saves building them again."""
-    source = dataset.deals.values() if deals is None else deals
-    wins = [deal for deal in source if deal.stage == "won"]
+    source = list(dataset.deals.values()) if deals is None else deals
+    return periods_now(source, dataset.funnel, as_of, forecasts)
+
+
+def periods_now(
+    deals: list[Deal],
+    funnel: Funnel,
+    as_of: date,
+    forecasts: Mapping[PeriodKind, Forecast] | None = None,
+) -> list[CurrentPeriod]:
+    """`current_periods` of `deals` with `funnel`: made of them alone (and `forecasts`, of
+    these deals by kind, when given)."""
+    wins = [deal for deal in deals if deal.stage == "won"]
     given = forecasts or {}
     missing = [kind for kind in CURRENT_KINDS if kind not in given]
-    made = build_forecasts(dataset, as_of, missing, deals) if missing else {}
+    made = forecasts_of(deals, funnel, as_of, missing, {}) if missing else {}
     rows = []
     for kind in CURRENT_KINDS:
         period = period_of(as_of, kind)
@@ -131,7 +142,7 @@ def current_periods(
                 pipeline=totals.pipeline if totals else ZERO,
                 weighted=totals.weighted if totals else ZERO,
                 won=totals.won if totals else ZERO,
-                won_last_year=won_in(dataset, period.last_year(), wins),
+                won_last_year=won_in(wins, period.last_year()),
             )
         )
     return rows

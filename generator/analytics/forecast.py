@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from ..data.load import ValidDataset
-from ..data.model import Deal
+from ..data.model import Deal, Funnel
 from ..data.money import ZERO, json_amount, weighted_deal
 from .calendar import Period, PeriodKind, period_of
 
@@ -106,14 +106,26 @@ def build_forecasts(
     `build_forecast` gives. The pass only sorts each deal's amounts into the slices it
     counts in (owners, territories, the total and the overdue once for every kind); each
     slice's amounts are then added up in the deals' order, as one at a time would."""
-    funnel, kinds = dataset.funnel, tuple(kinds)
-    territory_of = _territories(dataset)
+    source = dataset.deals.values() if deals is None else deals
+    return forecasts_of(source, dataset.funnel, as_of, kinds, _territories(dataset))
+
+
+def forecasts_of(
+    deals: Iterable[Deal],
+    funnel: Funnel,
+    as_of: date,
+    kinds: Iterable[PeriodKind],
+    territory_of: Mapping[str, str],
+) -> dict[PeriodKind, Forecast]:
+    """`build_forecasts` of `deals` with `funnel`, each account in the territory that
+    `territory_of` gives it (by account id; "" for one it does not)."""
+    kinds = tuple(kinds)
     periods: dict[PeriodKind, dict[Period, _Slice]] = {kind: {} for kind in kinds}
     owners: dict[str, _Slice] = {}
     territories: dict[str, _Slice] = {}
     total, overdue = _Slice(), _Slice()
     period_at: dict[tuple[date, PeriodKind], Period] = {}
-    for deal in dataset.deals.values() if deals is None else deals:
+    for deal in deals:
         territory = territory_of.get(deal.account, "")
         if deal.is_open:
             day, amounts = deal.expected_close, (deal.amount, weighted_deal(deal, funnel))
@@ -178,12 +190,12 @@ def _territories(dataset: ValidDataset) -> dict[str, str]:
     return {account_id: account.territory for account_id, account in dataset.accounts.items()}
 
 
-def won_in(dataset: ValidDataset, period: Period, deals: Iterable[Deal] | None = None) -> Decimal:
-    """The amount won in a period (by `closed_on`)."""
+def won_in(deals: Iterable[Deal], period: Period) -> Decimal:
+    """The amount of `deals` won in a period (by `closed_on`)."""
     return sum(
         (
             deal.amount
-            for deal in (dataset.deals.values() if deals is None else deals)
+            for deal in deals
             if deal.stage == "won" and deal.closed_on is not None and deal.closed_on in period
         ),
         ZERO,

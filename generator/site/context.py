@@ -229,11 +229,23 @@ class SiteContext:
         if self.memo is None or key is None:
             return make()
         found = self.memo.recall(key)
-        if isinstance(found, kind):
+        if found is not None and isinstance(found, kind):
             return found
         made = make()
         self.memo.keep(key, made)
         return made
+
+    def made_of(self, function: Callable[..., T], *args: object) -> T:
+        """`function(*args)`, kept in the memo by the digest of its arguments (read whole, as
+        a page's values are) for the next build: for a function of its arguments alone (its
+        code is the site's, which every key holds)."""
+        if self.memo is None:
+            return function(*args)
+        try:
+            key = self.reader.of((self.shared, function.__module__, function.__qualname__, args))
+        except Unkeyable:
+            return function(*args)
+        return self.remembered(key, lambda: function(*args), object)
 
     def page(self, template: str, path: str, title: str, **context: object) -> Page:
         """The page at `path` with its title, rendered from `template`."""

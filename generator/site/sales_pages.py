@@ -16,6 +16,7 @@ from ..analytics.coverage import (
     current_periods,
     forecast_sections,
     owner_coverage,
+    periods_now,
     territory_rows,
 )
 from ..analytics.deals import DealView
@@ -169,7 +170,7 @@ def territory_page(context: SiteContext, territory_id: str) -> Page:
         territory.name,
         territory=territory,
         funnel=funnel_section(context, deals, limit=LISTED_PER_STAGE),
-        current=current_periods(context.dataset, context.as_of, deals=deals),
+        current=context.made_of(periods_now, deals, context.funnel, context.as_of),
         people=people,
     )
 
@@ -191,7 +192,7 @@ def rep_page(context: SiteContext, person: Person) -> Page:
         reports=[other for other in context.reps if other.manager == person.id],
         territory=context.territories.get(person.territory or ""),
         funnel=funnel_section(context, deals),
-        current=current_periods(context.dataset, context.as_of, deals=deals),
+        current=context.made_of(periods_now, deals, context.funnel, context.as_of),
         stale=[(context.views[deal.id], last_activity(deal)) for deal in stale_deals],
         overdue=context.views_of(overdue(deals, context.as_of)),
         handover=list(plan.groups.items()),
