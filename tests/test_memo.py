@@ -235,6 +235,47 @@ def test_an_object_named_is_read_by_its_name_only_that_very_object():
     assert other.of(week) != named.of(week)
 
 
+@dataclass
+class Week:
+    owner: str
+    logged: list[tuple[str, date]]
+    changes: list[tuple[str, str, Decimal]]
+    """Deal, what changed (`logged` among them) and amount."""
+
+
+def _week(amount: str = "1200.50") -> Week:
+    return Week(
+        "wang-li",
+        [("huabei-steel", date(2026, 11, 20))],
+        [("huabei-steel", "logged", Decimal(amount))],  # the field's name: the same object
+    )
+
+
+def test_a_value_named_by_its_pickle_is_read_by_its_content_whatever_objects_hold_it():
+    fresh = _week()
+    read_back = pickle.loads(pickle.dumps(fresh))
+    assert pickle.dumps(fresh) != pickle.dumps(read_back)  # "logged": one object, then two
+    names = []
+    for value in (fresh, read_back, _week(), _week("1200.51")):
+        reader = Digest()
+        reader.name_by_pickle(value)
+        names.append(reader.of(value))
+    assert names[0] == names[1] == names[2] != names[3]
+    assert names[0] != Digest().of(fresh)  # by its pickle, not field by field
+    reader = Digest()
+    reader.name_by_pickle(fresh)
+    assert reader.of(_week()) == Digest().of(fresh)  # only that very object
+
+
+def test_a_value_that_holds_itself_is_not_named_by_its_pickle():
+    week = _week()
+    week.logged.append(week)  # type: ignore[arg-type]
+    reader = Digest()
+    reader.name_by_pickle(week)  # no endless pickling
+    week.logged.pop()
+    assert reader.of(week) == Digest().of(week)  # read field by field
+
+
 def test_parts_rendered_for_several_pages_are_not_an_input():
     parts = RenderedParts()
     first = key({**sample(), "made": parts})

@@ -263,9 +263,7 @@ def test_a_timeline_is_read_by_its_deals_commits_and_the_funnel(example):
     assert _timeline_keys(example) == before  # not committed: the history is the same
     _commit(example, "A bigger order")
     after = _timeline_keys(example)
-    assert {name for name in before if after[name] != before[name]} == {
-        "northwind-servers-2027"
-    }
+    assert {name for name in before if after[name] != before[name]} == {"northwind-servers-2027"}
     _edit(example / "data" / "funnel.yaml", "probability: 50", "probability: 55")
     _commit(example, "Proposals weigh more")
     again = _timeline_keys(example)
@@ -359,3 +357,34 @@ def test_a_reps_current_periods_are_worked_out_again_only_when_their_deals_chang
     worked.clear()
     assert after == made(example, None)
     assert after["reps/tom-becker.md"] != fresh["reps/tom-becker.md"]
+
+
+def test_a_commit_this_week_renders_again_only_the_review_pages_it_changes(example, monkeypatch):
+    """A week's facts are worked out again when a commit lands in it, but each rep's week is
+    read as it is: the other reps' review pages of the week are kept."""
+    memo = PageMemo()
+    before = made(example, memo)
+    memo.start()
+    rendered: list[str] = []
+    render = SiteContext._render
+
+    def noted(self, template, path, **values):
+        rendered.append(path)
+        return render(self, template, path, **values)
+
+    monkeypatch.setattr(SiteContext, "_render", noted)
+    deal = example / "data" / DEAL
+    amount = next(line for line in deal.read_text().splitlines() if line.startswith("amount:"))
+    _edit(deal, amount, "amount: 1234567.89")
+    env = {**os.environ, "GIT_COMMITTER_DATE": "2026-11-26T10:00:00+0800"}
+    git = ["git", "-c", "user.name=Wang Fang", "-c", "user.email=wang.fang@example.com"]
+    subprocess.run([*git, "commit", "-qam", "A bigger order"], cwd=example, check=True, env=env)
+    after = made(example, memo)
+    again = {path for path in rendered if path.startswith("reviews/2026-W48/")}
+    assert after == made(example, None)
+    changed = {path for path in after if after[path] != before.get(path)}
+    assert "reviews/2026-W48/tom-becker.md" in changed & again
+    week = {path for path in after if path.startswith("reviews/2026-W48/")}
+    assert len(week) > 3
+    # the rep's page and their manager's team page; every other rep's week is kept
+    assert again == {"reviews/2026-W48/tom-becker.md", "reviews/2026-W48/team-zhang-wei.md"}

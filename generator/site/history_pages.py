@@ -114,7 +114,8 @@ def week_facts(
 ) -> dict[Week, WeekFacts]:
     """Each week's facts, in the order of `weeks`. With a memo, a week whose history up to its
     end (`keys`: see `history_keys`, by day) is that of a week worked out before is taken from
-    it, and its reps' weeks are read by that key in the pages' keys (not field by field)."""
+    it, and its reps' weeks are read by their pickles in the pages' keys (not field by
+    field)."""
     found: dict[Week, WeekFacts] = {}
     for week in weeks:
         day_key = keys.get(week.end)
@@ -126,9 +127,9 @@ def week_facts(
             return WeekFacts(reviews, _fill_row(context, week, state))
 
         facts = context.remembered(key, work_out, WeekFacts)
-        if key is not None:
-            for owner, rep in facts.reviews.items():
-                context.reader.name(rep, f"RepWeek@{key}@{owner}")
+        if key is not None:  # a rep's week as it is: a commit of another rep keeps their pages
+            for rep in facts.reviews.values():
+                context.reader.name_by_pickle(rep)
         found[week] = facts
     return found
 
