@@ -178,7 +178,7 @@ def test_the_support_page_says_why_in_words(won_only: Path) -> None:
     page = site(won_only, date(2026, 11, 28))["support.md"]
     assert "90 days" in page
     assert "won" in page and "2027-02-18" in page
-    assert "deals/chengdu-optics-workstations.md" in page
+    assert '<a href="../deals/chengdu-optics-workstations/">' in page
     assert "open deal" in page
     zh = site(won_only, date(2026, 11, 28), language="zh")["support.md"]
     assert "90 天" in zh and "赢单" in zh and "2027-02-18" in zh
@@ -191,11 +191,11 @@ def test_the_account_pages_agree_with_the_support_list(won_only: Path) -> None:
     account = pages["accounts/chengdu-optics.md"]
     assert "Eligible until 2027-02-18" in account and "Not eligible" not in account
     row = next(line for line in pages["accounts/index.md"].splitlines() if "chengdu-optics" in line)
-    assert row.rstrip().endswith("| ✓ |")
+    assert row.rstrip().endswith("<td>✓</td></tr>")
     later = site(won_only, date(2027, 2, 19))
     assert "Not eligible" in later["accounts/chengdu-optics.md"]
     row = next(line for line in later["accounts/index.md"].splitlines() if "chengdu-optics" in line)
-    assert row.rstrip().endswith("| — |")
+    assert row.rstrip().endswith("<td>—</td></tr>")
 
 
 def test_no_eligible_account_says_so(valid_data: Path) -> None:
