@@ -30,6 +30,7 @@ from generator.site.memo import (
     installed_versions,
     pack,
     page_key,
+    pickled_name,
     shared_digest,
     unpack,
 )
@@ -255,25 +256,16 @@ def test_a_value_named_by_its_pickle_is_read_by_its_content_whatever_objects_hol
     fresh = _week()
     read_back = pickle.loads(pickle.dumps(fresh))
     assert pickle.dumps(fresh) != pickle.dumps(read_back)  # "logged": one object, then two
-    names = []
-    for value in (fresh, read_back, _week(), _week("1200.51")):
-        reader = Digest()
-        reader.name_by_pickle(value)
-        names.append(reader.of(value))
+    names = [pickled_name(value) for value in (fresh, read_back, _week(), _week("1200.51"))]
     assert names[0] == names[1] == names[2] != names[3]
-    assert names[0] != Digest().of(fresh)  # by its pickle, not field by field
-    reader = Digest()
-    reader.name_by_pickle(fresh)
-    assert reader.of(_week()) == Digest().of(fresh)  # only that very object
+    assert names[0] is not None and names[0].startswith("Week:")
 
 
-def test_a_value_that_holds_itself_is_not_named_by_its_pickle():
+def test_a_value_that_holds_itself_or_does_not_pickle_has_no_pickled_name():
     week = _week()
     week.logged.append(week)  # type: ignore[arg-type]
-    reader = Digest()
-    reader.name_by_pickle(week)  # no endless pickling
-    week.logged.pop()
-    assert reader.of(week) == Digest().of(week)  # read field by field
+    assert pickled_name(week) is None  # no endless pickling
+    assert pickled_name(lambda: week) is None
 
 
 def test_parts_rendered_for_several_pages_are_not_an_input():

@@ -30,7 +30,7 @@ from ..data.model import Person
 from ..data.money import ZERO
 from ..history.records import Commit, History, Snapshot
 from .context import Page, SiteContext
-from .memo import RenderedParts
+from .memo import RenderedParts, pickled_name
 
 WEEKS_KEPT = 12
 SECTIONS = [
@@ -107,6 +107,10 @@ class WeekFacts:
 
     reviews: dict[str, RepWeek]
     fill: FillRow
+    names: dict[str, str | None]
+    """Each rep's week by its pickle (see `pickled_name`), by owner, with a memo: a rep's
+    page is keyed by its week as it is, not by the week's commits (a commit of another rep
+    keeps it). Named as the week is worked out, so a week read back is not pickled again."""
 
 
 def week_facts(
@@ -114,22 +118,24 @@ def week_facts(
 ) -> dict[Week, WeekFacts]:
     """Each week's facts, in the order of `weeks`. With a memo, a week whose history up to its
     end (`keys`: see `history_keys`, by day) is that of a week worked out before is taken from
-    it, and its reps' weeks are read by their pickles in the pages' keys (not field by
-    field)."""
+    it, and its reps' weeks are read by the names they were given as they were worked out
+    (see `WeekFacts.names`), not field by field."""
     found: dict[Week, WeekFacts] = {}
     for week in weeks:
         day_key = keys.get(week.end)
         key = None if day_key is None else context.reader.of((day_key, week))
 
-        def work_out(week: Week = week) -> WeekFacts:
+        def work_out(week: Week = week, named: bool = key is not None) -> WeekFacts:
             state = state_at(history, week.end)
             reviews = weekly_review(history, context.events, context.funnel, week, state=state)
-            return WeekFacts(reviews, _fill_row(context, week, state))
+            names = {owner: pickled_name(rep) for owner, rep in reviews.items()} if named else {}
+            return WeekFacts(reviews, _fill_row(context, week, state), names)
 
         facts = context.remembered(key, work_out, WeekFacts)
-        if key is not None:  # a rep's week as it is: a commit of another rep keeps their pages
-            for rep in facts.reviews.values():
-                context.reader.name_by_pickle(rep)
+        for owner, rep in facts.reviews.items():
+            name = facts.names.get(owner)
+            if name is not None:
+                context.reader.name(rep, f"RepWeek@{name}")
         found[week] = facts
     return found
 

@@ -89,23 +89,6 @@ class Digest:
         alone (a record from its file, a rep's week from the commits up to its end)."""
         self._seen[id(value)] = (value, "#" + _hash(text))
 
-    def name_by_pickle(self, value: object) -> None:
-        """Read this very object as its pickle: exact (the pickle gives the value back whole)
-        and read in C, for a record of plain values made afresh in some builds and read back
-        from the memo in others. Pickled without the pickler's memo, so equal values that are
-        not the same objects (a string made again as a record is read back) pickle alike; a
-        value that holds itself or does not pickle is read field by field instead. No sets:
-        their order changes from one process to the next."""
-        out = io.BytesIO()
-        pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.fast = True  # no memo: the bytes follow the value, not its objects
-        try:
-            pickler.dump(value)
-        except Exception:  # it holds itself, or something that does not pickle
-            return
-        digest = hashlib.blake2b(out.getbuffer(), digest_size=20).hexdigest()
-        self._seen[id(value)] = (value, f"#{type(value).__qualname__}:{digest}")
-
     def of(self, value: object) -> str:
         """A stable text for `value`: the same for equal values, in any process."""
         kind = type(value)
@@ -144,6 +127,24 @@ class Digest:
         else:
             raise Unkeyable(kind.__qualname__)
         return f"{kind.__qualname__}({','.join(parts)})"
+
+
+def pickled_name(value: object) -> str | None:
+    """A name for `value` by its pickle (see `Digest.name`): exact (the pickle gives the value
+    back whole) and read in C, for a record of plain values made afresh in some builds and
+    read back from the memo in others. Pickled without the pickler's memo, so equal values
+    that are not the same objects (a string made again as a record is read back) pickle
+    alike. None for a value that holds itself or does not pickle. No sets: their order changes
+    from one process to the next."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: the bytes follow the value, not its objects
+    try:
+        pickler.dump(value)
+    except Exception:  # it holds itself, or something that does not pickle
+        return None
+    digest = hashlib.blake2b(out.getbuffer(), digest_size=20).hexdigest()
+    return f"{type(value).__qualname__}:{digest}"
 
 
 _MODEL, _MAPPING, _SEQUENCE, _SET = "model", "mapping", "sequence", "set"
