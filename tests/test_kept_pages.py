@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from generator import plugin
 from generator.cli.main import main
-from generator.plugin import ahead, kept_pages
+from generator.plugin import ahead, kept_pages, links
 from generator.plugin.kept_pages import (
     PAGES_FOLDER,
     KeptMarkdownPage,
@@ -372,6 +372,94 @@ def test_where_files_cannot_be_linked_the_kept_pages_are_written(repo, rendered,
     assert (repo.parent / "second" / DEAL_PAGE).stat().st_nlink == 1
     assert differing(second, cold(repo)) == []
     assert kept_files(repo, ".html") == []  # the cold build could not keep them as written
+
+
+def test_pages_linked_by_a_second_process_make_the_very_site(repo, rendered, monkeypatch):
+    monkeypatch.setattr(links, "FORK_FROM", 2)
+    forks = []
+    fork = links.os.fork
+
+    def counted() -> int:
+        forks.append(1)
+        return fork()
+
+    monkeypatch.setattr(links.os, "fork", counted)
+    build(repo, "first")
+    assert forks == []  # nothing kept yet: nothing to link
+    rendered.clear()
+    second = build(repo, "second")
+    assert rendered == [] and len(forks) == 1
+    first_file, second_file = (repo.parent / site / DEAL_PAGE for site in ("first", "second"))
+    assert second_file.stat().st_ino == first_file.stat().st_ino
+    assert differing(second, cold(repo)) == []
+
+
+def test_a_link_the_second_process_cannot_make_fails_the_build_and_the_next_writes_it(
+    repo, rendered, monkeypatch
+):
+    monkeypatch.setattr(links, "FORK_FROM", 2)
+    build(repo, "first")
+    real = kept_pages._link
+
+    def full_disk(existing, name: str) -> None:
+        if name.endswith(DEAL_PAGE) and os.getpid() != parent:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(existing, name)
+
+    parent = os.getpid()
+    monkeypatch.setattr(kept_pages, "_link", full_disk)
+    result = invoke(repo, "full")
+    assert result.exit_code != 0
+    assert "1 page(s) could not be linked into the site" in result.output
+    assert DEAL_PAGE in result.output and not (repo.parent / "full").exists()
+    monkeypatch.setattr(kept_pages, "_link", real)
+    rendered.clear()
+    again = build(repo, "again")
+    assert rendered == []  # its rendering is kept: written from it, and kept as written
+    assert (repo.parent / "again" / DEAL_PAGE).stat().st_nlink == 2
+    assert differing(again, cold(repo)) == []
+
+
+def test_links_are_made_in_one_go_by_a_process_or_by_the_build(tmp_path, monkeypatch):
+    sources = []
+    for index in range(5):
+        source = tmp_path / f"kept-{index}"
+        source.write_text(str(index))
+        sources.append(str(source))
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    names = [str(tmp_path / "site" / str(index) / "index.html") for index in range(4)]
+    names.append(str(blocked / "index.html"))  # its folder is a file: fails
+    for fork_from in (2, 100):
+        monkeypatch.setattr(links, "FORK_FROM", fork_from)
+        shutil.rmtree(tmp_path / "site", ignore_errors=True)
+        made = links.Links(kept_pages._link)
+        for source, name in zip(sources, names, strict=True):
+            made.ask(source, name)
+        made.start()
+        assert bool(made.pid) == (fork_from == 2)
+        assert made.wait() == [(sources[4], names[4])]
+        assert [Path(name).read_text() for name in names[:4]] == ["0", "1", "2", "3"]
+        assert made.wait() == [] and made.pid == 0
+
+
+def test_links_of_a_process_that_did_not_finish_are_all_failed(tmp_path, monkeypatch):
+    monkeypatch.setattr(links, "FORK_FROM", 1)
+
+    def broken(existing: str, name: str) -> None:
+        raise RuntimeError("not an OSError: the process ends")
+
+    made = links.Links(broken)
+    made.ask("a", "b")
+    made.ask("c", "d")
+    made.start()
+    assert made.wait() == [("a", "b"), ("c", "d")]
+    stopped = links.Links(kept_pages._link)
+    for index in range(3):
+        stopped.ask(str(tmp_path / "missing"), str(tmp_path / f"site-{index}"))
+    stopped.start()
+    stopped.stop()
+    assert stopped.pid == 0 and stopped.wait() == []
 
 
 def test_an_installed_theme_is_known_by_its_files_and_a_project_theme_by_their_bytes(tmp_path):

@@ -318,8 +318,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             give_back()
 
     def on_build_error(self, /, *, error) -> None:
-        """A failed build stops the pages made ahead."""
+        """A failed build stops the pages made ahead, and the links being made."""
         self._stop_ahead()
+        self.kept.links.stop()
 
     def _stop_ahead(self) -> None:
         if self.ahead is not None:

@@ -42,6 +42,7 @@ from mkdocs.utils import write_file
 from ..data.parse_cache import write_whole
 from ..site.context import Page as SitePage
 from ..site.memo import PICKLED, unpack
+from .links import Links
 from .page_keys import FORMAT, page_key, shell_digest
 
 PAGES_FOLDER = f"pages-v{FORMAT}"
@@ -103,6 +104,8 @@ class PageStore:
     """The pages this build wrote as they are kept (by key: where), to be kept as written."""
     linking: bool = True
     """Pages may be linked here (not after a link failed: another file system ...)."""
+    linked: bool = False
+    """A page was linked here by this build (links work here)."""
 
     def get(self, key: str) -> KeptPage | None:
         """The page kept under `key`; None when there is none or it cannot be read."""
@@ -158,6 +161,7 @@ class PageStore:
     def start(self) -> None:
         """A new build: nothing used yet."""
         self.used, self.hits, self.rendered, self.written = set(), 0, 0, {}
+        self.linked = False
 
     def prune(self, shell: str = "") -> None:
         """Forget the pages this build did not use (on disk and in memory), and those kept
@@ -170,10 +174,11 @@ class PageStore:
             if key not in self.used or (written and path.name != _written_name(key, shell)):
                 path.unlink(missing_ok=True)
 
-    def link(self, key: str, shell: str, destination: str) -> bool:
+    def link(self, key: str, shell: str, destination: str, later: Links | None = None) -> bool:
         """Put the page kept as written for `key` around `shell` (see `keep_written`) at
         `destination`, as a second name of the same file: nothing is read or written. False
-        when there is none, when it was written into since, or when links fail here."""
+        when there is none, when it was written into since, or when links fail here. With
+        `later`, once a link was made here, the link is asked of `later` (see `Links`)."""
         if self.folder is None or not self.linking:
             return False
         kept = self.folder / _written_name(key, shell)
@@ -182,11 +187,15 @@ class PageStore:
                 return False  # written into since it was kept: not this page any more
         except OSError:
             return False
+        if later is not None and self.linked:
+            later.ask(str(kept), destination)
+            return True
         try:
             _link(kept, destination)
         except OSError:
             self.linking = False
             return False
+        self.linked = True
         return True
 
     def wrote(self, key: str, destination: str) -> None:
@@ -223,7 +232,7 @@ def _written_name(key: str, shell: str) -> str:
     return f"{key}.{shell[:16]}.html"
 
 
-def _link(existing: Path, name: str) -> None:
+def _link(existing: Path | str, name: str) -> None:
     """Give the file `existing` the second name `name` (its folder made, a file there
     replaced)."""
     try:
@@ -536,6 +545,8 @@ class KeptState:
     keeping_written: bool = False
     """The pages are written as they are kept (no other plugin changes them after the
     theme): the store keeps them as written (see `PageStore.keep_written`)."""
+    links: Links = field(default_factory=lambda: Links(_link))
+    """The pages written ahead as second names of their kept files (see `links`)."""
 
     def pass_through(
         self, config: Any, files: Files, nav: Navigation, finish: Callable[[bytes, Page], bytes]
@@ -551,6 +562,7 @@ class KeptState:
         )
         self.passed, self.given, self.anchored = [], 0, []
         rest = [file for file in self.generated if not self._pass(file, config, files, finish)]
+        self.links.start()
         written = len(self.generated) - len(rest)
         self.pages = pages if written else None
         self.generated = rest
@@ -574,7 +586,7 @@ class KeptState:
             page.links_to_anchors = _anchor_links(kept.links_to_anchors, files)
             self.anchored.append(page)
         store, destination = page.store, file.abs_dest_path
-        if not store.link(key, self.shell, destination):
+        if not store.link(key, self.shell, destination, self.links):
             if page.markdown is None:
                 Page.read_source(page, config)  # its meta, for its title (no key to make)
             output = finish(kept.written, page)
@@ -688,7 +700,15 @@ class KeptState:
     def finish(self, files: Files, anchors: int) -> None:
         """Every page is written: the search entries of the pages written ahead after the
         last page are given; their links to anchors are checked (`anchors`: the level of
-        MkDocs' message)."""
+        MkDocs' message). The pages written ahead as links are in place."""
+        failed = self.links.wait()
+        if failed:
+            for existing, _ in failed:  # the next build writes them
+                Path(existing).unlink(missing_ok=True)
+            raise PluginError(
+                f"funnel: {len(failed)} page(s) could not be linked into the site (is the "
+                f"disk full?), first {failed[0][1]}: build again"
+            )
         self._give(None)
         for page in self.anchored:
             page.validate_anchor_links(files=files, log_level=anchors)
