@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Callable
 from ctypes import c_longlong
 from multiprocessing.sharedctypes import RawValue
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import pytest
 from click.testing import CliRunner
@@ -669,3 +669,26 @@ def test_templates_are_kept_compiled_by_what_compiling_them_depends_on(tmp_path)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["templates-b", "theme-a"]
     (tmp_path / "file").write_text("not a folder", encoding="utf-8")
     assert compiled_templates(tmp_path / "file", "templates-c") is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "deals/huabei-steel-servers-2025.md",
+        "index.md",
+        "reviews/2026-W48/wang-li.md",
+        "a//b.md",
+        "./a.md",
+        "a/./b.md",
+        "a/b/",
+        "/a.md",
+        "a/../b.md",
+        "a\\b.md",
+        "客户/北京.md",
+    ],
+)
+def test_a_generated_file_is_named_as_mkdocs_names_any_file(path):
+    assert kept_pages.posix_path(path) == PurePath(path).as_posix()
+    file = kept_pages.PackedFile(path, "docs", "site", use_directory_urls=True)
+    assert file.src_uri == PurePath(path).as_posix()
+    assert file.src_path == os.path.normpath(file.src_uri)

@@ -45,6 +45,7 @@ from .kept_pages import (
     PageStore,
     nav_titles,
     only_known_hooks,
+    posix_path,
 )
 from .page_keys import content_digest
 from .quick_pages import LastBuild
@@ -241,7 +242,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         home = Page("index.md", f"# {WORDS[self.config.language]['site_title']}\n")
         self.kept = KeptState()
         for page in [*(self.pages or [home]), STYLESHEET, SCRIPT]:
-            existing = files.get_file_from_path(page.path)
+            existing = files.src_uris.get(posix_path(page.path))
             if existing is not None:
                 files.remove(existing)
             file = PackedFile.of(config, page)
