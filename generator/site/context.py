@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import jinja2
 
@@ -222,7 +222,7 @@ class SiteContext:
             **context,
         )
 
-    def remembered(self, key: str | None, make: Callable[[], T], kind: type[T]) -> T:
+    def remembered(self, key: str | None, make: Callable[[], T], kind: type) -> T:
         """What `make` makes, kept in the memo under `key` (the digest of all it is made from)
         for the next build; the memo's, when a build before kept a `kind` under that key.
         Made every time without a memo or a key."""
@@ -230,7 +230,7 @@ class SiteContext:
             return make()
         found = self.memo.recall(key)
         if found is not None and isinstance(found, kind):
-            return found
+            return cast(T, found)  # kept by `make` under the digest of what it is made from
         made = make()
         self.memo.keep(key, made)
         return made
