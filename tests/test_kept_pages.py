@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import pickle
 import shutil
 import subprocess
 import zlib
@@ -615,7 +616,7 @@ def test_a_page_whose_conversion_warns_is_never_kept_so_it_warns_at_every_build(
 def test_a_kept_page_is_read_as_written_and_as_an_earlier_version_wrote_it(tmp_path):
     kept = KeptPage(
         packed_content=zlib.compress(b"<p>A</p>"),
-        toc=[],
+        packed_toc=pickle.dumps([]),
         title="A",
         anchors=set(),
         links_to_anchors=None,
@@ -632,8 +633,14 @@ def test_a_kept_page_is_read_as_written_and_as_an_earlier_version_wrote_it(tmp_p
     for key in ("new", "earlier"):
         again = pages.get(key)
         assert again == kept and again.output == "<html>A</html>"
+    assert pages.get("new").toc == []
     (tmp_path / "damaged").write_bytes(data[: len(data) // 2])
     assert pages.get("damaged") is None and pages.get("missing") is None
+    whole_toc = pickle.loads(data)
+    state = vars(whole_toc)
+    state["toc"] = pickle.loads(state.pop("packed_toc"))
+    (tmp_path / "toc-whole").write_bytes(pickle.dumps(whole_toc))  # as funnel kept it before
+    assert pages.get("toc-whole") is None  # rendered again
 
 
 def test_a_second_process_starts_only_with_the_memory_for_it(tmp_path, monkeypatch):

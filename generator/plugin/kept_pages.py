@@ -65,7 +65,10 @@ class KeptPage:
 
     packed_content: bytes
     """The HTML of its Markdown, compressed (as a lean page holds it: see `lean`)."""
-    toc: Any
+    packed_toc: bytes
+    """Its table of contents, pickled: read only for a page the theme renders again (see
+    `toc`). A build writes most pages it finds kept whole, and making the toc's objects took
+    half the time of reading a page back."""
     title: str | None
     anchors: set[str] | None
     links_to_anchors: dict[str, dict[str, str]] | None
@@ -75,6 +78,11 @@ class KeptPage:
     shell: str
     packed: bytes
     """The output, compressed: held so until it is written (a build holds every page)."""
+
+    @property
+    def toc(self) -> Any:
+        """Its table of contents (MkDocs' objects)."""
+        return pickle.loads(self.packed_toc)
 
     @property
     def output(self) -> str:
@@ -121,8 +129,8 @@ class PageStore:
             page = pickle.loads(data if data[:1] == PICKLED else zlib.decompress(data))
         except Exception:  # a damaged or foreign file: the page is rendered again
             return None
-        if not isinstance(page, KeptPage):
-            return None
+        if not isinstance(page, KeptPage) or not isinstance(vars(page).get("packed_toc"), bytes):
+            return None  # not a page, or one kept with its toc whole: rendered again
         if self.remember:
             self.memory[key] = data
         self.used.add(key)
@@ -368,7 +376,7 @@ class KeptMarkdownPage(Page):
             self.key,
             KeptPage(
                 packed_content=self._packed,
-                toc=self.toc,
+                packed_toc=pickle.dumps(self.toc, protocol=pickle.HIGHEST_PROTOCOL),
                 title=self._title_from_render,
                 anchors=self.present_anchor_ids,
                 links_to_anchors=None
