@@ -117,13 +117,14 @@ _WHY: dict[str, list[str]] = {
         "generator.analytics.forecast.xǁForecastǁas_json__mutmut_21",
         "generator.analytics.forecast.x_to_csv__mutmut_41",
     ],
-    "every deal's account exists in valid data, so the default territory is never used": [
-        "generator.analytics.forecast.x_build_forecasts__mutmut_15",
-        "generator.analytics.forecast.x_build_forecasts__mutmut_17",
-        "generator.analytics.forecast.x_build_forecasts__mutmut_18",
+    "the default territory is never used: every deal's account exists in valid data, and the"
+    " current periods (given no territories) read no territory's slice": [
+        "generator.analytics.forecast.x_forecasts_of__mutmut_10",
+        "generator.analytics.forecast.x_forecasts_of__mutmut_12",
+        "generator.analytics.forecast.x_forecasts_of__mutmut_13",
     ],
     "a lookup of a period worked out before that always misses works it out again, the same": [
-        "generator.analytics.forecast.x_build_forecasts__mutmut_26",
+        "generator.analytics.forecast.x_forecasts_of__mutmut_21",
         "generator.analytics.forecast.x_won_by_period__mutmut_9",
         "generator.analytics.forecast.x_won_by_period__mutmut_10",
     ],
@@ -290,6 +291,13 @@ _WHY: dict[str, list[str]] = {
         "generator.site.memo.xǁDigestǁname__mutmut_4",
         "generator.site.memo.xǁDigestǁ_read__mutmut_36",
         "generator.site.memo.x_page_key__mutmut_8",
+        "generator.site.memo.x_pickled_name__mutmut_14",
+        "generator.site.memo.x_pickled_name__mutmut_15",
+    ],
+    "a name by another pickle protocol: equal values are named alike in every build, as with"
+    " the highest": [
+        "generator.site.memo.x_pickled_name__mutmut_4",
+        "generator.site.memo.x_pickled_name__mutmut_6",
     ],
     "how a kind of value is read, found again each time, is found the same": [
         "generator.site.memo.xǁDigestǁ_read__mutmut_1",

@@ -15,8 +15,10 @@ from generator.analytics.accuracy import (
     Accuracy,
     ForecastAccuracy,
     PeriodAccuracy,
+    StartForecast,
     accuracy_periods,
     forecast_accuracy,
+    start_forecast,
 )
 from generator.analytics.calendar import Period
 from generator.data.validate import check
@@ -258,3 +260,34 @@ def test_before_a_quarter_or_a_month_has_begun_the_page_says_so(history_repo):
     assert table_after(in_february, "### Team, by month") == [
         ["2026-02 (so far)", "1", "1,000.00", "400.00", "0.00", "0 %"]
     ]
+
+
+def test_a_version_without_amount_close_date_or_owner_counts_as_git_knew_it(history_repo):
+    """History keeps versions the check would refuse: one without an amount or an expected
+    close is no forecast; one without an owner counts for the team once, and for no rep."""
+    complete = deal_yaml(stage="offer", amount="1000", expected="2026-05-10")
+    history_repo.write("deals/a-complete.yaml", complete)
+    no_amount = complete.replace("amount: 1000\n", "")
+    history_repo.write("deals/b-no-amount.yaml", no_amount)
+    no_close = complete.replace("expected_close: 2026-05-10\n", "")
+    history_repo.write("deals/c-no-close.yaml", no_close)
+    no_owner = complete.replace("owner: ann\n", "").replace("1000", "300")
+    history_repo.write("deals/d-no-owner.yaml", no_owner)
+    history_repo.commit("import", date="2026-03-02")
+    history = read_history(history_repo.data, use_cache=False)
+    found = start_forecast(history, check(history_repo.data, AS_OF).dataset.funnel, Q2)
+    assert found == {
+        None: (2, Decimal(1300), Decimal(520)),
+        "ann": (1, Decimal(1000), Decimal(400)),
+    }
+
+
+def test_a_rep_who_only_won_in_a_period_in_progress_has_its_row_so_far(half_year):
+    dataset, history = half_year
+    nothing: StartForecast = {None: (0, Decimal(0), Decimal(0))}
+    accuracy = forecast_accuracy(
+        history, dataset.deals.values(), dataset.funnel, AS_OF, lambda period: nothing
+    )
+    q3 = rep(accuracy, "ann").quarters[-1]
+    assert (q3.period, q3.in_progress, q3.deals, q3.won) == (Q3, True, 0, Decimal(10000))
+    assert rep(accuracy, "ann").quarters[0].in_progress is False
