@@ -71,22 +71,32 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def _bigger_order(root: Path) -> None:
+    """The deal's amount raised in its file (not committed)."""
+    deal = root / "data" / DEAL
+    amount = next(line for line in deal.read_text().splitlines() if line.startswith("amount:"))
+    _edit(deal, amount, "amount: 1234567.89")
+
+
+def _commit(root: Path, message: str, day: str | None = None) -> None:
+    """Commit every change, as landed on `day` (ISO date and time) when given."""
+    env = {**os.environ, "GIT_COMMITTER_DATE": day} if day else None
+    git = ["git", "-c", "user.name=Wang Fang", "-c", "user.email=wang.fang@example.com"]
+    subprocess.run([*git, "commit", "-qam", message], cwd=root, check=True, env=env)
+
+
 def test_an_edited_deal_renders_its_pages_again_and_no_other(example):
     memo = PageMemo()
     before = made(example, memo)
     memo.start()
-    deal = example / "data" / DEAL
-    text = deal.read_text(encoding="utf-8")
-    amount = next(line for line in text.splitlines() if line.startswith("amount:"))
-    _edit(deal, amount, "amount: 1234567.89")
+    _bigger_order(example)
     after = made(example, memo)
     assert after == made(example, None)
     changed = {path for path in after if after[path] != before.get(path)}
     assert "deals/northwind-servers-2027.md" in changed and "forecast.md" in changed
     assert memo.rendered == len(changed) and 0 < memo.rendered < len(after) / 2
     memo.start()
-    git = ["git", "-c", "user.name=Wang Fang", "-c", "user.email=wang.fang@example.com"]
-    subprocess.run([*git, "commit", "-qam", "A bigger order"], cwd=example, check=True)
+    _commit(example, "A bigger order")
     committed = made(example, memo)  # the deal's timeline, this week's review ...
     assert committed == made(example, None)
     assert committed["deals/northwind-servers-2027.md"] != after["deals/northwind-servers-2027.md"]
@@ -127,23 +137,24 @@ def test_a_template_edited_between_builds_is_seen(example, tmp_path):
     assert again == made(example, None, templates=templates)
 
 
-def _counting_weeks(monkeypatch) -> list[str]:
-    """The weeks whose reviews are worked out (not taken from the memo), by name."""
+def _counting(monkeypatch, name: str = "weekly_review") -> list[str]:
+    """The weeks whose reviews (`weekly_review`), or the periods whose forecast at their start
+    (`start_forecast`), are worked out (not taken from the memo), by name."""
     worked: list[str] = []
-    real = history_pages.weekly_review
+    real = getattr(history_pages, name)
 
-    def counted(history, events, funnel, week, **options):
-        worked.append(week.name)
-        return real(history, events, funnel, week, **options)
+    def counted(history, *args, **options):
+        worked.append(args[-1].name)  # the week or the period
+        return real(history, *args, **options)
 
-    monkeypatch.setattr(history_pages, "weekly_review", counted)
+    monkeypatch.setattr(history_pages, name, counted)
     return worked
 
 
 def test_a_week_is_worked_out_again_only_when_its_commits_or_the_funnel_change(
     example, monkeypatch
 ):
-    worked = _counting_weeks(monkeypatch)
+    worked = _counting(monkeypatch)
     memo = PageMemo()
     made(example, memo)
     assert len(worked) == history_pages.WEEKS_KEPT
@@ -157,12 +168,8 @@ def test_a_week_is_worked_out_again_only_when_its_commits_or_the_funnel_change(
     before = made(example, memo)
     worked.clear()
     memo.start()
-    deal = example / "data" / DEAL
-    amount = next(line for line in deal.read_text().splitlines() if line.startswith("amount:"))
-    _edit(deal, amount, "amount: 1234567.89")
-    env = {**os.environ, "GIT_COMMITTER_DATE": "2026-11-28T10:00:00+0800"}
-    git = ["git", "-c", "user.name=Wang Fang", "-c", "user.email=wang.fang@example.com"]
-    subprocess.run([*git, "commit", "-qam", "A bigger order"], cwd=example, check=True, env=env)
+    _bigger_order(example)
+    _commit(example, "A bigger order", "2026-11-28T10:00:00+0800")
     committed = made(example, memo)
     assert worked == ["2026-W48"]  # this week has a new commit; the eleven before are kept
     worked.clear()
@@ -180,7 +187,7 @@ def test_a_week_is_worked_out_again_only_when_its_commits_or_the_funnel_change(
 
 
 def test_a_week_kept_damaged_is_worked_out_again(example, monkeypatch):
-    worked = _counting_weeks(monkeypatch)
+    worked = _counting(monkeypatch)
     memo = PageMemo()
     fresh = made(example, memo)
     memo.start()
@@ -246,20 +253,13 @@ def _timeline_keys(root: Path) -> dict[str, str]:
     return {deal: context.reader.of(events) for deal, events in context.timelines.items()}
 
 
-def _commit(root: Path, message: str) -> None:
-    git = ["git", "-c", "user.name=Wang Fang", "-c", "user.email=wang.fang@example.com"]
-    subprocess.run([*git, "commit", "-qam", message], cwd=root, check=True)
-
-
 def test_a_timeline_is_read_by_its_deals_commits_and_the_funnel(example):
     """A deal's timeline is named by what its events are made from, not read event by event:
     a commit that changes the deal renames it, one that changes another deal does not, and
     so does a new funnel (its weights move the events' deltas)."""
     before = _timeline_keys(example)
     assert len(set(before.values())) == len(before)  # each deal's own
-    deal = example / "data" / DEAL
-    amount = next(line for line in deal.read_text().splitlines() if line.startswith("amount:"))
-    _edit(deal, amount, "amount: 1234567.89")
+    _bigger_order(example)
     assert _timeline_keys(example) == before  # not committed: the history is the same
     _commit(example, "A bigger order")
     after = _timeline_keys(example)
@@ -270,23 +270,10 @@ def test_a_timeline_is_read_by_its_deals_commits_and_the_funnel(example):
     assert not {name for name in after if again[name] == after[name]}
 
 
-def _counting_start_forecasts(monkeypatch) -> list[str]:
-    """The periods whose forecast at their start is worked out (not taken from the memo)."""
-    worked: list[str] = []
-    real = history_pages.start_forecast
-
-    def counted(history, funnel, period):
-        worked.append(period.name)
-        return real(history, funnel, period)
-
-    monkeypatch.setattr(history_pages, "start_forecast", counted)
-    return worked
-
-
 def test_a_forecast_at_a_periods_start_is_kept_until_its_history_or_the_funnel_change(
     example, monkeypatch
 ):
-    worked = _counting_start_forecasts(monkeypatch)
+    worked = _counting(monkeypatch, "start_forecast")
     memo = PageMemo()
     fresh = made(example, memo)
     periods = len(worked)
@@ -297,9 +284,7 @@ def test_a_forecast_at_a_periods_start_is_kept_until_its_history_or_the_funnel_c
     assert worked == []
 
     memo.start()  # a commit today: every period began before it
-    deal = example / "data" / DEAL
-    amount = next(line for line in deal.read_text().splitlines() if line.startswith("amount:"))
-    _edit(deal, amount, "amount: 1234567.89")
+    _bigger_order(example)
     _commit(example, "A bigger order")
     assert made(example, memo) == made(example, None)
     assert len(worked) == periods  # the uncached build only
@@ -348,9 +333,7 @@ def test_a_reps_current_periods_are_worked_out_again_only_when_their_deals_chang
     assert made(example, memo) == fresh
     assert worked == []
     memo.start()
-    deal = example / "data" / DEAL
-    amount = next(line for line in deal.read_text().splitlines() if line.startswith("amount:"))
-    _edit(deal, amount, "amount: 1234567.89")
+    _bigger_order(example)
     after = made(example, memo)
     assert len(worked) == 2  # the owner's page and the territory's
     assert ("tom-becker",) in worked and any(len(owners) > 1 for owners in worked)
@@ -373,12 +356,8 @@ def test_a_commit_this_week_renders_again_only_the_review_pages_it_changes(examp
         return render(self, template, path, **values)
 
     monkeypatch.setattr(SiteContext, "_render", noted)
-    deal = example / "data" / DEAL
-    amount = next(line for line in deal.read_text().splitlines() if line.startswith("amount:"))
-    _edit(deal, amount, "amount: 1234567.89")
-    env = {**os.environ, "GIT_COMMITTER_DATE": "2026-11-26T10:00:00+0800"}
-    git = ["git", "-c", "user.name=Wang Fang", "-c", "user.email=wang.fang@example.com"]
-    subprocess.run([*git, "commit", "-qam", "A bigger order"], cwd=example, check=True, env=env)
+    _bigger_order(example)
+    _commit(example, "A bigger order", "2026-11-26T10:00:00+0800")
     after = made(example, memo)
     again = {path for path in rendered if path.startswith("reviews/2026-W48/")}
     assert after == made(example, None)
