@@ -6,7 +6,7 @@ quarter, half and year are shown beside what was won in the same period a year e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -114,12 +114,12 @@ def current_periods(
     """This quarter, half and year (of `deals`, else of every deal): the weighted forecast
     beside what was won in the same period a year earlier. `forecasts` (of every deal, by
     kind) saves building them again."""
-    source = list(dataset.deals.values()) if deals is None else deals
+    source = dataset.deals.values() if deals is None else deals
     return periods_now(source, dataset.funnel, as_of, forecasts)
 
 
 def periods_now(
-    deals: list[Deal],
+    deals: Collection[Deal],
     funnel: Funnel,
     as_of: date,
     forecasts: Mapping[PeriodKind, Forecast] | None = None,

@@ -25,7 +25,6 @@ the build stops or goes away, and `stop` ends it before the build goes on withou
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import os
 import signal
@@ -38,6 +37,7 @@ from mkdocs.commands.build import _build_page, _populate_page
 from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 
+from .forked import fork
 from .kept_pages import KeptMarkdownPage, Warned
 
 MIN_PAGES = 50
@@ -74,19 +74,13 @@ class Ahead:
             return None
         passed, made = RawValue(c_longlong, -1), RawValue(c_longlong, len(pages))
         order = {page.file.src_uri: index for index, page in enumerate(pages)}
-        parent = os.getpid()
-        gc.freeze()  # the process's collections leave the build's objects (and pages) alone
-        pid = os.fork()
-        gc.unfreeze()
-        if pid == 0:  # the process: never returns into the build
-            code = 1
-            try:
-                _quiet()
-                _make_from_the_end(pages, config, files, nav, env, Progress(passed, made, parent))
-                code = 0
-            finally:
-                os._exit(code)
-        return cls(pid, passed, made, order)
+        progress = Progress(passed, made, os.getpid())
+
+        def make() -> None:
+            _quiet()
+            _make_from_the_end(pages, config, files, nav, env, progress)
+
+        return cls(fork(make), passed, made, order)
 
     def begin(self, page: Any) -> bool:
         """The build begins `page`: the process stops before it. Whether the process is

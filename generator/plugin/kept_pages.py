@@ -112,8 +112,6 @@ class PageStore:
     """The pages this build wrote as they are kept (by key: where), to be kept as written."""
     linking: bool = True
     """Pages may be linked here (not after a link failed: another file system ...)."""
-    linked: bool = False
-    """A page was linked here by this build (links work here)."""
 
     def get(self, key: str) -> KeptPage | None:
         """The page kept under `key`; None when there is none or it cannot be read."""
@@ -169,7 +167,6 @@ class PageStore:
     def start(self) -> None:
         """A new build: nothing used yet."""
         self.used, self.hits, self.rendered, self.written = set(), 0, 0, {}
-        self.linked = False
 
     def prune(self, shell: str = "") -> None:
         """Forget the pages this build did not use (on disk and in memory), and those kept
@@ -182,11 +179,11 @@ class PageStore:
             if key not in self.used or (written and path.name != _written_name(key, shell)):
                 path.unlink(missing_ok=True)
 
-    def link(self, key: str, shell: str, destination: str, later: Links | None = None) -> bool:
+    def link(self, key: str, shell: str, destination: str, links: Links) -> bool:
         """Put the page kept as written for `key` around `shell` (see `keep_written`) at
         `destination`, as a second name of the same file: nothing is read or written. False
-        when there is none, when it was written into since, or when links fail here. With
-        `later`, once a link was made here, the link is asked of `later` (see `Links`)."""
+        when there is none, when it was written into since, or when links fail here. The
+        build's first link is made here; once one was, the others are asked of `links`."""
         if self.folder is None or not self.linking:
             return False
         kept = self.folder / _written_name(key, shell)
@@ -195,15 +192,15 @@ class PageStore:
                 return False  # written into since it was kept: not this page any more
         except OSError:
             return False
-        if later is not None and self.linked:
-            later.ask(str(kept), destination)
+        if links.made_here:
+            links.ask(str(kept), destination)
             return True
         try:
             _link(kept, destination)
         except OSError:
             self.linking = False
             return False
-        self.linked = True
+        links.made_here = True
         return True
 
     def wrote(self, key: str, destination: str) -> None:

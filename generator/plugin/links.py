@@ -13,9 +13,10 @@ build, which leaves no half-written site.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 from collections.abc import Callable
+
+from .forked import fork
 
 FORK_FROM = 200
 """Fewer links than this are made by the build itself (a fork costs more)."""
@@ -29,6 +30,8 @@ class Links:
         self.link = link
         """Gives a file (first) a second name (then): `_link`."""
         self.asked: list[tuple[str, str]] = []
+        self.made_here = False
+        """The build made a link itself (see `PageStore.link`): links work here."""
         self.pid = 0
         """The process making them (0: none)."""
         self.results = -1
@@ -44,21 +47,16 @@ class Links:
         if len(self.asked) < FORK_FROM or not hasattr(os, "fork") or self.pid:
             return
         read, write = os.pipe()
-        gc.freeze()  # the process's collections leave the build's objects alone
-        pid = os.fork()
-        gc.unfreeze()
-        if pid == 0:  # the process: never returns into the build
-            code = 1
-            try:
-                os.close(read)
-                failed = _link_all(self.link, self.asked)
-                with os.fdopen(write, "w", encoding="ascii") as report:
-                    report.write(" ".join(map(str, failed)) + "\n")
-                code = 0
-            finally:
-                os._exit(code)
+
+        def link_all() -> None:
+            os.close(read)
+            failed = _link_all(self.link, self.asked)
+            with os.fdopen(write, "w", encoding="ascii") as report:
+                report.write(" ".join(map(str, failed)) + "\n")
+
+        self.pid = fork(link_all)
         os.close(write)
-        self.pid, self.results = pid, read
+        self.results = read
 
     def wait(self) -> list[tuple[str, str]]:
         """Every link asked is made: the (existing, name) of those that failed."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import accumulate
+from typing import TypeVar
 
 from ..analytics.accuracy import (
     KEPT,
@@ -48,6 +49,7 @@ NOTICE_PAGES = (
 )
 """The history pages (path, title's word) that say why they are missing without history."""
 ONE_DAY = timedelta(days=1)
+T = TypeVar("T")
 
 
 State = dict[str, tuple[Snapshot, date]]
@@ -120,18 +122,17 @@ def week_facts(
     end (`keys`: see `history_keys`, by day) is that of a week worked out before is taken from
     it, and its reps' weeks are read by the names they were given as they were worked out
     (see `WeekFacts.names`), not field by field."""
+    named = context.memo is not None
     found: dict[Week, WeekFacts] = {}
     for week in weeks:
-        day_key = keys.get(week.end)
-        key = None if day_key is None else context.reader.of((day_key, week))
 
-        def work_out(week: Week = week, named: bool = key is not None) -> WeekFacts:
+        def work_out(week: Week = week) -> WeekFacts:
             state = state_at(history, week.end)
             reviews = weekly_review(history, context.events, context.funnel, week, state=state)
             names = {owner: pickled_name(rep) for owner, rep in reviews.items()} if named else {}
             return WeekFacts(reviews, _fill_row(context, week, state), names)
 
-        facts = context.remembered(key, work_out, WeekFacts)
+        facts = _kept_by_history(context, keys, week.end, week, work_out, WeekFacts)
         for owner, rep in facts.reviews.items():
             name = facts.names.get(owner)
             if name is not None:
@@ -156,6 +157,22 @@ def history_keys(context: SiteContext, history: History, days: list[date]) -> di
         hasher.update(f"\n{reader.of(commit)}".encode("utf-8", "surrogatepass"))
         upto[index] = hasher.hexdigest()
     return {day: upto[index] for day, index in last.items()}
+
+
+def _kept_by_history(
+    context: SiteContext,
+    keys: dict[date, str],
+    day: date,
+    what: Week | Period,
+    make: Callable[[], T],
+    kind: type,
+) -> T:
+    """What `make` makes for `what` of the history as it stood at `day`'s end, kept in the
+    memo by that history (`keys`: see `history_keys`, by day) and `what`; made every time
+    without a key (no memo)."""
+    day_key = keys.get(day)
+    key = None if day_key is None else context.reader.of((day_key, what))
+    return context.remembered(key, make, kind)
 
 
 def review_pages(
@@ -246,9 +263,10 @@ def trends_page(
     funnel = context.funnel
 
     def forecast_at(period: Period) -> StartForecast:
-        day_key = keys.get(period.start - ONE_DAY)
-        key = None if day_key is None else context.reader.of((day_key, "start", period))
-        return context.remembered(key, lambda: start_forecast(history, funnel, period), dict)
+        def work_out() -> StartForecast:
+            return start_forecast(history, funnel, period)
+
+        return _kept_by_history(context, keys, period.start - ONE_DAY, period, work_out, dict)
 
     fill = rows[::-1]
     deals = context.dataset.deals.values()
