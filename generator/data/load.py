@@ -8,6 +8,7 @@ checked before they are read (see `files`). A dataset whose check found no error
 from __future__ import annotations
 
 import gc
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
@@ -27,6 +28,7 @@ from .files import (
     read_text,
     walk,
 )
+from .forked import Theirs
 from .model import (
     Account,
     AccountParts,
@@ -141,6 +143,33 @@ class _Salvage:
 
 _Model = TypeVar("_Model", bound=Record)
 
+_Parsed = tuple[Any, list[Problem], set[KeyPath]]
+"""A file's text parsed: its plain values, the problems found and the values refused."""
+
+SPLIT_FROM = 1000
+"""A kind with this many files or more that the parse cache does not know is parsed by two
+processes (`forked.Theirs`); fewer are not worth a fork."""
+MINE = 0.45
+"""The share of those files this process reads and parses itself: it also validates the
+other's."""
+
+
+def _parsed(text: str, path: str) -> _Parsed:
+    flagged: set[KeyPath] = set()
+    value, found = parse(text, path, flagged=flagged)
+    return value, found, flagged
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """What is worked out of one file before it meets the load (in either process): its text
+    and blob id (None when it cannot be read), the problems of reading it, and its text parsed
+    (None when unread or when the cache holds its record)."""
+
+    read: tuple[str, str | None] | None
+    problems: list[Problem]
+    parsed: _Parsed | None
+
 
 def _validate_file(
     text: str,
@@ -148,10 +177,11 @@ def _validate_file(
     model: type[_Model],
     problems: list[Problem],
     extra: dict[str, str] | None = None,
+    parsed: _Parsed | None = None,
 ) -> tuple[_Model | None, _Salvage | None]:
-    """The file's record, or None and (when it holds fields at all) what is left to salvage."""
-    flagged: set[KeyPath] = set()
-    value, found = parse(text, path, flagged=flagged)
+    """The file's record, or None and (when it holds fields at all) what is left to salvage;
+    `parsed` is its text read by `_parsed` already (in another process)."""
+    value, found, flagged = _parsed(text, path) if parsed is None else parsed
     problems.extend(found)
     if value is None and found:
         return None, None
@@ -321,23 +351,36 @@ class _Loader:
         self, entry: FileEntry, path: str, model: type[Record]
     ) -> tuple[str, str | None] | None:
         """The file's text (kept for locating values later) and its content's blob id (None
-        when the text has problems), or None when it cannot be read. Content the cache holds
-        a record of was read without problems before: it is only decoded."""
+        when the text has problems), or None when it cannot be read."""
+        read = self._read(entry, path, model, self.problems)
+        self._keep(entry, path, read)
+        return read
+
+    def _read(
+        self, entry: FileEntry, path: str, model: type[Record], problems: list[Problem]
+    ) -> tuple[str, str | None] | None:
+        """`text`, the problems into `problems`, with nothing kept (either process reads).
+        Content the cache holds a record of was read without problems before: it is only
+        decoded."""
         cache = self.cache
-        read: tuple[str, str | None] | None = None
         if cache is not None and entry.size <= self.limit:
             read = cache.known_text(entry.absolute, entry.size, entry.changed)
+            if read is not None:
+                return read
+        known = None if cache is None else (lambda b: cache.has((model.__name__, path, b)))
+        return read_text(entry, path, self.limit, problems, known)
+
+    def _keep(self, entry: FileEntry, path: str, read: tuple[str, str | None] | None) -> None:
+        """Keep a file's text and blob id as read (see `text`)."""
         if read is None:
-            known = None if cache is None else (lambda b: cache.has((model.__name__, path, b)))
-            read = read_text(entry, path, self.limit, self.problems, known)
-            if cache is not None and read is not None and read[1] is not None:
-                cache.note_text(entry.absolute, entry.size, entry.changed, read[0], read[1])
-        if read is not None:
-            self.dataset.texts[path] = read[0]
-            if read[1] is not None:
-                self.dataset.blobs[path] = read[1]
-            self.dataset.files.add(path, entry.absolute)
-        return read
+            return
+        cache = self.cache
+        if cache is not None and read[1] is not None:
+            cache.note_text(entry.absolute, entry.size, entry.changed, read[0], read[1])
+        self.dataset.texts[path] = read[0]
+        if read[1] is not None:
+            self.dataset.blobs[path] = read[1]
+        self.dataset.files.add(path, entry.absolute)
 
     def validated(
         self,
@@ -345,6 +388,7 @@ class _Loader:
         path: str,
         model: type[_Model],
         extra: dict[str, str] | None = None,
+        parsed: _Parsed | None = None,
     ) -> tuple[_Model | None, _Salvage | None]:
         """`_validate_file`, or the record the cache kept for the same content and path."""
         text, blob = read
@@ -353,7 +397,7 @@ class _Loader:
         if cache is not None and isinstance(kept := cache.get(key), model):
             return kept, None
         before = len(self.problems)
-        record, salvage = _validate_file(text, path, model, self.problems, extra)
+        record, salvage = _validate_file(text, path, model, self.problems, extra, parsed)
         if cache is not None and record is not None and len(self.problems) == before:
             cache.put(key, record)
         return record, salvage
@@ -373,27 +417,75 @@ class _Loader:
     ) -> None:
         """The records of a kind with one file each (named by its id), into `records`; of an
         invalid account or deal, what can still be read."""
+        named: list[tuple[FileEntry, str]] = []
         first_path: dict[str, str] = {}
         for entry in entries:
             path = display_path(self.dataset.display, entry.relative)
             stem = entry.relative.rsplit("/", 1)[-1].removesuffix(".yaml")
-            if not self._named_well(kind, stem, path, first_path):
-                continue
-            first_path[stem] = path
-            read = self.text(entry, path, model)
-            if read is None:
-                self.dataset.invalid.add(stem)
-                continue
-            extra = {"id": stem, "path": path}
-            record, salvage = self.validated(read, path, model, extra)
-            if record is not None:
-                records[stem] = record
-                continue
+            if self._named_well(kind, stem, path, first_path):
+                first_path[stem] = path
+                named.append((entry, path))
+        known = 0 if self.cache is None else self.cache.count(model.__name__)
+        cut = len(named) if len(named) - known < SPLIT_FROM else round(len(named) * MINE)
+        if cut == len(named):
+            for entry, path in named:
+                self._record(kind, entry, path, model, records, None)
+            return
+        theirs = Theirs(named[cut:], lambda part: self._ready(part, model))
+        try:
+            for entry, path in named[:cut]:
+                self._record(kind, entry, path, model, records, None)
+            for (entry, path), ready in zip(named[cut:], theirs.results(), strict=True):
+                self._record(kind, entry, path, model, records, ready)
+        finally:
+            theirs.stop()
+
+    def _record(
+        self,
+        kind: FileKind,
+        entry: FileEntry,
+        path: str,
+        model: type[_Model],
+        records: dict[str, _Model],
+        ready: _Ready | None,
+    ) -> None:
+        """One file's record into `records` (or what can be read of it), from what another
+        process read and parsed of it (`ready`), or read and parsed here."""
+        stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
+        if ready is None:
+            read, parsed = self.text(entry, path, model), None
+        else:
+            self.problems.extend(ready.problems)
+            self._keep(entry, path, ready.read)
+            read, parsed = ready.read, ready.parsed
+        if read is None:
             self.dataset.invalid.add(stem)
-            if salvage is not None and kind == "deal":
-                self.dataset.broken_deals[stem] = _deal_parts(stem, path, salvage)
-            elif salvage is not None and kind == "account":
-                self.dataset.broken_accounts[stem] = _account_parts(stem, path, salvage)
+            return
+        extra = {"id": stem, "path": path}
+        record, salvage = self.validated(read, path, model, extra, parsed)
+        if record is not None:
+            records[stem] = record
+            return
+        self.dataset.invalid.add(stem)
+        if salvage is not None and kind == "deal":
+            self.dataset.broken_deals[stem] = _deal_parts(stem, path, salvage)
+        elif salvage is not None and kind == "account":
+            self.dataset.broken_accounts[stem] = _account_parts(stem, path, salvage)
+
+    def _ready(self, named: Sequence[tuple[FileEntry, str]], model: type[Record]) -> list[_Ready]:
+        """Each file read and parsed, with nothing kept: the other process's part of a kind."""
+        ready = []
+        cache = self.cache
+        for entry, path in named:
+            problems: list[Problem] = []
+            read = self._read(entry, path, model, problems)
+            parsed = None
+            if read is not None and (
+                cache is None or not read[1] or not cache.has((model.__name__, path, read[1]))
+            ):
+                parsed = _parsed(read[0], path)
+            ready.append(_Ready(read, problems, parsed))
+        return ready
 
     def _named_well(self, kind: FileKind, stem: str, path: str, seen: dict[str, str]) -> bool:
         """Whether the file's name is a valid id not used before (else an error says so)."""

@@ -162,6 +162,10 @@ class ParseCache:
         """Whether a record is kept for `key` (its content was read without problems)."""
         return key in self.entries
 
+    def count(self, kind: str) -> int:
+        """How many records of this kind are kept."""
+        return sum(1 for key in self.entries if key[0] == kind)
+
     def get(self, key: CacheKey) -> Record | None:
         """The record kept for `key`, or None."""
         record: Record | None = self._kept(key)

@@ -37,7 +37,7 @@ from mkdocs.commands.build import _build_page, _populate_page
 from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 
-from .forked import fork
+from ..data.forked import fork
 from .kept_pages import KeptMarkdownPage, Warned
 
 MIN_PAGES = 50

@@ -16,7 +16,7 @@ import contextlib
 import os
 from collections.abc import Callable
 
-from .forked import fork
+from ..data.forked import fork
 
 FORK_FROM = 200
 """Fewer links than this are made by the build itself (a fork costs more)."""

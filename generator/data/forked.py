@@ -1,0 +1,96 @@
+"""A second process: forked to run one piece of work, it never returns into its caller.
+
+The build forks one for the pages made ahead and one for the links (`plugin.ahead`,
+`plugin.links`); a load of many new files has one read and parse part of them (`Theirs`).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import signal
+from collections.abc import Callable, Sequence
+from typing import Any, BinaryIO, Generic, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def fork(work: Callable[[], None]) -> int:
+    """Run `work` in a forked process; its id. The process ends with `work` (status 0, or 1
+    when it raised), never returning into its caller; its collections leave the caller's
+    objects alone (they are frozen as it is forked)."""
+    gc.freeze()
+    pid = os.fork()
+    gc.unfreeze()
+    if pid == 0:  # the process
+        code = 1
+        try:
+            work()
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
+
+
+class Theirs(Generic[Item, Result]):
+    """`work(items)`, one result per item, worked out by a forked process while this one does
+    other work: `results()` hands them back, pickled through a pipe. Where no process can be
+    forked, or it fails, `results()` works them out here: the results are the same either way."""
+
+    def __init__(self, items: Sequence[Item], work: Callable[[Sequence[Item]], list[Result]]):
+        self.items, self.work = items, work
+        self.pid = 0
+        self.pipe: BinaryIO | None = None
+        if not hasattr(os, "fork"):
+            return
+        reading, writing = os.pipe()
+
+        def theirs() -> None:
+            os.close(reading)
+            results = pickle.dumps(work(items), protocol=pickle.HIGHEST_PROTOCOL)
+            with open(writing, "wb") as pipe:
+                pipe.write(results)
+
+        try:
+            self.pid = fork(theirs)
+        except OSError:  # no process to be had: worked out here
+            os.close(reading)
+            return
+        finally:
+            os.close(writing)
+        self.pipe = open(reading, "rb")  # noqa: SIM115 (closed by results or stop)
+
+    def results(self) -> list[Result]:
+        """The results, once the other process has sent them all (or worked out here)."""
+        sent = b""
+        if self.pipe is not None:
+            with self.pipe:
+                sent = self.pipe.read()
+            self.pipe = None
+        status = os.waitpid(self.pid, 0)[1] if self.pid else 1
+        self.pid = 0
+        results = _results(sent) if status == 0 else None
+        if results is None or len(results) != len(self.items):
+            results = self.work(self.items)
+        return results
+
+    def stop(self) -> None:
+        """End the other process without its results (this one was interrupted)."""
+        if self.pipe is not None:
+            self.pipe.close()
+            self.pipe = None
+        if self.pid:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+
+
+def _results(sent: bytes) -> list[Any] | None:
+    """The results the other process sent, or None when they are cut short or not a list."""
+    try:
+        results = pickle.loads(sent)
+    except Exception:
+        return None
+    return results if isinstance(results, list) else None
