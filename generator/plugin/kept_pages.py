@@ -44,6 +44,7 @@ from ..site.context import Page as SitePage
 from ..site.memo import PICKLED, unpack
 from .links import Links
 from .page_keys import FORMAT, page_key, shell_digest
+from .search_sections import Section, sections
 
 PAGES_FOLDER = f"pages-v{FORMAT}"
 KEPT_TEMPLATE = "funnel/kept-page.html"
@@ -569,6 +570,11 @@ class KeptState:
     theme): the store keeps them as written (see `PageStore.keep_written`)."""
     links: Links = field(default_factory=lambda: Links(_link))
     """The pages written ahead as second names of their kept files (see `links`)."""
+    index: Any = None
+    """The theme's search index (Material's search plugin), if any: its entries are `entries`."""
+    read_here: tuple[Page, MutableMapping[str, Any], list[Section]] | None = None
+    """The page the search plugin is seeing, its meta and its sections, when they were read
+    here (see `before_search`)."""
 
     def pass_through(
         self, config: Any, files: Files, nav: Navigation, finish: Callable[[bytes, Page], bytes]
@@ -636,7 +642,8 @@ class KeptState:
                 f"funnel: {len(self.passed)} page(s) were written as kept around a "
                 "navigation other than this build's; they are forgotten: build again"
             )
-        self.entries = _search_entries(config)
+        self.index = _search_index(config)
+        self.entries = None if self.index is None else self.index.entries
         self.seen = len(self.entries) if self.entries is not None else 0
         for file in self.generated:
             page = file.page
@@ -674,12 +681,28 @@ class KeptState:
         if self.pages is not None:
             context["pages"] = self.pages
             self._give(self.places.get(page.file.src_uri, -1))
-        if self.entries is None or not isinstance(page, KeptMarkdownPage):
+        if self.entries is None:
             return
-        if page.kept is not None and not page.whole:
-            page.meta_as_read = page.meta
-            search = {**(page.meta.get("search") or {}), "exclude": True}
-            page.meta = {**page.meta, "search": search}
+        if isinstance(page, KeptMarkdownPage) and page.kept is not None:
+            if not page.whole:
+                page.meta_as_read = page.meta
+                search = {**(page.meta.get("search") or {}), "exclude": True}
+                page.meta = {**page.meta, "search": search}
+            return
+        self._read_for_search(page)
+
+    def _read_for_search(self, page: Page) -> None:
+        """Divide the page into its search sections here, faster than the search plugin does
+        (see `search_sections`), when its HTML is plain enough: the plugin is shown the page
+        as excluded from search, and `after_search` adds its entries in their place."""
+        search = page.meta.get("search") or {}
+        if self.index is None or search.get("exclude") or not page.content:
+            return
+        found = sections(page.content)
+        if found is None:
+            return
+        self.read_here = (page, page.meta, found)
+        page.meta = {**page.meta, "search": {**search, "exclude": True}}
 
     def _give(self, before: int | None) -> None:
         """Put the kept entries of the pages written ahead, up to place `before` (all: None),
@@ -697,6 +720,12 @@ class KeptState:
         """The page's meta as read, for the theme's templates."""
         if isinstance(page, KeptMarkdownPage) and page.meta_as_read is not None:
             page.meta, page.meta_as_read = page.meta_as_read, None
+        if self.read_here is not None and self.read_here[0] is page:
+            _, page.meta, found = self.read_here
+            self.read_here = None
+            for section in found:
+                if not section.excluded:
+                    self.index.create_entry_for_section(section, page.toc, page.url, page)
 
     def page_done(self, page: Page, output: str) -> None:
         """After the theme made `page`: keep it, or put its kept search entries in place."""
@@ -737,12 +766,13 @@ class KeptState:
         self.anchored = []
 
 
-def _search_entries(config: Mapping[str, Any]) -> list[dict[str, Any]] | None:
-    """The entries list of the theme's search index (Material's search plugin), if any."""
+def _search_index(config: Mapping[str, Any]) -> Any:
+    """The theme's search index (Material's search plugin), if any."""
     for plugin in config["plugins"].values():
-        entries = getattr(getattr(plugin, "search_index", None), "entries", None)
-        if isinstance(entries, list) and _is_search(plugin):
-            return entries
+        index = getattr(plugin, "search_index", None)
+        enabled = getattr(getattr(plugin, "config", None), "enabled", True)
+        if isinstance(getattr(index, "entries", None), list) and _is_search(plugin) and enabled:
+            return index
     return None
 
 
