@@ -1,10 +1,13 @@
 """The shortcuts that make the pages fast give exactly what the long way gives: values written
 without Jinja's second `escape()`, `md()` remembered per text, a page's way up to docs/
-worked out once, a deal named once per rep's week in the review."""
+worked out once, a deal named once per rep's week in the review, a relative address without
+normalising its paths."""
 
 from __future__ import annotations
 
 import html
+import itertools
+import posixpath
 import random
 import re
 from datetime import date
@@ -16,7 +19,7 @@ import pytest
 from jinja2.compiler import CodeGenerator
 from markupsafe import Markup
 
-from generator.site.environment import environment
+from generator.site.environment import _relative, environment
 from generator.site.markup import md
 from generator.site.words import WORDS
 
@@ -311,3 +314,18 @@ def test_a_reps_week_is_rendered_once_for_the_pages_of_a_week():
     assert review_of({"d1": "Today"}, links=True, rep_weeks_made=made) == page
     kept = review_of({"d1": "Today"}, links=True, rep_weeks_made={"wang-li": Markup("kept\n")})
     assert kept.endswith("\nkept\n")  # the kept text is shown, not rendered again
+
+
+PARTS = ["deals", "x", "index.html", ".", "..", ""]
+
+
+@pytest.mark.parametrize(
+    ("path", "start"),
+    [
+        ("/".join(path), "/".join(start))
+        for path in itertools.product(PARTS, repeat=3)
+        for start in itertools.product(PARTS[:3] + PARTS[4:], repeat=2)
+    ][::7],
+)
+def test_a_relative_address_is_posixpaths_own(path, start):
+    assert _relative(path, start) == posixpath.relpath(f"/{path}", f"/{start}")

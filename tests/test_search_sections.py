@@ -10,7 +10,7 @@ import pytest
 from material.plugins.search.plugin import Parser
 from test_kept_pages import build, repo, store  # noqa: F401 (repo: the fixture)
 
-from generator.plugin import kept_pages
+from generator.plugin import kept_pages, search_sections
 from generator.plugin.search_sections import sections
 
 
@@ -66,6 +66,9 @@ PLAIN = {
     "only whitespace": " \n ",
     "sub and sup in lists": "<ol><li>x<sub>2</sub></li><li>y<sup>3</sup></li></ol>",
     "a headerlink outside a heading": '<p><a class="headerlink" href="#x">link</a></p>',
+    "a chart's title": '<p>x</p><svg role="img"><title>Forecast &amp; won</title>'
+    '<rect width="1"/></svg><p>y</p>',
+    "a text area (read as text by some Pythons)": "<textarea><p>x</p></textarea>",
     "attributes repeated": '<h2 id="one" id="two">R</h2><p class="a" class="linenodiv">s</p>',
 }
 
@@ -80,12 +83,10 @@ MORE = {
     "a script": "<p>a</p><script>var x = '<p>';</script>",
     "a style": "<style>p { color: red }</style><p>x</p>",
     "a stray angle bracket": "<p>a < b</p>",
-    "a chart's title": '<svg role="img"><title>Forecast</title></svg>',
     "a declaration": "<!DOCTYPE html><p>x</p>",
     "a processing instruction": "<?xml version='1.0'?><p>x</p>",
     "single quotes": "<p class='single'>x</p>",
     "an unquoted value": "<p class=plain>x</p>",
-    "a text area": "<textarea><p>x</p></textarea>",
     "an unclosed tag": "<p>x</p><p",
 }
 
@@ -93,6 +94,13 @@ MORE = {
 @pytest.mark.parametrize("html", MORE.values(), ids=MORE.keys())
 def test_anything_more_than_plain_html_is_left_to_the_search_plugin(html):
     assert sections(html) is None
+
+
+def test_what_this_pythons_parser_reads_as_text_is_left_to_the_search_plugin(monkeypatch):
+    assert {"script", "style"} <= search_sections._read_as_text()
+    chart = PLAIN["a chart's title"]
+    monkeypatch.setattr(search_sections, "_RAW_TEXT", frozenset({"title"}))  # a newer Python's
+    assert sections(chart) is None
 
 
 def test_a_site_built_so_has_the_very_same_search_index_and_pages(repo, monkeypatch):  # noqa: F811
@@ -104,10 +112,11 @@ def test_a_site_built_so_has_the_very_same_search_index_and_pages(repo, monkeypa
         read_here.append(found is not None)
         return found
 
+    (repo / "docs" / "notes.md").write_text("# Notes\n\n<!-- a comment -->\nText.\n", "utf-8")
     monkeypatch.setattr(kept_pages, "sections", counting)
     fast = build(repo, "fast")
     assert sum(read_here) >= 10  # by this process (others by the one making pages ahead)
-    assert not all(read_here)  # the pages with charts: left to the plugin
+    assert not all(read_here)  # the page with a comment: left to the plugin
     shutil.rmtree(store(repo))
     monkeypatch.setattr(kept_pages, "sections", lambda html: None)
     plugin = build(repo, "plugin")

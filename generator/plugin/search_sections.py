@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from html import escape, unescape
+from html.parser import HTMLParser
 from typing import Any
 
 _TAG = re.compile(
@@ -29,11 +30,34 @@ _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
     | {"source", "track", "wbr"}
 )
-_RAW_TEXT = frozenset(
-    {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"}
-    | {"noscript", "plaintext"}
-)
-"""Elements whose content an HTML parser reads as text, not as tags: left to the plugin."""
+
+
+def _read_as_text() -> frozenset[str]:
+    """The elements whose content the running Python's HTML parser reads as text, not as tags
+    (`script` and `style`; in newer versions also `title` and `textarea`, for instance): a page
+    with one of them is left to the search plugin. Asked of the parser itself."""
+    candidates = ("script", "style", "textarea", "title", "xmp", "iframe", "noembed")
+    candidates += ("noframes", "noscript", "plaintext")
+    found = set()
+    for tag in candidates:
+        probe = _Probe()
+        probe.feed(f"<{tag}><b></b></{tag}>")
+        probe.close()
+        if "b" not in probe.opened:
+            found.add(tag)
+    return frozenset(found)
+
+
+class _Probe(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.opened.append(tag)
+
+
+_RAW_TEXT = _read_as_text()
 
 
 @dataclass

@@ -104,8 +104,23 @@ def _url(context: jinja2.runtime.Context, target: str) -> Markup:
 def _relative_url(page_path: str, target: str, directory_urls: bool) -> str:
     here, there = _address(page_path, directory_urls), _address(target, directory_urls)
     folder = here if here.endswith("/") else posixpath.dirname(here)
-    relative = posixpath.relpath(f"/{there}", f"/{folder}")
+    relative = _relative(there, folder)
     return html.escape(relative + "/" if there.endswith("/") else relative)
+
+
+def _relative(path: str, start: str) -> str:
+    """`posixpath.relpath` of two paths from the site's root, without its normalising when
+    neither has a `.` or `..` part (a page's address never has: thousands of links a page)."""
+    to = [part for part in path.split("/") if part]
+    start_parts = [part for part in start.split("/") if part]
+    if {".", ".."} & {*to, *start_parts}:
+        return posixpath.relpath(f"/{path}", f"/{start}")
+    common = 0
+    for one, other in zip(to, start_parts, strict=False):
+        if one != other:
+            break
+        common += 1
+    return "/".join([".."] * (len(start_parts) - common) + to[common:]) or "."
 
 
 def _address(path: str, directory_urls: bool) -> str:
