@@ -25,6 +25,7 @@ from generator import plugin
 from generator.cli.main import main
 from generator.plugin import ahead, kept_pages, links
 from generator.plugin.kept_pages import (
+    HEADS,
     PAGES_FOLDER,
     KeptMarkdownPage,
     KeptPage,
@@ -699,3 +700,67 @@ def test_a_generated_file_is_named_as_mkdocs_names_any_file(path):
     file = kept_pages.PackedFile(path, "docs", "site", use_directory_urls=True)
     assert file.src_uri == PurePath(path).as_posix()
     assert file.src_path == os.path.normpath(file.src_uri)
+
+
+@pytest.fixture
+def read_whole(monkeypatch) -> list[str]:
+    """The keys of the pages read whole from the store (their content and output)."""
+    keys: list[str] = []
+    get = PageStore.get
+
+    def counting(store: PageStore, key: str):
+        keys.append(key)
+        return get(store, key)
+
+    monkeypatch.setattr(PageStore, "get", counting)
+    return keys
+
+
+def heads_of(project: Path) -> dict[str, bytes]:
+    return pickle.loads((store(project) / HEADS).read_bytes())
+
+
+def test_a_build_that_links_its_pages_reads_their_heads_from_one_file(repo, read_whole):
+    first = build(repo, "first")  # pages made ahead too: their heads are read from their files
+    kept = set(kept_files(repo))
+    assert {store(repo) / key for key in heads_of(repo)} == kept
+    read_whole.clear()
+    second = build(repo, "second")
+    assert read_whole == []  # every page linked: none read whole
+    assert differing(first, second) == []
+    assert {store(repo) / key for key in heads_of(repo)} == kept
+    _deal(repo)
+    third = build(repo, "third")
+    assert differing(third, cold(repo)) == []
+    assert {store(repo) / key for key in heads_of(repo)} == set(kept_files(repo))
+
+
+@pytest.mark.parametrize("damage", ["garbage", "missing", "a page's file missing"])
+def test_damaged_heads_read_the_pages_whole_and_make_the_very_site(repo, read_whole, damage):
+    first = build(repo, "first")
+    heads = store(repo) / HEADS
+    if damage == "garbage":
+        heads.write_bytes(b"not a pickle")
+    elif damage == "missing":
+        heads.unlink()
+    else:
+        (store(repo) / kept_files(repo)[0].name).unlink()
+    read_whole.clear()
+    second = build(repo, "second")
+    assert differing(first, second) == []
+    if damage != "a page's file missing":
+        assert len(read_whole) >= len(kept_files(repo)) - 1
+    assert {store(repo) / key for key in heads_of(repo)} == set(kept_files(repo))
+
+
+def test_a_page_that_cannot_be_linked_is_read_whole_and_written(repo, read_whole, monkeypatch):
+    first = build(repo, "first")
+
+    def refused(*args: object) -> None:
+        raise OSError(errno.EXDEV, "another file system")
+
+    monkeypatch.setattr(kept_pages.os, "link", refused)
+    read_whole.clear()
+    second = build(repo, "second")
+    assert differing(first, second) == []
+    assert len(read_whole) >= len(kept_files(repo)) - 1  # each written from its kept output

@@ -61,6 +61,30 @@ parts of a second can hold (NTFS counts in 100 ns)."""
 
 
 @dataclass
+class KeptHead:
+    """What a build needs of a kept page to write it as kept (see `PageStore.head`): all but
+    its content and output, which a page linked into the new site never reads."""
+
+    title: str | None
+    anchors: set[str] | None
+    links_to_anchors: dict[str, dict[str, str]] | None
+    lookups: tuple[tuple[str, str], ...]
+    search: list[dict[str, Any]]
+    shell: str
+
+    @classmethod
+    def of(cls, page: KeptPage) -> KeptHead:
+        """The head of a kept page."""
+        return cls(
+            page.title, page.anchors, page.links_to_anchors, page.lookups, page.search, page.shell
+        )
+
+
+HEADS = "heads.pickle"
+"""The heads of the kept pages, all in one file of the store's folder (see `PageStore.head`)."""
+
+
+@dataclass
 class KeptPage:
     """What a page's rendering made: its content, and its output around that content."""
 
@@ -113,6 +137,42 @@ class PageStore:
     """The pages this build wrote as they are kept (by key: where), to be kept as written."""
     linking: bool = True
     """Pages may be linked here (not after a link failed: another file system ...)."""
+    heads: dict[str, bytes] | None = None
+    """Each kept page's head pickled, by key, as the last build wrote them (read when first
+    asked for: see `head`)."""
+    new_heads: dict[str, bytes] = field(default_factory=dict)
+    """The heads of the pages kept by this process since the heads were last written."""
+
+    def head(self, key: str) -> KeptHead | KeptPage | None:
+        """The head of the page kept under `key` (see `KeptHead`): from the one file of heads,
+        so a build that links most pages reads one file, not one a page; else the page."""
+        if key not in self.memory:
+            pickled = self._heads().get(key) or self.new_heads.get(key)
+            if pickled is not None:
+                try:
+                    head = pickle.loads(pickled)
+                except Exception:  # damaged: the page is read whole
+                    head = None
+                if isinstance(head, KeptHead) and self._holds(key):
+                    self.used.add(key)
+                    return head
+        return self.get(key)
+
+    def _holds(self, key: str) -> bool:
+        """Whether the page kept under `key` is still in the folder (whole)."""
+        return self.folder is not None and (self.folder / key).is_file()
+
+    def _heads(self) -> dict[str, bytes]:
+        if self.heads is None:
+            self.heads = {}
+            if self.folder is not None:
+                try:
+                    heads = pickle.loads((self.folder / HEADS).read_bytes())
+                except Exception:  # missing or damaged: the pages are read whole
+                    heads = {}
+                if isinstance(heads, dict):
+                    self.heads = heads
+        return self.heads
 
     def get(self, key: str) -> KeptPage | None:
         """The page kept under `key`; None when there is none or it cannot be read."""
@@ -153,6 +213,7 @@ class PageStore:
         self.used.add(key)
         if self.folder is None:
             return
+        self.new_heads[key] = pickle.dumps(KeptHead.of(page), protocol=pickle.HIGHEST_PROTOCOL)
         try:
             write_whole(self.folder / key, data)
         except OSError as exc:
@@ -177,8 +238,36 @@ class PageStore:
             return
         for path in self.folder.iterdir():
             key, _, written = path.name.partition(".")
+            if path.name == HEADS:
+                continue
             if key not in self.used or (written and path.name != _written_name(key, shell)):
                 path.unlink(missing_ok=True)
+        self.keep_heads()
+
+    def keep_heads(self) -> None:
+        """Write the heads of the pages this build used into the one file of heads (only when
+        they changed). A page kept by another process (`ahead`) has its head read from its
+        file here."""
+        if self.folder is None:
+            return
+        known = {**self._heads(), **self.new_heads}
+        if known.keys() == self.used and not self.new_heads:
+            return
+        heads = {}
+        for key in sorted(self.used):
+            pickled = known.get(key)
+            if pickled is None:
+                page = self.get(key)
+                if page is None:
+                    continue
+                pickled = pickle.dumps(KeptHead.of(page), protocol=pickle.HIGHEST_PROTOCOL)
+            heads[key] = pickled
+        try:
+            write_whole(self.folder / HEADS, pickle.dumps(heads, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError as exc:
+            log.debug(f"funnel: the heads of the kept pages could not be kept: {exc}")
+            return
+        self.heads, self.new_heads = heads, {}
 
     def link(self, key: str, shell: str, destination: str, links: Links) -> bool:
         """Put the page kept as written for `key` around `shell` (see `keep_written`) at
@@ -606,18 +695,23 @@ class KeptState:
         if packed is None:
             page.read_source(config)
         key = page_key(page.content_key, file, page.source() if packed is None else packed)
-        kept = page.store.get(key)
+        store, destination = page.store, file.abs_dest_path
+        kept = store.head(key)
         if kept is None or kept.shell != self.shell or not _lookups_hold(kept.lookups, files):
             return False
+        whole = None
+        if not store.link(key, self.shell, destination, self.links):
+            whole = kept if isinstance(kept, KeptPage) else store.get(key)
+            if whole is None:
+                return False
         page._title_from_render, page.present_anchor_ids = kept.title, kept.anchors
         if kept.links_to_anchors:
             page.links_to_anchors = _anchor_links(kept.links_to_anchors, files)
             self.anchored.append(page)
-        store, destination = page.store, file.abs_dest_path
-        if not store.link(key, self.shell, destination, self.links):
+        if whole is not None:
             if page.markdown is None:
                 Page.read_source(page, config)  # its meta, for its title (no key to make)
-            output = finish(kept.written, page)
+            output = finish(whole.written, page)
             if output and not output.isspace():  # MkDocs writes no blank page
                 write_file(output, destination)
                 store.wrote(key, destination)

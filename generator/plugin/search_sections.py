@@ -36,8 +36,10 @@ def _read_as_text() -> frozenset[str]:
     """The elements whose content the running Python's HTML parser reads as text, not as tags
     (`script` and `style`; in newer versions also `title` and `textarea`, for instance): a page
     with one of them is left to the search plugin. Asked of the parser itself."""
-    candidates = ("script", "style", "textarea", "title", "xmp", "iframe", "noembed")
-    candidates += ("noframes", "noscript", "plaintext")
+    candidates = (
+        *("script", "style", "textarea", "title", "xmp", "iframe", "noembed"),
+        *("noframes", "noscript", "plaintext"),
+    )
     found = set()
     for tag in candidates:
         probe = _Probe()
