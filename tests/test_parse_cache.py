@@ -23,7 +23,7 @@ from generator.data.collecting import WHILE_READING, fewer_collections, give_bac
 from generator.data.files import FileEntry
 from generator.data.parse_cache import KEEP_UNUSED, ParseCache, blob_id, code_digest
 from generator.data.unchanged import check_problems
-from generator.data.validate import check
+from generator.data.validate import check, check_for_build
 from generator.history.cache import parse_cache_of
 
 AS_OF = date(2026, 11, 26)
@@ -719,3 +719,61 @@ def test_the_files_known_by_their_times_are_those_settled_and_stay_until_they_ch
     assert again.known_blob("/d/commit.yaml", 10, (0, 0, 0)) is None
     assert again.known_blob("/d/old.yaml", 10, (1, 1, 4)) == "o"
     assert again.known_blob("/d/a.yaml", 10, (settled - 1, 7, 1)) is None  # no longer listed
+
+
+def build_check(data: Path, folder: Path, now_ns: int):
+    """The check a build makes, as a new process makes it: a new cache."""
+    return check_for_build(data, AS_OF, "data", cache=ParseCache(folder), now_ns=now_ns)
+
+
+def test_a_builds_check_reads_no_file_unchanged_since_the_last(tmp_path, opened):
+    data = copy_valid(tmp_path / "data")
+    warned(data)
+    later = time.time_ns() + 10_000_000_000  # every file changed before this check began
+    first = build_check(data, tmp_path / "cache", later)
+    assert len(opened) >= 7
+    opened.clear()
+    second = build_check(data, tmp_path / "cache", later)
+    assert opened == []  # every record kept, every warning placed before
+    assert second.problems == first.problems and any(
+        p.severity == "warning" for p in second.problems
+    )
+    for name in ("funnel", "team", "accounts", "deals", "blobs"):
+        assert getattr(second.dataset, name) == getattr(first.dataset, name), name
+    assert second.dataset.texts == first.dataset.texts  # read now, when asked for
+
+
+def test_a_problem_in_a_file_not_read_is_placed_by_reading_it_then(tmp_path, opened):
+    data = copy_valid(tmp_path / "data")
+    deal = warned(data)
+    later = time.time_ns() + 10_000_000_000
+    first = build_check(data, tmp_path / "cache", later)
+    cache = ParseCache(tmp_path / "cache")
+    cache.entries = {key: value for key, value in cache.entries.items() if key[0] != "Places"}
+    cache.added = 1
+    cache.save()  # the places forgotten: the warning must be placed from the text
+    opened.clear()
+    second = build_check(data, tmp_path / "cache", later)
+    assert opened == [str(deal)]
+    assert second.problems == first.problems
+
+
+def test_a_builds_check_reads_a_changed_file_and_its_new_record(tmp_path, opened):
+    data = copy_valid(tmp_path / "data")
+    later = time.time_ns() + 10_000_000_000
+    build_check(data, tmp_path / "cache", later)
+    deal = sorted((data / "deals").rglob("*.yaml"))[0]
+    deal.write_text(deal.read_text("utf-8").replace("amount: ", "amount: 1", 1), "utf-8")
+    opened.clear()
+    again = build_check(data, tmp_path / "cache", time.time_ns() + 10_000_000_000)
+    assert opened == [str(deal)]
+    plain = check(data, AS_OF, "data")
+    assert again.problems == plain.problems
+    assert again.dataset.deals == plain.dataset.deals
+
+
+def test_a_builds_check_without_a_cache_is_the_plain_check(tmp_path):
+    data = copy_valid(tmp_path / "data")
+    result = check_for_build(data, AS_OF, "data", cache=None, now_ns=time.time_ns())
+    plain = check(data, AS_OF, "data")
+    assert result.problems == plain.problems and result.dataset.deals == plain.dataset.deals

@@ -68,6 +68,44 @@ class FilePaths(Mapping[str, Path]):
         return len(self._found)
 
 
+class Texts(Mapping[str, str]):
+    """The text of each file read, by the path that messages name; a file known unchanged by
+    its size and times (see `ParseCache.known_blob`) is read only when its text is asked for
+    (to place a problem in it)."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
+        self._later: dict[str, str] = {}
+
+    def add(self, path: str, text: str) -> None:
+        """The text of the file at `path`."""
+        self._texts[path] = text
+        self._later.pop(path, None)
+
+    def add_later(self, path: str, absolute: str) -> None:
+        """The file at `path` is `absolute` on disk, read when its text is asked for."""
+        self._later[path] = absolute
+        self._texts.pop(path, None)
+
+    def __getitem__(self, path: str) -> str:
+        text = self._texts.get(path)
+        if text is None:
+            absolute = self._later.pop(path)  # KeyError: no such file
+            try:
+                with open(absolute, "rb") as handle:
+                    text = handle.read().removeprefix(BOM).decode("utf-8", errors="replace")
+            except OSError:  # gone since: its problems are placed at its start
+                text = ""
+            self._texts[path] = text
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._texts, *self._later])
+
+    def __len__(self) -> int:
+        return len(self._texts) + len(self._later)
+
+
 def _link_refused(display: str, relative: str) -> Problem:
     return error(
         display_path(display, relative),

@@ -21,6 +21,7 @@ from .files import (
     DataDirError,
     FileEntry,
     FilePaths,
+    Texts,
     classify,
     display_path,
     ignored,
@@ -74,11 +75,15 @@ class Dataset:
     across files: one check reports every independent problem of a file."""
     found: dict[str, list[str]] = field(default_factory=dict)
     """The path (as messages name it) of every file of each kind, valid or not."""
-    texts: dict[str, str] = field(default_factory=dict, repr=False)
+    texts: Texts = field(default_factory=Texts, repr=False)
+    """The text of each file read (see `Texts`: some are read only if a problem is placed)."""
     files: FilePaths = field(default_factory=FilePaths, repr=False)
     """The file on disk behind each path that messages name."""
     blobs: dict[str, str] = field(default_factory=dict, repr=False)
     """The git blob id of each file read without problems in its text, by path."""
+    seen: list[tuple[str, int, tuple[int, int, int], str]] = field(default_factory=list, repr=False)
+    """Each file on disk read without problems in its text: where, its size, times and inode,
+    and its blob id (for `ParseCache.keep_blobs`)."""
     cache: ParseCache | None = field(default=None, repr=False, compare=False)
     """Where the places of values found before in the same content are kept."""
     _marks: dict[str, Marks] = field(default_factory=dict, repr=False)
@@ -89,14 +94,14 @@ class Dataset:
 
     def where(self, path: str, loc: KeyPath, *, key: bool = False) -> tuple[int, int]:
         """Line and column of a value (or its key) in one of the loaded files."""
-        text = self.texts.get(path)
-        if text is None:
-            return 1, 1
         blob, cache = self.blobs.get(path), self.cache
         places = {} if cache is None or blob is None else cache.places(path, blob)
         place = places.get((loc, key))
         if place is not None:
             return place
+        text = self.texts.get(path)  # read now when it was not (see `Texts`)
+        if text is None:
+            return 1, 1
         if path not in self._marks:
             self._marks[path] = locate(text)
         marks = self._marks[path]
@@ -143,6 +148,10 @@ class _Salvage:
 
 _Model = TypeVar("_Model", bound=Record)
 
+Read = tuple[str | None, str | None]
+"""A file's text (None: unread, its record kept) and its content's blob id (None when its text
+has problems, or nothing is cached)."""
+
 _Parsed = tuple[Any, list[Problem], set[KeyPath]]
 """A file's text parsed: its plain values, the problems found and the values refused."""
 
@@ -166,7 +175,7 @@ class _Ready:
     and blob id (None when it cannot be read), the problems of reading it, and its text parsed
     (None when unread or when the cache holds its record)."""
 
-    read: tuple[str, str | None] | None
+    read: Read | None
     problems: list[Problem]
     parsed: _Parsed | None
 
@@ -347,9 +356,7 @@ class _Loader:
                 self.problems.append(error(path, 1, 1, f"missing file: create {name} (see README)"))
         return by_kind
 
-    def text(
-        self, entry: FileEntry, path: str, model: type[Record]
-    ) -> tuple[str, str | None] | None:
+    def text(self, entry: FileEntry, path: str, model: type[Record]) -> Read | None:
         """The file's text (kept for locating values later) and its content's blob id (None
         when the text has problems), or None when it cannot be read."""
         read = self._read(entry, path, model, self.problems)
@@ -358,7 +365,7 @@ class _Loader:
 
     def _read(
         self, entry: FileEntry, path: str, model: type[Record], problems: list[Problem]
-    ) -> tuple[str, str | None] | None:
+    ) -> Read | None:
         """`text`, the problems into `problems`, with nothing kept (either process reads).
         Content the cache holds a record of was read without problems before: it is only
         decoded."""
@@ -367,24 +374,32 @@ class _Loader:
             read = cache.known_text(entry.absolute, entry.size, entry.changed)
             if read is not None:
                 return read
+            blob = entry.blob or cache.known_blob(entry.absolute, entry.size, entry.changed)
+            if blob is not None and isinstance(cache.get((model.__name__, path, blob)), model):
+                return None, blob  # unchanged, and its record kept: its text read if needed
         known = None if cache is None else (lambda b: cache.has((model.__name__, path, b)))
         return read_text(entry, path, self.limit, problems, known)
 
-    def _keep(self, entry: FileEntry, path: str, read: tuple[str, str | None] | None) -> None:
+    def _keep(self, entry: FileEntry, path: str, read: Read | None) -> None:
         """Keep a file's text and blob id as read (see `text`)."""
         if read is None:
             return
-        cache = self.cache
-        if cache is not None and read[1] is not None:
-            cache.note_text(entry.absolute, entry.size, entry.changed, read[0], read[1])
-        self.dataset.texts[path] = read[0]
-        if read[1] is not None:
-            self.dataset.blobs[path] = read[1]
+        text, blob = read
+        if text is None:
+            self.dataset.texts.add_later(path, entry.absolute)
+        else:
+            self.dataset.texts.add(path, text)
+            if self.cache is not None and blob is not None:
+                self.cache.note_text(entry.absolute, entry.size, entry.changed, text, blob)
+        if blob is not None:
+            self.dataset.blobs[path] = blob
+            if entry.changed[0]:  # on disk
+                self.dataset.seen.append((entry.absolute, entry.size, entry.changed, blob))
         self.dataset.files.add(path, entry.absolute)
 
     def validated(
         self,
-        read: tuple[str, str | None],
+        read: Read,
         path: str,
         model: type[_Model],
         extra: dict[str, str] | None = None,
@@ -396,6 +411,8 @@ class _Loader:
         key = (model.__name__, path, blob or "")
         if cache is not None and isinstance(kept := cache.get(key), model):
             return kept, None
+        if text is None:  # its record was kept, and cannot be read now
+            text = self.dataset.texts[path]
         before = len(self.problems)
         record, salvage = _validate_file(text, path, model, self.problems, extra, parsed)
         if cache is not None and record is not None and len(self.problems) == before:
@@ -480,10 +497,11 @@ class _Loader:
             problems: list[Problem] = []
             read = self._read(entry, path, model, problems)
             parsed = None
-            if read is not None and (
-                cache is None or not read[1] or not cache.has((model.__name__, path, read[1]))
+            text, blob = read if read is not None else (None, None)
+            if text is not None and (
+                cache is None or not blob or not cache.has((model.__name__, path, blob))
             ):
-                parsed = _parsed(read[0], path)
+                parsed = _parsed(text, path)
             ready.append(_Ready(read, problems, parsed))
         return ready
 

@@ -70,6 +70,28 @@ def check(
     return CheckResult(dataset, sorted(set(problems)))
 
 
+def check_for_build(
+    root: Path | str,
+    as_of: date,
+    display: str | None = None,
+    *,
+    cache: ParseCache | None,
+    now_ns: int,
+    entries: list[FileEntry] | None = None,
+) -> CheckResult:
+    """`check` as a build (or `--at`) makes it: a file last changed a second or more before
+    `now_ns` (the caller's clock) and unchanged since the last such check, by its size, times
+    and inode, is not read (its record is kept; its text is read only to place a problem in
+    it), and the files read now are known so by the next."""
+    if cache is None:
+        return check(root, as_of, display, entries=entries)
+    cache.settle(now_ns)
+    result = check(root, as_of, display, cache=cache, entries=entries, save=False)
+    cache.keep_blobs(result.dataset.seen)
+    cache.save()
+    return result
+
+
 def validate(dataset: Dataset, as_of: date) -> list[Problem]:
     """Every problem across files, of what `load` could read (the broken files' parts too)."""
     return [

@@ -6,6 +6,7 @@ import html
 import logging
 import os
 import posixpath
+import time
 from datetime import date
 from pathlib import Path
 from typing import AnyStr
@@ -23,7 +24,7 @@ from ..data.collecting import fewer_collections, give_back
 from ..data.files import FileEntry
 from ..data.parse_cache import ParseCache
 from ..data.problems import Problem, format_text, only_errors
-from ..data.validate import check
+from ..data.validate import check_for_build
 from ..history.cache import funnel_folder_of
 from ..history.git import HistoryError
 from ..history.mining import read_history
@@ -191,7 +192,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         the site's kind of addresses (`directory_urls`); errors stop the build."""
         data = self._data()
         cache = None if caches is None else ParseCache(caches)
-        result = check(root / data, as_of, display=data, cache=cache, entries=entries)
+        result = check_for_build(
+            root / data, as_of, data, cache=cache, now_ns=time.time_ns(), entries=entries
+        )
         errors = only_errors(result.problems)
         for problem in result.problems:
             if problem.severity == "warning":
