@@ -153,14 +153,10 @@ class PageStore:
                     head = pickle.loads(pickled)
                 except Exception:  # damaged: the page is read whole
                     head = None
-                if isinstance(head, KeptHead) and self._holds(key):
+                if isinstance(head, KeptHead):  # its page is read whole only if not linked
                     self.used.add(key)
                     return head
         return self.get(key)
-
-    def _holds(self, key: str) -> bool:
-        """Whether the page kept under `key` is still in the folder (whole)."""
-        return self.folder is not None and (self.folder / key).is_file()
 
     def _heads(self) -> dict[str, bytes]:
         if self.heads is None:
@@ -220,11 +216,14 @@ class PageStore:
             log.debug(f"funnel: a page could not be kept: {exc}")
 
     def forget(self, key: str) -> None:
-        """Keep nothing under `key`."""
+        """Keep nothing under `key` (the heads of all pages go too: the next build reads each
+        page whole once, and finds none under `key`)."""
         self.memory.pop(key, None)
         self.used.discard(key)
+        self.heads, self.new_heads = {}, {}
         if self.folder is not None:
             (self.folder / key).unlink(missing_ok=True)
+            (self.folder / HEADS).unlink(missing_ok=True)
 
     def start(self) -> None:
         """A new build: nothing used yet."""
@@ -236,25 +235,29 @@ class PageStore:
         self.memory = {key: data for key, data in self.memory.items() if key in self.used}
         if self.folder is None or not self.folder.is_dir():
             return
+        whole = set()
         for path in self.folder.iterdir():
             key, _, written = path.name.partition(".")
             if path.name == HEADS:
                 continue
             if key not in self.used or (written and path.name != _written_name(key, shell)):
                 path.unlink(missing_ok=True)
-        self.keep_heads()
+            elif not written:
+                whole.add(key)
+        self.keep_heads(whole)
 
-    def keep_heads(self) -> None:
-        """Write the heads of the pages this build used into the one file of heads (only when
-        they changed). A page kept by another process (`ahead`) has its head read from its
-        file here."""
+    def keep_heads(self, whole: set[str]) -> None:
+        """Write the heads of the pages this build used and the folder holds `whole` into the
+        one file of heads (only when they changed). A page kept by another process (`ahead`)
+        has its head read from its file here."""
         if self.folder is None:
             return
         known = {**self._heads(), **self.new_heads}
-        if known.keys() == self.used and not self.new_heads:
+        kept = self.used & whole
+        if known.keys() == kept and not self.new_heads:
             return
         heads = {}
-        for key in sorted(self.used):
+        for key in sorted(kept):
             pickled = known.get(key)
             if pickled is None:
                 page = self.get(key)
@@ -626,7 +629,7 @@ def nav_titles(items: Iterable[Any]) -> dict[str, str | None]:
 def _anchor_links(kept: dict[str, dict[str, str]], files: Files) -> dict[File, dict[str, str]]:
     links = {}
     for path, anchors in kept.items():
-        target = files.get_file_from_path(path)
+        target = files.src_uris.get(posix_path(path))  # MkDocs' `get_file_from_path`
         if target is not None:
             links[target] = dict(anchors)
     return links
