@@ -319,13 +319,8 @@ def test_a_reps_week_is_rendered_once_for_the_pages_of_a_week():
 PARTS = ["deals", "x", "index.html", ".", "..", ""]
 
 
-@pytest.mark.parametrize(
-    ("path", "start"),
-    [
-        ("/".join(path), "/".join(start))
-        for path in itertools.product(PARTS, repeat=3)
-        for start in itertools.product(PARTS[:3] + PARTS[4:], repeat=2)
-    ][::7],
-)
-def test_a_relative_address_is_posixpaths_own(path, start):
-    assert _relative(path, start) == posixpath.relpath(f"/{path}", f"/{start}")
+def test_a_relative_address_is_posixpaths_own():
+    for path in itertools.product(PARTS, repeat=3):
+        for start in itertools.product(PARTS, repeat=2):
+            one, other = "/".join(path), "/".join(start)
+            assert _relative(one, other) == posixpath.relpath(f"/{one}", f"/{other}"), (one, other)
