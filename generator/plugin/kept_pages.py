@@ -69,6 +69,7 @@ class KeptHead:
     anchors: set[str] | None
     links_to_anchors: dict[str, dict[str, str]] | None
     lookups: tuple[tuple[str, str], ...]
+    """Every page its links looked up, with the address found (the content depends on it)."""
     search: list[dict[str, Any]]
     shell: str
 
@@ -85,8 +86,9 @@ HEADS = "heads.pickle"
 
 
 @dataclass
-class KeptPage:
-    """What a page's rendering made: its content, and its output around that content."""
+class KeptPage(KeptHead):
+    """What a page's rendering made: its content, and its output around that content (and,
+    as a head, what a build needs to write it as kept)."""
 
     packed_content: bytes
     """The HTML of its Markdown, compressed (as a lean page holds it: see `lean`)."""
@@ -94,13 +96,6 @@ class KeptPage:
     """Its table of contents, pickled: read only for a page the theme renders again (see
     `toc`). A build writes most pages it finds kept whole, and making the toc's objects took
     half the time of reading a page back."""
-    title: str | None
-    anchors: set[str] | None
-    links_to_anchors: dict[str, dict[str, str]] | None
-    lookups: tuple[tuple[str, str], ...]
-    """Every page its links looked up, with the address found (the content depends on it)."""
-    search: list[dict[str, Any]]
-    shell: str
     packed: bytes
     """The output, compressed: held so until it is written (a build holds every page)."""
 
@@ -153,7 +148,7 @@ class PageStore:
                     head = pickle.loads(pickled)
                 except Exception:  # damaged: the page is read whole
                     head = None
-                if isinstance(head, KeptHead):  # its page is read whole only if not linked
+                if type(head) is KeptHead:  # its page is read whole only if not linked
                     self.used.add(key)
                     return head
         return self.get(key)
