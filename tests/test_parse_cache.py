@@ -777,3 +777,13 @@ def test_a_builds_check_without_a_cache_is_the_plain_check(tmp_path):
     result = check_for_build(data, AS_OF, "data", cache=None, now_ns=time.time_ns())
     plain = check(data, AS_OF, "data")
     assert result.problems == plain.problems and result.dataset.deals == plain.dataset.deals
+
+
+def test_a_value_is_pickled_into_its_file_whole_or_not_at_all(tmp_path):
+    target = tmp_path / "folder" / "kept.pickle"
+    parse_cache.pickle_whole(target, {"a": [1, 2]})
+    assert pickle.loads(target.read_bytes()) == {"a": [1, 2]}
+    with pytest.raises((TypeError, AttributeError, pickle.PicklingError)):
+        parse_cache.pickle_whole(target, {"a": lambda: 1})  # cannot be pickled
+    assert pickle.loads(target.read_bytes()) == {"a": [1, 2]}  # the file as it was
+    assert [path.name for path in target.parent.iterdir()] == ["kept.pickle"]  # no leftover

@@ -68,6 +68,20 @@ def write_whole(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
+def pickle_whole(path: Path, value: object) -> None:
+    """Pickle `value` into `path` whole or not at all (as `write_whole` writes), streamed: no
+    copy of the whole pickle is held in memory (a cache of 100,000 pages' heads is 500 MB)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    os.replace(temporary, path)
+
+
 class ParseCache:
     """The records of valid files by (kind, path, blob id), loaded from and saved to one file
     in `folder`; `save` keeps what this load used and a bounded number of others."""
@@ -228,7 +242,7 @@ class ParseCache:
             for old in self.folder.glob("parsed-*.pickle"):
                 if old != self.file:
                     old.unlink(missing_ok=True)  # written by another version of the code
-            write_whole(self.file, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+            pickle_whole(self.file, kept)
         except OSError:
             return
         self.entries, self.added = kept, 0

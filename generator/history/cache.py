@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..data.parse_cache import ParseCache, write_whole
+from ..data.parse_cache import ParseCache, pickle_whole
 from .git import GIT_ENV, Git, HistoryError, repository
 from .records import Commit, History, Version
 
@@ -90,7 +90,7 @@ def load_cache(folder: Path, prefix: str) -> History | None:
 
 
 def _write(path: Path, value: Any) -> None:
-    write_whole(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    pickle_whole(path, value)
 
 
 def save_cache(folder: Path, history: History) -> None:

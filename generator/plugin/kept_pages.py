@@ -39,7 +39,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 
-from ..data.parse_cache import write_whole
+from ..data.parse_cache import pickle_whole, write_whole
 from ..site.context import Page as SitePage
 from ..site.memo import PICKLED, unpack
 from .links import Links
@@ -261,7 +261,7 @@ class PageStore:
                 pickled = pickle.dumps(KeptHead.of(page), protocol=pickle.HIGHEST_PROTOCOL)
             heads[key] = pickled
         try:
-            write_whole(self.folder / HEADS, pickle.dumps(heads, protocol=pickle.HIGHEST_PROTOCOL))
+            pickle_whole(self.folder / HEADS, heads)
         except OSError as exc:
             log.debug(f"funnel: the heads of the kept pages could not be kept: {exc}")
             return

@@ -32,7 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..data.parse_cache import write_whole
+from ..data.parse_cache import pickle_whole
 
 FORMAT = 1
 MEMO_FILE = f"markdown-v{FORMAT}.pickle"
@@ -285,9 +285,8 @@ class PageMemo:
         each page is packed already, so no copy of every page is made at once."""
         if self.folder is None:
             return
-        data = pickle.dumps(self.used, protocol=pickle.HIGHEST_PROTOCOL)
         with contextlib.suppress(OSError):  # nothing kept: the next build renders every page
-            write_whole(self.folder / MEMO_FILE, data)
+            pickle_whole(self.folder / MEMO_FILE, self.used)
 
 
 def page_key(
