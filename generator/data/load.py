@@ -374,7 +374,9 @@ class _Loader:
             read = cache.known_text(entry.absolute, entry.size, entry.changed)
             if read is not None:
                 return read
-            blob = entry.blob or cache.known_blob(entry.absolute, entry.size, entry.changed)
+            blob = None  # a file in hand (read whole, or from a commit) is only decoded
+            if entry.content is None:
+                blob = cache.known_blob(entry.absolute, entry.size, entry.changed)
             if blob is not None and isinstance(cache.get((model.__name__, path, blob)), model):
                 return None, blob  # unchanged, and its record kept: its text read if needed
         known = None if cache is None else (lambda b: cache.has((model.__name__, path, b)))
@@ -444,18 +446,16 @@ class _Loader:
                 named.append((entry, path))
         known = 0 if self.cache is None else self.cache.count(model.__name__)
         cut = len(named) if len(named) - known < SPLIT_FROM else round(len(named) * MINE)
-        if cut == len(named):
-            for entry, path in named:
-                self._record(kind, entry, path, model, records, None)
-            return
-        theirs = Theirs(named[cut:], lambda part: self._ready(part, model))
+        theirs = Theirs(named[cut:], lambda part: self._ready(part, model)) if named[cut:] else None
         try:
             for entry, path in named[:cut]:
                 self._record(kind, entry, path, model, records, None)
-            for (entry, path), ready in zip(named[cut:], theirs.results(), strict=True):
-                self._record(kind, entry, path, model, records, ready)
+            if theirs is not None:
+                for (entry, path), ready in zip(named[cut:], theirs.results(), strict=True):
+                    self._record(kind, entry, path, model, records, ready)
         finally:
-            theirs.stop()
+            if theirs is not None:
+                theirs.stop()
 
     def _record(
         self,

@@ -18,9 +18,10 @@ import hashlib
 import os
 import pickle
 import sys
+from collections.abc import Callable
 from importlib.util import find_spec
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     from .model import Record
@@ -62,20 +63,21 @@ def code_digest() -> str:
 def write_whole(path: Path, data: bytes) -> None:
     """Write `data` to `path` whole or not at all (a temporary file beside it, renamed over
     it), creating its folder: the caches in `.git/funnel/` are never half written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    _whole(path, lambda handle: handle.write(data))
 
 
 def pickle_whole(path: Path, value: object) -> None:
-    """Pickle `value` into `path` whole or not at all (as `write_whole` writes), streamed: no
-    copy of the whole pickle is held in memory (a cache of 100,000 pages' heads is 500 MB)."""
+    """Pickle `value` into `path` whole or not at all (see `write_whole`), streamed: no copy
+    of the whole pickle is held in memory (a cache of 100,000 pages' heads is 500 MB)."""
+    _whole(path, lambda handle: pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _whole(path: Path, write: Callable[[BinaryIO], object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with temporary.open("wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            write(handle)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

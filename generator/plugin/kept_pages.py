@@ -74,11 +74,12 @@ class KeptHead:
     shell: str
 
     @classmethod
-    def of(cls, page: KeptPage) -> KeptHead:
-        """The head of a kept page."""
-        return cls(
+    def pickled(cls, page: KeptPage) -> bytes:
+        """The head of a kept page, pickled (as the file of heads holds it)."""
+        head = cls(
             page.title, page.anchors, page.links_to_anchors, page.lookups, page.search, page.shell
         )
+        return pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 HEADS = "heads.pickle"
@@ -204,7 +205,7 @@ class PageStore:
         self.used.add(key)
         if self.folder is None:
             return
-        self.new_heads[key] = pickle.dumps(KeptHead.of(page), protocol=pickle.HIGHEST_PROTOCOL)
+        self.new_heads[key] = KeptHead.pickled(page)
         try:
             write_whole(self.folder / key, data)
         except OSError as exc:
@@ -258,7 +259,7 @@ class PageStore:
                 page = self.get(key)
                 if page is None:
                     continue
-                pickled = pickle.dumps(KeptHead.of(page), protocol=pickle.HIGHEST_PROTOCOL)
+                pickled = KeptHead.pickled(page)
             heads[key] = pickled
         try:
             pickle_whole(self.folder / HEADS, heads)
@@ -637,7 +638,6 @@ class KeptState:
     generated: list[File] = field(default_factory=list)
     nav: Navigation | None = None
     shell: str = ""
-    entries: list[dict[str, Any]] | None = None
     seen: int = 0
     pages: Sequence[File] | None = None
     """The site's pages as MkDocs listed them, when some were written ahead (`pass_through`):
@@ -658,10 +658,15 @@ class KeptState:
     links: Links = field(default_factory=lambda: Links(_link))
     """The pages written ahead as second names of their kept files (see `links`)."""
     index: Any = None
-    """The theme's search index (Material's search plugin), if any: its entries are `entries`."""
+    """The theme's search index (Material's search plugin), if any (see `entries`)."""
     read_here: tuple[Page, MutableMapping[str, Any], list[Section]] | None = None
     """The page the search plugin is seeing, its meta and its sections, when they were read
     here (see `before_search`)."""
+
+    @property
+    def entries(self) -> list[dict[str, Any]] | None:
+        """The entries of the theme's search index, if there is one."""
+        return None if self.index is None else self.index.entries
 
     def pass_through(
         self, config: Any, files: Files, nav: Navigation, finish: Callable[[bytes, Page], bytes]
@@ -735,8 +740,7 @@ class KeptState:
                 "navigation other than this build's; they are forgotten: build again"
             )
         self.index = _search_index(config)
-        self.entries = None if self.index is None else self.index.entries
-        self.seen = len(self.entries) if self.entries is not None else 0
+        self.seen = len(self.index.entries) if self.index is not None else 0
         for file in self.generated:
             page = file.page
             if isinstance(page, KeptMarkdownPage) and page.kept is not None:
