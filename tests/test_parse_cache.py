@@ -780,10 +780,33 @@ def test_a_builds_check_without_a_cache_is_the_plain_check(tmp_path):
 
 
 def test_a_value_is_pickled_into_its_file_whole_or_not_at_all(tmp_path):
-    target = tmp_path / "folder" / "kept.pickle"
+    target = tmp_path / "two" / "folders" / "kept.pickle"
     parse_cache.pickle_whole(target, {"a": [1, 2]})
     assert pickle.loads(target.read_bytes()) == {"a": [1, 2]}
     with pytest.raises((TypeError, AttributeError, pickle.PicklingError)):
         parse_cache.pickle_whole(target, {"a": lambda: 1})  # cannot be pickled
     assert pickle.loads(target.read_bytes()) == {"a": [1, 2]}  # the file as it was
     assert [path.name for path in target.parent.iterdir()] == ["kept.pickle"]  # no leftover
+
+
+def test_bytes_are_written_into_their_file_whole(tmp_path):
+    target = tmp_path / "two" / "folders" / "page"
+    parse_cache.write_whole(target, b"<html>")
+    assert target.read_bytes() == b"<html>"
+    assert [path.name for path in target.parent.iterdir()] == ["page"]
+
+
+def test_a_file_that_cannot_be_opened_says_why(tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError("no space left on the device")
+
+    monkeypatch.setattr(Path, "open", full)
+    with pytest.raises(OSError, match="no space left"):  # not that no temporary file was left
+        parse_cache.write_whole(tmp_path / "page", b"<html>")
+
+
+def test_the_records_of_a_kind_are_counted(tmp_path):
+    cache = ParseCache(tmp_path)
+    for key in [("Deal", "a", "1"), ("Deal", "b", "2"), ("Account", "Deal", "3")]:
+        cache.put(key, "record")
+    assert (cache.count("Deal"), cache.count("Account"), cache.count("Team")) == (2, 1, 0)
