@@ -659,6 +659,19 @@ def test_a_second_process_starts_only_with_the_memory_for_it(tmp_path, monkeypat
     assert ahead.memory_to_spare(str(tmp_path / "none"), str(statm))  # the system does not say
     monkeypatch.setattr(ahead, "memory_to_spare", lambda: False)
     assert ahead.Ahead.start([object()] * ahead.MIN_PAGES, None, None, None) is None
+    assert ahead.spare_cores() == 1  # the pages' Markdown too is made by the build alone
+
+
+def test_a_second_core_makes_pages_where_there_is_one(monkeypatch):
+    monkeypatch.setattr(ahead, "memory_to_spare", lambda: True)
+    monkeypatch.setattr(ahead.os, "cpu_count", lambda: 2)
+    assert ahead.spare_cores() == 2
+    for cores in (1, None):  # a single core, or one the system does not tell
+        monkeypatch.setattr(ahead.os, "cpu_count", lambda cores=cores: cores)
+        assert ahead.spare_cores() == 1
+    monkeypatch.setattr(ahead.os, "cpu_count", lambda: 2)
+    monkeypatch.delattr(ahead.os, "fork")
+    assert ahead.spare_cores() == 1
 
 
 def test_templates_are_kept_compiled_by_what_compiling_them_depends_on(tmp_path):

@@ -34,7 +34,7 @@ from ..site.memo import PageMemo
 from ..site.pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
 from ..site.preview import Preview
 from ..site.words import WORDS
-from .ahead import Ahead
+from .ahead import Ahead, spare_cores
 from .as_is import NAME as AS_IS_EXTENSION
 from .kept_pages import (
     KEPT_SOURCE,
@@ -220,6 +220,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             memo=self.memo,
             env=env,
             directory_urls=directory_urls,
+            cores=1 if self.serving else spare_cores(),
         )
         if self.memo is not None and not self.serving:
             self.memo.save()

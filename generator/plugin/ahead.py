@@ -68,9 +68,7 @@ class Ahead:
         """Fork the process for `pages` (in the order the build makes them): it converts and
         renders them; with the theme's `env` (pages the build converted), it renders them.
         None when there is no core to spare, no fork, or too few pages."""
-        if len(pages) < MIN_PAGES or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
-            return None
-        if not memory_to_spare():
+        if len(pages) < MIN_PAGES or spare_cores() < 2:
             return None
         passed, made = RawValue(c_longlong, -1), RawValue(c_longlong, len(pages))
         order = {page.file.src_uri: index for index, page in enumerate(pages)}
@@ -99,6 +97,14 @@ class Ahead:
             os.kill(self.pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
+
+
+def spare_cores() -> int:
+    """How many processes may make pages at once: two where the machine has a second core,
+    processes can be forked, and the memory for a second process is there; else one."""
+    if (os.cpu_count() or 1) < 2 or not hasattr(os, "fork") or not memory_to_spare():
+        return 1
+    return 2
 
 
 def memory_to_spare(meminfo: str = "/proc/meminfo", statm: str = "/proc/self/statm") -> bool:

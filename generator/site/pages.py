@@ -11,11 +11,14 @@ grow with the number of deals.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from jinja2 import Environment
 
+from ..data.forked import Theirs
 from ..data.load import ValidDataset
 from ..history.records import History
 from . import markup
@@ -36,6 +39,11 @@ ROBOTS = Page("robots.txt", "User-agent: *\nDisallow: /\n")
 """The site is the team's own: search engines are asked to stay out."""
 PINYIN = " ".join(["pinyin", *installed_versions(["pypinyin"]), file_hash(Path(markup.__file__))])
 """The memo's key of the names read in pinyin: by the code that reads them, and pypinyin."""
+APART_FROM = 1000
+"""With this many accounts and deals or more, a second process makes their pages and the
+team's (`build_pages`' `cores`); fewer are not worth a fork."""
+
+Family = Callable[[SiteContext], list[Page]]
 
 
 def build_pages(
@@ -49,6 +57,7 @@ def build_pages(
     memo: PageMemo | None = None,
     env: Environment | None = None,
     directory_urls: bool = True,
+    cores: int = 1,
 ) -> list[Page]:
     """Every generated page and file of the site; without `history`, the pages that need it
     show `history_notice` instead. The order is the search index's: the overviews and lists
@@ -56,7 +65,9 @@ def build_pages(
     `memo`, a page whose inputs are those of a page made before is taken from it (and the
     names read in pinyin before are not read again). `env` is the `environment` of
     `templates` when the caller keeps it (its templates compiled once). `directory_urls`:
-    the site's addresses are folders (`deals/x/`), else files (`deals/x.html`)."""
+    the site's addresses are folders (`deals/x/`), else files (`deals/x.html`). With two
+    `cores` and many records, a forked process makes the team's, accounts' and deals' pages
+    while this one makes the others (the same pages either way: see `_apart`)."""
     known = memo.recall(PINYIN) if memo is not None else None
     sort_key = SortKeys(known if isinstance(known, dict) else {})
     context = SiteContext.of(
@@ -71,19 +82,70 @@ def build_pages(
         sort_key=sort_key,
         directory_urls=directory_urls,
     )
-    pages = [
-        *build_sales_pages(context),
-        *build_list_pages(context),
-        ROBOTS,
-        *build_team_pages(context),
-        *build_record_pages(context),
-        *build_history_pages(context),
-        *build_calibration_pages(context),
-        *build_handover_pages(context),
-    ]
+    records = len(dataset.deals) + len(dataset.accounts)
+    apart: Sequence[Family] = (build_team_pages, build_record_pages)
+    theirs = None
+    if cores > 1 and records >= APART_FROM:
+        theirs = Theirs([apart], lambda parts: [_apart(context, part) for part in parts])
+    try:
+        first = [*build_sales_pages(context), *build_list_pages(context), ROBOTS]
+        middle = _made(context, apart) if theirs is None else []
+        last = [
+            *build_history_pages(context),
+            *build_calibration_pages(context),
+            *build_handover_pages(context),
+        ]
+        if theirs is not None:
+            [made] = theirs.results()
+            middle = made.merged_into(context)
+    finally:
+        if theirs is not None:
+            theirs.stop()
+    pages = [*first, *middle, *last]
     if memo is not None:
         memo.keep(PINYIN, sort_key.pinyin)
     return pages
+
+
+def _made(context: SiteContext, families: Sequence[Family]) -> list[Page]:
+    return [page for family in families for page in family(context)]
+
+
+@dataclass(frozen=True)
+class _Apart:
+    """The pages a second process made, with what it added to the memo and the names it read
+    in pinyin: plain values, sent back pickled."""
+
+    pages: list[Page]
+    used: dict[str, bytes]
+    hits: int
+    rendered: int
+    pinyin: dict[str, str]
+
+    def merged_into(self, context: SiteContext) -> list[Page]:
+        """The pages, their memo's entries and names added to `context`'s."""
+        memo = context.memo
+        if memo is not None:
+            memo.used.update(self.used)
+            memo.hits += self.hits
+            memo.rendered += self.rendered
+        context.sort_key.pinyin.update(self.pinyin)
+        return self.pages
+
+
+def _apart(context: SiteContext, families: Sequence[Family]) -> _Apart:
+    """`families`' pages, made as by this process alone; what they add to the memo is kept
+    apart, and handed back with them (the memo as it was is left as it was)."""
+    memo = context.memo
+    if memo is None:
+        return _Apart(_made(context, families), {}, 0, 0, dict(context.sort_key.pinyin))
+    before = memo.used, memo.hits, memo.rendered
+    memo.used, memo.hits, memo.rendered = {}, 0, 0
+    try:
+        pages = _made(context, families)
+        return _Apart(pages, memo.used, memo.hits, memo.rendered, dict(context.sort_key.pinyin))
+    finally:
+        memo.used, memo.hits, memo.rendered = before
 
 
 def navigation(pages: list[Page], language: str = "en") -> list[object]:
