@@ -1,5 +1,5 @@
 """`python -m generator`: the same as the `funnel` command."""
 
-from generator.cli.main import main
+from generator.cli.main import run
 
-main()
+run()

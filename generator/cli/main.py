@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
 import sys
 from datetime import date
 from decimal import Decimal
@@ -32,6 +35,28 @@ if TYPE_CHECKING:
 @click.version_option(__version__, prog_name="funnel")
 def main() -> None:
     """The sales funnel as code: deals as YAML in git, checked and built into a site."""
+
+
+def run() -> None:
+    """The `funnel` command as installed: `main`, then the process ends as Python would end
+    it (the exit functions run, the output is flushed, the same status), but without freeing
+    one by one every object the command held: a build of 10,000 deals holds millions, and
+    freeing them took 0.7 s after the site was in place."""
+    try:
+        main()
+        status: object = 0
+    except SystemExit as done:
+        status = done.code
+    if status is None:
+        status = 0
+    elif not isinstance(status, int):
+        print(status, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader gone, or the stream closed
+            stream.flush()
+    os._exit(status)
 
 
 @main.command()
