@@ -50,6 +50,13 @@ def forks(monkeypatch) -> list[int]:
     return forked_ids
 
 
+def replace_family(monkeypatch, family, by) -> None:
+    """`family` is made by `by`, in its place and its process."""
+    families = [(by if made is family else made, apart) for made, apart in pages_module.FAMILIES]
+    assert families != list(pages_module.FAMILIES)
+    monkeypatch.setattr(pages_module, "FAMILIES", tuple(families))
+
+
 def made(root: Path, memo: PageMemo | None, cores: int) -> list[tuple[str, bytes, str]]:
     result = check(root / "data", AS_OF, display="data")
     pages = build_pages(
@@ -74,6 +81,21 @@ def test_two_processes_make_the_pages_and_the_memo_one_makes(example, forks):
     assert two.rendered == 0 and two.hits == one.rendered  # every page from the memo
 
 
+def test_the_second_process_makes_its_families(example, monkeypatch, forks):
+    alone = made(example, PageMemo(), cores=1)
+    first = os.getpid()
+    made_there = {family for family, apart in pages_module.FAMILIES if apart}
+    assert {pages_module.build_record_pages, pages_module.build_team_pages} <= made_there
+    for family in made_there:
+
+        def only_there(context, family=family):
+            assert os.getpid() != first, f"{family.__name__} made here"
+            return family(context)
+
+        replace_family(monkeypatch, family, only_there)
+    assert made(example, PageMemo(), cores=2) == alone
+
+
 def test_without_a_memo_two_processes_make_the_same_pages(example, forks):
     assert made(example, None, cores=2) == made(example, None, cores=1)
     assert len(forks) == 1
@@ -92,15 +114,19 @@ def test_a_process_that_fails_leaves_its_pages_here(example, monkeypatch, forks)
     first = os.getpid()
     records = pages_module.build_record_pages
 
+    made_here = []
+
     def fails_there(context):
         if os.getpid() != first:
             raise MemoryError("out of memory")
+        made_here.append(context)
         return records(context)
 
-    monkeypatch.setattr(pages_module, "build_record_pages", fails_there)
+    replace_family(monkeypatch, records, fails_there)
     memo = PageMemo()
     assert made(example, memo, cores=2) == alone
     assert len(forks) == 1
+    assert len(made_here) == 1  # failed there, then made here
     memo.start()
     assert made(example, memo, cores=2) == alone
     assert memo.rendered == 0  # what was made here is in the memo too
@@ -122,7 +148,7 @@ def test_a_page_that_cannot_be_made_fails_the_build_and_leaves_no_process(
     def broken(context):
         raise ValueError("a template's error")
 
-    monkeypatch.setattr(pages_module, "build_record_pages", broken)
+    replace_family(monkeypatch, pages_module.build_record_pages, broken)
     with pytest.raises(ValueError, match="a template's error"):
         made(example, None, cores=2)
     assert len(forks) == 1

@@ -40,10 +40,31 @@ ROBOTS = Page("robots.txt", "User-agent: *\nDisallow: /\n")
 PINYIN = " ".join(["pinyin", *installed_versions(["pypinyin"]), file_hash(Path(markup.__file__))])
 """The memo's key of the names read in pinyin: by the code that reads them, and pypinyin."""
 APART_FROM = 1000
-"""With this many accounts and deals or more, a second process makes their pages and the
-team's (`build_pages`' `cores`); fewer are not worth a fork."""
+"""With this many accounts and deals or more, a second process makes part of the pages
+(`build_pages`' `cores`, `FAMILIES`); fewer are not worth a fork."""
 
 Family = Callable[[SiteContext], list[Page]]
+
+
+def _robots(context: SiteContext) -> list[Page]:
+    return [ROBOTS]
+
+
+FAMILIES: tuple[tuple[Family, bool], ...] = (
+    (build_sales_pages, False),
+    (build_list_pages, True),
+    (_robots, False),
+    (build_team_pages, True),
+    (build_record_pages, True),
+    (build_history_pages, False),
+    (build_calibration_pages, False),
+    (build_handover_pages, False),
+)
+"""The site's pages by family, in the search index's order; True: made by the second process
+when there is one. The two parts take about as long in a first build (the deals' and accounts'
+pages, a millisecond each, against the reviews) and in a build whose pages are mostly in the
+memo (the lists, made again for any deal's change, against the overviews and the reviews of a
+new commit's week)."""
 
 
 def build_pages(
@@ -66,8 +87,9 @@ def build_pages(
     names read in pinyin before are not read again). `env` is the `environment` of
     `templates` when the caller keeps it (its templates compiled once). `directory_urls`:
     the site's addresses are folders (`deals/x/`), else files (`deals/x.html`). With two
-    `cores` and many records, a forked process makes the team's, accounts' and deals' pages
-    while this one makes the others (the same pages either way: see `_apart`)."""
+    `cores` and many records, a forked process makes part of the pages (the overviews and
+    lists, the team's, the accounts' and deals') while this one makes the others: the same
+    pages either way (see `_apart`)."""
     known = memo.recall(PINYIN) if memo is not None else None
     sort_key = SortKeys(known if isinstance(known, dict) else {})
     context = SiteContext.of(
@@ -83,32 +105,25 @@ def build_pages(
         directory_urls=directory_urls,
     )
     records = len(dataset.deals) + len(dataset.accounts)
-    apart: Sequence[Family] = (build_team_pages, build_record_pages)
+    apart = [family for family, theirs in FAMILIES if theirs]
+    made: dict[Family, list[Page]] = {}
     theirs = None
     if cores > 1 and records >= APART_FROM:
         theirs = Theirs([apart], lambda parts: [_apart(context, part) for part in parts])
     try:
-        first = [*build_sales_pages(context), *build_list_pages(context), ROBOTS]
-        middle = _made(context, apart) if theirs is None else []
-        last = [
-            *build_history_pages(context),
-            *build_calibration_pages(context),
-            *build_handover_pages(context),
-        ]
+        for family, _ in FAMILIES:
+            if theirs is None or family not in apart:
+                made[family] = family(context)
         if theirs is not None:
-            [made] = theirs.results()
-            middle = made.merged_into(context)
+            [their] = theirs.results()
+            made.update(zip(apart, their.merged_into(context), strict=True))
     finally:
         if theirs is not None:
             theirs.stop()
-    pages = [*first, *middle, *last]
+    pages = [page for family, _ in FAMILIES for page in made[family]]
     if memo is not None:
         memo.keep(PINYIN, sort_key.pinyin)
     return pages
-
-
-def _made(context: SiteContext, families: Sequence[Family]) -> list[Page]:
-    return [page for family in families for page in family(context)]
 
 
 @dataclass(frozen=True)
@@ -116,14 +131,15 @@ class _Apart:
     """The pages a second process made, with what it added to the memo and the names it read
     in pinyin: plain values, sent back pickled."""
 
-    pages: list[Page]
+    pages: list[list[Page]]
+    """Each family's."""
     used: dict[str, bytes]
     hits: int
     rendered: int
     pinyin: dict[str, str]
 
-    def merged_into(self, context: SiteContext) -> list[Page]:
-        """The pages, their memo's entries and names added to `context`'s."""
+    def merged_into(self, context: SiteContext) -> list[list[Page]]:
+        """Each family's pages; their memo's entries and names are added to `context`'s."""
         memo = context.memo
         if memo is not None:
             memo.used.update(self.used)
@@ -138,11 +154,12 @@ def _apart(context: SiteContext, families: Sequence[Family]) -> _Apart:
     apart, and handed back with them (the memo as it was is left as it was)."""
     memo = context.memo
     if memo is None:
-        return _Apart(_made(context, families), {}, 0, 0, dict(context.sort_key.pinyin))
+        pages = [family(context) for family in families]
+        return _Apart(pages, {}, 0, 0, dict(context.sort_key.pinyin))
     before = memo.used, memo.hits, memo.rendered
     memo.used, memo.hits, memo.rendered = {}, 0, 0
     try:
-        pages = _made(context, families)
+        pages = [family(context) for family in families]
         return _Apart(pages, memo.used, memo.hits, memo.rendered, dict(context.sort_key.pinyin))
     finally:
         memo.used, memo.hits, memo.rendered = before
