@@ -27,6 +27,7 @@ from generator.plugin import ahead, kept_pages, links
 from generator.plugin.kept_pages import (
     HEADS,
     PAGES_FOLDER,
+    KeptHead,
     KeptMarkdownPage,
     KeptPage,
     KeptState,
@@ -622,7 +623,7 @@ def test_a_kept_page_is_read_as_written_and_as_an_earlier_version_wrote_it(tmp_p
         anchors=set(),
         links_to_anchors=None,
         lookups=(("accounts/a.md", "accounts/a/"),),
-        search=[{"location": "deals/a/", "title": "A", "text": "A"}],
+        search='{"location":"deals/a/","title":"A","text":"A"}',
         shell="shell",
         packed=zlib.compress(b"<html>A</html>"),
     )
@@ -642,6 +643,20 @@ def test_a_kept_page_is_read_as_written_and_as_an_earlier_version_wrote_it(tmp_p
     state["toc"] = pickle.loads(state.pop("packed_toc"))
     (tmp_path / "toc-whole").write_bytes(pickle.dumps(whole_toc))  # as funnel kept it before
     assert pages.get("toc-whole") is None  # rendered again
+    listed = pickle.loads(data)
+    listed.search = [{"location": "deals/a/", "title": "A", "text": "A"}]
+    (tmp_path / "listed").write_bytes(pickle.dumps(listed))  # its search entries not in JSON
+    assert pages.get("listed") is None
+
+
+def test_a_head_kept_by_an_earlier_version_is_not_used(tmp_path):
+    def head(search: object) -> bytes:
+        return pickle.dumps(KeptHead("A", set(), None, (), search, "shell"))  # type: ignore[arg-type]
+
+    (tmp_path / HEADS).write_bytes(pickle.dumps({"now": head("{}"), "before": head([{}])}))
+    pages = PageStore(tmp_path)
+    assert pages.head("now") == KeptHead("A", set(), None, (), "{}", "shell")
+    assert pages.head("before") is None  # its page is read whole (here: none is kept)
 
 
 def test_a_second_process_starts_only_with_the_memory_for_it(tmp_path, monkeypatch):

@@ -44,6 +44,7 @@ from ..site.context import Page as SitePage
 from ..site.memo import PICKLED, unpack
 from .links import Links
 from .page_keys import FORMAT, page_key, shell_digest
+from .search_json import add, encoded, write_index
 from .search_sections import Section, sections
 
 PAGES_FOLDER = f"pages-v{FORMAT}"
@@ -70,7 +71,8 @@ class KeptHead:
     links_to_anchors: dict[str, dict[str, str]] | None
     lookups: tuple[tuple[str, str], ...]
     """Every page its links looked up, with the address found (the content depends on it)."""
-    search: list[dict[str, Any]]
+    search: str
+    """Its search entries, as the index's JSON holds them (see `search_json`)."""
     shell: str
 
     @classmethod
@@ -82,6 +84,8 @@ class KeptHead:
         return pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+WRITES_KEPT = "_funnel_writes_kept"
+"""Marks a search index whose JSON is written with the kept pages' entries as kept."""
 HEADS = "heads.pickle"
 """The heads of the kept pages, all in one file of the store's folder (see `PageStore.head`)."""
 
@@ -149,7 +153,7 @@ class PageStore:
                     head = pickle.loads(pickled)
                 except Exception:  # damaged: the page is read whole
                     head = None
-                if type(head) is KeptHead:  # its page is read whole only if not linked
+                if type(head) is KeptHead and _current(vars(head), whole=False):
                     self.used.add(key)
                     return head
         return self.get(key)
@@ -180,8 +184,8 @@ class PageStore:
             page = pickle.loads(data if data[:1] == PICKLED else zlib.decompress(data))
         except Exception:  # a damaged or foreign file: the page is rendered again
             return None
-        if not isinstance(page, KeptPage) or not isinstance(vars(page).get("packed_toc"), bytes):
-            return None  # not a page, or one kept with its toc whole: rendered again
+        if not isinstance(page, KeptPage) or not _current(vars(page)):
+            return None  # not a page, or one kept by an earlier version: rendered again
         if self.remember:
             self.memory[key] = data
         self.used.add(key)
@@ -452,7 +456,7 @@ class KeptMarkdownPage(Page):
         if self.lean:  # rendered: its Markdown is let go (None would mean "not read yet")
             self.markdown = self.file.content_string = ""
 
-    def keep(self, output: str, search: list[dict[str, Any]], shell: str) -> bool:
+    def keep(self, output: str, search: str, shell: str) -> bool:
         """Keep this page's rendering (not when one of its links found no page, nor when
         its conversion warned: the warning must come again); whether it was kept."""
         if self.key is None or self.lookups is None or self._packed is None:
@@ -644,7 +648,7 @@ class KeptState:
     the templates are given this list, as in a build that writes every page."""
     places: dict[str, int] = field(default_factory=dict)
     """Each page's place in `pages`."""
-    passed: list[tuple[int, list[dict[str, Any]], PageStore, str]] = field(default_factory=list)
+    passed: list[tuple[int, str, PageStore, str]] = field(default_factory=list)
     """The pages written ahead, in order: their place, kept search entries, store and key."""
     passed_shell: str = ""
     """The shell the pages written ahead were kept with."""
@@ -741,6 +745,11 @@ class KeptState:
             )
         self.index = _search_index(config)
         self.seen = len(self.index.entries) if self.index is not None else 0
+        if self.index is not None and not hasattr(self.index, WRITES_KEPT):
+            self.index.generate_search_index = write_index(
+                self.index, self.index.generate_search_index
+            )
+            setattr(self.index, WRITES_KEPT, True)
         for file in self.generated:
             page = file.page
             if isinstance(page, KeptMarkdownPage) and page.kept is not None:
@@ -808,7 +817,7 @@ class KeptState:
         while self.given < len(self.passed) and (
             before is None or self.passed[self.given][0] < before
         ):
-            self.entries.extend(self.passed[self.given][1])
+            add(self.entries, self.passed[self.given][1])
             self.given += 1
         self.seen = len(self.entries)
 
@@ -830,12 +839,12 @@ class KeptState:
             kept = page.kept
             if kept is None:
                 page.store.rendered += 1
-                written = page.keep(output, list(new), self.shell)
+                written = page.keep(output, encoded(new), self.shell)
             else:
                 page.store.hits += 1
                 if self.entries is not None:
-                    self.entries.extend(kept.search)
-                written = page.whole or page.keep(output, list(kept.search), self.shell)
+                    add(self.entries, kept.search)
+                written = page.whole or page.keep(output, kept.search, self.shell)
             if written and self.keeping_written and page.key is not None:
                 page.store.wrote(page.key, page.file.abs_dest_path)
             page.kept, page.lookups = None, None  # written: not held for the rest of the build
@@ -860,6 +869,13 @@ class KeptState:
         for page in self.anchored:
             page.validate_anchor_links(files=files, log_level=anchors)
         self.anchored = []
+
+
+def _current(fields: dict[str, Any], whole: bool = True) -> bool:
+    """Whether a kept page's fields (or its head's: not `whole`) are this version's: its
+    search entries in JSON, and its toc pickled apart."""
+    search = isinstance(fields.get("search"), str)
+    return search and (not whole or isinstance(fields.get("packed_toc"), bytes))
 
 
 def _search_index(config: Mapping[str, Any]) -> Any:

@@ -1,0 +1,88 @@
+"""A kept page's search entries, kept as the theme's search index writes them: in JSON.
+
+Material's search plugin writes its index at the end of a build with one `json.dumps` of every
+entry of every page (a second at 10,000 deals, after a build that made a few pages). A page
+kept by an earlier build keeps its entries as that JSON already (`encoded`); the build puts
+it among the index's entries as `Encoded` text, and writes the index (`write_index`) with
+the JSON of the other entries encoded as the plugin encodes them, after the plugin's own JSON
+of its configuration: the very same file. Where the plugin's own way must run (its `--dirty`
+merging with the last index, or an index that does not end as expected), the kept entries are
+read back first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+SEPARATORS = (",", ":")
+"""The search plugin's: `json.dumps(data, separators=(",", ":"), default=str)`."""
+EMPTY = '"docs":[]}'
+"""How the plugin's index of no entries ends (its configuration comes first)."""
+
+
+class Encoded(str):
+    """A page's search entries in the index's JSON, comma-joined (see `encoded`)."""
+
+    __slots__ = ()
+
+
+def encoded(entries: list[dict[str, Any]]) -> str:
+    """`entries` as the plugin's JSON writes them, one after the other, comma-joined."""
+    return json.dumps(entries, separators=SEPARATORS, default=str)[1:-1]
+
+
+def decoded(text: str) -> list[dict[str, Any]]:
+    """The entries that `encoded` made `text` of."""
+    entries: list[dict[str, Any]] = json.loads(f"[{text}]")
+    return entries
+
+
+def _docs(entries: list[Any]) -> str:
+    """The JSON of `entries` (dicts, and `Encoded` ones) without its brackets: a run of dicts
+    encoded in one go, as the plugin encodes all."""
+    parts: list[str] = []
+    run: list[Any] = []
+    for item in entries:
+        if isinstance(item, Encoded):
+            if run:
+                parts.append(encoded(run))
+                run = []
+            parts.append(item)
+        else:
+            run.append(item)
+    if run:
+        parts.append(encoded(run))
+    return ",".join(parts)
+
+
+def add(entries: list[Any], text: str) -> None:
+    """Put a kept page's entries (`encoded`) into the index's `entries`."""
+    if text:
+        entries.append(Encoded(text))
+
+
+def write_index(index: Any, generate: Callable[[Any], str]) -> Callable[[Any], str]:
+    """The index's `generate_search_index` for a build that adds `Encoded` entries: the
+    plugin's JSON, with the kept entries written as they were kept; `generate`, the
+    plugin's own, with them read back where it merges with a last index (`prev`)."""
+
+    def generate_search_index(prev: Any) -> str:
+        entries = index.entries
+        if prev is None:  # the plugin's JSON of no entries, then every entry's in its place
+            index.entries = []
+            try:
+                empty = generate(None)
+            finally:
+                index.entries = entries
+            if empty.endswith(EMPTY):
+                return f'{empty[: -len(EMPTY)]}"docs":[{_docs(entries)}]}}'
+        index.entries = [
+            entry
+            for item in entries
+            for entry in (decoded(item) if isinstance(item, Encoded) else [item])
+        ]
+        return generate(prev)
+
+    return generate_search_index
