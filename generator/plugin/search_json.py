@@ -1,7 +1,7 @@
 """A kept page's search entries, kept as the theme's search index writes them: in JSON.
 
 Material's search plugin writes its index at the end of a build with one `json.dumps` of every
-entry of every page (a second at 10,000 deals, after a build that made a few pages). A page
+entry of every page (half a second at 10,000 deals, after a build that made a few pages). A page
 kept by an earlier build keeps its entries as that JSON already (`encoded`); the build puts
 it among the index's entries as `Encoded` text, and writes the index (`write_index`) with
 the JSON of the other entries encoded as the plugin encodes them, after the plugin's own JSON
