@@ -4,6 +4,7 @@ be forked or fails leaves the work to the first."""
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import shutil
@@ -69,7 +70,10 @@ def test_a_process_that_fails_leaves_the_work_here():
 
 @pytest.mark.parametrize("sent", [b"", b"garbage", pickle.dumps({"not": "a list"})])
 def test_results_cut_short_or_not_a_list_are_worked_out_here(sent):
-    assert forked._results(sent) is None
+    assert forked._results(io.BytesIO(sent)) is None
+    whole = pickle.dumps([1, 2, 3])
+    assert forked._results(io.BytesIO(whole[:-1])) is None  # cut short by one byte
+    assert forked._results(io.BytesIO(whole)) == [1, 2, 3]
 
 
 def test_results_of_another_length_are_worked_out_here(monkeypatch):

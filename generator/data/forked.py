@@ -49,9 +49,9 @@ class Theirs(Generic[Item, Result]):
 
         def theirs() -> None:
             os.close(reading)
-            results = pickle.dumps(work(items), protocol=pickle.HIGHEST_PROTOCOL)
-            with open(writing, "wb") as pipe:
-                pipe.write(results)
+            results = work(items)
+            with open(writing, "wb") as pipe:  # streamed: no second copy of them all
+                pickle.dump(results, pipe, protocol=pickle.HIGHEST_PROTOCOL)
 
         try:
             self.pid = fork(theirs)
@@ -64,14 +64,15 @@ class Theirs(Generic[Item, Result]):
 
     def results(self) -> list[Result]:
         """The results, once the other process has sent them all (or worked out here)."""
-        sent = b""
+        results = None
         if self.pipe is not None:
             with self.pipe:
-                sent = self.pipe.read()
+                results = _results(self.pipe)
             self.pipe = None
         status = os.waitpid(self.pid, 0)[1] if self.pid else 1
         self.pid = 0
-        results = _results(sent) if status == 0 else None
+        if status != 0:
+            results = None
         if results is None or len(results) != len(self.items):
             results = self.work(self.items)
         return results
@@ -87,10 +88,11 @@ class Theirs(Generic[Item, Result]):
             self.pid = 0
 
 
-def _results(sent: bytes) -> list[Any] | None:
-    """The results the other process sent, or None when they are cut short or not a list."""
+def _results(sent: BinaryIO) -> list[Any] | None:
+    """The results the other process sends, read as they come (no copy of them all), or None
+    when they are cut short or not a list."""
     try:
-        results = pickle.loads(sent)
+        results = pickle.load(sent)
     except Exception:
         return None
     return results if isinstance(results, list) else None
