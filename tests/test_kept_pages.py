@@ -653,10 +653,13 @@ def test_a_head_kept_by_an_earlier_version_is_not_used(tmp_path):
     def head(search: object) -> bytes:
         return pickle.dumps(KeptHead("A", set(), None, (), search, "shell"))  # type: ignore[arg-type]
 
-    (tmp_path / HEADS).write_bytes(pickle.dumps({"now": head("{}"), "before": head([{}])}))
+    heads = {"now": zlib.compress(head("{}")), "listed": zlib.compress(head([{}]))}
+    heads["whole"] = head("{}")  # not compressed
+    (tmp_path / HEADS).write_bytes(pickle.dumps(heads))
     pages = PageStore(tmp_path)
     assert pages.head("now") == KeptHead("A", set(), None, (), "{}", "shell")
-    assert pages.head("before") is None  # its page is read whole (here: none is kept)
+    assert pages.head("listed") is None  # its page is read whole (here: none is kept)
+    assert pages.head("whole") is None
 
 
 def test_a_second_process_starts_only_with_the_memory_for_it(tmp_path, monkeypatch):
@@ -763,7 +766,9 @@ def test_a_build_that_links_its_pages_reads_their_heads_from_one_file(repo, read
     assert {store(repo) / key for key in heads_of(repo)} == set(kept_files(repo))
 
 
-@pytest.mark.parametrize("damage", ["garbage", "missing", "a page's file missing"])
+@pytest.mark.parametrize(
+    "damage", ["garbage", "missing", "a page's file missing", "each head", "one head"]
+)
 def test_damaged_heads_read_the_pages_whole_and_make_the_very_site(repo, read_whole, damage):
     first = build(repo, "first")
     heads = store(repo) / HEADS
@@ -771,14 +776,26 @@ def test_damaged_heads_read_the_pages_whole_and_make_the_very_site(repo, read_wh
         heads.write_bytes(b"not a pickle")
     elif damage == "missing":
         heads.unlink()
+    elif damage == "each head":  # kept uncompressed, as an earlier version kept them
+        heads.write_bytes(pickle.dumps({k: zlib.decompress(v) for k, v in heads_of(repo).items()}))
+    elif damage == "one head":
+        damaged = heads_of(repo)
+        damaged[next(iter(damaged))] = b"garbage"
+        heads.write_bytes(pickle.dumps(damaged))
     else:
         (store(repo) / kept_files(repo)[0].name).unlink()
     read_whole.clear()
     second = build(repo, "second")
     assert differing(first, second) == []
-    if damage != "a page's file missing":
+    if damage == "one head":
+        assert len(read_whole) == 1
+    elif damage != "a page's file missing":
         assert len(read_whole) >= len(kept_files(repo)) - 1
     assert {store(repo) / key for key in heads_of(repo)} == set(kept_files(repo))
+    if damage != "a page's file missing":
+        read_whole.clear()
+        assert differing(build(repo, "third"), first) == []
+        assert read_whole == []  # the heads are whole again
 
 
 def test_a_page_that_cannot_be_linked_is_read_whole_and_written(repo, read_whole, monkeypatch):

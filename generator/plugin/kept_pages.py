@@ -77,11 +77,24 @@ class KeptHead:
 
     @classmethod
     def pickled(cls, page: KeptPage) -> bytes:
-        """The head of a kept page, pickled (as the file of heads holds it)."""
+        """The head of a kept page, pickled and compressed (as the file of heads holds it: the
+        search entries' JSON is most of it, and the heads of 100,000 pages are held through
+        a build)."""
         head = cls(
             page.title, page.anchors, page.links_to_anchors, page.lookups, page.search, page.shell
         )
-        return pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL)
+        return zlib.compress(pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+    @staticmethod
+    def unpickled(pickled: bytes) -> KeptHead | None:
+        """The head that `pickled` made, if it is one of this version's."""
+        try:
+            head = pickle.loads(zlib.decompress(pickled))
+        except Exception:  # damaged, or kept otherwise before
+            return None
+        if type(head) is KeptHead and _current(vars(head), whole=False):
+            return head
+        return None
 
 
 WRITES_KEPT = "_funnel_writes_kept"
@@ -148,14 +161,15 @@ class PageStore:
         so a build that links most pages reads one file, not one a page; else the page."""
         if key not in self.memory:
             pickled = self._heads().get(key) or self.new_heads.get(key)
-            if pickled is not None:
-                try:
-                    head = pickle.loads(pickled)
-                except Exception:  # damaged: the page is read whole
-                    head = None
-                if type(head) is KeptHead and _current(vars(head), whole=False):
-                    self.used.add(key)
-                    return head
+            head = None if pickled is None else KeptHead.unpickled(pickled)
+            if head is not None:
+                self.used.add(key)
+                return head
+            if pickled is not None:  # unusable: the page is read whole, its head kept anew
+                page = self.get(key)
+                if page is not None and self.folder is not None:
+                    self.new_heads[key] = KeptHead.pickled(page)
+                return page
         return self.get(key)
 
     def _heads(self) -> dict[str, bytes]:
