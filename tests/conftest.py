@@ -5,6 +5,7 @@
 - `corpus_case(name)` builds tests/corpus/<name>/ the same way: the valid folder, then the
   case's own files copied over it (each case holds only its broken files), then what the
   case's case.toml asks for (files to delete, symlinks and FIFOs git cannot keep).
+- `write_example(root)` writes `funnel example`'s repository (seed 1) into `root`.
 - `golden(name, text)` compares text against tests/golden/<name>; run
   `pytest --update-golden` to rewrite the files, then review them with `git diff`.
 """
@@ -27,6 +28,17 @@ VALID = TESTS / "fixtures" / "valid"
 CORPUS = TESTS / "corpus"
 GOLDEN = TESTS / "golden"
 CASE_FILE = "case.toml"
+
+
+def write_example(root: Path, as_of: str = "2026-11-26") -> Path:
+    """`funnel example` into `root`: a team's repository with a year of history (seed 1)."""
+    from click.testing import CliRunner
+
+    from generator.cli.main import main
+
+    result = CliRunner().invoke(main, ["example", str(root), "--seed", "1", "--as-of", as_of])
+    assert result.exit_code == 0, result.output
+    return root
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pypinyin
 import pytest
-from click.testing import CliRunner
+from conftest import write_example
 
-from generator.cli.main import main
 from generator.data.validate import check
 from generator.history.mining import read_history
 from generator.site import history_pages, sales_pages
@@ -32,12 +31,7 @@ DEAL = "deals/east/northwind-servers-2027.yaml"
 @pytest.fixture
 def example(tmp_path_factory) -> Path:
     """`funnel example`: a team's repository with a year of history."""
-    root = tmp_path_factory.mktemp("memo") / "example"
-    result = CliRunner().invoke(
-        main, ["example", str(root), "--seed", "1", "--as-of", AS_OF.isoformat()]
-    )
-    assert result.exit_code == 0, result.output
-    return root
+    return write_example(tmp_path_factory.mktemp("memo") / "example", AS_OF.isoformat())
 
 
 def made(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import write_example
 
 from generator.cli.main import main
 from generator.data import forked
@@ -27,12 +28,7 @@ AS_OF = date(2026, 11, 26)
 @pytest.fixture(scope="module")
 def example(tmp_path_factory) -> Path:
     """`funnel example`: a team's repository with a year of history."""
-    root = tmp_path_factory.mktemp("apart") / "example"
-    result = CliRunner().invoke(
-        main, ["example", str(root), "--seed", "1", "--as-of", AS_OF.isoformat()]
-    )
-    assert result.exit_code == 0, result.output
-    return root
+    return write_example(tmp_path_factory.mktemp("apart") / "example", AS_OF.isoformat())
 
 
 @pytest.fixture

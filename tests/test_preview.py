@@ -9,9 +9,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import write_example
 
-from generator.cli.main import main
 from generator.data.parse_cache import ParseCache
 from generator.data.validate import check
 from generator.history.mining import read_history
@@ -34,12 +33,7 @@ OWNER_PAGES = {
 @pytest.fixture(scope="module")
 def written(tmp_path_factory) -> Path:
     """`funnel example`: a team's repository with a year of history (written once)."""
-    root = tmp_path_factory.mktemp("preview") / "example"
-    result = CliRunner().invoke(
-        main, ["example", str(root), "--seed", "1", "--as-of", AS_OF.isoformat()]
-    )
-    assert result.exit_code == 0, result.output
-    return root
+    return write_example(tmp_path_factory.mktemp("preview") / "example", AS_OF.isoformat())
 
 
 @pytest.fixture
