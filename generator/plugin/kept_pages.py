@@ -159,18 +159,17 @@ class PageStore:
     def head(self, key: str) -> KeptHead | KeptPage | None:
         """The head of the page kept under `key` (see `KeptHead`): from the one file of heads,
         so a build that links most pages reads one file, not one a page; else the page."""
+        pickled = None
         if key not in self.memory:
             pickled = self._heads().get(key) or self.new_heads.get(key)
             head = None if pickled is None else KeptHead.unpickled(pickled)
             if head is not None:
                 self.used.add(key)
                 return head
-            if pickled is not None:  # unusable: the page is read whole, its head kept anew
-                page = self.get(key)
-                if page is not None and self.folder is not None:
-                    self.new_heads[key] = KeptHead.pickled(page)
-                return page
-        return self.get(key)
+        page = self.get(key)
+        if pickled is not None and page is not None and self.folder is not None:
+            self.new_heads[key] = KeptHead.pickled(page)  # its head unusable: kept anew
+        return page
 
     def _heads(self) -> dict[str, bytes]:
         if self.heads is None:

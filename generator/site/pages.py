@@ -87,9 +87,9 @@ def build_pages(
     names read in pinyin before are not read again). `env` is the `environment` of
     `templates` when the caller keeps it (its templates compiled once). `directory_urls`:
     the site's addresses are folders (`deals/x/`), else files (`deals/x.html`). With two
-    `cores` and many records, a forked process makes part of the pages (the overviews and
-    lists, the team's, the accounts' and deals') while this one makes the others: the same
-    pages either way (see `_apart`)."""
+    `cores` and many records, a forked process makes part of the pages (the lists, the
+    team's, the accounts' and deals': see `FAMILIES`) while this one makes the others: the
+    same pages either way (see `_apart`)."""
     known = memo.recall(PINYIN) if memo is not None else None
     sort_key = SortKeys(known if isinstance(known, dict) else {})
     context = SiteContext.of(
@@ -152,10 +152,7 @@ class _Apart:
 def _apart(context: SiteContext, families: Sequence[Family]) -> _Apart:
     """`families`' pages, made as by this process alone; what they add to the memo is kept
     apart, and handed back with them (the memo as it was is left as it was)."""
-    memo = context.memo
-    if memo is None:
-        pages = [family(context) for family in families]
-        return _Apart(pages, {}, 0, 0, dict(context.sort_key.pinyin))
+    memo = context.memo if context.memo is not None else PageMemo()  # none: nothing to add
     before = memo.used, memo.hits, memo.rendered
     memo.used, memo.hits, memo.rendered = {}, 0, 0
     try:
