@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from generator import plugin
 from generator.cli.main import main
-from generator.plugin import ahead, kept_pages, links
+from generator.plugin import ahead, kept_pages, links, search_json
 from generator.plugin.kept_pages import (
     HEADS,
     PAGES_FOLDER,
@@ -34,6 +34,7 @@ from generator.plugin.kept_pages import (
     PageStore,
 )
 from generator.plugin.page_keys import folder_digest
+from generator.plugin.search_json import packed, unpacked
 from generator.site.environment import PACKAGED, compiled_templates, environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -423,6 +424,20 @@ def test_a_link_the_second_process_cannot_make_fails_the_build_and_the_next_writ
     assert differing(again, cold(repo)) == []
 
 
+def test_the_heads_hold_the_search_entries_packed_and_the_index_has_them_whole(repo, read_whole):
+    _edit(repo / DEAL, "title: Data centre servers", "title: <script>alert(1)</script>")
+    first = build(repo, "first")
+    heads = [pickle.loads(head) for head in heads_of(repo).values()]
+    assert sum(isinstance(head.search, search_json.Packed) for head in heads) > 50
+    assert not any(isinstance(head.search, str) and head.search for head in heads)
+    read_whole.clear()
+    second = build(repo, "second")
+    assert read_whole == []  # every page written ahead from its head
+    assert differing(second, first) == []  # search_index.json the very same too
+    index = second["search/search_index.json"]
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in index and b"<script>" not in index
+
+
 def test_links_are_made_in_one_go_by_a_process_or_by_the_build(tmp_path, monkeypatch):
     sources = []
     for index in range(5):
@@ -653,13 +668,16 @@ def test_a_head_kept_by_an_earlier_version_is_not_used(tmp_path):
     def head(search: object) -> bytes:
         return pickle.dumps(KeptHead("A", set(), None, (), search, "shell"))  # type: ignore[arg-type]
 
-    heads = {"now": zlib.compress(head("{}")), "listed": zlib.compress(head([{}]))}
-    heads["whole"] = head("{}")  # not compressed
+    now, none = head(packed('{"location":"a/"}')), head("")
+    heads = {"now": now, "none": none, "compressed": zlib.compress(now)}  # as kept before
+    heads |= {"listed": head([{}]), "text": head('{"location":"a/"}')}  # entries not packed
     (tmp_path / HEADS).write_bytes(pickle.dumps(heads))
     pages = PageStore(tmp_path)
-    assert pages.head("now") == KeptHead("A", set(), None, (), "{}", "shell")
-    assert pages.head("listed") is None  # its page is read whole (here: none is kept)
-    assert pages.head("whole") is None
+    found = pages.head("now")
+    assert isinstance(found, KeptHead) and unpacked(found.search) == '{"location":"a/"}'
+    assert pages.head("none") == KeptHead("A", set(), None, (), "", "shell")  # no entries
+    for earlier in ("compressed", "listed", "text"):
+        assert pages.head(earlier) is None  # its page is read whole (here: none is kept)
 
 
 def test_a_second_process_starts_only_with_the_memory_for_it(tmp_path, monkeypatch):
@@ -776,8 +794,13 @@ def test_damaged_heads_read_the_pages_whole_and_make_the_very_site(repo, read_wh
         heads.write_bytes(b"not a pickle")
     elif damage == "missing":
         heads.unlink()
-    elif damage == "each head":  # kept uncompressed, as an earlier version kept them
-        heads.write_bytes(pickle.dumps({k: zlib.decompress(v) for k, v in heads_of(repo).items()}))
+    elif damage == "each head":  # compressed, their entries not packed: as kept before
+        earlier = {}
+        for key, pickled in heads_of(repo).items():
+            head = pickle.loads(pickled)
+            head.search = unpacked(head.search)
+            earlier[key] = zlib.compress(pickle.dumps(head), 1)
+        heads.write_bytes(pickle.dumps(earlier))
     elif damage == "one head":
         damaged = heads_of(repo)
         damaged[next(iter(damaged))] = b"garbage"

@@ -34,11 +34,15 @@ def plugins_json(pages: list[list[dict]]) -> str:
     return index.generate_search_index(None)
 
 
-def ours(pages: list[list[dict]], kept: set[int], prev: object = None) -> str:
+def ours(
+    pages: list[list[dict]], kept: set[int], prev: object = None, packed: set[int] = frozenset()
+) -> str:
     index = SearchIndex(**CONFIG)
     for number, entries in enumerate(pages):
-        if number in kept:
-            add(index.entries, encoded(entries))  # as a kept page's, read back from its head
+        if number in packed:
+            add(index.entries, search_json.packed(encoded(entries)))  # as a head holds them
+        elif number in kept:
+            add(index.entries, encoded(entries))  # as a kept page's, read back whole
         else:
             index.entries.extend(entries)  # as the plugin adds a page made now
     index.generate_search_index = write_index(index, index.generate_search_index)
@@ -49,6 +53,26 @@ def ours(pages: list[list[dict]], kept: set[int], prev: object = None) -> str:
 def test_the_index_is_the_plugins_whichever_pages_are_kept(kept):
     assert ours(PAGES, kept) == plugins_json(PAGES)
     assert json.loads(ours(PAGES, kept))["docs"][0]["title"] == "<script>alert(1)</script>"
+
+
+@pytest.mark.parametrize("packed", [{0}, {1, 2}, {0, 1, 2, 3}])
+def test_the_index_is_the_plugins_with_entries_packed_in_the_heads(packed):
+    assert ours(PAGES, {3}, packed=packed) == plugins_json(PAGES)
+    last = SearchIndex(**CONFIG)  # merged with the last index: read back from packed too
+    plain = SearchIndex(**CONFIG)
+    plain.entries = [entry for entries in PAGES for entry in entries]
+    assert ours(PAGES, set(), prev=last, packed=packed) == plain.generate_search_index(last)
+
+
+def test_packed_entries_come_back_as_they_were_encoded():
+    for entries in PAGES:
+        text = encoded(entries)
+        assert search_json.unpacked(search_json.packed(text)) == text
+    assert search_json.packed("") == ""  # a page without entries: nothing to unpack
+    assert search_json.unpacked('{"a":1}') == '{"a":1}'
+    index: list[object] = []
+    add(index, search_json.packed(""))
+    assert index == []
 
 
 def test_entries_come_back_as_they_were_encoded():

@@ -44,7 +44,7 @@ from ..site.context import Page as SitePage
 from ..site.memo import PICKLED, unpack
 from .links import Links
 from .page_keys import FORMAT, page_key, shell_digest
-from .search_json import add, encoded, write_index
+from .search_json import Encoded, Packed, add, encoded, packed, unpacked, write_index
 from .search_sections import Section, sections
 
 PAGES_FOLDER = f"pages-v{FORMAT}"
@@ -71,25 +71,31 @@ class KeptHead:
     links_to_anchors: dict[str, dict[str, str]] | None
     lookups: tuple[tuple[str, str], ...]
     """Every page its links looked up, with the address found (the content depends on it)."""
-    search: str
-    """Its search entries, as the index's JSON holds them (see `search_json`)."""
+    search: str | Packed
+    """Its search entries, as the index's JSON holds them (see `search_json`); a head's,
+    `packed`."""
     shell: str
 
     @classmethod
     def pickled(cls, page: KeptPage) -> bytes:
-        """The head of a kept page, pickled and compressed (as the file of heads holds it: the
-        search entries' JSON is most of it, and the heads of 100,000 pages are held through
-        a build)."""
+        """The head of a kept page, pickled as the file of heads holds it: its search entries'
+        JSON, most of it, `packed` (the heads of 100,000 pages are held through a build, and
+        a build that links a page into the site has no use for its entries until the end)."""
         head = cls(
-            page.title, page.anchors, page.links_to_anchors, page.lookups, page.search, page.shell
+            page.title,
+            page.anchors,
+            page.links_to_anchors,
+            page.lookups,
+            packed(page.search),
+            page.shell,
         )
-        return zlib.compress(pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        return pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL)
 
     @staticmethod
     def unpickled(pickled: bytes) -> KeptHead | None:
         """The head that `pickled` made, if it is one of this version's."""
         try:
-            head = pickle.loads(zlib.decompress(pickled))
+            head = pickle.loads(pickled)
         except Exception:  # damaged, or kept otherwise before
             return None
         if type(head) is KeptHead and _current(vars(head), whole=False):
@@ -108,6 +114,8 @@ class KeptPage(KeptHead):
     """What a page's rendering made: its content, and its output around that content (and,
     as a head, what a build needs to write it as kept)."""
 
+    search: str
+    """Its search entries, as the index's JSON holds them (see `search_json`)."""
     packed_content: bytes
     """The HTML of its Markdown, compressed (as a lean page holds it: see `lean`)."""
     packed_toc: bytes
@@ -661,7 +669,7 @@ class KeptState:
     the templates are given this list, as in a build that writes every page."""
     places: dict[str, int] = field(default_factory=dict)
     """Each page's place in `pages`."""
-    passed: list[tuple[int, str, PageStore, str]] = field(default_factory=list)
+    passed: list[tuple[int, str | Packed, PageStore, str]] = field(default_factory=list)
     """The pages written ahead, in order: their place, kept search entries, store and key."""
     passed_shell: str = ""
     """The shell the pages written ahead were kept with."""
@@ -681,8 +689,9 @@ class KeptState:
     here (see `before_search`)."""
 
     @property
-    def entries(self) -> list[dict[str, Any]] | None:
-        """The entries of the theme's search index, if there is one."""
+    def entries(self) -> list[Any] | None:
+        """The entries of the theme's search index, if there is one (dicts, and kept ones:
+        see `search_json`)."""
         return None if self.index is None else self.index.entries
 
     def pass_through(
@@ -869,7 +878,14 @@ class KeptState:
     def finish(self, files: Files, anchors: int) -> None:
         """Every page is written: the search entries of the pages written ahead after the
         last page are given; their links to anchors are checked (`anchors`: the level of
-        MkDocs' message). The pages written ahead as links are in place."""
+        MkDocs' message). The pages written ahead as links are in place.
+
+        The kept entries are unpacked first, while the links are still being made."""
+        self._give(None)
+        if self.entries is not None:
+            for place, item in enumerate(self.entries):
+                if isinstance(item, Packed):
+                    self.entries[place] = Encoded(unpacked(item))
         failed = self.links.wait()
         if failed:
             for existing, _ in failed:  # the next build writes them
@@ -878,7 +894,6 @@ class KeptState:
                 f"funnel: {len(failed)} page(s) could not be linked into the site (is the "
                 f"disk full?), first {failed[0][1]}: build again"
             )
-        self._give(None)
         for page in self.anchored:
             page.validate_anchor_links(files=files, log_level=anchors)
         self.anchored = []
@@ -886,9 +901,11 @@ class KeptState:
 
 def _current(fields: dict[str, Any], whole: bool = True) -> bool:
     """Whether a kept page's fields (or its head's: not `whole`) are this version's: its
-    search entries in JSON, and its toc pickled apart."""
-    search = isinstance(fields.get("search"), str)
-    return search and (not whole or isinstance(fields.get("packed_toc"), bytes))
+    search entries in JSON (a head's `packed`), and its toc pickled apart."""
+    search = fields.get("search")
+    if not whole:
+        return isinstance(search, Packed) or search == ""
+    return isinstance(search, str) and isinstance(fields.get("packed_toc"), bytes)
 
 
 def _search_index(config: Mapping[str, Any]) -> Any:

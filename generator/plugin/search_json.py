@@ -5,7 +5,9 @@ entry of every page (half a second at 10,000 deals, after a build that made a fe
 kept by an earlier build keeps its entries as that JSON already (`encoded`); the build puts
 it among the index's entries as `Encoded` text, and writes the index (`write_index`) with
 the JSON of the other entries encoded as the plugin encodes them, after the plugin's own JSON
-of its configuration: the very same file. Where the plugin's own way must run (its `--dirty`
+of its configuration: the very same file. The heads of the kept pages hold that JSON
+compressed (`Packed`): it is unpacked only for the index, where most of it goes, not as
+each page is linked into the site. Where the plugin's own way must run (its `--dirty`
 merging with the last index, or an index that does not end as expected), the kept entries are
 read back first.
 """
@@ -13,6 +15,7 @@ read back first.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +31,23 @@ class Encoded(str):
     __slots__ = ()
 
 
+class Packed(bytes):
+    """A page's search entries (`encoded`) compressed (see `packed`)."""
+
+    __slots__ = ()
+
+
+def packed(text: str) -> Packed | str:
+    """A page's search entries (`encoded`) as the heads of the kept pages hold them: compressed
+    (no entries: the empty text)."""
+    return Packed(zlib.compress(text.encode("utf-8"), 1)) if text else ""
+
+
+def unpacked(item: Packed | str) -> str:
+    """The entries' text that `packed` made `item` of (a text is its own)."""
+    return zlib.decompress(item).decode("utf-8") if isinstance(item, Packed) else item
+
+
 def encoded(entries: list[dict[str, Any]]) -> str:
     """`entries` as the plugin's JSON writes them, one after the other, comma-joined."""
     return json.dumps(entries, separators=SEPARATORS, default=str)[1:-1]
@@ -40,16 +60,16 @@ def decoded(text: str) -> list[dict[str, Any]]:
 
 
 def _docs(entries: list[Any]) -> str:
-    """The JSON of `entries` (dicts, and `Encoded` ones) without its brackets: a run of dicts
-    encoded in one go, as the plugin encodes all."""
+    """The JSON of `entries` (dicts, and `Encoded` or `Packed` ones) without its brackets: a
+    run of dicts encoded in one go, as the plugin encodes all."""
     parts: list[str] = []
     run: list[Any] = []
     for item in entries:
-        if isinstance(item, Encoded):
+        if isinstance(item, Encoded | Packed):
             if run:
                 parts.append(encoded(run))
                 run = []
-            parts.append(item)
+            parts.append(unpacked(item))
         else:
             run.append(item)
     if run:
@@ -57,10 +77,10 @@ def _docs(entries: list[Any]) -> str:
     return ",".join(parts)
 
 
-def add(entries: list[Any], text: str) -> None:
-    """Put a kept page's entries (`encoded`) into the index's `entries`."""
+def add(entries: list[Any], text: str | Packed) -> None:
+    """Put a kept page's entries (`encoded`, or `packed`) into the index's `entries`."""
     if text:
-        entries.append(Encoded(text))
+        entries.append(text if isinstance(text, Packed) else Encoded(text))
 
 
 def write_index(index: Any, generate: Callable[[Any], str]) -> Callable[[Any], str]:
@@ -81,7 +101,7 @@ def write_index(index: Any, generate: Callable[[Any], str]) -> Callable[[Any], s
         index.entries = [
             entry
             for item in entries
-            for entry in (decoded(item) if isinstance(item, Encoded) else [item])
+            for entry in (decoded(unpacked(item)) if isinstance(item, Encoded | Packed) else [item])
         ]
         return generate(prev)
 
