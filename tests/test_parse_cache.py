@@ -35,9 +35,9 @@ def counted(monkeypatch) -> list[str]:
     parsed: list[str] = []
     real = load_module._validate_file
 
-    def counting(text, path, model, problems, extra=None, ready=None):
+    def counting(text, path, model, problems, extra=None):
         parsed.append(path)
-        return real(text, path, model, problems, extra, ready)
+        return real(text, path, model, problems, extra)
 
     monkeypatch.setattr(load_module, "_validate_file", counting)
     return parsed

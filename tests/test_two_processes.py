@@ -8,6 +8,7 @@ import io
 import os
 import pickle
 import shutil
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -199,15 +200,39 @@ def test_a_failed_second_process_leaves_the_same_check(tmp_path, monkeypatch):
     one_process(monkeypatch)
     alone = check(data, AS_OF, "data")
     two_processes(monkeypatch, 0.45)
-    first, real = os.getpid(), load_module._parsed
+    first, real = os.getpid(), load_module._validate_file
 
-    def fails_there(text, path):
+    def fails_there(*args, **kwargs):
         if os.getpid() != first:
             raise MemoryError
-        return real(text, path)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(load_module, "_parsed", fails_there)
+    monkeypatch.setattr(load_module, "_validate_file", fails_there)
     same(check(data, AS_OF, "data"), alone)
+
+
+def test_a_record_of_another_kind_from_the_second_process_is_made_here(tmp_path, monkeypatch):
+    data = many(tmp_path / "data")
+    one_process(monkeypatch)
+    alone = check(data, AS_OF, "data", cache=ParseCache(tmp_path / "one"))
+    two_processes(monkeypatch, 0.45)
+    real = load_module._Loader._ready
+
+    def another_kind(loader, named, model):
+        wrong = pickle.dumps(alone.dataset.funnel)  # not a deal
+        return [
+            replace(ready, made=replace(ready.made, pickled=wrong))
+            if ready.made is not None and ready.made.pickled is not None
+            else ready
+            for ready in real(loader, named, model)
+        ]
+
+    monkeypatch.setattr(load_module._Loader, "_ready", another_kind)
+    cache = ParseCache(tmp_path / "two")
+    same(check(data, AS_OF, "data", cache=cache), alone)
+    assert {key: pickle.loads(value) for key, value in cache.entries.items()} == {
+        key: pickle.loads(value) for key, value in ParseCache(tmp_path / "one").entries.items()
+    }
 
 
 def test_the_command_path_with_two_processes_says_the_same(tmp_path, monkeypatch):

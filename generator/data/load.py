@@ -8,6 +8,7 @@ checked before they are read (see `files`). A dataset whose check found no error
 from __future__ import annotations
 
 import gc
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from functools import cache
@@ -152,32 +153,34 @@ Read = tuple[str | None, str | None]
 """A file's text (None: unread, its record kept) and its content's blob id (None when its text
 has problems, or nothing is cached)."""
 
-_Parsed = tuple[Any, list[Problem], set[KeyPath]]
-"""A file's text parsed: its plain values, the problems found and the values refused."""
-
 SPLIT_FROM = 1000
-"""A kind with this many files or more that the parse cache does not know is parsed by two
+"""A kind with this many files or more that the parse cache does not know is read by two
 processes (`forked.Theirs`); fewer are not worth a fork."""
-MINE = 0.45
-"""The share of those files this process reads and parses itself: it also validates the
-other's."""
+MINE = 0.5
+"""The share of those files this process reads, parses and validates itself: it also takes
+the other's records (pickled there, as the parse cache keeps them)."""
 
 
-def _parsed(text: str, path: str) -> _Parsed:
-    flagged: set[KeyPath] = set()
-    value, found = parse(text, path, flagged=flagged)
-    return value, found, flagged
+@dataclass(frozen=True)
+class _Made:
+    """A file's record as the other process made it: pickled (None: the file is invalid, and
+    `salvage` is what can still be read of it), and whether the parse cache may keep it (no
+    problem in its text)."""
+
+    pickled: bytes | None
+    salvage: _Salvage | None
+    clean: bool
 
 
 @dataclass(frozen=True)
 class _Ready:
     """What is worked out of one file before it meets the load (in either process): its text
-    and blob id (None when it cannot be read), the problems of reading it, and its text parsed
-    (None when unread or when the cache holds its record)."""
+    and blob id (None when it cannot be read), the problems found in it, and its record (None
+    when unread or when the cache holds it)."""
 
     read: Read | None
     problems: list[Problem]
-    parsed: _Parsed | None
+    made: _Made | None
 
 
 def _validate_file(
@@ -186,11 +189,10 @@ def _validate_file(
     model: type[_Model],
     problems: list[Problem],
     extra: dict[str, str] | None = None,
-    parsed: _Parsed | None = None,
 ) -> tuple[_Model | None, _Salvage | None]:
-    """The file's record, or None and (when it holds fields at all) what is left to salvage;
-    `parsed` is its text read by `_parsed` already (in another process)."""
-    value, found, flagged = _parsed(text, path) if parsed is None else parsed
+    """The file's record, or None and (when it holds fields at all) what is left to salvage."""
+    flagged: set[KeyPath] = set()
+    value, found = parse(text, path, flagged=flagged)
     problems.extend(found)
     if value is None and found:
         return None, None
@@ -247,6 +249,11 @@ def _valid_fields(model: type[Record], salvage: _Salvage) -> dict[str, Any]:
 
 
 _DEAL_PARTS = frozenset(part.name for part in fields(DealParts)) - {"id", "path", "refused"}
+
+
+def _stem(path: str) -> str:
+    """The id of a deal, account or handover: its file's name without `.yaml`."""
+    return path.rsplit("/", 1)[-1].removesuffix(".yaml")
 
 
 def _deal_parts(stem: str, path: str, salvage: _Salvage) -> DealParts:
@@ -405,7 +412,6 @@ class _Loader:
         path: str,
         model: type[_Model],
         extra: dict[str, str] | None = None,
-        parsed: _Parsed | None = None,
     ) -> tuple[_Model | None, _Salvage | None]:
         """`_validate_file`, or the record the cache kept for the same content and path."""
         text, blob = read
@@ -416,10 +422,23 @@ class _Loader:
         if text is None:  # its record was kept, and cannot be read now
             text = self.dataset.texts[path]
         before = len(self.problems)
-        record, salvage = _validate_file(text, path, model, self.problems, extra, parsed)
+        record, salvage = _validate_file(text, path, model, self.problems, extra)
         if cache is not None and record is not None and len(self.problems) == before:
             cache.put(key, record)
         return record, salvage
+
+    def taken(
+        self, made: _Made, read: Read, path: str, model: type[_Model]
+    ) -> tuple[_Model | None, _Salvage | None] | None:
+        """The record the other process made of a file (`_Made`), kept by the cache as it
+        was pickled there; None when it is not one of `model` (then it is made here)."""
+        record = None if made.pickled is None else pickle.loads(made.pickled)
+        if record is not None and not isinstance(record, model):
+            return None
+        blob = read[1]
+        if self.cache is not None and blob and made.clean and made.pickled is not None:
+            self.cache.put((model.__name__, path, blob), record, made.pickled)
+        return record, made.salvage
 
     def record(self, entry: FileEntry, model: type[_Model]) -> _Model | None:
         """The record of a file of which there is one (funnel.yaml ...), None when invalid."""
@@ -467,19 +486,23 @@ class _Loader:
         ready: _Ready | None,
     ) -> None:
         """One file's record into `records` (or what can be read of it), from what another
-        process read and parsed of it (`ready`), or read and parsed here."""
-        stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
+        process made of it (`ready`), or made here."""
+        stem = _stem(path)
         if ready is None:
-            read, parsed = self.text(entry, path, model), None
+            read = self.text(entry, path, model)
         else:
             self.problems.extend(ready.problems)
             self._keep(entry, path, ready.read)
-            read, parsed = ready.read, ready.parsed
+            read = ready.read
         if read is None:
             self.dataset.invalid.add(stem)
             return
-        extra = {"id": stem, "path": path}
-        record, salvage = self.validated(read, path, model, extra, parsed)
+        taken = None
+        if ready is not None and ready.made is not None:
+            taken = self.taken(ready.made, read, path, model)
+        if taken is None:
+            taken = self.validated(read, path, model, {"id": stem, "path": path})
+        record, salvage = taken
         if record is not None:
             records[stem] = record
             return
@@ -490,19 +513,26 @@ class _Loader:
             self.dataset.broken_accounts[stem] = _account_parts(stem, path, salvage)
 
     def _ready(self, named: Sequence[tuple[FileEntry, str]], model: type[Record]) -> list[_Ready]:
-        """Each file read and parsed, with nothing kept: the other process's part of a kind."""
+        """Each file read, parsed and validated, with nothing kept: the other process's part
+        of a kind, its records pickled (as the parse cache keeps them)."""
         ready = []
         cache = self.cache
         for entry, path in named:
             problems: list[Problem] = []
             read = self._read(entry, path, model, problems)
-            parsed = None
+            made = None
             text, blob = read if read is not None else (None, None)
             if text is not None and (
                 cache is None or not blob or not cache.has((model.__name__, path, blob))
             ):
-                parsed = _parsed(text, path)
-            ready.append(_Ready(read, problems, parsed))
+                before = len(problems)
+                extra = {"id": _stem(path), "path": path}
+                record, salvage = _validate_file(text, path, model, problems, extra)
+                pickled = None
+                if record is not None:
+                    pickled = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+                made = _Made(pickled, salvage, len(problems) == before)
+            ready.append(_Ready(read, problems, made))
         return ready
 
     def _named_well(self, kind: FileKind, stem: str, path: str, seen: dict[str, str]) -> bool:

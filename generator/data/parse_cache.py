@@ -202,9 +202,10 @@ class ParseCache:
         self.used[key] = kept
         return value
 
-    def put(self, key: CacheKey, value: object) -> None:
-        """Keep the record of a file read without problems (or a check's findings)."""
-        kept = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    def put(self, key: CacheKey, value: object, pickled: bytes | None = None) -> None:
+        """Keep the record of a file read without problems (or a check's findings);
+        `pickled`: `value` pickled already (by another process)."""
+        kept = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) if pickled is None else pickled
         self.entries[key] = kept
         self.used[key] = kept
         self.read[key] = value
