@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 from conftest import copy_valid, deal_yaml
 
-from generator.data import collecting, parse_cache
+from generator.data import collecting, files, parse_cache
 from generator.data import load as load_module
 from generator.data.collecting import WHILE_READING, fewer_collections, give_back
 from generator.data.files import FileEntry
@@ -633,7 +633,13 @@ def opened(monkeypatch) -> list[str]:
             paths.append(str(file))
         return real(file, mode, *args, **kwargs)
 
+    def reading(absolute: str, size: int) -> bytes:
+        paths.append(absolute)
+        return read_bytes(absolute, size)
+
+    read_bytes = files._read_bytes
     monkeypatch.setattr("builtins.open", noting)
+    monkeypatch.setattr(files, "_read_bytes", reading)
     return paths
 
 
@@ -810,3 +816,21 @@ def test_the_records_of_a_kind_are_counted(tmp_path):
     for key in [("Deal", "a", "1"), ("Deal", "b", "2"), ("Account", "Deal", "3")]:
         cache.put(key, "record")
     assert (cache.count("Deal"), cache.count("Account"), cache.count("Team")) == (2, 1, 0)
+
+
+def test_files_are_read_whole_whatever_their_size_was_when_listed(tmp_path, monkeypatch):
+    path = tmp_path / "deal.yaml"
+    path.write_bytes(b"title: \xe7\x8e\x8b\n" * 5000)  # larger than one read of the rest
+    whole = path.read_bytes()
+    for listed in (len(whole), 0, 10, len(whole) - 1, len(whole) + 7):
+        assert files._read_bytes(str(path), listed) == whole, listed
+    (tmp_path / "empty.yaml").write_bytes(b"")
+    assert files._read_bytes(str(tmp_path / "empty.yaml"), 0) == b""
+    read = files.os.read
+
+    def in_parts(handle: int, size: int) -> bytes:
+        return read(handle, min(size, 100))  # a system that gives a file in parts
+
+    monkeypatch.setattr(files.os, "read", in_parts)
+    for listed in (len(whole), 50):
+        assert files._read_bytes(str(path), listed) == whole, listed

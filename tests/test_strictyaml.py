@@ -447,6 +447,14 @@ def test_check_text_conflict_markers() -> None:
     assert all(p.column == 1 and "merge-conflict marker" in p.message for p in problems)
 
 
+@pytest.mark.parametrize("marker", ["<<<<<<< HEAD", "=======", ">>>>>>> main", "||||||| base"])
+def test_check_text_finds_each_conflict_marker_alone(marker: str) -> None:
+    for data in (f"{marker}\na: 1\n", f"a: 1\n{marker}\n", f"a: 王\n{marker}"):
+        text, problems = check_text(data.encode(), "f.yaml")
+        assert text is None and len(problems) == 1, data
+        assert problems[0].line == data.count("\n", 0, data.index(marker)) + 1
+
+
 def test_check_text_ignores_marker_like_text() -> None:
     text, problems = check_text(b"note: <<<<<<< not at the start\n=======x: 1\n", "f.yaml")
     assert problems == []

@@ -200,14 +200,27 @@ def read_all(
             found.append(FileEntry(relative, absolute, entry.size, None, blob, changed=changed))
             continue
         try:
-            with open(absolute, "rb") as handle:
-                content = handle.read()  # its size is known to be under the cap
+            content = _read_bytes(absolute, entry.size)
         except OSError:
             return None  # said by the full check
         found.append(
             FileEntry(relative, absolute, len(content), content, blob_id(content), changed=changed)
         )
     return found
+
+
+def _read_bytes(absolute: str, size: int) -> bytes:
+    """A file's bytes, read without a buffered file object (thousands are read at once); `size`
+    is what it held when listed: a file of another size now is read to its end."""
+    handle = os.open(absolute, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        parts = [os.read(handle, size + 1)]
+        if len(parts[0]) != size:  # it changed since, or the system reads it in parts
+            while parts[-1]:
+                parts.append(os.read(handle, 1 << 16))
+    finally:
+        os.close(handle)
+    return b"".join(parts)
 
 
 def listed(entries: list[FileEntry], display: str, problems: list[Problem]) -> list[FileEntry]:

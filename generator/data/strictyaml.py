@@ -50,6 +50,9 @@ _FLOAT = re.compile(
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 _TAG_PREFIX = "tag:yaml.org,2002:"
 _CONFLICT = re.compile(r"^(?:<{7}|={7}|>{7}|\|{7})(?: |$)", re.MULTILINE)
+_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
+"""What a conflict marker starts with: a text without any has none (looked for first: a
+plain search of the text is several times faster than the pattern's)."""
 
 
 def resolve_plain(text: str) -> Any:
@@ -285,7 +288,8 @@ def check_text(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
             error(path, line, column, "the file is not valid UTF-8: save it with UTF-8 encoding")
         ]
     problems = []
-    for match in _CONFLICT.finditer(text):
+    marked = any(marker in text for marker in _MARKERS)
+    for match in _CONFLICT.finditer(text) if marked else ():
         line = text.count("\n", 0, match.start()) + 1
         problems.append(
             error(

@@ -44,10 +44,10 @@ def check_problems(
     entries = [
         entry if entry.content is not None else replace(entry, blob=None) for entry in listing
     ]
-    result = check(root, as_of, display, cache=cache, entries=entries)
+    result = check(root, as_of, display, cache=cache, entries=entries, save=False)
     found = Findings(sorted({*result.problems, *walked}), result.dataset.found)
     _keep_blobs(cache, listing)
-    cache.keep_result(key, found)
+    cache.keep_result(key, found)  # the cache written once, with the records read
     return found
 
 
