@@ -459,7 +459,7 @@ class _Loader:
         first_path: dict[str, str] = {}
         for entry in entries:
             path = display_path(self.dataset.display, entry.relative)
-            stem = entry.relative.rsplit("/", 1)[-1].removesuffix(".yaml")
+            stem = _stem(entry.relative)
             if self._named_well(kind, stem, path, first_path):
                 first_path[stem] = path
                 named.append((entry, path))
