@@ -362,17 +362,13 @@ def test_one_cache_gives_the_very_same_record_for_unchanged_content(tmp_path):
     assert second.team is first.team and second.funnel is first.funnel
 
 
-def test_files_settled_before_a_check_are_not_read_by_the_next(tmp_path, monkeypatch):
+def test_files_settled_before_a_check_are_not_read_by_the_next(tmp_path, opened):
     data = copy_valid(tmp_path / "data")
     cache = ParseCache(tmp_path / "cache")
     later = time.time_ns() + 10_000_000_000  # every file changed well before this
     cache.settle(later)
     first = check(data, AS_OF, "data", cache=cache)
-    opened = []
-    real = open
-    monkeypatch.setattr(
-        "builtins.open", lambda file, *a, **k: opened.append(file) or real(file, *a, **k)
-    )
+    opened.clear()
     second = check(data, AS_OF, "data", cache=cache)
     assert [name for name in opened if str(name).endswith(".yaml")] == []
     same(second, first)

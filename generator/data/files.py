@@ -297,8 +297,7 @@ def read_text(
     data = entry.content
     if data is None:
         try:
-            with open(entry.absolute, "rb") as handle:
-                data = handle.read()  # its size was found under the limit
+            data = _read_bytes(entry.absolute, entry.size)  # its size was found under the limit
         except OSError as exc:
             problems.append(error(path, 1, 1, f"cannot read the file: {exc.strerror}"))
             return None

@@ -44,7 +44,7 @@ from ..site.context import Page as SitePage
 from ..site.memo import PICKLED, unpack
 from .links import Links
 from .page_keys import FORMAT, page_key, shell_digest
-from .search_json import Encoded, Packed, add, encoded, packed, unpacked, write_index
+from .search_json import Packed, add, encoded, packed, unpack_entries, write_index
 from .search_sections import Section, sections
 
 PAGES_FOLDER = f"pages-v{FORMAT}"
@@ -883,9 +883,7 @@ class KeptState:
         The kept entries are unpacked first, while the links are still being made."""
         self._give(None)
         if self.entries is not None:
-            for place, item in enumerate(self.entries):
-                if isinstance(item, Packed):
-                    self.entries[place] = Encoded(unpacked(item))
+            unpack_entries(self.entries)
         failed = self.links.wait()
         if failed:
             for existing, _ in failed:  # the next build writes them

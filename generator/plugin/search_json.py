@@ -59,17 +59,25 @@ def decoded(text: str) -> list[dict[str, Any]]:
     return entries
 
 
+def unpack_entries(entries: list[Any]) -> None:
+    """Make each `Packed` item of the index's `entries` the `Encoded` text it holds, in its
+    place (the one place a kept page's packed entries are read)."""
+    for place, item in enumerate(entries):
+        if isinstance(item, Packed):
+            entries[place] = Encoded(unpacked(item))
+
+
 def _docs(entries: list[Any]) -> str:
-    """The JSON of `entries` (dicts, and `Encoded` or `Packed` ones) without its brackets: a
-    run of dicts encoded in one go, as the plugin encodes all."""
+    """The JSON of `entries` (dicts, and `Encoded` ones) without its brackets: a run of dicts
+    encoded in one go, as the plugin encodes all."""
     parts: list[str] = []
     run: list[Any] = []
     for item in entries:
-        if isinstance(item, Encoded | Packed):
+        if isinstance(item, Encoded):
             if run:
                 parts.append(encoded(run))
                 run = []
-            parts.append(unpacked(item))
+            parts.append(item)
         else:
             run.append(item)
     if run:
@@ -90,6 +98,7 @@ def write_index(index: Any, generate: Callable[[Any], str]) -> Callable[[Any], s
 
     def generate_search_index(prev: Any) -> str:
         entries = index.entries
+        unpack_entries(entries)  # none left when the build unpacked them ahead
         if prev is None:  # the plugin's JSON of no entries, then every entry's in its place
             index.entries = []
             try:
@@ -101,7 +110,7 @@ def write_index(index: Any, generate: Callable[[Any], str]) -> Callable[[Any], s
         index.entries = [
             entry
             for item in entries
-            for entry in (decoded(unpacked(item)) if isinstance(item, Encoded | Packed) else [item])
+            for entry in (decoded(item) if isinstance(item, Encoded) else [item])
         ]
         return generate(prev)
 
