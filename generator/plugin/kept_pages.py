@@ -43,6 +43,7 @@ from ..data.parse_cache import pickle_whole, write_whole
 from ..site.context import Page as SitePage
 from ..site.memo import PICKLED, unpack
 from .links import Links
+from .one_markdown import converters
 from .page_keys import FORMAT, page_key, shell_digest
 from .search_json import Packed, add, encoded, packed, unpack_entries, write_index
 from .search_sections import Section, sections
@@ -472,7 +473,7 @@ class KeptMarkdownPage(Page):
             self.kept, self.whole = None, False
             recording = _Lookups(files)
             with Warned() as warned:
-                super().render(config, recording)  # type: ignore[arg-type]
+                converters.render(self, config, recording)  # type: ignore[arg-type]
             self.lookups = None if recording.missing or warned.count else recording.found
         if self.lean:  # rendered: its Markdown is let go (None would mean "not read yet")
             self.markdown = self.file.content_string = ""
