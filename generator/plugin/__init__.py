@@ -27,7 +27,7 @@ from ..data.problems import Problem, format_text, only_errors
 from ..data.validate import check_for_build
 from ..history.cache import funnel_folder_of
 from ..history.git import HistoryError
-from ..history.mining import read_history
+from ..history.mining import MinedBeside, read_history
 from ..history.past import PastCommit, past_day
 from ..site.environment import compiled_name, compiled_templates, environment
 from ..site.memo import PageMemo
@@ -192,15 +192,25 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         the site's kind of addresses (`directory_urls`); errors stop the build."""
         data = self._data()
         cache = None if caches is None else ParseCache(caches)
-        result = check_for_build(
-            root / data, as_of, data, cache=cache, now_ns=time.time_ns(), entries=entries
-        )
-        errors = only_errors(result.problems)
-        for problem in result.problems:
-            if problem.severity == "warning":
-                log.info(str(problem))
-        if errors:
-            raise DataRefused(errors)
+        beside = None
+        if caches is not None and not self.serving and spare_cores() >= 2:
+            beside = MinedBeside(root / data, git_env=os.environ)  # while the data is checked
+        try:
+            result = check_for_build(
+                root / data, as_of, data, cache=cache, now_ns=time.time_ns(), entries=entries
+            )
+            errors = only_errors(result.problems)
+            for problem in result.problems:
+                if problem.severity == "warning":
+                    log.info(str(problem))
+            if errors:
+                raise DataRefused(errors)
+        except BaseException:
+            if beside is not None:
+                beside.stop()
+            raise
+        if beside is not None:
+            beside.wait()
         try:
             history, notice = read_history(root / data, git_env=os.environ), None
         except HistoryError as exc:
