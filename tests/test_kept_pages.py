@@ -14,12 +14,13 @@ import shutil
 import subprocess
 import zlib
 from collections.abc import Callable
-from ctypes import c_longlong
-from multiprocessing.sharedctypes import RawValue
+from ctypes import c_bool, c_longlong
+from multiprocessing.sharedctypes import RawArray, RawValue
 from pathlib import Path, PurePath
 
 import pytest
 from click.testing import CliRunner
+from mkdocs import utils as mkdocs_utils
 
 from generator import plugin
 from generator.cli.main import main
@@ -380,6 +381,7 @@ def test_where_files_cannot_be_linked_the_kept_pages_are_written(repo, rendered,
 
 def test_pages_linked_by_a_second_process_make_the_very_site(repo, rendered, monkeypatch):
     monkeypatch.setattr(links, "FORK_FROM", 2)
+    monkeypatch.setattr(plugin, "spare_cores", lambda: 1)  # no process mines the history
     forks = []
     fork = links.os.fork
 
@@ -499,24 +501,27 @@ def test_an_installed_theme_is_known_by_its_files_and_a_project_theme_by_their_b
     assert folder_digest(project) != before  # the same size: told by the bytes
 
 
-def made_ahead_to_the_first(pages, config, files, nav, env=None) -> ahead.Ahead | None:
+def made_ahead_to_the_first(pages, config, files, nav, env=None, write=False) -> ahead.Ahead | None:
     """The process makes every page before the build's turn: it is waited for."""
     if not pages:
         return None
     passed, made = RawValue(c_longlong, -1), RawValue(c_longlong, len(pages))
+    written = RawArray(c_bool, len(pages)) if write else None
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         try:
             ahead._quiet()
-            progress = ahead.Progress(passed, made, parent)
+            progress = ahead.Progress(passed, made, parent, written)
             ahead._make_from_the_end(pages, config, files, nav, env, progress)
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
     assert made.value == 0
     order = {page.file.src_uri: index for index, page in enumerate(pages)}
-    return ahead.Ahead(pid, passed, made, order)
+    made_ahead = ahead.Ahead(pid, passed, made, order, written)
+    made_ahead.pages = pages
+    return made_ahead
 
 
 def test_pages_made_ahead_make_the_very_site_of_a_build_alone(repo, rendered, monkeypatch):
@@ -530,27 +535,39 @@ def test_pages_made_ahead_make_the_very_site_of_a_build_alone(repo, rendered, mo
 
     rounds: list[tuple[bool, int]] = []
 
-    def converted_ahead(pages, config, files, nav, env=None):  # the first round only
+    def converted_ahead(pages, config, files, nav, env=None, write=False):  # first round only
         if env is not None:
             return None
-        made_ahead_to_the_first(pages, config, files, nav)
+        made = made_ahead_to_the_first(pages, config, files, nav, write=write)
         rounds.append((False, len(list(store(repo).iterdir()))))
-        return None
+        return made
 
-    def rendered_ahead(pages, config, files, nav, env=None):  # the theme's round only
+    def rendered_ahead(pages, config, files, nav, env=None, write=False):  # the theme's round
         if env is None:
             return None
         rounds.append((True, len(pages)))
-        return made_ahead_to_the_first(pages, config, files, nav, env)
+        return made_ahead_to_the_first(pages, config, files, nav, env, write)
 
+    written: list[str] = []  # by the build (the process's writes are its own)
+    write_file = mkdocs_utils.write_file
+
+    def noted(content: bytes, path: str) -> None:
+        written.append(path)
+        write_file(content, path)
+
+    monkeypatch.setattr(mkdocs_utils, "write_file", noted)
     for start in (converted_ahead, rendered_ahead):
         monkeypatch.setattr(ahead.Ahead, "start", staticmethod(start))
         monkeypatch.setattr(KeptMarkdownPage, "keep", noting(rendered))
         shutil.rmtree(store(repo))
         rendered.clear()
+        written.clear()
         made = build(repo, f"made-ahead-{start.__name__}")
         assert differing(made, alone) == []  # the search index too
         assert rendered == []  # the build rendered none of them: it wrote what was kept
+        assert written.count(os.devnull) == 130  # the process wrote them: the build, nowhere
+        assert not any(path.endswith(DEAL_PAGE) for path in written)
+        assert (repo / ".git" / "funnel" / PAGES_FOLDER).is_dir()
         assert differing(build(repo, f"warm-{start.__name__}"), alone) == []
     assert rounds[0] == (False, 130)  # every generated page kept, with its search entries
     assert (True, 130) in rounds  # in the theme's round: every page (none was kept whole)
@@ -577,8 +594,10 @@ def test_a_build_lets_each_page_s_markdown_go_once_converted_also_a_page_made_ah
         )
         finish(state, files, anchors)
 
-    def converted_ahead(pages, config, files, nav, env=None):  # every page, before the build
-        return None if env is not None else made_ahead_to_the_first(pages, config, files, nav)
+    def converted_ahead(pages, config, files, nav, env=None, write=False):  # all, before
+        if env is not None:
+            return None
+        return made_ahead_to_the_first(pages, config, files, nav, write=write)
 
     monkeypatch.setattr(KeptState, "finish", noting_held)
     build(repo, "alone")

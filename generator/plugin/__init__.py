@@ -288,7 +288,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         if self._two_cores():
             pages = [file.page for file in files.documentation_pages()]
             kept = [page for page in pages if isinstance(page, KeptMarkdownPage)]
-            self.ahead = Ahead.start(kept, config, files, nav)
+            self.ahead = Ahead.start(kept, config, files, nav, write=self.kept.keeping_written)
         self.files = files
         return nav
 
@@ -345,7 +345,11 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
     def _start_writing(self, env, /, *, config, files):
         """Render the theme's side navigation once for all the pages that are not in it;
         pages kept whole are written as they were kept."""
-        self._stop_ahead()  # every page is converted: the build makes the rest
+        if self.ahead is not None:  # every page is converted: the build makes the rest
+            self.ahead.stop()
+            for page in self.ahead.written_pages():  # as kept: written whole (see `start`)
+                page.written_ahead = True
+            self.ahead = None
         self.navigation = SharedNavigation.install(env)
         if self.caches is not None and self.content:
             # the theme's templates, kept compiled by what every page's content depends on
@@ -365,7 +369,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         if self._two_cores() and self.kept.nav is not None:
             pages = [file.page for file in files.documentation_pages()]
             rest = [p for p in pages if isinstance(p, KeptMarkdownPage) and not p.whole]
-            self.ahead = Ahead.start(rest, config, files, self.kept.nav, env)
+            self.ahead = Ahead.start(
+                rest, config, files, self.kept.nav, env, write=self.kept.keeping_written
+            )
             for page in rest if self.ahead is not None else ():
                 page.when_active = self._made_ahead
         return env
@@ -376,7 +382,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         """The theme is about to render `page`: written as it was kept when the process
         made it (the process stops before it otherwise)."""
         if self.ahead is not None and self.ahead.begin(page):
-            self.kept.adopt(page)
+            self.kept.adopt(page, written=self.ahead.wrote(page))
 
     @event_priority(100)  # before the search plugin
     def _hide_kept(self, context, /, *, page, config, nav):

@@ -29,10 +29,11 @@ import logging
 import os
 import signal
 from collections.abc import Sequence
-from ctypes import c_longlong
-from multiprocessing.sharedctypes import RawValue
+from ctypes import c_bool, c_longlong
+from multiprocessing.sharedctypes import RawArray, RawValue
 from typing import Any
 
+from mkdocs import utils
 from mkdocs.commands.build import _build_page, _populate_page
 from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
@@ -48,13 +49,19 @@ PASSED_ALL = 2**62
 class Ahead:
     """The process making pages from the last one; how far the build and the process got."""
 
-    def __init__(self, pid: int, passed: Any, made: Any, order: dict[str, int]) -> None:
+    def __init__(
+        self, pid: int, passed: Any, made: Any, order: dict[str, int], written: Any = None
+    ) -> None:
         self.pid = pid
         self.passed = passed
         """The order of the last page the build began (shared memory)."""
         self.made = made
         """The order of the last page the process is done with (shared memory)."""
         self.order = order
+        self.written = written
+        """Which pages the process wrote into the site, by order (shared memory; None: it
+        writes none)."""
+        self.pages: Sequence[KeptMarkdownPage] = ()
 
     @classmethod
     def start(
@@ -64,21 +71,32 @@ class Ahead:
         files: Files,
         nav: Navigation,
         env: Any = None,
+        write: bool = False,
     ) -> Ahead | None:
         """Fork the process for `pages` (in the order the build makes them): it converts and
         renders them; with the theme's `env` (pages the build converted), it renders them.
+        With `write`, it writes each page it makes into the site as well (see `wrote`).
         None when there is no core to spare, no fork, or too few pages."""
         if len(pages) < MIN_PAGES or spare_cores() < 2:
             return None
         passed, made = RawValue(c_longlong, -1), RawValue(c_longlong, len(pages))
+        written = RawArray(c_bool, len(pages)) if write else None
         order = {page.file.src_uri: index for index, page in enumerate(pages)}
-        progress = Progress(passed, made, os.getpid())
+        progress = Progress(passed, made, os.getpid(), written)
 
         def make() -> None:
             _quiet()
             _make_from_the_end(pages, config, files, nav, env, progress)
 
-        return cls(fork(make), passed, made, order)
+        made_ahead = cls(fork(make), passed, made, order, written)
+        made_ahead.pages = pages
+        return made_ahead
+
+    def wrote(self, page: Any) -> bool:
+        """Whether the process wrote `page` into the site, as the build would write it (the
+        process is done with it: see `begin`)."""
+        index = self.order.get(page.file.src_uri)
+        return self.written is not None and index is not None and bool(self.written[index])
 
     def begin(self, page: Any) -> bool:
         """The build begins `page`: the process stops before it. Whether the process is
@@ -90,8 +108,15 @@ class Ahead:
             self.passed.value = index
         return bool(index >= self.made.value)
 
+    def written_pages(self) -> list[KeptMarkdownPage]:
+        """The pages the process wrote into the site (once it is stopped: see `wrote`)."""
+        if self.written is None:
+            return []
+        return [page for page, written in zip(self.pages, self.written, strict=True) if written]
+
     def stop(self) -> None:
-        """End the process (a page it is making is not kept) and reap it."""
+        """End the process (a page it is making is not kept, nor noted as written) and reap
+        it."""
         self.passed.value = PASSED_ALL
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
@@ -125,8 +150,9 @@ def memory_to_spare(meminfo: str = "/proc/meminfo", statm: str = "/proc/self/sta
 class Progress:
     """Where the build and the process are, as the process sees it."""
 
-    def __init__(self, passed: Any, made: Any, parent: int) -> None:
+    def __init__(self, passed: Any, made: Any, parent: int, written: Any = None) -> None:
         self.passed, self.made, self.parent = passed, made, parent
+        self.written = written
 
     def reached(self, order: int) -> bool:
         """The build has begun page `order` (or a later one), or has gone: its process is
@@ -143,7 +169,13 @@ def _make_from_the_end(
     progress: Progress,
 ) -> None:
     """Make and keep `pages` from the last, until the build has begun the next one. Without
-    a theme's `env`, each page is converted first (the process makes its own `env`)."""
+    a theme's `env`, each page is converted first (the process makes its own `env`). Each
+    page made is written into the site too when the build asked so (`progress.written`):
+    the build then writes nothing of it (see `KeptMarkdownPage.written_ahead`)."""
+    writing = progress.written is not None
+    done: set[str] = set()
+    if writing:
+        _noting_writes(done)
     with Warned(("", "mkdocs")) as warnings:  # the process shows nothing: see `_quiet`
         convert = env is None
         if pages:  # this process keeps pages, and forks no other
@@ -163,13 +195,28 @@ def _make_from_the_end(
                 if convert:
                     _populate_page(page, config, files)
                 if warnings.count == before and not (convert and page.kept is not None):
-                    page.file.abs_dest_path = os.devnull  # the build writes the page
+                    if not writing:
+                        page.file.abs_dest_path = os.devnull  # the build writes the page
                     _build_page(page, config, shown, nav, env)  # kept as the theme made it
             except Exception:  # the build makes it, and says what is wrong
                 page.key = None
             if warnings.count != before and page.key is not None:
                 page.store.forget(page.key)
+            elif writing and page.key is not None and page.file.abs_dest_path in done:
+                progress.written[order] = True
             progress.made.value = order
+
+
+def _noting_writes(done: set[str]) -> None:
+    """Note each file MkDocs writes in this process (it writes pages with `utils.write_file`;
+    a page written otherwise is not noted, and the build writes it again)."""
+    write_file = utils.write_file
+
+    def noted(content: bytes, output_path: str) -> None:
+        write_file(content, output_path)
+        done.add(output_path)
+
+    utils.write_file = noted
 
 
 def _quiet() -> None:

@@ -52,6 +52,7 @@ PAGES_FOLDER = f"pages-v{FORMAT}"
 KEPT_TEMPLATE = "funnel/kept-page.html"
 KEPT_SOURCE = "{{ page.kept_output|safe }}"
 """The template of a page whose output is kept: the kept HTML, as it was written."""
+WRITTEN_AHEAD = "<!-- written by the process that made it ahead -->\n"
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
@@ -374,6 +375,12 @@ class KeptMarkdownPage(Page):
     holds its HTML compressed between its rendering and the theme's, lets its Markdown go
     once rendered, and both once written: a build holds every page's HTML at once, else."""
 
+    written_ahead = False
+    """The process that made it ahead wrote it into the site (see `ahead`), as it was kept:
+    written whole, the build writes nothing of it (see `active`)."""
+    destination: str | None = None
+    """Where it is written, while MkDocs writes what it makes of it nowhere."""
+
     def __init__(
         self,
         title: str | None,
@@ -448,11 +455,18 @@ class KeptMarkdownPage(Page):
         Page.active.fset(self, value)  # type: ignore[attr-defined]
         if value and self.when_active is not None:
             self.when_active(self)
+        if value and self.whole and self.written_ahead:  # in place: MkDocs writes nowhere
+            self.destination, self.file.abs_dest_path = self.file.abs_dest_path, os.devnull
+        elif not value and self.destination is not None:
+            self.file.abs_dest_path, self.destination = self.destination, None
 
     @property
     def kept_output(self) -> str:
-        """The kept HTML (the kept-page template prints it)."""
-        return self.kept.output if self.kept is not None and self.whole else ""
+        """The kept HTML (the kept-page template prints it); a page written ahead, a line
+        that MkDocs writes nowhere (see `active`)."""
+        if self.kept is None or not self.whole:
+            return ""
+        return WRITTEN_AHEAD if self.written_ahead else self.kept.output
 
     def render(self, config: Any, files: Files) -> None:
         """The kept content when the page's inputs are the same; else rendered by MkDocs,
@@ -778,15 +792,17 @@ class KeptState:
             if isinstance(page, KeptMarkdownPage) and page.kept is not None:
                 self._take_whole(page)
 
-    def adopt(self, page: KeptMarkdownPage) -> None:
+    def adopt(self, page: KeptMarkdownPage, written: bool = False) -> None:
         """`page`, about to be rendered, was made ahead (see `ahead`): written as it was
-        kept, when it was kept whole and with this build's shell."""
+        kept, when it was kept whole and with this build's shell; left as the process that
+        made it wrote it into the site (`written`), then."""
         if page.key is None or page.whole:
             return
         kept = page.store.get(page.key)
         if kept is not None:
             page.kept = kept
             self._take_whole(page)
+            page.written_ahead = written and page.whole
 
     def _take_whole(self, page: KeptMarkdownPage) -> None:
         """`page` is written as it was kept when its kept shell is this build's; else the
@@ -869,7 +885,7 @@ class KeptState:
                     add(self.entries, kept.search)
                 written = page.whole or page.keep(output, kept.search, self.shell)
             if written and self.keeping_written and page.key is not None:
-                page.store.wrote(page.key, page.file.abs_dest_path)
+                page.store.wrote(page.key, page.destination or page.file.abs_dest_path)
             page.kept, page.lookups = None, None  # written: not held for the rest of the build
             if page.lean:
                 page.content = None
