@@ -12,6 +12,7 @@ import os
 import pickle
 import shutil
 import subprocess
+import time
 import zlib
 from collections.abc import Callable
 from ctypes import c_bool, c_longlong
@@ -727,6 +728,48 @@ def test_a_second_core_makes_pages_where_there_is_one(monkeypatch):
     monkeypatch.setattr(ahead.os, "cpu_count", lambda: 2)
     monkeypatch.delattr(ahead.os, "fork")
     assert ahead.spare_cores() == 1
+
+
+def forked_for(seconds: float) -> ahead.Ahead:
+    """A process that takes `seconds` over the page it is making, then stops as a process
+    making pages stops (it has been passed)."""
+    passed, made = RawValue(c_longlong, -1), RawValue(c_longlong, 1)
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(seconds)
+        os._exit(0 if passed.value == ahead.PASSED_ALL else 3)
+    return ahead.Ahead(pid, passed, made, {})
+
+
+def test_a_build_done_lets_the_process_finish_the_page_it_writes(monkeypatch):
+    finishing = forked_for(0.3)
+    started = time.monotonic()
+    finishing.stop(finish=True)
+    assert time.monotonic() - started >= 0.25  # waited for, not killed
+    with pytest.raises(ChildProcessError):
+        os.waitpid(finishing.pid, os.WNOHANG)
+    monkeypatch.setattr(ahead, "FINISH_SECONDS", 0.2)
+    hung = forked_for(30)
+    started = time.monotonic()
+    hung.stop(finish=True)
+    assert time.monotonic() - started < 5  # killed once it took too long
+    interrupted = forked_for(30)
+    started = time.monotonic()
+    interrupted.stop()  # a failed build, or every page converted: not waited for
+    assert time.monotonic() - started < 5
+
+
+def test_the_process_writes_no_page_the_build_has_reached(tmp_path, monkeypatch):
+    monkeypatch.setattr(mkdocs_utils, "write_file", mkdocs_utils.write_file)  # restored after
+    done: set[str] = set()
+    reached = [False]
+    ahead._noting_writes(done, lambda: reached[0])
+    mkdocs_utils.write_file(b"made here", str(tmp_path / "a" / "index.html"))
+    reached[0] = True
+    mkdocs_utils.write_file(b"the build's", str(tmp_path / "b" / "index.html"))
+    assert done == {str(tmp_path / "a" / "index.html")}
+    assert (tmp_path / "a" / "index.html").read_bytes() == b"made here"
+    assert not (tmp_path / "b").exists()
 
 
 def test_templates_are_kept_compiled_by_what_compiling_them_depends_on(tmp_path):

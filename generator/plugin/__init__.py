@@ -337,9 +337,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         self._stop_ahead()
         self.kept.links.stop()
 
-    def _stop_ahead(self) -> None:
+    def _stop_ahead(self, finish: bool = False) -> None:
         if self.ahead is not None:
-            self.ahead.stop()
+            self.ahead.stop(finish)
             self.ahead = None
 
     def _start_writing(self, env, /, *, config, files):
@@ -456,7 +456,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
     def _forget_unused(self, /, *, config) -> None:
         """Forget the pages this build did not use (not under `funnel serve`, which may come
         back to them); say how many were kept."""
-        self._stop_ahead()  # every page is written
+        self._stop_ahead(finish=True)  # every page is written: its own last one too
         if self.store is None:
             return
         if not self.serving:

@@ -28,7 +28,8 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from ctypes import c_bool, c_longlong
 from multiprocessing.sharedctypes import RawArray, RawValue
 from typing import Any
@@ -44,6 +45,8 @@ from .kept_pages import KeptMarkdownPage, Warned
 MIN_PAGES = 50
 """Fewer generated pages than this are made by the build alone (a fork costs more)."""
 PASSED_ALL = 2**62
+FINISH_SECONDS = 60
+"""How long a process making pages is waited for to finish its page, once the build is done."""
 
 
 class Ahead:
@@ -114,13 +117,20 @@ class Ahead:
             return []
         return [page for page, written in zip(self.pages, self.written, strict=True) if written]
 
-    def stop(self) -> None:
+    def stop(self, finish: bool = False) -> None:
         """End the process (a page it is making is not kept, nor noted as written) and reap
-        it."""
+        it. With `finish`, it is let finish the page it is making first (it may be writing
+        it into the site: the build is done, and no file may be left half written), unless
+        that takes it longer than `FINISH_SECONDS`."""
         self.passed.value = PASSED_ALL
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
+        deadline = time.monotonic() + (FINISH_SECONDS if finish else 0)
         with contextlib.suppress(ChildProcessError):
+            while time.monotonic() < deadline:
+                if os.waitpid(self.pid, os.WNOHANG)[0]:
+                    return
+                time.sleep(0.002)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
 
 
@@ -174,8 +184,9 @@ def _make_from_the_end(
     the build then writes nothing of it (see `KeptMarkdownPage.written_ahead`)."""
     writing = progress.written is not None
     done: set[str] = set()
+    making = [len(pages)]  # the order of the page being made
     if writing:
-        _noting_writes(done)
+        _noting_writes(done, lambda: progress.reached(making[0]))
     with Warned(("", "mkdocs")) as warnings:  # the process shows nothing: see `_quiet`
         convert = env is None
         if pages:  # this process keeps pages, and forks no other
@@ -190,6 +201,7 @@ def _make_from_the_end(
             if progress.reached(order):
                 break
             page = pages[order]
+            making[0] = order
             before = warnings.count
             try:
                 if convert:
@@ -207,12 +219,15 @@ def _make_from_the_end(
             progress.made.value = order
 
 
-def _noting_writes(done: set[str]) -> None:
+def _noting_writes(done: set[str], reached: Callable[[], bool]) -> None:
     """Note each file MkDocs writes in this process (it writes pages with `utils.write_file`;
-    a page written otherwise is not noted, and the build writes it again)."""
+    a page written otherwise is not noted, and the build writes it again). A page the build
+    has `reached` meanwhile is not written: the build makes and writes it."""
     write_file = utils.write_file
 
     def noted(content: bytes, output_path: str) -> None:
+        if reached():
+            return
         write_file(content, output_path)
         done.add(output_path)
 
