@@ -12,12 +12,14 @@ import pytest
 from conftest import deal_yaml
 from test_kept_pages import build, invoke, repo  # noqa: F401 (repo: the fixture)
 
+import generator.history.beside as beside_module
 import generator.history.mining as mining
 import generator.plugin as plugin
 from generator.data import parse_cache
+from generator.history.beside import MinedBeside
 from generator.history.cache import BASE_FILE, TAIL_FILE
 from generator.history.git import HistoryError
-from generator.history.mining import MinedBeside, read_history
+from generator.history.mining import read_history
 
 
 def commits(git_repo, count: int = 3) -> None:
@@ -57,7 +59,7 @@ def test_without_a_second_process_the_history_is_mined_here(history_repo, monkey
     def no_process(work):
         raise OSError("no process")
 
-    monkeypatch.setattr(mining, "fork", no_process)
+    monkeypatch.setattr(beside_module, "fork", no_process)
     beside = MinedBeside(history_repo.data)
     assert beside.pid == 0
     beside.wait()

@@ -12,14 +12,11 @@ removed and added again keeps its oldest appearance.
 from __future__ import annotations
 
 import gc
-import os
-import signal
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from ..data.forked import fork
 from .cache import cache_folder, load_cache, save_cache
 from .git import (
     GIT_ENV,
@@ -288,40 +285,3 @@ def _read(mining: _Mining, prefix: str, head: str, use_cache: bool) -> History:
     if use_cache:
         save_cache(folder, history)
     return history
-
-
-class MinedBeside:
-    """The history mined into its cache by a second process while this one goes on (a build
-    checks its data meanwhile): `read_history` then reads what it mined. A build whose
-    history is cached already finds it so either way. Where no process can be forked, or it
-    fails or is stopped, `read_history` mines here: the history is the same either way."""
-
-    def __init__(self, data_dir: Path, *, git_env: Mapping[str, str] = GIT_ENV) -> None:
-        self.pid = 0
-        if not hasattr(os, "fork"):
-            return
-
-        def mine() -> None:
-            signal.signal(signal.SIGTERM, _stopped)  # a cache half written is removed
-            read_history(data_dir, git_env=git_env)
-
-        try:
-            self.pid = fork(mine)
-        except OSError:  # no process to be had: mined by `read_history` here
-            self.pid = 0
-
-    def wait(self) -> None:
-        """Wait until the history is mined (or the process failed)."""
-        if self.pid:
-            os.waitpid(self.pid, 0)
-            self.pid = 0
-
-    def stop(self) -> None:
-        """End the mining (this build goes no further): what it wrote whole stays cached."""
-        if self.pid:
-            os.kill(self.pid, signal.SIGTERM)
-            self.wait()
-
-
-def _stopped(signum: int, frame: object) -> None:
-    raise SystemExit(1)

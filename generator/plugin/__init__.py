@@ -25,9 +25,10 @@ from ..data.files import FileEntry
 from ..data.parse_cache import ParseCache
 from ..data.problems import Problem, format_text, only_errors
 from ..data.validate import check_for_build
+from ..history.beside import MinedBeside
 from ..history.cache import funnel_folder_of
 from ..history.git import HistoryError
-from ..history.mining import MinedBeside, read_history
+from ..history.mining import read_history
 from ..history.past import PastCommit, past_day
 from ..site.environment import compiled_name, compiled_templates, environment
 from ..site.memo import PageMemo
