@@ -4,7 +4,8 @@
 
 For each size a synthetic data folder is written once (bench/synth.py, cached under bench/out/)
 and committed to its own git repository, where the parse cache lives. In this one process it
-then times, best of --repeat:
+then times, best of --repeat rounds (each round runs every measure once, in the order below,
+so that a slow stretch of a shared machine does not fall on one side of a ratio only):
 
 - bytes: reading every .yaml file's bytes, nothing else;
 - events: the same files driven through libyaml's parser events only (the C parser's
@@ -150,19 +151,23 @@ def cli_cold(root: Path) -> None:
     cli_check(root)
 
 
-def best(action: Callable[[Path], object], root: Path, repeat: int) -> float:
-    times = []
+def best_of_rounds(
+    actions: tuple[Callable[[Path], object], ...], root: Path, repeat: int
+) -> list[float]:
+    """Each action's best time over `repeat` rounds of all the actions, one after the other."""
+    times: list[list[float]] = [[] for _ in actions]
     for _ in range(repeat):
-        start = time.perf_counter()
-        action(root)
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for action, taken in zip(actions, times, strict=True):
+            start = time.perf_counter()
+            action(root)
+            taken.append(time.perf_counter() - start)
+    return [min(taken) for taken in times]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="deal counts, comma-separated")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measure; best counts")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of all measures; best counts")
     parser.add_argument("--profile", action="store_true", help="profile the largest check")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -184,7 +189,7 @@ def main() -> None:
     for size in sizes:
         root = dataset(size)
         warm_check(root)  # fill the parse cache
-        rows.append((size, len(yaml_files(root)), [best(a, root, args.repeat) for a in actions]))
+        rows.append((size, len(yaml_files(root)), best_of_rounds(actions, root, args.repeat)))
     print(f"{'deals':>8} {'files':>7} " + " ".join(f"{name + ' s':>10}" for name in names))
     for size, files, times in rows:
         print(f"{size:>8} {files:>7} " + " ".join(f"{value:>10.3f}" for value in times))
