@@ -519,10 +519,7 @@ def made_ahead_to_the_first(pages, config, files, nav, env=None, write=False) ->
             os._exit(0)
     os.waitpid(pid, 0)
     assert made.value == 0
-    order = {page.file.src_uri: index for index, page in enumerate(pages)}
-    made_ahead = ahead.Ahead(pid, passed, made, order, written)
-    made_ahead.pages = pages
-    return made_ahead
+    return ahead.Ahead(pid, passed, made, pages, written)
 
 
 def test_pages_made_ahead_make_the_very_site_of_a_build_alone(repo, rendered, monkeypatch):
@@ -738,7 +735,7 @@ def forked_for(seconds: float) -> ahead.Ahead:
     if pid == 0:
         time.sleep(seconds)
         os._exit(0 if passed.value == ahead.PASSED_ALL else 3)
-    return ahead.Ahead(pid, passed, made, {})
+    return ahead.Ahead(pid, passed, made, [])
 
 
 def test_a_build_done_lets_the_process_finish_the_page_it_writes(monkeypatch):

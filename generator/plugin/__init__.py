@@ -338,19 +338,19 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         self._stop_ahead()
         self.kept.links.stop()
 
-    def _stop_ahead(self, finish: bool = False) -> None:
-        if self.ahead is not None:
-            self.ahead.stop(finish)
-            self.ahead = None
+    def _stop_ahead(self, finish: bool = False) -> list[KeptMarkdownPage]:
+        """Stop the process making pages ahead, if any; the pages it wrote into the site."""
+        if self.ahead is None:
+            return []
+        self.ahead.stop(finish)
+        written, self.ahead = self.ahead.written_pages(), None
+        return written
 
     def _start_writing(self, env, /, *, config, files):
         """Render the theme's side navigation once for all the pages that are not in it;
         pages kept whole are written as they were kept."""
-        if self.ahead is not None:  # every page is converted: the build makes the rest
-            self.ahead.stop()
-            for page in self.ahead.written_pages():  # as kept: written whole (see `start`)
-                page.written_ahead = True
-            self.ahead = None
+        for page in self._stop_ahead():  # every page is converted: the build makes the rest
+            page.written_ahead = True  # written whole when kept whole (see `KeptState.start`)
         self.navigation = SharedNavigation.install(env)
         if self.caches is not None and self.content:
             # the theme's templates, kept compiled by what every page's content depends on

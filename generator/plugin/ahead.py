@@ -53,18 +53,23 @@ class Ahead:
     """The process making pages from the last one; how far the build and the process got."""
 
     def __init__(
-        self, pid: int, passed: Any, made: Any, order: dict[str, int], written: Any = None
+        self,
+        pid: int,
+        passed: Any,
+        made: Any,
+        pages: Sequence[KeptMarkdownPage],
+        written: Any = None,
     ) -> None:
         self.pid = pid
         self.passed = passed
         """The order of the last page the build began (shared memory)."""
         self.made = made
         """The order of the last page the process is done with (shared memory)."""
-        self.order = order
+        self.pages = pages
+        self.order = {page.file.src_uri: index for index, page in enumerate(pages)}
         self.written = written
         """Which pages the process wrote into the site, by order (shared memory; None: it
         writes none)."""
-        self.pages: Sequence[KeptMarkdownPage] = ()
 
     @classmethod
     def start(
@@ -84,16 +89,13 @@ class Ahead:
             return None
         passed, made = RawValue(c_longlong, -1), RawValue(c_longlong, len(pages))
         written = RawArray(c_bool, len(pages)) if write else None
-        order = {page.file.src_uri: index for index, page in enumerate(pages)}
         progress = Progress(passed, made, os.getpid(), written)
 
         def make() -> None:
             _quiet()
             _make_from_the_end(pages, config, files, nav, env, progress)
 
-        made_ahead = cls(fork(make), passed, made, order, written)
-        made_ahead.pages = pages
-        return made_ahead
+        return cls(fork(make), passed, made, pages, written)
 
     def wrote(self, page: Any) -> bool:
         """Whether the process wrote `page` into the site, as the build would write it (the
@@ -163,6 +165,8 @@ class Progress:
     def __init__(self, passed: Any, made: Any, parent: int, written: Any = None) -> None:
         self.passed, self.made, self.parent = passed, made, parent
         self.written = written
+        self.making = PASSED_ALL
+        """The order of the page the process is making (none yet: one never reached)."""
 
     def reached(self, order: int) -> bool:
         """The build has begun page `order` (or a later one), or has gone: its process is
@@ -184,9 +188,8 @@ def _make_from_the_end(
     the build then writes nothing of it (see `KeptMarkdownPage.written_ahead`)."""
     writing = progress.written is not None
     done: set[str] = set()
-    making = [len(pages)]  # the order of the page being made
     if writing:
-        _noting_writes(done, lambda: progress.reached(making[0]))
+        _noting_writes(done, lambda: progress.reached(progress.making))
     with Warned(("", "mkdocs")) as warnings:  # the process shows nothing: see `_quiet`
         convert = env is None
         if pages:  # this process keeps pages, and forks no other
@@ -201,7 +204,7 @@ def _make_from_the_end(
             if progress.reached(order):
                 break
             page = pages[order]
-            making[0] = order
+            progress.making = order
             before = warnings.count
             try:
                 if convert:

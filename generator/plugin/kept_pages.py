@@ -802,7 +802,7 @@ class KeptState:
         if kept is not None:
             page.kept = kept
             self._take_whole(page)
-            page.written_ahead = written and page.whole
+            page.written_ahead = written
 
     def _take_whole(self, page: KeptMarkdownPage) -> None:
         """`page` is written as it was kept when its kept shell is this build's; else the
