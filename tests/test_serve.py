@@ -181,6 +181,39 @@ def on_env(env, config, files):
 """A hook that holds the build in the middle for a minute (and says when it is there)."""
 
 
+class Stopping:
+    """A descriptor whose naming is interrupted, as Ctrl-C lands while a class is made."""
+
+    def __set_name__(self, owner, name):
+        raise KeyboardInterrupt
+
+
+def test_an_interrupt_wrapped_while_a_class_is_made_is_still_an_interrupt():
+    from generator.cli.beside import interrupted
+
+    with pytest.raises(BaseException) as caught:
+        type("Marks", (), {"values": Stopping()})
+    assert interrupted(caught.value)
+    assert not interrupted(RuntimeError("a build that failed"))
+    assert not interrupted(None)
+
+
+@pytest.mark.parametrize("wait", [0.1, 0.25, 0.4, 0.6])
+def test_the_build_beside_stopped_at_any_moment_of_its_start_says_nothing(tmp_path, wait):
+    """Ctrl-C may land inside any import, class made or configuration read of its start."""
+    from generator.cli.beside import BESIDE
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", BESIDE, "mkdocs.yml", str(tmp_path / "out"), "http://x/"],
+        cwd=project(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(wait)
+    process.send_signal(signal.SIGINT)
+    assert (process.wait(timeout=30), process.stderr.read().decode()) in {(130, ""), (0, "")}
+
+
 @pytest.mark.parametrize("building", [False, True], ids=["starting", "building"])
 def test_the_build_beside_stops_quietly_at_once_even_started_with_interrupts_ignored(
     tmp_path, building

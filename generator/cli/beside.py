@@ -35,6 +35,16 @@ def tell_when_done(process: subprocess.Popen[bytes], done: Path, stopped: thread
         done.write_text(str(process.returncode), encoding="utf-8")
 
 
+def interrupted(exc: BaseException | None) -> bool:
+    """Whether an exception is Ctrl-C's, even wrapped: Python 3.11 raises a RuntimeError
+    from a KeyboardInterrupt that lands while a class is being made (`__set_name__`)."""
+    while exc is not None:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def build_beside(config_file: str, site_dir: str, site_url: str) -> None:
     """The whole build of the second process: the site as the preview serves it. Stopped
     (SIGINT), it exits quietly: its caches are written whole or not at all."""
@@ -46,6 +56,8 @@ def build_beside(config_file: str, site_dir: str, site_url: str) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # the preview keeps what it serves; say why
+        if interrupted(exc):
+            sys.exit(130)
         print(f"funnel: the whole build beside the preview failed: {exc}", file=sys.stderr)
         sys.exit(1)
 
@@ -58,7 +70,12 @@ try:
     from {__name__} import build_beside
     import sys
     build_beside(*sys.argv[1:4])
-except KeyboardInterrupt:  # stopped while starting
-    raise SystemExit(130)
+except BaseException as exc:  # stopped while starting, maybe inside a class being made
+    chain = exc
+    while chain is not None and not isinstance(chain, KeyboardInterrupt):
+        chain = chain.__cause__ or chain.__context__
+    if chain is None:
+        raise
+    raise SystemExit(130) from None
 """
 """The second process's program: stopped at any moment, it says nothing."""
