@@ -318,6 +318,19 @@ _WHY: dict[str, list[str]] = {
     "the reason an input has no key is for reading only: the page is rendered either way": [
         "generator.site.memo.xǁDigestǁ_read__mutmut_34",
     ],
+    "codec names are read in any case: `UTF-8` is `utf-8`": [
+        "generator.history.mining.x__log__mutmut_24",
+        "generator.history.mining.x__branch_commits__mutmut_66",
+    ],
+    "more of the main line known as seen: the commits before the branches' start are never"
+    " among the branches' own (their log stops there)": [
+        "generator.history.mining.x__branch_commits__mutmut_16",
+        "generator.history.mining.x__branch_commits__mutmut_17",
+    ],
+    "a branch commit's blob ids are never read (only which deals it changed), so abbreviated"
+    " ones serve as well": [
+        "generator.history.mining.x__branch_commits__mutmut_39",
+    ],
     "any pickle protocol and compression level reads back the same Markdown": [
         "generator.site.memo.xǁPageMemoǁsave__mutmut_6",
         "generator.site.memo.xǁPageMemoǁsave__mutmut_8",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pickle
 import subprocess
+import time
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from conftest import HISTORY_FUNNEL, deal_yaml
+from conftest import HISTORY_FUNNEL, GitRepo, deal_yaml
 
 from generator.data.model import Funnel
 from generator.data.strictyaml import parse
@@ -390,3 +391,145 @@ def test_equal_values_are_shared_within_one_read_only(history_repo):
     assert laptops.owner is printers.owner
     other = read_history(repo.data, use_cache=False)
     assert other.deals["acme-laptops"][0].snapshot.owner is not laptops.owner
+
+
+def test_data_at_the_root_of_its_repository_has_its_history(tmp_path):
+    repo = GitRepo(tmp_path / "repo")
+    repo.data = repo.root  # the data folder is the repository itself
+    repo.write("funnel.yaml", HISTORY_FUNNEL)
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.write("notes/acme-laptops.yaml", deal_yaml())  # not under deals/: no deal
+    first = repo.commit("first deal", date="2026-02-02")
+    history = read_history(repo.root, use_cache=False)
+    assert history.data_prefix == ""
+    assert list(history.deals) == ["acme-laptops"]
+    assert history.deals["acme-laptops"][0].snapshot.path == "deals/acme-laptops.yaml"
+    assert [commit.sha for commit in history.commits] == [first] and history.baseline == first
+
+
+def test_only_commits_that_changed_the_data_folder_are_its_history(tmp_path):
+    """Commits of the code beside the data are no part of it, and a branch named as the data
+    folder is never taken for it."""
+    repo = GitRepo(tmp_path / "repo")
+    (repo.root / "README.md").write_text("The team's funnel\n", encoding="utf-8")
+    repo.commit("the repository's readme", date="2026-01-20")
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    brought = repo.commit("first deal", date="2026-02-02")
+    (repo.root / "README.md").write_text("The team's funnel, with help\n", encoding="utf-8")
+    repo.commit("more readme", date="2026-02-03")
+    repo.git("branch", "data")  # a rep's branch, named as the folder
+    history = read_history(repo.data, use_cache=False)
+    assert [commit.subject for commit in history.commits] == ["first deal"]
+    assert history.baseline == brought
+
+
+def test_a_subject_with_the_log_s_own_separator_and_a_path_not_in_utf8_are_read(history_repo):
+    """A message with the character the log's fields are parted by, and a file named in bytes
+    that are not UTF-8 (an old client's Latin-1), are read whole: no commit is lost."""
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.write("deals/caf\udce9.yaml", deal_yaml())  # b"caf\xe9.yaml"
+    subject = "two deals \x02 at \x02 acme"
+    repo.commit(subject, date="2026-02-02")
+    history = read_history(repo.data, use_cache=False)
+    assert history.commits[-1].subject == subject
+    assert history.commits[-1].author == "Wang Li"
+    assert sorted(history.deals) == ["acme-laptops", "caf\udce9"]
+    assert history.deals["caf\udce9"][0].snapshot.path == "data/deals/caf\udce9.yaml"
+
+
+def test_the_day_a_commit_landed_is_the_day_in_utc_wherever_the_build_runs(
+    history_repo, monkeypatch
+):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.git("add", "-A")
+    env = {
+        "GIT_COMMITTER_DATE": "2026-02-02T23:30:00+00:00",
+        "GIT_AUTHOR_DATE": "2026-02-02T23:30:00+00:00",
+    }
+    subprocess.run(
+        ["git", "commit", "-qm", "late in the evening"],
+        cwd=repo.root,
+        env={**env, "PATH": "/usr/bin:/bin", "HOME": str(repo.root), "GIT_CONFIG_NOSYSTEM": "1",
+             "GIT_AUTHOR_NAME": "Ann", "GIT_AUTHOR_EMAIL": "ann@example.com",
+             "GIT_COMMITTER_NAME": "Ann", "GIT_COMMITTER_EMAIL": "ann@example.com"},
+        check=True,
+    )  # fmt: skip
+    monkeypatch.setenv("TZ", "KIR-14")  # 14 hours ahead of UTC: already the 3rd there
+    time.tzset()
+    try:
+        history = read_history(repo.data, use_cache=False)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert history.deals["acme-laptops"][0].commit.day == date(2026, 2, 2)
+
+
+def test_a_branch_that_moves_a_deal_and_names_a_file_in_latin1_credits_its_author(history_repo):
+    """The branch's commits are read as the main line's: a move is a removal and an addition,
+    not a rename, and a file name that is not UTF-8 is read whole."""
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    repo.branch("bob/west")
+    repo.git("mv", "data/deals/acme-laptops.yaml", "data/deals/west-acme-laptops.yaml")
+    repo.commit("moved", date="2026-02-03", who="Bob")
+    repo.write("deals/caf\udce9.yaml", deal_yaml(owner="bob"))
+    repo.commit("latin-1", date="2026-02-04", who="Bob")
+    repo.merge("bob/west", date="2026-02-05", who="Boss")
+    history = read_history(repo.data, use_cache=False)
+    moved = history.deals["west-acme-laptops"][0].commit
+    assert (moved.author, moved.merged_by) == ("Bob", "Boss")
+    assert history.deals["acme-laptops"][-1].snapshot is None
+    assert history.deals["acme-laptops"][-1].commit.author == "Bob"
+    assert history.deals["caf\udce9"][0].commit.author == "Bob"
+
+
+def test_a_change_the_merge_itself_made_is_the_merger_s(history_repo):
+    """What no commit of the branch changed, the merge did (a conflict resolved): it is the
+    merger's, never that of an older commit of the main line."""
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    repo.branch("bob/globex")
+    repo.write("deals/globex-servers.yaml", deal_yaml(owner="bob", account="globex"))
+    repo.commit("globex servers", date="2026-02-03", who="Bob")
+    repo.git("checkout", "-q", "main")
+    people = {"date": "2026-02-05", "who": "Boss"}
+    repo.git("merge", "-q", "--no-ff", "--no-commit", "bob/globex", **people)
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
+    repo.git("add", "-A", **people)
+    repo.git("commit", "-q", "-m", "Merge bob/globex", **people)
+    history = read_history(repo.data, use_cache=False)
+    offer = history.deals["acme-laptops"][1].commit
+    assert (offer.author, offer.day) == ("Boss", date(2026, 2, 5))
+    assert history.deals["globex-servers"][0].commit.author == "Bob"
+
+
+def test_a_main_line_commit_a_later_branch_merged_in_is_never_the_branch_s(history_repo):
+    """Two merges mined together: the second branch caught up with the main line after a
+    main-line commit changed its deal; that commit stays its own author's."""
+    repo = history_repo
+    repo.write("deals/globex-servers.yaml", deal_yaml(owner="bob", account="globex"))
+    repo.commit("new", date="2026-02-02")
+    repo.branch("bob/globex")
+    repo.write("deals/globex-servers.yaml", deal_yaml(owner="bob", account="globex", amount="9"))
+    repo.commit("price", date="2026-02-03", who="Bob")
+    repo.branch("ann/initech", start="main")
+    repo.write("deals/initech-desks.yaml", deal_yaml(account="initech"))
+    repo.commit("initech", date="2026-02-03", who="Ann")
+    repo.merge("ann/initech", date="2026-02-04", who="Boss")
+    repo.write("deals/globex-servers.yaml", deal_yaml(owner="bob", account="globex", stage="offer"))
+    repo.commit("offer", date="2026-02-05", who="Carol")
+    repo.git("checkout", "-q", "bob/globex")
+    repo.git("merge", "-q", "--no-ff", "main", "-m", "catch up", date="2026-02-06", who="Bob")
+    repo.merge("bob/globex", date="2026-02-07", who="Boss")
+    history = read_history(repo.data, use_cache=False)
+    versions = history.deals["globex-servers"]
+    assert [(v.commit.author, v.commit.day) for v in versions] == [
+        ("Wang Li", date(2026, 2, 2)),
+        ("Carol", date(2026, 2, 5)),
+        ("Bob", date(2026, 2, 7)),
+    ]
+    assert versions[-1].snapshot.amount == Decimal("9") and versions[-1].snapshot.stage == "offer"
