@@ -22,6 +22,7 @@ from pathlib import Path, PurePath
 import pytest
 from click.testing import CliRunner
 from mkdocs import utils as mkdocs_utils
+from mkdocs.structure.files import File
 
 from generator import plugin
 from generator.cli.main import main
@@ -801,13 +802,31 @@ def test_templates_are_kept_compiled_by_what_compiling_them_depends_on(tmp_path)
         "a/../b.md",
         "a\\b.md",
         "客户/北京.md",
+        "客户 a/北京 b#1?.md",
+        "README.md",
+        "a/README.md",
+        "a/index.md",
+        "a/.md",
+        "a/.hidden.md",
+        "a/b.c.md",
+        "a/b.markdown",
+        "a/b.MD",
+        "a/b.css",
+        "100%.md",
     ],
 )
 def test_a_generated_file_is_named_as_mkdocs_names_any_file(path):
     assert kept_pages.posix_path(path) == PurePath(path).as_posix()
-    file = kept_pages.PackedFile(path, "docs", "site", use_directory_urls=True)
-    assert file.src_uri == PurePath(path).as_posix()
-    assert file.src_path == os.path.normpath(file.src_uri)
+    for folders in (True, False):
+        file = kept_pages.PackedFile(path, "docs", "site", use_directory_urls=folders)
+        assert file.src_uri == PurePath(path).as_posix()
+        assert file.src_path == os.path.normpath(file.src_uri)
+        mkdocs = File(path, "docs", "site", use_directory_urls=folders)
+        assert (file.dest_uri, file.url) == (mkdocs.dest_uri, mkdocs.url)
+        assert file.abs_dest_path == mkdocs.abs_dest_path
+        for asked in (True, False):  # MkDocs' own functions, asked for the other kind
+            assert file._get_dest_path(asked) == mkdocs._get_dest_path(asked)
+            assert file._get_url(asked) == mkdocs._get_url(asked)
 
 
 @pytest.fixture

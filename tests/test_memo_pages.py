@@ -16,12 +16,15 @@ import pypinyin
 import pytest
 from conftest import write_example
 
+from generator.analytics.deals import DealView
+from generator.data.model import Deal
+from generator.data.parse_cache import ParseCache
 from generator.data.validate import check
 from generator.history.mining import read_history
 from generator.site import history_pages, sales_pages
 from generator.site.context import SiteContext
 from generator.site.environment import PACKAGED, environment
-from generator.site.memo import PICKLED, PageMemo
+from generator.site.memo import PICKLED, Digest, PageMemo
 from generator.site.pages import PINYIN, build_pages
 
 AS_OF = date(2026, 11, 26)
@@ -262,6 +265,51 @@ def test_a_timeline_is_read_by_its_deals_commits_and_the_funnel(example):
     _commit(example, "Proposals weigh more")
     again = _timeline_keys(example)
     assert not {name for name in after if again[name] == after[name]}
+
+
+def _view_keys(root: Path, language: str = "en") -> dict[str, str]:
+    """How a build's page keys read each deal's view, by deal (the files' blob ids known, as
+    a build knows them from its parse cache)."""
+    result = check(root / "data", AS_OF, display="data", cache=ParseCache(root / ".git" / "funnel"))
+    dataset = result.dataset.valid()
+    context = SiteContext.of(dataset, AS_OF, environment(None), language, None, memo=PageMemo())
+    return {deal: context.reader.of(view) for deal, view in context.views.items()}
+
+
+def test_a_view_is_read_by_its_deal_its_account_the_funnel_and_the_team(example, monkeypatch):
+    """A deal's view is named by what it is made from, not read field by field: its deal's
+    file and its account's, and the funnel, the team and the closed stages' names that every
+    view shares."""
+    read = []
+    field_by_field = Digest._read
+    monkeypatch.setattr(
+        Digest,
+        "_read",
+        lambda self, value, kind: read.append(kind) or field_by_field(self, value, kind),
+    )
+    before = _view_keys(example)
+    assert DealView not in read and Deal not in read
+    assert len(set(before.values())) == len(before)  # each deal's own
+    assert _view_keys(example) == before
+    _bigger_order(example)
+    after = _view_keys(example)
+    assert {deal for deal in before if after[deal] != before[deal]} == {"northwind-servers-2027"}
+    account = example / "data" / "accounts" / "northwind-logistics.yaml"
+    _edit(account, "+86 21 5555 0401", "+86 21 5555 0499")  # the contact a view shows
+    again = _view_keys(example)
+    changed = {deal for deal in after if again[deal] != after[deal]}
+    assert "northwind-servers-2026" in changed and changed == {
+        deal for deal in again if deal.startswith("northwind-")
+    }
+    for shared, old, new in (
+        ("team.yaml", "name: Tom Becker", "name: Tom Baker"),
+        ("funnel.yaml", "probability: 50", "probability: 55"),
+    ):
+        _edit(example / "data" / shared, old, new)
+        later = _view_keys(example)
+        assert not {deal for deal in again if later[deal] == again[deal]}, shared
+        again = later
+    assert not {deal for deal, key in _view_keys(example, "zh").items() if key == again[deal]}
 
 
 def test_a_forecast_at_a_periods_start_is_kept_until_its_history_or_the_funnel_change(

@@ -91,10 +91,11 @@ def compare(deal: str, old: Snapshot | None, new: Snapshot | None, funnel: Funne
             changes.append(
                 Change(deal, "changed", _what(name, before, after, funnel), name, before, after)
             )
-    for name in EXTRA_FIELDS:
-        before, after = old.get(name), new.get(name)
-        if before != after:
-            changes.append(Change(deal, "changed", "changed", name, before, after))
+    if old.extra != new.extra:  # most commits change none of them
+        for name in EXTRA_FIELDS:
+            before, after = old.get(name), new.get(name)
+            if before != after:
+                changes.append(Change(deal, "changed", "changed", name, before, after))
     for index, entry in enumerate(new.log):
         if index >= len(old.log):
             changes.append(Change(deal, "changed", "logged", "log", None, entry))

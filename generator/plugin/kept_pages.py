@@ -30,8 +30,10 @@ import pickle
 import zlib
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePath
 from typing import Any
+from urllib.parse import quote as urlquote
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
@@ -546,6 +548,31 @@ class PackedFile(File):
     @_content.setter
     def _content(self, value: str | bytes | None) -> None:
         self.packed, self.plain = None, value
+
+    def _get_dest_path(self, use_directory_urls: bool | None = None) -> str:
+        """Where MkDocs writes the page (`a/b.md` to `a/b/index.html` with folder addresses),
+        worked out without its path functions for a page named as the site names its pages
+        (a tenth of a warm build's passing of its kept pages); any other as MkDocs does."""
+        uri = self.src_uri
+        if use_directory_urls is None and self.use_directory_urls and uri.endswith(".md"):
+            parent, _, name = uri.rpartition("/")
+            stem = name[:-3]
+            plain = "\\" not in uri and "//" not in uri and uri[0] != "/"
+            if plain and stem and stem[0] != "." and stem not in ("index", "README"):
+                return f"{parent}/{stem}/index.html" if parent else f"{stem}/index.html"
+        return super()._get_dest_path(use_directory_urls)
+
+    dest_uri = cached_property(_get_dest_path)
+
+    def _get_url(self, use_directory_urls: bool | None = None) -> str:
+        """The page's address, as MkDocs makes it (see `_get_dest_path`)."""
+        if use_directory_urls is None and self.use_directory_urls:
+            destination = self.dest_uri
+            if destination.endswith("/index.html"):
+                return urlquote(destination[: -len("index.html")])
+        return super()._get_url(use_directory_urls)
+
+    url = cached_property(_get_url)
 
 
 def posix_path(path: str) -> str:
