@@ -24,6 +24,7 @@ pages in memory between rebuilds too.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
@@ -261,14 +262,17 @@ class PageStore:
         if self.folder is None or not self.folder.is_dir():
             return
         whole = set()
-        for path in self.folder.iterdir():
-            key, _, written = path.name.partition(".")
-            if path.name == HEADS:
-                continue
-            if key not in self.used or (written and path.name != _written_name(key, shell)):
-                path.unlink(missing_ok=True)
-            elif not written:
-                whole.add(key)
+        with os.scandir(self.folder) as entries:  # no path object for each of 25,000 files
+            for entry in entries:
+                name = entry.name
+                key, _, written = name.partition(".")
+                if name == HEADS:
+                    continue
+                if key not in self.used or (written and name != _written_name(key, shell)):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.path)
+                elif not written:
+                    whole.add(key)
         self.keep_heads(whole)
 
     def keep_heads(self, whole: set[str]) -> None:
