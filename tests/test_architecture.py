@@ -211,7 +211,8 @@ def test_the_checks_see_what_they_check():
     parts = {module.part for module in MODULES}
     assert {"data", "history", "analytics", "site", "exchange", "cli", "plugin"} <= parts
     records = next(module for module in MODULES if module.name == "generator.history.records")
-    assert ("generator.data.strictyaml", 17) in records.imports()
+    inside = [line for target, line in records.imports() if target == "generator.data.strictyaml"]
+    assert inside and inside[0] > 100  # imported inside a function: seen too
     main = next(module for module in MODULES if module.name == "generator.cli.main")
     assert any(target.split(".")[0] == "click" for target, _ in main.imports())
     upward = ast.parse("from ..site.pages import build_pages")

@@ -576,7 +576,7 @@ def test_fewer_collections_while_reading_and_as_before_after():
 
 GIVING_BACK = """
 import os, sys
-from generator.data.collecting import TRIM, give_back
+from generator.data.collecting import give_back, trim
 def resident():
     return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 kept, freed = [], []
@@ -585,7 +585,7 @@ for i in range(100_000):  # pages' text (2 KB, from the C library's heap) and a 
 del freed
 held = resident()
 give_back()
-print(TRIM is not None, (held - resident()) // 2**20)
+print(trim() is not None, (held - resident()) // 2**20)
 """
 
 
@@ -603,10 +603,10 @@ def test_memory_freed_between_texts_still_held_goes_back_to_the_system():
 
 def test_memory_is_given_back_only_where_the_c_library_can(monkeypatch):
     calls: list[int] = []
-    monkeypatch.setattr(collecting, "TRIM", calls.append)
+    monkeypatch.setattr(collecting, "trim", lambda: calls.append)
     give_back()
     assert calls == [0]
-    monkeypatch.setattr(collecting, "TRIM", None)
+    monkeypatch.setattr(collecting, "trim", lambda: None)
     give_back()  # no glibc: nothing to call
     assert calls == [0]
 

@@ -15,11 +15,10 @@ at its end, half of it free; `give_back` returns such free pages (glibc's `mallo
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 
 WHILE_READING = (100_000, 50, 100)
 
@@ -36,8 +35,14 @@ def fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def _trim() -> Callable[[int], int] | None:
-    """glibc's `malloc_trim`, when the C library is glibc."""
+@cache
+def trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`, when the C library is glibc; looked for once, when first
+    needed (finding the C library runs a program: a command that gives nothing back, such as
+    a check of unchanged files, does not wait for it)."""
+    import ctypes
+    import ctypes.util
+
     name = ctypes.util.find_library("c")
     try:
         return ctypes.CDLL(name).malloc_trim if name else None
@@ -45,11 +50,9 @@ def _trim() -> Callable[[int], int] | None:
         return None
 
 
-TRIM = _trim()
-
-
 def give_back() -> None:
     """Give the memory the process has freed back to the system, where the C library can
     (glibc); nothing elsewhere."""
-    if TRIM is not None:
-        TRIM(0)
+    found = trim()
+    if found is not None:
+        found(0)

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from .parse_cache import blob_id
 from .problems import Problem, error
-from .strictyaml import BOM, check_text
 
 if TYPE_CHECKING:
     from .model import FileKind
@@ -90,6 +89,8 @@ class Texts(Mapping[str, str]):
     def __getitem__(self, path: str) -> str:
         text = self._texts.get(path)
         if text is None:
+            from .strictyaml import BOM
+
             absolute = self._later.pop(path)  # KeyError: no such file
             try:
                 with open(absolute, "rb") as handle:
@@ -301,6 +302,8 @@ def read_text(
         except OSError as exc:
             problems.append(error(path, 1, 1, f"cannot read the file: {exc.strerror}"))
             return None
+    from .strictyaml import BOM, check_text  # YAML's own reader: only for a file to read
+
     blob = None if known_clean is None else entry.blob or blob_id(data)  # no cache, no key
     if blob is not None and known_clean is not None and known_clean(blob):
         return data.removeprefix(BOM).decode("utf-8"), blob

@@ -14,8 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..data.strictyaml import parse
-
 BASELINE_TRAILER = "Funnel-Baseline"
 """The commit trailer (`Funnel-Baseline: import`) that marks a commit as part of the baseline:
 the team's existing funnel, brought in on adoption day (see `funnel import`)."""
@@ -195,6 +193,8 @@ def _frozen(value: Any, share: Callable[[Any], Any]) -> Any:
 def snapshot(text: bytes, path: str, shared: Interner | None = None) -> Snapshot:
     """Read one version of a deal leniently: what cannot be read becomes None. Equal values
     share one object through `shared` (a fresh Interner when not given)."""
+    from ..data.strictyaml import parse  # YAML's own reader: not for a command that reads none
+
     share = (shared or Interner()).share
     try:
         value, _ = parse(text.decode("utf-8"), path)
