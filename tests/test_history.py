@@ -216,13 +216,19 @@ def test_a_rewritten_main_line_is_mined_again(history_repo):
     assert [v.snapshot.stage for v in history.deals["acme-laptops"]] == ["lead", "verbal"]
 
 
-def test_a_merge_credits_the_branch_author_and_names_the_merger(history_repo):
-    repo = history_repo
+def _bob_s_branch(repo) -> None:
+    """A deal on the main line (2 February), then Bob's branch `bob/globex` with a new deal
+    of his (3 February), checked out."""
     repo.write("deals/acme-laptops.yaml", deal_yaml())
     repo.commit("new", date="2026-02-02")
     repo.branch("bob/globex")
     repo.write("deals/globex-servers.yaml", deal_yaml(owner="bob", account="globex"))
     repo.commit("globex servers", date="2026-02-03", who="Bob")
+
+
+def test_a_merge_credits_the_branch_author_and_names_the_merger(history_repo):
+    repo = history_repo
+    _bob_s_branch(repo)
     repo.branch("ann/acme", start="main")
     repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
     repo.commit("offer sent", date="2026-02-04")
@@ -331,11 +337,7 @@ def test_a_code_only_merge_between_does_not_lend_its_authors(history_repo):
 
 def test_a_branch_that_merged_the_main_line_in_still_credits_its_author(history_repo):
     repo = history_repo
-    repo.write("deals/acme-laptops.yaml", deal_yaml())
-    repo.commit("new", date="2026-02-02")
-    repo.branch("bob/globex")
-    repo.write("deals/globex-servers.yaml", deal_yaml(owner="bob", account="globex"))
-    repo.commit("globex servers", date="2026-02-03", who="Bob")
+    _bob_s_branch(repo)
     repo.git("checkout", "-q", "main")
     repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
     repo.commit("offer", date="2026-02-04")
@@ -490,11 +492,7 @@ def test_a_change_the_merge_itself_made_is_the_merger_s(history_repo):
     """What no commit of the branch changed, the merge did (a conflict resolved): it is the
     merger's, never that of an older commit of the main line."""
     repo = history_repo
-    repo.write("deals/acme-laptops.yaml", deal_yaml())
-    repo.commit("new", date="2026-02-02")
-    repo.branch("bob/globex")
-    repo.write("deals/globex-servers.yaml", deal_yaml(owner="bob", account="globex"))
-    repo.commit("globex servers", date="2026-02-03", who="Bob")
+    _bob_s_branch(repo)
     repo.git("checkout", "-q", "main")
     people = {"date": "2026-02-05", "who": "Boss"}
     repo.git("merge", "-q", "--no-ff", "--no-commit", "bob/globex", **people)
