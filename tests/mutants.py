@@ -331,6 +331,25 @@ _WHY: dict[str, list[str]] = {
     " ones serve as well": [
         "generator.history.mining.x__branch_commits__mutmut_39",
     ],
+    "a deal moving to won is told as won, and one leaving it as reopened, before stages are"
+    " ranked: won is never ranked": [
+        "generator.history.events.x__stage_rank__mutmut_6",
+        "generator.history.events.x__stage_rank__mutmut_7",
+    ],
+    "a change is told only between two different values: their equal case never comes": [
+        "generator.history.events.x__what__mutmut_33",
+        "generator.history.events.x__what__mutmut_47",
+    ],
+    "a version without a stage finds no stage either way (a funnel would need a stage with"
+    " the id XXXX)": [
+        "generator.history.events.x_weighted_snapshot__mutmut_9",
+    ],
+    "every event's commit is on the main line (a branch's change carries its merge's id):"
+    " the order's default is never used": [
+        "generator.history.events.x_all_events__mutmut_13",
+        "generator.history.events.x_all_events__mutmut_15",
+        "generator.history.events.x_all_events__mutmut_16",
+    ],
     "any pickle protocol and compression level reads back the same Markdown": [
         "generator.site.memo.xǁPageMemoǁsave__mutmut_6",
         "generator.site.memo.xǁPageMemoǁsave__mutmut_8",

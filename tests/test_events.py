@@ -10,9 +10,15 @@ from conftest import HISTORY_FUNNEL, deal_yaml
 
 from generator.data.model import Funnel
 from generator.data.strictyaml import parse
-from generator.history.events import all_events, compare
+from generator.history.events import (
+    all_events,
+    compare,
+    deal_events,
+    owner_deltas,
+    weighted_delta,
+)
 from generator.history.mining import read_history
-from generator.history.records import snapshot
+from generator.history.records import Commit, Version, snapshot
 
 FUNNEL = Funnel.model_validate(parse(HISTORY_FUNNEL, "funnel.yaml")[0])
 
@@ -135,7 +141,8 @@ def test_added_removed_and_shortened_logs_are_told_apart():
     longer = snap(deal_yaml(log=[("2026-02-01", "a"), ("2026-02-02", "b")]))
     shorter = snap(deal_yaml(log=[("2026-02-01", "a")]))
     (cut,) = compare("d", longer, shorter, FUNNEL)
-    assert (cut.what, cut.field, cut.old, cut.new) == ("changed", "log", 2, 1)
+    assert (cut.deal, cut.kind, cut.what, cut.field, cut.old, cut.new) == (
+        "d", "changed", "changed", "log", 2, 1)  # fmt: skip
     assert compare("d", longer, longer, FUNNEL) == []
 
 
@@ -147,3 +154,43 @@ def test_a_slip_and_an_unknown_stage():
     assert stage_change(odd, snap(deal_yaml(stage="offer"))) == "changed"
     assert stage_change(snap(deal_yaml(stage="verbal")), snap(deal_yaml(stage="won",
                         closed="2026-03-01"))) == "won"  # fmt: skip
+
+
+def test_a_field_beside_the_funnel_s_tells_its_old_value_and_a_closing_day_never_slips():
+    fair = snap(deal_yaml() + "source: fair\n")
+    web = snap(deal_yaml() + "source: web\n")
+    assert [(c.what, c.field, c.old, c.new) for c in compare("d", fair, web, FUNNEL)] == [
+        ("changed", "source", "fair", "web")
+    ]
+    won = snap(deal_yaml(stage="won", closed="2026-03-01"))
+    later = snap(deal_yaml(stage="won", closed="2026-03-09"))
+    assert [(c.what, c.field) for c in compare("d", won, later, FUNNEL)] == [
+        ("changed", "closed_on")
+    ]
+
+
+def test_weight_moves_only_where_it_changes_and_is_money():
+    lost = snap(deal_yaml(stage="lost", closed="2026-03-01"))
+    handed = snap(deal_yaml(stage="lost", closed="2026-03-01", owner="bob"))
+    assert owner_deltas(lost, handed, FUNNEL) == {}  # a closed deal weighs nothing
+    offer = snap(deal_yaml(stage="offer", amount="1000.00"))
+    total, owners = weighted_delta({"a": offer}, {"a": offer}, FUNNEL)
+    assert (total, owners) == (Decimal("0"), {}) and isinstance(total, Decimal)
+    moved = snap(deal_yaml(stage="offer", amount="1000.00", owner="bob"))
+    total, owners = weighted_delta({"a": offer, "b": moved}, {"a": moved, "b": offer}, FUNNEL)
+    assert (total, owners) == (Decimal("0"), {})  # each owner gains what they lost
+
+
+def test_a_deal_first_seen_removed_has_no_events():
+    commit = Commit("c1", "Ann", "ann@example.com", date(2026, 2, 2), "gone")
+    assert deal_events("acme-laptops", [Version(commit, None)], FUNNEL) == []
+
+
+def test_the_events_of_several_deals_come_in_the_order_of_the_main_line(history_repo):
+    repo = history_repo
+    repo.write("deals/initech-desks.yaml", deal_yaml(account="initech"))
+    repo.commit("initech first", date="2026-02-02")
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("acme then", date="2026-02-03")
+    events = all_events(read_history(repo.data, use_cache=False), FUNNEL)
+    assert [event.change.deal for event in events] == ["initech-desks", "acme-laptops"]
