@@ -350,6 +350,10 @@ _WHY: dict[str, list[str]] = {
         "generator.history.events.x_all_events__mutmut_15",
         "generator.history.events.x_all_events__mutmut_16",
     ],
+    "a deal whose account file is broken is judged again at every check instead of kept:"
+    " the same problems": [
+        "generator.data.deal_rules.x__inputs__mutmut_5",
+    ],
     "any pickle protocol and compression level reads back the same Markdown": [
         "generator.site.memo.xǁPageMemoǁsave__mutmut_6",
         "generator.site.memo.xǁPageMemoǁsave__mutmut_8",

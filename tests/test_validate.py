@@ -198,3 +198,76 @@ def test_a_checklist_items_problems_point_at_that_item(valid_data):
     }
     assert (8, "a done item needs `done_on") in found  # the second item's status
     assert (9, "`done_on` is for done items") in found  # the third item's key
+
+
+def test_a_checklist_item_is_checked_at_each_boundary_and_each_problem_placed(valid_data):
+    """The successor owns an open deal (a closed one is no matter); a done item has its day,
+    from the handover's own day up to today; each problem at the value it is about, or at the
+    key that should not be there."""
+    (valid_data / "handovers").mkdir()
+    (valid_data / "handovers" / "han-mei-2026-11-20.yaml").write_text(
+        "from: han-mei\ndate: 2026-11-20\ndeals:\n"
+        "  - {deal: pearl-river-laptops, to: li-lei, method: phone, status: done,"
+        " done_on: 2026-11-20}\n"
+        "  - {deal: pearl-river-printers, to: zhou-bo, method: phone, status: done,"
+        " done_on: 2026-11-26}\n"
+        "  - {deal: chengdu-optics-workstations, to: li-lei, method: phone, status: done,"
+        " done_on: 2026-11-19}\n",
+        encoding="utf-8",
+    )
+    (valid_data / "handovers" / "chen-hua-2026-11-20.yaml").write_text(
+        "from: chen-hua\ndate: 2026-11-20\ndeals:\n"
+        "  - {deal: pearl-river-laptops, to: li-lei, method: phone, status: done,"
+        " done_on: 2026-11-27}\n"
+        "  - {deal: pearl-river-printers, to: li-lei, method: phone, status: done}\n"
+        "  - {deal: chengdu-optics-workstations, to: zhou-bo, method: phone, status: pending,"
+        " done_on: 2026-11-21}\n",
+        encoding="utf-8",
+    )
+    result = check(valid_data, date(2026, 11, 26), display="data")
+    found = [
+        (p.path.rsplit("/", 1)[1], p.line, p.column, p.severity, p.message)
+        for p in result.problems
+        if "/handovers/" in p.path
+    ]
+    assert sorted(found) == [
+        ("chen-hua-2026-11-20.yaml", 4, 83, "warning",
+         "`done_on` 2026-11-27 lies in the future (as of 2026-11-26)"),
+        ("chen-hua-2026-11-20.yaml", 5, 69, "error",
+         "a done item needs `done_on: YYYY-MM-DD`, the day it was done"),
+        ("chen-hua-2026-11-20.yaml", 6, 86, "error",
+         "`done_on` is for done items: set `status: done`, or remove `done_on`"),
+        ("han-mei-2026-11-20.yaml", 5, 38, "warning",
+         "pearl-river-printers is owned by li-lei, not by the successor zhou-bo: "
+         "change the deal's owner, or the checklist"),
+        ("han-mei-2026-11-20.yaml", 6, 91, "error",
+         "`done_on` 2026-11-19 is before the handover's date 2026-11-20"),
+    ]  # fmt: skip
+
+
+def test_an_unknown_contact_is_told_with_the_account_s_contacts_and_a_bad_closing_day_once(
+    valid_data,
+):
+    """No contact name is near the one typed: the account's contacts are listed. A closed deal
+    whose `closed_on` is not a real date is told so, and not also told that it lacks one."""
+    laptops = valid_data / "deals" / "south" / "pearl-river-laptops.yaml"
+    laptops.write_text(laptops.read_text(encoding="utf-8").replace(
+        "contact: 黄小芳", "contact: Zhang San"), encoding="utf-8")  # fmt: skip
+    won = valid_data / "deals" / "chengdu-optics-workstations.yaml"
+    won.write_text(won.read_text(encoding="utf-8").replace(
+        "closed_on: 2026-06-12", "closed_on: 2026-06-31"), encoding="utf-8")  # fmt: skip
+    printers = valid_data / "deals" / "south" / "pearl-river-printers.yaml"
+    with printers.open("a", encoding="utf-8") as still_open:
+        still_open.write("closed_on: 2026-06-31\n")  # an open deal's: not for it, either way
+    result = check(valid_data, date(2026, 11, 26), display="data")
+    not_a_date = "`closed_on`: `2026-06-31` is not a real date (day is out of range for month)"
+    assert [(p.path, p.line, p.column, p.message) for p in result.problems] == [
+        ("data/deals/chengdu-optics-workstations.yaml", 9, 12, not_a_date),
+        ("data/deals/south/pearl-river-laptops.yaml", 2, 10,
+         "`contact`: pearl-river-foods has no contact named `Zhang San`: "
+         "one of 黄小芳, Peter Wong"),
+        ("data/deals/south/pearl-river-printers.yaml", 9, 1,
+         "`closed_on` is only for won or lost deals; this deal is `verbal`: "
+         "remove it or close the deal"),
+        ("data/deals/south/pearl-river-printers.yaml", 9, 12, not_a_date),
+    ]  # fmt: skip
