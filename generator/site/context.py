@@ -295,11 +295,8 @@ def _name_views(
     that all views share. Read field by field, the views were read once in each process
     making pages, a tenth of a warm build's keys."""
     shared = reader.of((dataset.funnel, closed, people))
-    accounts = dataset.accounts
-    for view in views.values():
-        deal = view.deal
-        account = reader.of(accounts.get(deal.account))
-        reader.name(view, f"DealView@{shared}@{reader.of(deal)}@{account}")
+    for view in views.values():  # its account: the dataset's record of it, or None
+        reader.name(view, f"DealView@{shared}@{reader.of(view.deal)}@{reader.of(view.account)}")
 
 
 def _view(
