@@ -60,6 +60,7 @@ _WHY: dict[str, list[str]] = {
         "generator.exchange.handover.x_apply_handover__mutmut_63",
         "generator.exchange.handover.x_apply_handover__mutmut_80",
         "generator.data.strictyaml.x_check_text__mutmut_7",
+        "generator.history.records.x_snapshot__mutmut_10",
     ],
     "git log re-encodes messages and names to UTF-8: the error handler is never used": [
         "generator.history.git.x_baseline_marks__mutmut_5",
@@ -353,6 +354,18 @@ _WHY: dict[str, list[str]] = {
     "a deal whose account file is broken is judged again at every check instead of kept:"
     " the same problems": [
         "generator.data.deal_rules.x__inputs__mutmut_5",
+    ],
+    "a version that is not UTF-8 reads as no mapping whether None or an empty text stands for"
+    " it: every field unknown either way": [
+        "generator.history.records.x_snapshot__mutmut_11",
+    ],
+    "a deal's id is what follows the path's last slash, however many splits are allowed": [
+        "generator.history.records.x_deal_id__mutmut_6",
+        "generator.history.records.x_deal_id__mutmut_9",
+    ],
+    "an account whose deals first appeared on the same day keeps that day: setting it again"
+    " to an equal day changes nothing": [
+        "generator.history.records.xǁHistoryǁaccount_first_seen__mutmut_12",
     ],
     "any pickle protocol and compression level reads back the same Markdown": [
         "generator.site.memo.xǁPageMemoǁsave__mutmut_6",
