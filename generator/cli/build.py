@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -78,7 +79,18 @@ def build_site(
         os.rename(site_dir, old / "site")
     os.rename(fresh, site_dir)
     if old is not None:
+        _keep_spare(old / "site", config.plugins["funnel"].spare())
         _remove_later(sorted(site_dir.parent.glob(f".{site_dir.name}-old-*")))
+
+
+def _keep_spare(replaced: Path, spare: Path | None) -> None:
+    """Keep the site just replaced as the spare the next build makes its own (its folders,
+    and the pages still the same kept files: see `plugin.links.Recycled`), where there is
+    none yet and it is on the same file system; else it is removed."""
+    if spare is None:
+        return
+    with contextlib.suppress(OSError):  # a spare there already, or another file system
+        os.rename(replaced, spare)
 
 
 def _remove_later(folders: list[Path]) -> None:

@@ -49,6 +49,7 @@ from .kept_pages import (
     only_known_hooks,
     posix_path,
 )
+from .links import SPARE, Recycled
 from .page_keys import content_digest
 from .quick_pages import LastBuild
 from .shared_nav import SharedNavigation, in_navigation
@@ -94,6 +95,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         """This build's files, from its navigation to its end."""
         self.ahead: Ahead | None = None
         """The pages made ahead on the second core while the build converts them."""
+        self.recycled: Recycled | None = None
+        """The site the last build replaced, made into this build's (see `Recycled`)."""
         self.live = False
         """Under `funnel serve`'s live preview, which shows the data's errors itself."""
         self.last_build: LastBuild | None = None
@@ -141,6 +144,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
                 raise PluginError(f"funnel: no site as of {at}: {exc}") from None
             log.info(f"funnel: the site as it stood on {at}: commit {past.sha[:12]}")
         caches = self.caches = self._open_stores(root / data)
+        self.recycled = None
+        if self._keeping_written(config):  # listed while the data is checked
+            self.recycled = Recycled.start(self.spare(), config.site_dir)
         try:
             with fewer_collections():  # the data and the pages' Markdown: few cycles
                 pages = self._pages(root, as_of, past, entries, caches, config.use_directory_urls)
@@ -256,6 +262,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         the same path); before any good data, a home page that carries the errors."""
         home = Page("index.md", f"# {WORDS[self.config.language]['site_title']}\n")
         self.kept = KeptState()
+        self.kept.links.recycled = self.recycled
         for page in [*(self.pages or [home]), STYLESHEET, SCRIPT]:
             existing = files.src_uris.get(posix_path(page.path))
             if existing is not None:
@@ -283,15 +290,24 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         self.kept.nav = nav
         self.ahead = None
         self.kept.keeping_written = self._keeping_written(config)
+        if self.recycled is not None:
+            self.recycled.take(file.dest_uri for file in files)
         if self.kept.keeping_written and self.store is not None and self.store.holds_any():
             with fewer_collections():  # kept pages read back: no cycles
                 self.kept.pass_through(config, files, nav, self._finish_kept)
+        if self.recycled is not None:
+            self.recycled.drop_rest()  # before any page is written
         if self._two_cores():
             pages = [file.page for file in files.documentation_pages()]
             kept = [page for page in pages if isinstance(page, KeptMarkdownPage)]
             self.ahead = Ahead.start(kept, config, files, nav, write=self.kept.keeping_written)
         self.files = files
         return nav
+
+    def spare(self) -> Path | None:
+        """Where the site this build replaces is kept for the next build (see `Recycled`):
+        in the data's `.git/funnel/` (None outside git)."""
+        return None if self.caches is None else self.caches / SPARE
 
     def _keeping_written(self, config) -> bool:
         """A build (not `funnel serve`'s) writes the pages kept whole ahead, and keeps the
@@ -336,6 +352,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
     def on_build_error(self, /, *, error) -> None:
         """A failed build stops the pages made ahead, and the links being made."""
         self._stop_ahead()
+        if self.recycled is not None:
+            self.recycled.stop()
         self.kept.links.stop()
 
     def _stop_ahead(self, finish: bool = False) -> list[KeptMarkdownPage]:
@@ -458,6 +476,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         """Forget the pages this build did not use (not under `funnel serve`, which may come
         back to them); say how many were kept."""
         self._stop_ahead(finish=True)  # every page is written: its own last one too
+        if self.recycled is not None:
+            self.recycled.tidy()
+            self.recycled = self.kept.links.recycled = None
         if self.store is None:
             return
         if not self.serving:

@@ -310,10 +310,13 @@ class PageStore:
             return False
         kept = self.folder / _written_name(key, shell)
         try:
-            if os.stat(kept).st_mtime_ns % 1_000_000_000 != LINKED_NS:
-                return False  # written into since it was kept: not this page any more
+            status = os.stat(kept)
         except OSError:
             return False
+        if status.st_mtime_ns % 1_000_000_000 != LINKED_NS:
+            return False  # written into since it was kept: not this page any more
+        if links.recycled is not None and links.recycled.confirm(status, destination):
+            return True  # in the last site, where it stays
         if links.made_here:
             links.ask(str(kept), destination)
             return True

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
-from ..data.forked import fork
+from ..data.forked import Theirs, fork
 
 FORK_FROM = 200
 """Fewer links than this are made by the build itself (a fork costs more)."""
@@ -36,6 +38,8 @@ class Links:
         """The process making them (0: none)."""
         self.results = -1
         """The read end of the pipe the process reports on (-1: no process)."""
+        self.recycled: Recycled | None = None
+        """The site the last build replaced, made into this one's (see `Recycled`)."""
 
     def ask(self, existing: str, name: str) -> None:
         """Link `existing` as `name`, by `wait` at the latest."""
@@ -91,3 +95,152 @@ def _link_all(link: Callable[[str, str], None], asked: list[tuple[str, str]]) ->
         except OSError:
             failed.append(index)
     return failed
+
+
+SPARE = "site-spare"
+"""The site a build replaced, kept in the data's `.git/funnel/` for the next build to take
+apart (see `Recycled`)."""
+STAGING = ".funnel-recycled"
+"""The hidden folder of a new site where the spare site waits for the navigation (MkDocs
+leaves hidden files alone as it cleans the site's folder)."""
+
+_Listing = tuple[list[tuple[str, tuple[int, int]]], list[str]]
+
+
+class Recycled:
+    """The site the last build replaced, made into this build's: its folders stay, and each
+    page in it that is still a second name of the very file this build keeps for that place
+    (the same device and inode); every other file in it is removed before the build writes
+    anything (`drop_rest`), so no page the build writes can go through a name into a kept
+    file. At 10,000 deals, making 12,000 folders again took a warm build's last two seconds
+    (more where the disk is full), and linking the pages into them.
+
+    `start` moves the spare site into a hidden folder of the new site and has a forked
+    process list its files while the data is checked; `take` moves it into place once the
+    navigation is known (MkDocs has cleaned the site's folder then, and written nothing)."""
+
+    def __init__(self, site_dir: str, staging: str) -> None:
+        self.site_dir, self.staging = site_dir, staging
+        self.listing: Theirs[str, _Listing] | None = None
+        self.files: dict[str, tuple[int, int]] = {}
+        """Each file of the old site not yet confirmed or removed: where it is in the new
+        site, and its device and inode."""
+        self.folders: list[str] = []
+        """The old site's folders from the site's own, deepest first: those left empty go at
+        the end (`tidy`)."""
+
+    @classmethod
+    def start(cls, spare: Path | None, site_dir: str) -> Recycled | None:
+        """Take the spare site into the new site `site_dir` (None when there is none, the new
+        site's folder is not empty, or they are on different file systems)."""
+        if spare is None or not _empty(site_dir):
+            return None
+        staging = os.path.join(site_dir, STAGING)
+        try:
+            os.rename(spare, staging)
+        except OSError:  # none, or another file system
+            return None
+        recycled = cls(site_dir, staging)
+        recycled.listing = Theirs([staging], _list_all)
+        return recycled
+
+    def take(self, written: Iterable[str]) -> None:
+        """Move the old site's files and folders into place (the new site's folder holds
+        nothing else yet); when it does, they are all removed instead. A folder where this
+        build writes a file (`written`: each file's place in the site) is removed."""
+        if self.listing is None:
+            return
+        ((files, folders),) = self.listing.results()
+        self.listing = None
+        if not _move_into(self.staging, self.site_dir):
+            shutil.rmtree(self.staging, ignore_errors=True)
+            return
+        os.rmdir(self.staging)
+        in_the_way = set(folders).intersection(written)
+        for name in in_the_way:
+            shutil.rmtree(self._at(name))
+        self.files = {
+            self._at(name): file
+            for name, file in files
+            if not any(name.startswith(f"{folder}/") for folder in in_the_way)
+        }
+        self.folders = [name for name in folders if os.path.isdir(self._at(name))]
+
+    def confirm(self, kept: os.stat_result, destination: str) -> bool:
+        """Whether the old site's file at `destination` is the kept file whose status is
+        `kept` (then it stays). Another file there is removed now: the page is linked or
+        written there instead."""
+        file = self.files.pop(destination, None)
+        if file is None:
+            return False
+        if file == (kept.st_dev, kept.st_ino):
+            return True
+        os.unlink(destination)
+        return False
+
+    def drop_rest(self) -> None:
+        """Remove every file of the old site not confirmed (its folders stay for the pages
+        written there)."""
+        files, self.files = self.files, {}
+        for name in files:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
+
+    def tidy(self) -> None:
+        """Remove the old site's folders that no page of this build's went into."""
+        folders, self.folders = self.folders, []
+        for name in folders:
+            with contextlib.suppress(OSError):  # not empty
+                os.rmdir(self._at(name))
+
+    def _at(self, name: str) -> str:
+        return os.path.join(self.site_dir, name)
+
+    def stop(self) -> None:
+        """The build stops: the process listing the old site is ended."""
+        if self.listing is not None:
+            self.listing.stop()
+            self.listing = None
+
+
+def _list_all(staging: Sequence[str]) -> list[_Listing]:
+    """Every file under the folder (its path from there, its device and inode), and every
+    folder, the deepest first."""
+    files: list[tuple[str, tuple[int, int]]] = []
+    folders: list[str] = []
+    (root,) = staging
+
+    def walk(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, name + "/")
+                    folders.append(name)
+                else:
+                    status = entry.stat(follow_symlinks=False)
+                    files.append((name, (status.st_dev, status.st_ino)))
+
+    walk(root, "")
+    return [(files, folders)]
+
+
+def _empty(folder: str) -> bool:
+    """Whether `folder` is an empty folder (a new site's, before anything is written)."""
+    try:
+        with os.scandir(folder) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return False
+
+
+def _move_into(source: str, target: str) -> bool:
+    """Move each entry of the folder `source` into the folder `target` (one rename each):
+    whether they were moved; none is when one of them is in `target` already."""
+    with os.scandir(source) as entries:
+        names = [entry.name for entry in entries]
+    if any(os.path.lexists(os.path.join(target, name)) for name in names):
+        return False
+    for name in names:
+        os.rename(os.path.join(source, name), os.path.join(target, name))
+    return True

@@ -1,0 +1,230 @@
+"""The site a build replaces, made into the next build's: the very site of a build with nothing
+kept, whatever the last site held, and no kept page ever written into.
+
+`funnel build` keeps the site it replaces in `.git/funnel/site-spare`; the next build takes it
+as its own folder, keeps its folders and the pages that are still the files the store keeps for
+the same places, and removes everything else before it writes a page (see
+`plugin.links.Recycled`).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.plugin import links
+from generator.plugin.links import SPARE, STAGING, Recycled
+from tests.test_kept_pages import (  # noqa: F401 - fixtures, found by name
+    DEAL,
+    DEAL_PAGE,
+    _deal,
+    build,
+    cold,
+    differing,
+    invoke,
+    kept_files,
+    rendered,
+    repo,
+)
+
+OTHER_DEAL = "data/deals/east/contoso-printers-2025.yaml"
+OTHER_PAGE = "deals/contoso-printers-2025/index.html"
+
+
+def spare(project: Path) -> Path:
+    return project / ".git" / "funnel" / SPARE
+
+
+def folders(site: Path) -> set[str]:
+    return {str(path.relative_to(site)) for path in site.rglob("*") if path.is_dir()}
+
+
+def in_place(project: Path, times: int = 1) -> dict[str, bytes]:
+    """Build `times` times into the same site folder; the last build's files."""
+    for _ in range(times):
+        files = build(project, "site")
+    return files
+
+
+def test_the_replaced_site_is_kept_and_its_folders_and_pages_are_the_next_site_s(repo, rendered):  # noqa: F811
+    first = in_place(repo)
+    folder = (repo.parent / "site" / DEAL_PAGE).parent.stat().st_ino
+    assert not spare(repo).exists()  # nothing replaced yet
+    in_place(repo)
+    assert (spare(repo) / DEAL_PAGE).is_file()  # the first site, kept
+    rendered.clear()
+    third = in_place(repo)
+    site = repo.parent / "site"
+    assert rendered == []
+    assert (site / DEAL_PAGE).parent.stat().st_ino == folder  # the first site's very folder
+    kept = {path.stat().st_ino for path in kept_files(repo, ".html")}
+    assert (site / DEAL_PAGE).stat().st_ino in kept  # the kept file, not a copy
+    assert not (site / STAGING).exists() and (spare(repo) / DEAL_PAGE).is_file()
+    assert differing(third, first) == []
+    assert differing(third, cold(repo)) == [] and folders(site) == folders(repo.parent / "cold")
+
+
+def test_a_changed_and_a_removed_deal_leave_nothing_of_the_last_site(repo, rendered):  # noqa: F811
+    in_place(repo, 2)
+    old_page = (repo.parent / "site" / DEAL_PAGE).read_bytes()
+    shown = _deal(repo)
+    (repo / OTHER_DEAL).unlink()
+    rendered.clear()
+    changed = in_place(repo)
+    site = repo.parent / "site"
+    assert shown in changed[DEAL_PAGE].decode("utf-8") and OTHER_PAGE not in changed
+    assert not (site / OTHER_PAGE).parent.exists()  # its folder went with it
+    assert "deals/huabei-steel-servers-2025.md" in rendered
+    assert differing(changed, cold(repo)) == [] and folders(site) == folders(repo.parent / "cold")
+    written = {path.read_bytes() for path in kept_files(repo, ".html")}
+    assert old_page not in written or old_page == changed[DEAL_PAGE]  # never written into
+    assert differing(in_place(repo), cold(repo)) == []  # the kept files are still the pages
+
+
+def test_whatever_else_the_last_site_held_is_gone(repo, rendered):  # noqa: F811
+    in_place(repo, 2)
+    held = spare(repo)
+    (held / "notes.txt").write_text("left by hand", encoding="utf-8")
+    (held / "empty" / "inside").mkdir(parents=True)
+    (held / DEAL_PAGE).unlink()
+    (held / DEAL_PAGE).write_text("not the kept page", encoding="utf-8")  # another file there
+    (held / OTHER_PAGE).unlink()
+    (held / OTHER_PAGE).mkdir()  # a folder where a page goes
+    (held / "search" / "search_index.json").write_text("{}", encoding="utf-8")
+    site = in_place(repo)
+    assert "notes.txt" not in site and not (repo.parent / "site" / "empty").exists()
+    assert differing(site, cold(repo)) == []
+    assert folders(repo.parent / "site") == folders(repo.parent / "cold")
+
+
+def test_a_failed_build_leaves_the_site_and_the_next_build_makes_the_very_site(repo, rendered):  # noqa: F811
+    before = in_place(repo, 2)
+    good = (repo / DEAL).read_text(encoding="utf-8")
+    (repo / DEAL).write_text(good.replace("amount: 955200.00", "amount: lots"), encoding="utf-8")
+    result = invoke(repo, "site")
+    assert result.exit_code == 1 and "amount" in result.output
+    assert differing(_files(repo.parent / "site"), before) == []
+    assert not any(path.name.startswith(".site-") for path in repo.parent.iterdir())
+    assert not spare(repo).exists()  # taken by the failed build, and gone with it
+    (repo / DEAL).write_text(good, encoding="utf-8")
+    assert differing(in_place(repo), cold(repo)) == []
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_a_site_on_another_file_system_is_removed_not_kept(repo, rendered, monkeypatch):  # noqa: F811
+    in_place(repo)
+    rename = os.rename
+
+    def across(source, target) -> None:
+        if str(target).endswith(SPARE):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        rename(source, target)
+
+    monkeypatch.setattr(os, "rename", across)
+    assert differing(in_place(repo), cold(repo)) == []
+    assert not spare(repo).exists()
+
+
+def spare_site(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A spare site of two pages (one a second name of a kept file) and a new site's folder."""
+    kept = tmp_path / "kept.html"
+    kept.write_text("kept page", encoding="utf-8")
+    held = tmp_path / "spare"
+    (held / "a").mkdir(parents=True)
+    (held / "b" / "c").mkdir(parents=True)
+    os.link(kept, held / "a" / "index.html")
+    (held / "b" / "c" / "index.html").write_text("another page", encoding="utf-8")
+    site = tmp_path / "new"
+    site.mkdir()
+    return kept, held, site
+
+
+def test_the_spare_s_pages_stay_only_as_the_very_kept_files(tmp_path):
+    kept, held, site = spare_site(tmp_path)
+    recycled = Recycled.start(held, str(site))
+    assert recycled is not None and not held.exists()
+    assert [path.name for path in site.iterdir()] == [STAGING]  # hidden until taken
+    recycled.take([])
+    assert sorted(path.name for path in site.iterdir()) == ["a", "b"]
+    status = kept.stat()
+    assert recycled.confirm(status, str(site / "a" / "index.html"))
+    assert not recycled.confirm(status, str(site / "b" / "c" / "index.html"))
+    assert not (site / "b" / "c" / "index.html").exists()  # another file: gone at once
+    assert not recycled.confirm(status, str(site / "a" / "index.html"))  # asked once only
+    recycled.drop_rest()
+    recycled.tidy()
+    assert [str(path.relative_to(site)) for path in sorted(site.rglob("*"))] == [
+        "a",
+        "a/index.html",
+    ]
+    assert kept.read_text(encoding="utf-8") == "kept page"
+
+
+def test_a_page_not_confirmed_is_removed_and_its_folder_kept_for_the_build(tmp_path):
+    kept, held, site = spare_site(tmp_path)
+    recycled = Recycled.start(held, str(site))
+    assert recycled is not None
+    recycled.take([])
+    recycled.drop_rest()
+    assert not (site / "a" / "index.html").exists() and kept.read_text() == "kept page"
+    (site / "b" / "c" / "index.html").write_text("written by the build", encoding="utf-8")
+    recycled.tidy()
+    assert sorted(str(path.relative_to(site)) for path in site.rglob("*")) == [
+        "b",
+        "b/c",
+        "b/c/index.html",
+    ]
+
+
+def test_no_spare_is_taken_into_a_folder_that_holds_anything(tmp_path):
+    _, held, site = spare_site(tmp_path)
+    assert Recycled.start(None, str(site)) is None
+    assert Recycled.start(tmp_path / "none", str(site)) is None
+    (site / "index.html").write_text("a site already", encoding="utf-8")
+    assert Recycled.start(held, str(site)) is None and held.is_dir()
+    assert Recycled.start(held, str(tmp_path / "no-such-folder")) is None and held.is_dir()
+
+
+def test_a_spare_that_meets_a_file_of_the_same_name_is_dropped_whole(tmp_path):
+    kept, held, site = spare_site(tmp_path)
+    recycled = Recycled.start(held, str(site))
+    assert recycled is not None
+    (site / "a").mkdir()  # something made the same folder meanwhile
+    recycled.take([])
+    assert [path.name for path in site.iterdir()] == ["a"] and list((site / "a").iterdir()) == []
+    assert not recycled.confirm(kept.stat(), str(site / "a" / "index.html"))
+    assert kept.read_text(encoding="utf-8") == "kept page"
+
+
+def test_a_build_stopped_while_the_spare_is_listed_ends_the_listing(tmp_path, monkeypatch):
+    _, held, site = spare_site(tmp_path)
+    recycled = Recycled.start(held, str(site))
+    assert recycled is not None and recycled.listing is not None
+    pid = recycled.listing.pid
+    recycled.stop()
+    assert recycled.listing is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped
+
+
+def test_where_no_process_can_be_forked_the_spare_is_listed_here(tmp_path, monkeypatch):
+    kept, held, site = spare_site(tmp_path)
+
+    def refused() -> int:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(links.os, "fork", refused)
+    recycled = Recycled.start(held, str(site))
+    assert recycled is not None
+    recycled.take([])
+    assert recycled.confirm(kept.stat(), str(site / "a" / "index.html"))
