@@ -428,18 +428,28 @@ def test_a_link_the_second_process_cannot_make_fails_the_build_and_the_next_writ
     assert differing(again, cold(repo)) == []
 
 
-def test_the_heads_hold_the_search_entries_packed_and_the_index_has_them_whole(repo, read_whole):
+@pytest.mark.parametrize("pages_from", [0, 10**6], ids=["many pages", "few pages"])
+def test_the_heads_hold_the_search_entries_packed_and_the_index_has_them_whole(
+    repo, read_whole, monkeypatch, pages_from
+):
+    monkeypatch.setattr(plugin, "COMPRESS_SEARCH_FROM", pages_from)
     _edit(repo / DEAL, "title: Data centre servers", "title: <script>alert(1)</script>")
     first = build(repo, "first")
-    heads = [pickle.loads(head) for head in heads_of(repo).values()]
-    assert sum(isinstance(head.search, search_json.Packed) for head in heads) > 50
-    assert not any(isinstance(head.search, str) and head.search for head in heads)
+    heads = [pickle.loads(head) for head in heads_of(repo).values() if pickle.loads(head).search]
+    compressed = sum(isinstance(head.search, search_json.Packed) for head in heads)
+    plain = sum(isinstance(head.search, search_json.Encoded) for head in heads)
+    assert (compressed, plain) == ((len(heads), 0) if pages_from == 0 else (0, len(heads)))
+    assert len(heads) > 50
     read_whole.clear()
     second = build(repo, "second")
     assert read_whole == []  # every page written ahead from its head
     assert differing(second, first) == []  # search_index.json the very same too
     index = second["search/search_index.json"]
     assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in index and b"<script>" not in index
+    monkeypatch.setattr(plugin, "COMPRESS_SEARCH_FROM", 10**6 - pages_from)  # the site grew
+    _edit(repo / DEAL, "<script>alert(1)</script>", "Data centre racks")
+    third = build(repo, "third")  # heads of both kinds: the changed pages' kept the new way
+    assert differing(third, cold(repo)) == []
 
 
 def test_links_are_made_in_one_go_by_a_process_or_by_the_build(tmp_path, monkeypatch):

@@ -38,6 +38,7 @@ from ..site.words import WORDS
 from .ahead import Ahead, spare_cores
 from .as_is import NAME as AS_IS_EXTENSION
 from .kept_pages import (
+    COMPRESS_SEARCH_FROM,
     KEPT_SOURCE,
     KEPT_TEMPLATE,
     PAGES_FOLDER,
@@ -275,6 +276,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             content, titles = content_digest(config), nav_titles(config.nav or [])
             self.content = content
             lean = not self.serving  # a build never comes back to its pages
+            self.store.compress_search = len(self.kept.generated) >= COMPRESS_SEARCH_FROM
             for generated in self.kept.generated:  # the navigation takes these pages as they are
                 KeptMarkdownPage(
                     titles.get(generated.src_uri), generated, config, self.store, content, lean

@@ -48,7 +48,7 @@ from ..site.memo import PICKLED, unpack
 from .links import Links
 from .one_markdown import converters
 from .page_keys import FORMAT, page_key, shell_digest
-from .search_json import Packed, add, encoded, packed, unpack_entries, write_index
+from .search_json import Encoded, Packed, add, encoded, packed, unpack_entries, write_index
 from .search_sections import Section, sections
 
 PAGES_FOLDER = f"pages-v{FORMAT}"
@@ -78,20 +78,20 @@ class KeptHead:
     """Every page its links looked up, with the address found (the content depends on it)."""
     search: str | Packed
     """Its search entries, as the index's JSON holds them (see `search_json`); a head's,
-    `packed`."""
+    `packed`, compressed or not."""
     shell: str
 
     @classmethod
-    def pickled(cls, page: KeptPage) -> bytes:
+    def pickled(cls, page: KeptPage, compress: bool = True) -> bytes:
         """The head of a kept page, pickled as the file of heads holds it: its search entries'
-        JSON, most of it, `packed` (the heads of 100,000 pages are held through a build, and
-        a build that links a page into the site has no use for its entries until the end)."""
+        JSON, most of it, `packed`; compressed in a site of many pages (see
+        `PageStore.compress_search`)."""
         head = cls(
             page.title,
             page.anchors,
             page.links_to_anchors,
             page.lookups,
-            packed(page.search),
+            packed(page.search, compress),
             page.shell,
         )
         return pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL)
@@ -108,6 +108,9 @@ class KeptHead:
         return None
 
 
+COMPRESS_SEARCH_FROM = 20_000
+"""Pages from which the heads hold their search entries compressed (see
+`PageStore.compress_search`)."""
 WRITES_KEPT = "_funnel_writes_kept"
 """Marks a search index whose JSON is written with the kept pages' entries as kept."""
 HEADS = "heads.pickle"
@@ -168,6 +171,10 @@ class PageStore:
     asked for: see `head`)."""
     new_heads: dict[str, bytes] = field(default_factory=dict)
     """The heads of the pages kept by this process since the heads were last written."""
+    compress_search: bool = True
+    """The heads hold the search entries compressed: a build holds every head, and 100,000
+    pages' entries take 600 MB as they are. A site of fewer pages than `COMPRESS_SEARCH_FROM`
+    holds them as they are: unpacking 12,900 pages' (60 MB) took 0.3 s of a warm build."""
 
     def head(self, key: str) -> KeptHead | KeptPage | None:
         """The head of the page kept under `key` (see `KeptHead`): from the one file of heads,
@@ -181,7 +188,7 @@ class PageStore:
                 return head
         page = self.get(key)
         if pickled is not None and page is not None and self.folder is not None:
-            self.new_heads[key] = KeptHead.pickled(page)  # its head unusable: kept anew
+            self.new_heads[key] = KeptHead.pickled(page, self.compress_search)  # kept anew
         return page
 
     def _heads(self) -> dict[str, bytes]:
@@ -235,7 +242,7 @@ class PageStore:
         self.used.add(key)
         if self.folder is None:
             return
-        self.new_heads[key] = KeptHead.pickled(page)
+        self.new_heads[key] = KeptHead.pickled(page, self.compress_search)
         try:
             write_whole(self.folder / key, data)
         except OSError as exc:
@@ -292,7 +299,7 @@ class PageStore:
                 page = self.get(key)
                 if page is None:
                     continue
-                pickled = KeptHead.pickled(page)
+                pickled = KeptHead.pickled(page, self.compress_search)
             heads[key] = pickled
         try:
             pickle_whole(self.folder / HEADS, heads)
@@ -950,10 +957,10 @@ class KeptState:
 
 def _current(fields: dict[str, Any], whole: bool = True) -> bool:
     """Whether a kept page's fields (or its head's: not `whole`) are this version's: its
-    search entries in JSON (a head's `packed`), and its toc pickled apart."""
+    search entries in JSON (a head's `packed`, compressed or not), and its toc pickled apart."""
     search = fields.get("search")
     if not whole:
-        return isinstance(search, Packed) or search == ""
+        return isinstance(search, Packed | Encoded) or search == ""
     return isinstance(search, str) and isinstance(fields.get("packed_toc"), bytes)
 
 

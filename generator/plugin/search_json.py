@@ -6,8 +6,9 @@ kept by an earlier build keeps its entries as that JSON already (`encoded`); the
 it among the index's entries as `Encoded` text, and writes the index (`write_index`) with
 the JSON of the other entries encoded as the plugin encodes them, after the plugin's own JSON
 of its configuration: the very same file. The heads of the kept pages hold that JSON
-compressed (`Packed`): it is unpacked only for the index, where most of it goes, not as
-each page is linked into the site. Where the plugin's own way must run (its `--dirty`
+compressed (`Packed`) in a site of many pages: it is unpacked only for the index, where most
+of it goes, not as each page is linked into the site; in a smaller site they hold it as it is
+(`Encoded`), which the index takes as it is. Where the plugin's own way must run (its `--dirty`
 merging with the last index, or an index that does not end as expected), the kept entries are
 read back first.
 """
@@ -37,10 +38,12 @@ class Packed(bytes):
     __slots__ = ()
 
 
-def packed(text: str) -> Packed | str:
-    """A page's search entries (`encoded`) as the heads of the kept pages hold them: compressed
-    (no entries: the empty text)."""
-    return Packed(zlib.compress(text.encode("utf-8"), 1)) if text else ""
+def packed(text: str, compress: bool = True) -> Packed | str:
+    """A page's search entries (`encoded`) as the heads of the kept pages hold them: compressed,
+    or not (`Encoded`); no entries: the empty text."""
+    if not text:
+        return ""
+    return Packed(zlib.compress(text.encode("utf-8"), 1)) if compress else Encoded(text)
 
 
 def unpacked(item: Packed | str) -> str:
@@ -88,7 +91,7 @@ def _docs(entries: list[Any]) -> str:
 def add(entries: list[Any], text: str | Packed) -> None:
     """Put a kept page's entries (`encoded`, or `packed`) into the index's `entries`."""
     if text:
-        entries.append(text if isinstance(text, Packed) else Encoded(text))
+        entries.append(text if isinstance(text, Packed | Encoded) else Encoded(text))
 
 
 def write_index(index: Any, generate: Callable[[Any], str]) -> Callable[[Any], str]:
