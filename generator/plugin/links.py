@@ -128,6 +128,8 @@ class Recycled:
         self.folders: list[str] = []
         """The old site's folders from the site's own, deepest first: those left empty go at
         the end (`tidy`)."""
+        self.held: set[str] = set()
+        """The folders of the pages that stay (never empty: `tidy` leaves them alone)."""
 
     @classmethod
     def start(cls, spare: Path | None, site_dir: str) -> Recycled | None:
@@ -174,6 +176,7 @@ class Recycled:
         if file is None:
             return False
         if file == (kept.st_dev, kept.st_ino):
+            self.held.add(os.path.dirname(destination))
             return True
         os.unlink(destination)
         return False
@@ -189,9 +192,12 @@ class Recycled:
     def tidy(self) -> None:
         """Remove the old site's folders that no page of this build's went into."""
         folders, self.folders = self.folders, []
+        held, self.held = self.held, set()
         for name in folders:
-            with contextlib.suppress(OSError):  # not empty
-                os.rmdir(self._at(name))
+            folder = self._at(name)
+            if folder not in held:
+                with contextlib.suppress(OSError):  # not empty
+                    os.rmdir(folder)
 
     def _at(self, name: str) -> str:
         return os.path.join(self.site_dir, name)
