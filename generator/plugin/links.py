@@ -158,15 +158,14 @@ class Recycled:
             shutil.rmtree(self.staging, ignore_errors=True)
             return
         os.rmdir(self.staging)
+        self.files = {self._at(name): file for name, file in files}
+        self.folders = folders
         in_the_way = set(folders).intersection(written)
-        for name in in_the_way:
+        for name in in_the_way:  # none but in a site changed by hand
             shutil.rmtree(self._at(name))
-        self.files = {
-            self._at(name): file
-            for name, file in files
-            if not any(name.startswith(f"{folder}/") for folder in in_the_way)
-        }
-        self.folders = [name for name in folders if os.path.isdir(self._at(name))]
+        if in_the_way:
+            self.files = {name: file for name, file in self.files.items() if os.path.exists(name)}
+            self.folders = [name for name in folders if os.path.isdir(self._at(name))]
 
     def confirm(self, kept: os.stat_result, destination: str) -> bool:
         """Whether the old site's file at `destination` is the kept file whose status is
