@@ -112,8 +112,9 @@ class Recycled:
     page in it that is still a second name of the very file this build keeps for that place
     (the same device and inode); every other file in it is removed before the build writes
     anything (`drop_rest`), so no page the build writes can go through a name into a kept
-    file. At 10,000 deals, making 12,000 folders again took a warm build's last two seconds
-    (more where the disk is full), and linking the pages into them.
+    file. At 10,000 deals, making 12,900 folders again took 0.3 to 3 s of system time (as
+    the file system places them), and a warm build waited up to 1.3 s at its end for the
+    process linking the pages into them.
 
     `start` moves the spare site into a hidden folder of the new site and has a forked
     process list its files while the data is checked; `take` moves it into place once the
