@@ -14,6 +14,7 @@ from generator.analytics.policy import check_policy
 from generator.data.load import load
 from generator.exchange.handover import apply_handover
 from generator.history.git import HistoryError
+from generator.history.past import past_day
 
 WITH_GIT = {"PATH": "/usr/bin:/bin"}
 
@@ -50,3 +51,19 @@ def test_a_handover_asks_git_for_uncommitted_changes_in_the_given_environment(re
     with pytest.raises(HistoryError, match="not inside a git repository"):
         apply_handover(repo.data, dataset, plan, git_env=no_git(tmp_path))
     assert apply_handover(repo.data, dataset, plan, git_env=WITH_GIT) is not None
+
+
+def test_the_site_of_a_past_day_reads_git_in_the_given_environment(repo, tmp_path):
+    said = tmp_path / "said"
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    git = folder / "git"  # notes each command it runs (`git -C ROOT COMMAND ...`), then runs it
+    git.write_text(f'#!/bin/sh\necho "$3" >> "{said}"\nexec /usr/bin/git "$@"\n', "utf-8")
+    git.chmod(0o755)
+    with pytest.raises(HistoryError, match="not inside a git repository"):
+        past_day(repo.data, date(2026, 2, 2), env=no_git(tmp_path))
+    past, entries = past_day(repo.data, date(2026, 2, 2), env={"PATH": f"{folder}:/usr/bin:/bin"})
+    assert past.day == date(2026, 2, 2)
+    assert "deals/acme-laptops.yaml" in [entry.relative for entry in entries]
+    commands = said.read_text(encoding="utf-8").split()
+    assert "log" in commands and "ls-tree" in commands  # the day's commit, then its files
