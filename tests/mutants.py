@@ -24,6 +24,18 @@ SURVIVED = {0}
 NOT_COVERED = {5, 33}
 
 _WHY: dict[str, list[str]] = {
+    "without a version in the window nothing moved: the state before it cannot close both "
+    "after the period and in it": [
+        "generator.analytics.slips.x__slip_during__mutmut_21",
+    ],
+    "never true either way: only a version has a close, so the state in the period is one": [
+        "generator.analytics.slips.x__slip_during__mutmut_43",
+    ],
+    "every period of slips_during has a window, so its slips are always found: the default "
+    "is never used": [
+        "generator.analytics.slips.x_slips_during__mutmut_19",
+        "generator.analytics.slips.x_slips_during__mutmut_21",
+    ],
     "people=None: deal_view looks the team up itself (the same people, once per deal)": [
         "generator.analytics.handover.x_plan_handover__mutmut_6",
         "generator.analytics.handover.x_plan_handover__mutmut_7",

@@ -140,6 +140,14 @@ def test_a_slip_counts_in_the_window_of_its_commit_day_from_the_first_to_the_las
     }
 
 
+def test_a_window_that_begins_on_the_period_s_last_day_still_sees_that_day_s_slip():
+    week = Week.parse("2026-W53")  # Monday 2026-12-28 to Sunday 2027-01-03
+    found = history(d=[("2026-10-05", state("2026-12-31")), ("2026-12-31", state("2027-01-10"))])
+    start = date(2026, 12, 31)  # the window from Q4's last day on
+    assert [s.count for s in slipped_out(found, FUNNEL, [Q4], start, week.end)] == [1]
+    assert [s.count for s in slipped_out(found, FUNNEL, [Q4], date(2027, 1, 1), week.end)] == [0]
+
+
 def test_an_overdue_deal_given_a_new_date_did_not_slip_during_its_period():
     q3 = parse_period("2026-Q3")
     found = history(d=[("2026-07-05", state("2026-09-30")), ("2026-10-05", state("2026-11-15"))])

@@ -129,17 +129,13 @@ class PeriodSlips:
         return document
 
 
-def open_close(snapshot: Snapshot | None, funnel: Funnel) -> date | None:
-    """The expected close of an open version of a deal (in an open stage of the funnel);
-    None when it is closed, gone, in an unknown stage or without a close date."""
-    return _open_close(snapshot, _open_stages(funnel))
-
-
 def _open_stages(funnel: Funnel) -> frozenset[str]:
     return frozenset(stage.id for stage in funnel.stages)
 
 
 def _open_close(snapshot: Snapshot | None, open_stages: frozenset[str]) -> date | None:
+    """The expected close of an open version of a deal (in one of `open_stages`, the funnel's);
+    None when it is closed, gone, in an unknown stage or without a close date."""
     if snapshot is None or snapshot.stage not in open_stages:
         return None
     return snapshot.expected_close
