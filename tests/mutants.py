@@ -47,6 +47,7 @@ _WHY: dict[str, list[str]] = {
         "generator.analytics.handover.x_plan_handover__mutmut_10",
     ],
     "ensure_ascii=None is falsy, as False is": [
+        "generator.analytics.diff.x_to_json__mutmut_75",
         "generator.analytics.policy.xǁPolicyResultǁto_json__mutmut_27",
         "generator.analytics.handover.xǁHandoverPlanǁto_json__mutmut_3",
         "generator.analytics.compliance.xǁOrderDecisionǁto_json__mutmut_3",

@@ -94,6 +94,24 @@ def test_without_head_the_working_tree_is_compared(history_repo):
     ]
 
 
+def test_a_diff_of_two_commits_ignores_what_is_not_committed(history_repo):
+    base, head = scenario(history_repo)
+    committed = run(history_repo, base, head, "--format", "json")
+    assert committed.exit_code == 0, committed.output
+    history_repo.write("deals/globex-servers.yaml", deal_yaml(account="globex", amount="9999.00"))
+    history_repo.write(
+        "accounts/acme.yaml", "name: Acme Renamed\nterritory: west\ncontacts: [{name: Li}]\n"
+    )
+    funnel = (history_repo.data / "funnel.yaml").read_text(encoding="utf-8")
+    (history_repo.data / "funnel.yaml").write_text(
+        funnel.replace("probability: 80", "probability: 90"), encoding="utf-8"
+    )
+    edited = run(history_repo, base, head, "--format", "json")
+    assert edited.exit_code == 0, edited.output
+    assert edited.output == committed.output
+    assert "9999" in run(history_repo, base, "--format", "json").output  # the working tree's
+
+
 def test_a_move_is_listed_as_moved_and_nothing_else(history_repo):
     history_repo.write("deals/acme-laptops.yaml", deal_yaml())
     base = history_repo.commit("new", date="2026-02-02")
