@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import shutil
@@ -79,18 +78,24 @@ def build_site(
         os.rename(site_dir, old / "site")
     os.rename(fresh, site_dir)
     if old is not None:
-        _keep_spare(old / "site", config.plugins["funnel"].spare())
-        _remove_later(sorted(site_dir.parent.glob(f".{site_dir.name}-old-*")))
+        if _keep_spare(old / "site", config.plugins["funnel"].spare()):
+            old.rmdir()  # emptied: nothing to remove later but what earlier builds left
+        leftover = sorted(site_dir.parent.glob(f".{site_dir.name}-old-*"))
+        if leftover:
+            _remove_later(leftover)
 
 
-def _keep_spare(replaced: Path, spare: Path | None) -> None:
+def _keep_spare(replaced: Path, spare: Path | None) -> bool:
     """Keep the site just replaced as the spare the next build makes its own (its folders,
     and the pages still the same kept files: see `plugin.links.Recycled`), where there is
-    none yet and it is on the same file system; else it is removed."""
+    none yet and it is on the same file system: whether it was kept (else it is removed)."""
     if spare is None:
-        return
-    with contextlib.suppress(OSError):  # a spare there already, or another file system
+        return False
+    try:
         os.rename(replaced, spare)
+    except OSError:  # a spare there already, or another file system
+        return False
+    return True
 
 
 def _remove_later(folders: list[Path]) -> None:
