@@ -46,6 +46,14 @@ _WHY: dict[str, list[str]] = {
         "generator.analytics.handover.x_plan_handover__mutmut_8",
         "generator.analytics.handover.x_plan_handover__mutmut_10",
     ],
+    "without a head the working tree is the head: the funnel the command gives is the working "
+    "tree's funnel.yaml, which the mutant reads a second time": [
+        "generator.analytics.diff.x_business_diff__mutmut_60",
+    ],
+    "each deal compared is in the base or the head (it comes from the union of both), so "
+    "`present` is never None": [
+        "generator.analytics.diff.x_business_diff__mutmut_73",
+    ],
     "ensure_ascii=None is falsy, as False is": [
         "generator.analytics.diff.x_to_json__mutmut_75",
         "generator.analytics.policy.xǁPolicyResultǁto_json__mutmut_27",

@@ -119,7 +119,17 @@ def test_a_move_is_listed_as_moved_and_nothing_else(history_repo):
     history_repo.git("mv", "data/deals/acme-laptops.yaml", "data/deals/west/acme-laptops.yaml")
     head = history_repo.commit("move", date="2026-02-03")
     document = json.loads(run(history_repo, base, head, "--format", "json").output)
-    assert [c["kind"] for c in document["changes"]] == ["moved"]
+    assert document["changes"] == [
+        {
+            "deal": "acme-laptops",
+            "owner": "ann",
+            "kind": "moved",
+            "field": "path",
+            "from": "data/deals/acme-laptops.yaml",
+            "to": "data/deals/west/acme-laptops.yaml",
+            "what": "moved",
+        }
+    ]
     assert document["weighted_delta"] == {"total": "0.00", "owners": {}, "rules": "0.00"}
 
 
@@ -255,3 +265,59 @@ def test_a_record_change_is_told_in_either_language():
     assert describe_record(ticked, ZH) == "acme-laptops 已交接"
     assert describe_record(probability, EN) == "probability 40% → 50%"
     assert describe_record(probability, ZH) == "赢单概率：40% → 50%"
+
+
+# -- the JSON document's values ----------------------------------------------------------------
+
+
+def json_of(repo, *revisions: str) -> str:
+    result = run(repo, *revisions, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_diff_from_the_teams_first_commit_weighs_every_deal_as_new(history_repo):
+    repo = history_repo
+    first = repo.git("rev-parse", "HEAD").strip()  # the team and its accounts, no deal yet
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer", amount="1000.00"))
+    head = repo.commit("the first deal", date="2026-02-02")
+    document = json.loads(json_of(repo, first, head))
+    assert [(c["deal"], c["kind"]) for c in document["changes"]] == [("acme-laptops", "added")]
+    assert document["weighted_delta"] == {
+        "total": "400.00",
+        "owners": {"ann": "400.00"},
+        "rules": "0.00",
+    }
+
+
+def test_lists_and_text_in_any_script_are_given_as_written(history_repo):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml() + "products: [ZBook]\n")
+    base = repo.commit("new", date="2026-02-02")
+    chinese = deal_yaml().replace("title: Laptops", "title: 笔记本电脑")
+    repo.write("deals/acme-laptops.yaml", chinese + "products: [ZBook, 打印机]\n")
+    head = repo.commit("products", date="2026-02-03")
+    output = json_of(repo, base, head)
+    assert '"to": "笔记本电脑"' in output and "\\u" not in output  # UTF-8, as the files are
+    changes = {c["field"]: (c["from"], c["to"]) for c in json.loads(output)["changes"]}
+    assert changes == {
+        "title": ("Laptops", "笔记本电脑"),
+        "products": (["ZBook"], ["ZBook", "打印机"]),
+    }
+
+
+def test_a_value_written_as_a_mapping_by_mistake_is_given_as_a_mapping(history_repo):
+    """A revision's files need not be valid to be compared: the mistake shows as it was."""
+    repo = history_repo
+    repo.write(
+        "accounts/acme.yaml",
+        "name: Acme\nterritory: west\ncontacts: [{name: Li, phone: {office: '+1 5'}}]\n",
+    )
+    base = repo.commit("phone as a mapping", date="2026-02-02")
+    repo.write(
+        "accounts/acme.yaml", "name: Acme\nterritory: west\ncontacts: [{name: Li, phone: '+1 6'}]\n"
+    )
+    head = repo.commit("phone fixed", date="2026-02-03")
+    [change] = json.loads(json_of(repo, base, head))["accounts"]
+    assert (change["subject"], change["item"], change["field"]) == ("acme", "Li", "phone")
+    assert (change["from"], change["to"]) == ({"office": "+1 5"}, "+1 6")
