@@ -16,6 +16,7 @@ from generator.data.load import load
 from generator.exchange.handover import apply_handover
 from generator.history import git as git_module
 from generator.history.git import HistoryError
+from generator.history.mining import read_history
 from generator.history.past import past_day
 
 WITH_GIT = {"PATH": "/usr/bin:/bin"}
@@ -96,3 +97,18 @@ def test_every_git_command_of_the_diff_runs_in_the_given_environment(repo, tmp_p
         diff = business_diff(repo.data, "HEAD~1", head, dataset.funnel, git_env=env)
         assert [change.deal for _, change in diff.changes] == ["acme-laptops"]
     assert started and len(through()) == len(started)
+
+
+def test_every_git_command_of_the_history_runs_in_the_given_environment(
+    repo, tmp_path, monkeypatch
+):
+    """A read that extends the cache: whether the cached head is an ancestor, the new
+    commits, and their files' contents, all through the given git."""
+    read_history(repo.data, git_env=WITH_GIT)
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
+    repo.commit("offer", date="2026-02-03")
+    started, through, env = noting_git(tmp_path, monkeypatch)
+    history = read_history(repo.data, git_env=env)
+    assert [v.snapshot.stage for v in history.deals["acme-laptops"]] == ["lead", "offer"]
+    assert {"merge-base", "log", "cat-file"} <= set(through())
+    assert len(through()) == len(started)

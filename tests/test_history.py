@@ -531,3 +531,239 @@ def test_a_main_line_commit_a_later_branch_merged_in_is_never_the_branch_s(histo
         ("Bob", date(2026, 2, 7)),
     ]
     assert versions[-1].snapshot.amount == Decimal("9") and versions[-1].snapshot.stage == "offer"
+
+
+# -- who landed it, where the main line went, and the cache's edges ----------------------------
+
+
+def test_the_merger_s_email_is_kept_and_a_merge_of_one_s_own_names_nobody(history_repo):
+    """The site names a merger by the team's name for their email (`site.credits`)."""
+    repo = history_repo
+    _bob_s_branch(repo)
+    repo.merge("bob/globex", date="2026-02-06", who="Boss")
+    repo.branch("bob/initech")
+    repo.write("deals/initech-printers.yaml", deal_yaml(owner="bob", account="initech"))
+    repo.commit("initech printers", date="2026-02-07", who="Bob")
+    repo.merge("bob/initech", date="2026-02-08", who="Bob")
+    history = read_history(repo.data, use_cache=False)
+    globex = history.deals["globex-servers"][0].commit
+    assert (globex.merged_by, globex.merged_email) == ("Boss", "boss@example.com")
+    own = history.deals["initech-printers"][0].commit
+    assert (own.author, own.merged_by, own.merged_email) == ("Bob", "", "")
+    direct = history.deals["acme-laptops"][0].commit
+    assert (direct.merged_by, direct.merged_email) == ("", "")
+
+
+def test_a_merge_made_on_github_s_web_site_names_no_merger(history_repo):
+    """GitHub commits a squash merge made on its site as itself, in any case of its address:
+    nobody to name beside the author."""
+    repo = history_repo
+    repo.write("deals/globex-servers.yaml", deal_yaml(owner="bob", account="globex"))
+    repo.git("add", "-A")
+    env = {
+        "GIT_AUTHOR_NAME": "Bob",
+        "GIT_AUTHOR_EMAIL": "bob@example.com",
+        "GIT_COMMITTER_NAME": "GitHub",
+        "GIT_COMMITTER_EMAIL": "NoReply@GitHub.com",
+        "GIT_AUTHOR_DATE": "2026-02-03T10:00:00+00:00",
+        "GIT_COMMITTER_DATE": "2026-02-05T10:00:00+00:00",
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(repo.root),
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    subprocess.run(["git", "commit", "-qm", "globex (#7)"], cwd=repo.root, env=env, check=True)
+    commit = read_history(repo.data, use_cache=False).deals["globex-servers"][0].commit
+    assert (commit.author, commit.merged_by, commit.merged_email) == ("Bob", "", "")
+    assert commit.day == date(2026, 2, 5)
+
+
+def test_a_main_line_its_cached_head_left_is_read_again_whole(history_repo):
+    """A branch that took the main line in as its second parent, then became the main line
+    (a fast-forward): the old head is still an ancestor, but no longer on the main line."""
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    repo.branch("ann/globex")
+    repo.git("checkout", "-q", "main")
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
+    repo.commit("offer", date="2026-02-03")
+    read_history(repo.data)  # cached at the offer
+    repo.git("checkout", "-q", "ann/globex")
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex"))
+    repo.commit("globex", date="2026-02-04")
+    repo.git("merge", "-q", "--no-ff", "main", "-m", "catch up", date="2026-02-05")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "ann/globex", date="2026-02-06")
+    cached = read_history(repo.data)
+    fresh = read_history(repo.data, use_cache=False)
+    assert cached.commits == fresh.commits and cached.deals == fresh.deals
+    assert cached.root == fresh.root == repo.root
+    assert [c.subject for c in cached.commits][-2:] == ["globex", "catch up"]
+    assert [v.snapshot.stage for v in cached.deals["acme-laptops"]] == ["lead", "offer"]
+
+
+def test_a_merge_that_lands_on_the_cached_head_is_read_as_new_commits_only(
+    history_repo, monkeypatch
+):
+    repo = history_repo
+    _bob_s_branch(repo)
+    repo.git("checkout", "-q", "main")
+    first = read_history(repo.data)
+    repo.merge("bob/globex", date="2026-02-06", who="Boss")
+    import generator.history.mining as history_module
+
+    seen: list[str] = []
+    original = history_module._log
+    monkeypatch.setattr(
+        history_module,
+        "_log",
+        lambda root, revs, prefix: seen.append(revs) or original(root, revs, prefix),
+    )
+    second = read_history(repo.data)
+    assert seen == [f"{first.head}..{second.head}"]  # the merge continues the cached line
+    assert second.deals["globex-servers"][0].commit.author == "Bob"
+
+
+def test_a_back_dated_commit_after_the_cache_lands_no_earlier_than_the_last(history_repo):
+    repo = history_repo
+    for day, stage in (("2026-02-02", "lead"), ("2026-02-09", "offer"), ("2026-03-02", "verbal")):
+        repo.write("deals/acme-laptops.yaml", deal_yaml(stage=stage))
+        repo.commit(stage, date=day)
+    read_history(repo.data)
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex"))
+    repo.commit("pretend it was there in February", date="2026-02-05")
+    cached = read_history(repo.data)
+    assert cached.first_seen("globex-servers") == date(2026, 3, 2)
+    assert cached.commits == read_history(repo.data, use_cache=False).commits
+
+
+def test_an_adoption_import_landed_by_a_merge_is_the_baseline(tmp_path):
+    """The first commit that brings the data is the baseline (the team's state when it
+    adopted funnel), also when a pull request brought it: its deals are not new there."""
+    repo = GitRepo(tmp_path / "repo")
+    (repo.root / "README.md").write_text("The team's funnel\n", encoding="utf-8")
+    repo.commit("the repository's readme", date="2026-01-20")
+    repo.branch("import")
+    repo.write("funnel.yaml", HISTORY_FUNNEL)
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("import from the CRM", date="2026-02-01", who="Ann")
+    merge = repo.merge("import", date="2026-02-02", who="Boss")
+    history = read_history(repo.data, use_cache=False)
+    assert history.baseline == merge
+    version = history.deals["acme-laptops"][0]
+    assert (version.commit.author, version.commit.baseline) == ("Ann", True)
+    assert history.in_baseline("acme-laptops")
+
+
+def test_a_deal_gone_is_not_removed_again(history_repo):
+    """A deal whose id was used twice (two folders): the first removal removes it, the second
+    finds it gone."""
+    repo = history_repo
+    repo.write("deals/west/acme-laptops.yaml", deal_yaml())
+    repo.write("deals/east/acme-laptops.yaml", deal_yaml())
+    repo.commit("twice", date="2026-02-02")
+    repo.remove("deals/west/acme-laptops.yaml")
+    repo.commit("one", date="2026-02-03")
+    repo.remove("deals/east/acme-laptops.yaml")
+    repo.commit("the other", date="2026-02-04")
+    versions = read_history(repo.data, use_cache=False).deals["acme-laptops"]
+    assert [(v.commit.subject, v.snapshot is None) for v in versions] == [
+        ("twice", False),
+        ("one", True),
+    ]
+
+
+def test_without_the_cache_it_is_never_read(history_repo, monkeypatch):
+    import generator.history.mining as history_module
+
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    read_history(repo.data)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the cache was read")
+
+    monkeypatch.setattr(history_module, "load_cache", refused)
+    assert list(read_history(repo.data, use_cache=False).deals) == ["acme-laptops"]
+
+
+def test_a_cache_read_in_a_moved_repository_names_where_it_is_now(history_repo, tmp_path):
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    read_history(repo.data)
+    moved = tmp_path / "moved"
+    repo.root.rename(moved)
+    assert read_history(moved / "data").root == moved  # the same head, from the cache
+    repo = GitRepo.__new__(GitRepo)
+    repo.root, repo.data = moved, moved / "data"
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
+    repo.commit("offer", date="2026-02-03")
+    extended = read_history(moved / "data")  # the cache, and one commit more
+    assert extended.root == moved
+    assert [v.snapshot.stage for v in extended.deals["acme-laptops"]] == ["lead", "offer"]
+
+
+def test_a_change_the_merge_made_is_its_own_though_an_earlier_branch_s_commit_is_below(
+    history_repo,
+):
+    """Bob's branch grew from Carol's, which landed first: Carol's commit is hers alone, and
+    what Bob's merge itself changed is the merger's."""
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    repo.branch("carol/acme")
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
+    repo.commit("offer", date="2026-02-03", who="Carol")
+    repo.branch("bob/globex", start="carol/acme")
+    repo.write("deals/globex-servers.yaml", deal_yaml(owner="bob", account="globex"))
+    repo.commit("globex", date="2026-02-04", who="Bob")
+    repo.merge("carol/acme", date="2026-02-05", who="Boss")
+    people = {"date": "2026-02-06", "who": "Boss"}
+    repo.git("merge", "-q", "--no-ff", "--no-commit", "bob/globex", **people)
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="verbal"))
+    repo.git("add", "-A", **people)
+    repo.git("commit", "-q", "-m", "Merge bob/globex", **people)
+    history = read_history(repo.data, use_cache=False)
+    acme = [(v.commit.author, v.snapshot.stage) for v in history.deals["acme-laptops"]]
+    assert acme == [("Wang Li", "lead"), ("Carol", "offer"), ("Boss", "verbal")]
+    assert history.deals["globex-servers"][0].commit.author == "Bob"
+
+
+def test_a_main_line_commit_s_versions_hold_that_very_commit(history_repo):
+    """One object per commit, however many deals it changed (an import of 100,000 deals)."""
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex"))
+    repo.commit("import", date="2026-02-02")
+    history = read_history(repo.data, use_cache=False)
+    imported = history.commits[-1]
+    assert all(history.deals[deal][0].commit is imported for deal in history.deals)
+
+
+def test_a_repository_without_commits_has_an_empty_history(tmp_path):
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("funnel.yaml", HISTORY_FUNNEL)
+    history = read_history(repo.data)
+    assert (history.root, history.data_prefix, history.head) == (repo.root, "data", "")
+    assert (history.commits, history.deals, history.first_seen("acme-laptops")) == ([], {}, None)
+
+
+def test_the_collector_is_as_it_was_after_a_read(history_repo):
+    """Reading turns the cyclic collector off (many small objects, no cycles), then back to
+    how the caller had it."""
+    import gc
+
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.commit("new", date="2026-02-02")
+    assert gc.isenabled()
+    read_history(repo.data, use_cache=False)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_history(repo.data, use_cache=False)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
