@@ -63,6 +63,41 @@ _WHY: dict[str, list[str]] = {
     "and `extend` never reads it": [
         "generator.history.mining.x__read__mutmut_39",
     ],
+    "git runs at the repository's top (`git -C ROOT`): paths from the current folder are "
+    "paths from the full tree": [
+        "generator.history.git.x_tree_files__mutmut_19",
+    ],
+    "`git status -z` gives the porcelain format when no other is asked for": [
+        "generator.history.git.x_uncommitted__mutmut_17",
+    ],
+    "codec names are read without regard to case: UTF-8 is utf-8": [
+        "generator.history.git.x_tree_files__mutmut_40",
+        "generator.history.git.x_uncommitted__mutmut_41",
+        "generator.history.git.x_commits_between__mutmut_46",
+    ],
+    "`XX--porcelainXX` is a path to git (it matches nothing), and `-z` gives the porcelain "
+    "format": [
+        "generator.history.git.x_uncommitted__mutmut_25",
+    ],
+    "with `--no-abbrev`, `%h` is the full id as `%H` is": [
+        "generator.history.git.x_commits_between__mutmut_43",
+    ],
+    "an unknown revision fails with or without `--quiet` (git then also says why on stderr, "
+    "which the error replaces); rev-parse takes `--QUIET` as a flag to pass through": [
+        "generator.history.git.x_resolve__mutmut_11",
+        "generator.history.git.x_resolve__mutmut_19",
+    ],
+    "the first header is found from its second character as from its first, and its id is "
+    "never read (a blob is kept under the id asked for); `index` takes None as 0": [
+        "generator.history.git.x_read_blobs__mutmut_24",
+        "generator.history.git.x_read_blobs__mutmut_25",
+    ],
+    "zip's `strict` is False unless given (ruff asks for it written out); `cast` does "
+    "nothing when the code runs": [
+        "generator.history.git.x_raw_entries__mutmut_17",
+        "generator.history.git.x_raw_entries__mutmut_20",
+        "generator.history.git.x_raw_entries__mutmut_33",
+    ],
     "ensure_ascii=None is falsy, as False is": [
         "generator.analytics.diff.x_to_json__mutmut_75",
         "generator.analytics.policy.xǁPolicyResultǁto_json__mutmut_27",

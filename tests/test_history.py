@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import re
 import subprocess
 import time
 from datetime import date
@@ -767,3 +768,143 @@ def test_the_collector_is_as_it_was_after_a_read(history_repo):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# -- git access: the files at a revision, what is not committed, the commits of a range --------
+
+
+def _root_data(tmp_path) -> GitRepo:
+    """A repository that is its own data folder, with an account named in Latin-1 bytes and
+    one with a tab in its name, a deal and a note that is no deal, and a README."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.data = repo.root
+    repo.write("funnel.yaml", HISTORY_FUNNEL)
+    repo.write("accounts/acme.yaml", "name: Acme\n")
+    repo.write("accounts/caf\udce9.yaml", "name: Café\n")  # b"caf\xe9.yaml"
+    repo.write("accounts/a\tb.yaml", "name: Tab\n")
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex"))
+    repo.write("deals/README.md", "Notes on our deals\n")
+    repo.commit("first", date="2026-02-02")
+    return repo
+
+
+def test_the_files_at_a_revision_and_in_the_working_tree_are_read_whole(tmp_path):
+    from generator.history.git import files_at, tree_files
+
+    repo = _root_data(tmp_path)
+    head = repo.git("rev-parse", "HEAD")
+    accounts = ["accounts/a\tb.yaml", "accounts/acme.yaml", "accounts/caf\udce9.yaml"]
+    everything = [*accounts, "deals/README.md", "deals/acme-laptops.yaml",
+                  "deals/globex-servers.yaml", "funnel.yaml"]  # fmt: skip
+    assert sorted(tree_files(repo.root, head)) == everything  # no path: the top folder
+    assert sorted(tree_files(repo.root, head, "")) == everything
+    (repo.root / "linked.yaml").symlink_to(repo.root / "accounts" / "acme.yaml")
+    for revision in (head, None):  # a commit, or the working tree
+        found = files_at(repo.root, revision, ["accounts", "funnel.yaml", "linked.yaml"])
+        assert sorted(found) == [*accounts, "funnel.yaml"], revision
+        assert found["accounts/caf\udce9.yaml"] == "name: Café\n".encode()
+        assert found["funnel.yaml"] == HISTORY_FUNNEL.encode()
+
+
+def test_the_deals_at_a_revision_and_in_the_working_tree_are_its_deal_files(tmp_path):
+    from generator.history.git import deals_at
+
+    repo = _root_data(tmp_path)
+    (repo.root / "deals" / "linked.yaml").symlink_to(repo.root / "deals" / "acme-laptops.yaml")
+    (repo.root / "deals" / "old.yaml").mkdir()
+    for revision in (repo.git("rev-parse", "HEAD"), None):
+        deals = deals_at(repo.root, revision, "")
+        assert sorted(deals) == ["acme-laptops", "globex-servers"], revision
+        assert deals["acme-laptops"].path == "deals/acme-laptops.yaml"
+        assert deals["acme-laptops"].owner == "ann"
+        assert deals["acme-laptops"].owner is deals["globex-servers"].owner  # shared
+
+
+def test_only_tracked_changes_under_the_data_folder_are_uncommitted(history_repo):
+    from generator.history.git import uncommitted
+
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.write("deals/caf\udce9.yaml", deal_yaml())
+    (repo.root / "README.md").write_text("notes\n", encoding="utf-8")
+    repo.commit("new", date="2026-02-02")
+    assert uncommitted(repo.data) == []
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
+    repo.write("deals/caf\udce9.yaml", deal_yaml(stage="offer"))
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex"))  # untracked
+    (repo.root / "README.md").write_text("more notes\n", encoding="utf-8")  # not data
+    assert sorted(uncommitted(repo.data)) == [
+        "data/deals/acme-laptops.yaml",
+        "data/deals/caf\udce9.yaml",
+    ]
+    root = _root_data(repo.root.parent / "at-root")
+    root.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
+    assert uncommitted(root.root) == ["deals/acme-laptops.yaml"]
+
+
+def test_the_commits_of_a_range_are_each_change_in_full_merges_left_out(history_repo, monkeypatch):
+    from generator.history.git import commits_between
+
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    base = repo.commit("new", date="2026-02-02")
+    repo.branch("bob/acme")
+    (repo.data / "deals" / "west").mkdir()
+    repo.git("mv", "data/deals/acme-laptops.yaml", "data/deals/west/acme-laptops.yaml")
+    repo.write("deals/caf\udce9.yaml", deal_yaml())
+    moved = repo.commit("moved \x02 west", date="2026-02-03", who="Bob")
+    repo.merge("bob/acme", date="2026-02-04", who="Boss")
+    late = {"GIT_COMMITTER_DATE": "2026-02-05T23:30:00+00:00"}
+    repo.write("deals/globex-servers.yaml", deal_yaml(account="globex"))
+    repo.git("add", "-A")
+    subprocess.run(
+        ["git", "commit", "-qm", "globex"], cwd=repo.root, check=True,
+        env={**late, "GIT_AUTHOR_DATE": late["GIT_COMMITTER_DATE"], "PATH": "/usr/bin:/bin",
+             "HOME": str(repo.root), "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Ann",
+             "GIT_AUTHOR_EMAIL": "ann@example.com", "GIT_COMMITTER_NAME": "Ann",
+             "GIT_COMMITTER_EMAIL": "ann@example.com"},
+    )  # fmt: skip
+    monkeypatch.setenv("TZ", "KIR-14")  # 14 hours ahead of UTC: already the 6th there
+    time.tzset()
+    try:
+        commits = commits_between(repo.root, base, "HEAD")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert [(c.sha, c.author, c.email, c.day, c.subject) for c, _ in commits] == [
+        (moved, "Bob", "bob@example.com", date(2026, 2, 3), "moved \x02 west"),
+        (repo.git("rev-parse", "HEAD"), "Ann", "ann@example.com", date(2026, 2, 5), "globex"),
+    ]
+    changes = {(change.status, change.path) for change in commits[0][1]}
+    assert changes == {
+        ("D", "data/deals/acme-laptops.yaml"),
+        ("A", "data/deals/west/acme-laptops.yaml"),
+        ("A", "data/deals/caf\udce9.yaml"),
+    }
+    blobs = [blob for change in commits[0][1] for blob in (change.old_blob, change.new_blob)]
+    assert all(len(blob) == 40 for blob in blobs)
+
+
+def test_a_data_folder_named_like_an_option_is_still_a_folder_to_git(tmp_path):
+    from generator.history.git import tree_files, uncommitted
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.data = repo.root / "-data"
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    head = repo.commit("new", date="2026-02-02")
+    assert list(tree_files(repo.root, head, "-data/deals")) == ["-data/deals/acme-laptops.yaml"]
+    repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
+    assert uncommitted(repo.data) == ["-data/deals/acme-laptops.yaml"]
+
+
+def test_a_range_is_no_revision_to_resolve(history_repo):
+    from generator.history.git import resolve
+
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    head = repo.commit("new", date="2026-02-02")
+    assert resolve(repo.root, "HEAD") == resolve(repo.root, "main") == head
+    for revision in ("HEAD~1..HEAD", "HEAD~1...HEAD", "no-such-branch"):
+        with pytest.raises(HistoryError, match=f"unknown revision `{re.escape(revision)}`"):
+            resolve(repo.root, revision)

@@ -44,9 +44,9 @@ class Git:
     root: Path
     env: Mapping[str, str]
 
-    def __call__(self, *args: str, input: bytes | None = None) -> bytes:
+    def __call__(self, *args: str) -> bytes:
         """Run git in the repository and return its output (see `git`)."""
-        return git(self.root, *args, input=input, env=self.env)
+        return git(self.root, *args, env=self.env)
 
 
 def git(
@@ -149,10 +149,10 @@ def raw_entries(out: str) -> Iterator[tuple[str, list[tuple[FileStatus, str, str
     (status, old blob, new blob, path)."""
     for chunk in out.split("\x01")[1:]:
         header, _, rest = chunk.partition("\0")
-        tokens = rest.lstrip("\n").split("\0")
+        tokens = rest.split("\0")  # each meta begins on a new line: `split()` skips it
         entries: list[tuple[FileStatus, str, str, str]] = []
         for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
-            parts = meta.lstrip("\n").split()
+            parts = meta.split()
             if len(parts) >= 5:
                 status = cast(FileStatus, parts[4][0])  # git writes one of these letters
                 entries.append((status, parts[2], parts[3], path))
