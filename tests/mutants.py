@@ -74,6 +74,7 @@ _WHY: dict[str, list[str]] = {
         "generator.history.git.x_tree_files__mutmut_40",
         "generator.history.git.x_uncommitted__mutmut_41",
         "generator.history.git.x_commits_between__mutmut_46",
+        "generator.history.git.x_git__mutmut_27",
     ],
     "`XX--porcelainXX` is a path to git (it matches nothing), and `-z` gives the porcelain "
     "format": [
@@ -87,16 +88,15 @@ _WHY: dict[str, list[str]] = {
         "generator.history.git.x_resolve__mutmut_11",
         "generator.history.git.x_resolve__mutmut_19",
     ],
-    "the first header is found from its second character as from its first, and its id is "
-    "never read (a blob is kept under the id asked for); `index` takes None as 0": [
-        "generator.history.git.x_read_blobs__mutmut_24",
-        "generator.history.git.x_read_blobs__mutmut_25",
-    ],
     "zip's `strict` is False unless given (ruff asks for it written out); `cast` does "
     "nothing when the code runs": [
+        "generator.history.git.x_raw_entries__mutmut_14",
         "generator.history.git.x_raw_entries__mutmut_17",
-        "generator.history.git.x_raw_entries__mutmut_20",
-        "generator.history.git.x_raw_entries__mutmut_33",
+        "generator.history.git.x_raw_entries__mutmut_27",
+    ],
+    "subprocess.run checks nothing unless asked: check=False is its default": [
+        "generator.history.git.x_git__mutmut_5",
+        "generator.history.git.x_git__mutmut_10",
     ],
     "ensure_ascii=None is falsy, as False is": [
         "generator.analytics.diff.x_to_json__mutmut_75",

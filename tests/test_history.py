@@ -908,3 +908,53 @@ def test_a_range_is_no_revision_to_resolve(history_repo):
     for revision in ("HEAD~1..HEAD", "HEAD~1...HEAD", "no-such-branch"):
         with pytest.raises(HistoryError, match=f"unknown revision `{re.escape(revision)}`"):
             resolve(repo.root, revision)
+
+
+def test_blobs_are_read_whole_around_one_that_is_missing(history_repo):
+    from generator.history.git import read_blobs, tree_files
+
+    repo = history_repo
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    repo.write("notes/empty.txt", "")
+    repo.write("notes/lines.txt", "one\ntwo\n\n")
+    head = repo.commit("files", date="2026-02-02")
+    files = tree_files(repo.root, head, "data/notes", "data/deals")
+    names = ("deals/acme-laptops.yaml", "notes/empty.txt", "notes/lines.txt")
+    deal, empty, lines = (files[f"data/{name}"] for name in names)
+    missing = "0" * 40
+    blobs = read_blobs(repo.root, [lines, missing, empty, missing, deal, lines])
+    assert blobs == {lines: b"one\ntwo\n\n", empty: b"", deal: deal_yaml().encode()}
+    assert list(blobs) == [lines, empty, deal]
+    assert read_blobs(repo.root, [missing]) == {} and read_blobs(repo.root, []) == {}
+
+
+def test_an_answer_out_of_turn_is_an_error_never_a_wrong_blob(history_repo, monkeypatch):
+    from generator.history import git as git_module
+
+    repo = history_repo
+    head = repo.git("rev-parse", "HEAD:data/funnel.yaml")
+    answers = [
+        f"x{head} blob 3\nabc\n",  # shifted by one character
+        f"{'1' * 40} blob 3\nabc\n",  # another blob
+        f"{head} blob 3",  # cut short
+    ]
+    for answer in (text.encode() for text in answers):
+        monkeypatch.setattr(git_module, "git", lambda *args, answer=answer, **kwargs: answer)
+        with pytest.raises(HistoryError, match=f"out of turn at {head}"):
+            git_module.read_blobs(repo.root, [head])
+        monkeypatch.undo()
+    funnel = (repo.data / "funnel.yaml").read_bytes()
+    assert git_module.read_blobs(repo.root, [head]) == {head: funnel}
+
+
+def test_a_failing_git_says_its_own_last_line_or_which_command_failed(history_repo):
+    from generator.history.git import git
+
+    repo = history_repo
+    with pytest.raises(HistoryError, match=r"^fatal: path 'data/caf\ufffd\.yaml' does not exist"):
+        git(repo.root, "show", "HEAD:data/caf\udce9.yaml")  # named in Latin-1 bytes
+    first = repo.git("rev-list", "--max-parents=0", "HEAD")
+    repo.write("deals/acme-laptops.yaml", deal_yaml())
+    later = repo.commit("new", date="2026-02-02")
+    with pytest.raises(HistoryError, match=r"^git merge-base failed$"):  # says nothing itself
+        git(repo.root, "merge-base", "--is-ancestor", later, first)

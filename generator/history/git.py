@@ -111,15 +111,16 @@ def read_blobs(
     out = git(root, "cat-file", "--batch", input=request, env=env)
     blobs: dict[str, bytes] = {}
     position = 0
-    for sha in wanted:
-        end = out.index(b"\n", position)
+    for sha in wanted:  # `SHA TYPE SIZE`, the content and a newline; or `SHA missing`
+        end = out.find(b"\n", position)
         header = out[position:end].split()
-        if len(header) < 3 or header[1] == b"missing":
-            position = end + 1
-            continue
-        size = int(header[2])
-        blobs[sha] = out[end + 1 : end + 1 + size]
-        position = end + 1 + size + 1
+        if end < 0 or header[:1] != [sha.encode()]:
+            raise HistoryError(f"git cat-file answered out of turn at {sha}")
+        position = end + 1
+        if len(header) == 3:
+            size = int(header[2])
+            blobs[sha] = out[position : position + size]
+            position += size + 1
     return blobs
 
 
