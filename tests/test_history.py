@@ -22,6 +22,21 @@ from generator.history.mining import read_history
 FUNNEL = Funnel.model_validate(parse(HISTORY_FUNNEL, "funnel.yaml")[0])
 
 
+@pytest.fixture
+def logged(monkeypatch) -> list[str]:
+    """The revisions `git log` is asked for as the history is read, in order."""
+    import generator.history.mining as history_module
+
+    asked: list[str] = []
+    original = history_module._log
+    monkeypatch.setattr(
+        history_module,
+        "_log",
+        lambda root, revs, prefix: asked.append(revs) or original(root, revs, prefix),
+    )
+    return asked
+
+
 def whats(events):
     return [event.change.what for event in events]
 
@@ -161,7 +176,7 @@ def test_non_ascii_paths(history_repo):
     assert version.snapshot.log == ((date(2026, 2, 2), "拜访客户"),)
 
 
-def test_the_cache_reads_only_new_commits(history_repo, monkeypatch):
+def test_the_cache_reads_only_new_commits(history_repo, logged):
     repo = history_repo
     repo.write("deals/acme-laptops.yaml", deal_yaml())
     repo.commit("new", date="2026-02-02")
@@ -171,22 +186,14 @@ def test_the_cache_reads_only_new_commits(history_repo, monkeypatch):
     assert not (repo.data / ".funnel").exists()
     repo.write("deals/acme-laptops.yaml", deal_yaml(stage="offer"))
     repo.commit("offer", date="2026-02-09")
-    import generator.history.mining as history_module
-
-    seen = []
-    original = history_module._log
-    monkeypatch.setattr(
-        history_module,
-        "_log",
-        lambda root, revs, prefix: seen.append(revs) or original(root, revs, prefix),
-    )
+    logged.clear()  # the ranges asked from here on
     second = read_history(repo.data)
-    assert seen == [f"{first.head}..{second.head}"]
+    assert logged == [f"{first.head}..{second.head}"]
     assert [v.snapshot.stage for v in second.deals["acme-laptops"]] == ["lead", "offer"]
     assert all_events(second, FUNNEL)[-1].change.what == "stage_up"
     assert (repo.root / ".git" / "funnel" / TAIL_FILE).is_file()
     third = read_history(repo.data)  # from the base and the tail, nothing read from git log
-    assert len(seen) == 1
+    assert len(logged) == 1
     assert third.deals == second.deals and third.commits == second.commits
 
 
@@ -603,25 +610,15 @@ def test_a_main_line_its_cached_head_left_is_read_again_whole(history_repo):
     assert [v.snapshot.stage for v in cached.deals["acme-laptops"]] == ["lead", "offer"]
 
 
-def test_a_merge_that_lands_on_the_cached_head_is_read_as_new_commits_only(
-    history_repo, monkeypatch
-):
+def test_a_merge_that_lands_on_the_cached_head_is_read_as_new_commits_only(history_repo, logged):
     repo = history_repo
     _bob_s_branch(repo)
     repo.git("checkout", "-q", "main")
     first = read_history(repo.data)
     repo.merge("bob/globex", date="2026-02-06", who="Boss")
-    import generator.history.mining as history_module
-
-    seen: list[str] = []
-    original = history_module._log
-    monkeypatch.setattr(
-        history_module,
-        "_log",
-        lambda root, revs, prefix: seen.append(revs) or original(root, revs, prefix),
-    )
+    logged.clear()
     second = read_history(repo.data)
-    assert seen == [f"{first.head}..{second.head}"]  # the merge continues the cached line
+    assert logged == [f"{first.head}..{second.head}"]  # the merge continues the cached line
     assert second.deals["globex-servers"][0].commit.author == "Bob"
 
 
