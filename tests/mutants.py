@@ -104,6 +104,17 @@ _WHY: dict[str, list[str]] = {
         "generator.history.git.x_read_blobs__mutmut_35",
         "generator.history.git.x_read_blobs__mutmut_36",
     ],
+    "the compression level and the pickle protocol change the bytes kept, never what is read "
+    "back; codec names are read without regard to case; any separator gives one digest per "
+    "folder's listing": [
+        "generator.site.memo.x_pack__mutmut_4",
+        "generator.site.memo.x_pack__mutmut_7",
+        "generator.site.memo.x_pack__mutmut_8",
+        "generator.site.memo.x_unpack__mutmut_4",
+        "generator.site.memo.xǁPageMemoǁkeep__mutmut_3",
+        "generator.site.memo.xǁPageMemoǁkeep__mutmut_5",
+        "generator.site.memo.x_folder_hash__mutmut_14",
+    ],
     "ensure_ascii=None is falsy, as False is": [
         "generator.analytics.diff.x_to_json__mutmut_75",
         "generator.analytics.policy.xǁPolicyResultǁto_json__mutmut_27",

@@ -219,6 +219,7 @@ def test_the_memo_keeps_records_beside_pages_and_tells_them_apart(tmp_path):
     assert again.recall("missing") is None and again.hits == 0
     again.start()
     assert again.made.keys() == {"week"}  # what a build recalled is what the next may find
+    assert again.recall("week") == {"wang-li": [Decimal("1.50"), date(2026, 11, 23)]}
     again.made["week"] = b"not a pickle"
     assert again.recall("week") is None  # damaged: worked out again
 
@@ -381,3 +382,20 @@ def test_a_record_of_a_data_file_is_read_as_its_path_and_content_only_that_very_
     unknown = Digest()
     unknown.know([deal], {})  # no blob (a file read with problems): read field by field
     assert unknown.of(deal) == Digest().of(deal)
+
+
+def test_what_all_pages_share_includes_the_memo_s_own_format(monkeypatch):
+    before = shared_digest([], "en")
+    monkeypatch.setattr(memo, "FORMAT", memo.FORMAT + 1)
+    assert shared_digest([], "en") != before
+
+
+def test_a_memo_that_cannot_be_written_keeps_nothing_and_the_build_goes_on(tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("a file where the memo's folder would be\n", encoding="utf-8")
+    memo = PageMemo.load(taken)
+    memo.put("a", pack("# A\n"))
+    memo.save()  # no error: the next build renders every page
+    assert (
+        taken.read_text(encoding="utf-8").startswith("a file") and PageMemo.load(taken).made == {}
+    )
