@@ -450,7 +450,6 @@ _WHY: dict[str, list[str]] = {
         "generator.history.records.xǁHistoryǁaccount_first_seen__mutmut_12",
     ],
     "any pickle protocol and compression level reads back the same Markdown": [
-        "generator.site.memo.xǁPageMemoǁsave__mutmut_6",
         "generator.site.memo.xǁPageMemoǁsave__mutmut_8",
         "generator.site.memo.xǁPageMemoǁsave__mutmut_10",
         "generator.site.memo.xǁPageMemoǁsave__mutmut_11",
