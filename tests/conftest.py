@@ -172,9 +172,11 @@ class GitRepo:
         who: str = "Wang Li",
         committed: str | None = None,
         committer: str | None = None,
+        exact: dict[str, str] | None = None,
     ) -> str:
         """Run git with pinned people and dates: `who` writes the change on `date`; the
-        committer (default: the same person) lands it on `committed` (default: `date`)."""
+        committer (default: the same person) lands it on `committed` (default: `date`).
+        `exact` sets git's variables beyond that (an hour of the day, another email)."""
         committer = committer or who
         committed = committed or date
         env = {
@@ -187,6 +189,7 @@ class GitRepo:
             "PATH": "/usr/bin:/bin",
             "HOME": str(self.root),
             "GIT_CONFIG_NOSYSTEM": "1",
+            **(exact or {}),
         }
         result = subprocess.run(
             ["git", *args], cwd=self.root, env=env, capture_output=True, text=True, check=True
@@ -209,11 +212,13 @@ class GitRepo:
         who: str = "Wang Li",
         committed: str | None = None,
         committer: str | None = None,
+        exact: dict[str, str] | None = None,
     ) -> str:
-        """Commit everything; `committed`/`committer` set the committer apart from the author."""
+        """Commit everything; `committed`/`committer` set the committer apart from the author
+        (`exact`: see `git`)."""
         people = {"date": date, "who": who, "committed": committed, "committer": committer}
         self.git("add", "-A", **people)
-        self.git("commit", "-q", "--allow-empty", "-m", message, **people)
+        self.git("commit", "-q", "--allow-empty", "-m", message, exact=exact, **people)
         return self.git("rev-parse", "HEAD")
 
     def branch(self, name: str, start: str = "main") -> None:
