@@ -115,6 +115,9 @@ _WHY: dict[str, list[str]] = {
         "generator.site.memo.xǁPageMemoǁkeep__mutmut_5",
         "generator.site.memo.x_folder_hash__mutmut_14",
     ],
+    "save=None is falsy, as False is: the check writes no cache file either way": [
+        "generator.site.preview.xǁPreviewǁanswer__mutmut_28",
+    ],
     "ensure_ascii=None is falsy, as False is": [
         "generator.analytics.diff.x_to_json__mutmut_75",
         "generator.analytics.policy.xǁPolicyResultǁto_json__mutmut_27",

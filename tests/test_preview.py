@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from conftest import write_example
 
+from generator.data.files import walk
 from generator.data.parse_cache import ParseCache
 from generator.data.validate import check
 from generator.history.mining import read_history
+from generator.site.environment import environment
 from generator.site.pages import build_pages
-from generator.site.preview import MOST_RECORDS, Preview, preview_pages
+from generator.site.preview import GONE, MOST_RECORDS, Preview, preview_pages
 
 AS_OF = date(2026, 11, 26)
 DEAL = "deals/east/northwind-servers-2027.yaml"
@@ -316,3 +318,86 @@ def test_a_changed_folder_or_link_makes_the_answer_look_at_every_file(example, k
         answer = made.answer(changed={str(link)})
         assert [error.path for error in answer.errors] == ["data/deals/link.yaml"]
         assert made.files is None  # the next answer walks again
+
+
+def test_an_answer_told_the_changed_paths_reads_no_other_file(example, monkeypatch):
+    made = preview(example)
+    edit(example / "data" / DEAL, "amount: 1425000.00", "amount: 1987654.32")
+    monkeypatch.setattr("generator.data.load.walk", None)  # the check may not walk either
+    answer = made.answer(changed={str(example / "data" / DEAL)})
+    assert {page.path for page in answer.pages} == OWNER_PAGES
+
+
+def test_a_first_answer_told_some_changed_paths_still_finds_every_file(example):
+    everything = check(example / "data", AS_OF, display="data").dataset.valid()
+    made = Preview(example / "data", AS_OF, display="data")
+    made.answer(changed={str(example / "data" / DEAL)})  # nothing found before to update
+    assert made.context is not None
+    assert made.context.dataset.deals.keys() == everything.deals.keys()
+    assert made.context.dataset.accounts.keys() == everything.accounts.keys()
+
+
+@pytest.mark.parametrize("told", [True, False], ids=["told the paths", "not told"])
+def test_a_data_folder_gone_is_one_error_and_back_it_is_walked_again_whole(example, told):
+    made = preview(example)
+    data, away = example / "data", example / "away"
+    data.rename(away)
+    gone = made.answer(changed={str(data)} if told else None)
+    assert [(e.path, e.line, e.column, e.message) for e in gone.errors] == [("data", 1, 1, GONE)]
+    assert made.files is None
+    away.rename(data)
+    edit(data / DEAL, "amount: 1425000.00", "amount: 1987654.32")
+    back = made.answer(changed={str(data)} if told else None)  # the folder's event names no file
+    assert {page.path for page in back.pages} == OWNER_PAGES
+    assert made.files is not None and len(made.files) == len(walk(data, "data", []))
+
+
+def test_without_a_display_name_a_data_folder_gone_is_named_by_its_path(example):
+    made = Preview(example / "data", AS_OF)
+    made.answer()
+    (example / "data").rename(example / "away")
+    assert [error.path for error in made.answer().errors] == [str(example / "data")]
+
+
+def test_an_answer_keeps_what_it_parsed_in_memory_and_writes_no_cache_file(example):
+    folder = example / ".git" / "funnel"
+    made = preview(example)
+    written = {path: path.stat().st_mtime_ns for path in folder.glob("parsed-*.pickle")}
+    edit(example / "data" / DEAL, "amount: 1425000.00", "amount: 1987654.32")
+    assert {page.path for page in made.answer().pages} == OWNER_PAGES
+    assert {path: path.stat().st_mtime_ns for path in folder.glob("parsed-*.pickle")} == written
+    assert made.cache is not None and made.cache.added  # the whole build writes it
+
+
+def test_pages_without_folder_addresses_link_as_a_whole_build_without_them_does(example):
+    made = Preview(example / "data", AS_OF, display="data", directory_urls=False)
+    made.answer()
+    edit(example / "data" / DEAL, "amount: 1425000.00", "amount: 1987654.32")
+    answer = made.answer()
+    result = check(example / "data", AS_OF, display="data")
+    pages = build_pages(result.dataset.valid(), AS_OF, directory_urls=False)
+    everything = {page.path: page.markdown for page in pages}
+    assert {page.path for page in answer.pages} == OWNER_PAGES
+    assert all(page.markdown == everything[page.path] for page in answer.pages)
+    folders = whole(example, made)
+    assert any(page.markdown != folders[page.path] for page in answer.pages)
+
+
+def test_the_environment_given_is_the_one_the_pages_are_made_with(example):
+    (example / "templates").mkdir()
+    (example / "templates" / "deal.md.j2").write_text("# Ours: {{ d.deal.title }}\n", "utf-8")
+    given = environment(example / "templates")
+    made = Preview(example / "data", AS_OF, display="data", env=given)  # no templates folder
+    made.answer()
+    assert made.env is given
+    edit(example / "data" / DEAL, "amount: 1425000.00", "amount: 1500000.00")
+    deal = next(p for p in made.answer().pages if p.path == "deals/northwind-servers-2027.md")
+    assert deal.markdown == "# Ours: Server room consolidation\n"
+
+
+def test_without_a_display_name_a_refused_file_is_an_error_not_a_crash(example):
+    made = Preview(example / "data", AS_OF)
+    made.answer()
+    (example / "data" / "deals" / "link.yaml").symlink_to(example / "data" / DEAL)
+    answer = made.answer()
+    assert [error.path for error in answer.errors] == [f"{example / 'data'}/deals/link.yaml"]

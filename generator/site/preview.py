@@ -27,7 +27,7 @@ from ..data.files import FileEntry, walk, walk_again
 from ..data.load import ValidDataset
 from ..data.model import Record
 from ..data.parse_cache import ParseCache
-from ..data.problems import Problem, only_errors
+from ..data.problems import Problem, error, only_errors
 from ..data.validate import check
 from ..history.records import History
 from .context import Page, SiteContext
@@ -39,6 +39,7 @@ MOST_RECORDS = 20
 """A save that changes more deals and accounts than this (a branch checked out, an import) is
 answered by the whole build alone."""
 R = TypeVar("R", bound=Record)
+GONE = "the data folder is gone: the pages show the last good data until it is back"
 OVERVIEWS = ("index.md", "forecast.md")
 """The pages that show every deal and are made again after any change of one."""
 
@@ -91,6 +92,9 @@ class Preview:
         looking at every other file (None: every file is looked at)."""
         if self.cache is not None and now_ns is not None:
             self.cache.settle(now_ns)
+        if not self.data.is_dir():  # moved or removed: one error, not one for each file
+            self.files = None
+            return Answer(errors=[error(self.display or str(self.data), 1, 1, GONE)])
         entries = self._files(changed)
         result = check(  # the cache's file is written by the whole builds
             self.data,
@@ -124,15 +128,12 @@ class Preview:
 
     def _files(self, changed: Collection[str] | None) -> list[FileEntry] | None:
         """The data's files: the last answer's, updated by the `changed` paths when that
-        can be done; else found again. None when the data folder is gone or holds a file
-        that `walk` refuses (the check walks again and says so)."""
+        can be done; else found again. None when the data folder holds a file that `walk`
+        refuses (the check walks again and says so)."""
         if changed is not None and self.files is not None:
             self.files = walk_again(self.data, self.files, changed)
             if self.files is not None:
                 return self.files
-        if not self.data.is_dir():
-            self.files = None
-            return None
         refused: list[Problem] = []
         found = walk(self.data, self.display or str(self.data), refused)
         self.files = None if refused else found
