@@ -4,6 +4,7 @@ be forked or fails leaves the work to the first."""
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import pickle
@@ -17,6 +18,7 @@ from conftest import copy_valid
 
 from generator.data import forked
 from generator.data import load as load_module
+from generator.data.collecting import lasting
 from generator.data.forked import Theirs
 from generator.data.parse_cache import ParseCache
 from generator.data.unchanged import check_problems
@@ -91,6 +93,47 @@ def test_stop_ends_the_process_without_its_results():
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, 0)  # reaped: no process left behind
     theirs.stop()  # twice: nothing more to do
+
+
+@pytest.fixture
+def unfrozen():
+    """No object frozen before or after the test (the collector as the test found it)."""
+    gc.unfreeze()
+    enabled = gc.isenabled()
+    yield
+    gc.unfreeze()
+    (gc.enable if enabled else gc.disable)()
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["collector on", "collector off"])
+def test_what_lasts_is_made_without_collections_then_frozen(unfrozen, enabled):
+    (gc.enable if enabled else gc.disable)()
+    with lasting():
+        assert not gc.isenabled()
+        made = [[index] for index in range(1000)]
+    assert gc.get_freeze_count() >= len(made)
+    assert gc.isenabled() == enabled
+
+
+def test_what_lasts_is_frozen_even_when_making_it_failed(unfrozen):
+    with pytest.raises(RuntimeError), lasting():
+        raise RuntimeError("bad data")
+    assert gc.get_freeze_count() > 0 and gc.isenabled()
+
+
+def test_a_fork_leaves_nothing_frozen_here_when_nothing_was(unfrozen):
+    theirs = Theirs(range(3), squares)
+    assert gc.get_freeze_count() == 0
+    assert theirs.results() == [0, 1, 4]
+
+
+def test_a_fork_keeps_frozen_what_the_caller_froze(unfrozen):
+    with lasting():
+        data = [[index] for index in range(1000)]
+    frozen = gc.get_freeze_count()
+    theirs = Theirs(range(3), squares)
+    assert gc.get_freeze_count() >= frozen
+    assert theirs.results() == [0, 1, 4] and data
 
 
 def many(target: Path) -> Path:

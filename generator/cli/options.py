@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
 import click
 
-from ..data.collecting import fewer_collections
+from ..data.collecting import fewer_collections, lasting
 from ..data.files import DataDirError, FileEntry
 from ..data.problems import Problem, format_text, only_errors
 from ..data.unchanged import check_problems
@@ -138,7 +138,7 @@ def findings_of(data_dir: str, as_of: date):
     """`funnel check`'s problems and files: those kept for the same files, names and day in the
     parse cache without reading a record, else a full check's."""
     cache = parse_cache_of(Path(data_dir), env=os.environ)
-    with _missing_folder_is_usage(), fewer_collections():
+    with _missing_folder_is_usage(), lasting():  # the command ends with the check
         if cache is None:
             from ..data.validate import check  # the models: only to check in full
 

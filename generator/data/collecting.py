@@ -35,6 +35,22 @@ def fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+@contextmanager
+def lasting() -> Iterator[None]:
+    """Objects made inside live as long as the process (a build's data and history): no
+    collection runs while they are made, and none walks them again after (they are frozen:
+    each collection of the rest of the heap passes them over). Any other object is frozen
+    with them, so this is for a process that ends with its task, never a server."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 @cache
 def trim() -> Callable[[int], int] | None:
     """glibc's `malloc_trim`, when the C library is glibc; looked for once, when first

@@ -20,10 +20,13 @@ Result = TypeVar("Result")
 def fork(work: Callable[[], None]) -> int:
     """Run `work` in a forked process; its id. The process ends with `work` (status 0, or 1
     when it raised), never returning into its caller; its collections leave the caller's
-    objects alone (they are frozen as it is forked)."""
+    objects alone (they are frozen as it is forked). A caller that froze objects itself (a
+    build's data: see `collecting.lasting`) keeps them frozen, with all it has made since."""
+    frozen_before = gc.get_freeze_count()
     gc.freeze()
     pid = os.fork()
-    gc.unfreeze()
+    if not frozen_before:
+        gc.unfreeze()
     if pid == 0:  # the process
         code = 1
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import os
@@ -20,7 +21,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 
-from ..data.collecting import fewer_collections, give_back
+from ..data.collecting import fewer_collections, give_back, lasting
 from ..data.files import FileEntry
 from ..data.parse_cache import ParseCache
 from ..data.problems import Problem, format_text, only_errors
@@ -203,27 +204,29 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         beside = None
         if caches is not None and not self.serving and spare_cores() >= 2:
             beside = MinedBeside(root / data, git_env=os.environ)  # while the data is checked
-        try:
-            result = check_for_build(
-                root / data, as_of, data, cache=cache, now_ns=time.time_ns(), entries=entries
-            )
-            errors = only_errors(result.problems)
-            for problem in result.problems:
-                if problem.severity == "warning":
-                    log.info(str(problem))
-            if errors:
-                raise DataRefused(errors)
-        except BaseException:
+        # a build's data and history live to its end (never so in `funnel serve`)
+        with contextlib.nullcontext() if self.serving else lasting():
+            try:
+                result = check_for_build(
+                    root / data, as_of, data, cache=cache, now_ns=time.time_ns(), entries=entries
+                )
+                errors = only_errors(result.problems)
+                for problem in result.problems:
+                    if problem.severity == "warning":
+                        log.info(str(problem))
+                if errors:
+                    raise DataRefused(errors)
+            except BaseException:
+                if beside is not None:
+                    beside.stop()
+                raise
             if beside is not None:
-                beside.stop()
-            raise
-        if beside is not None:
-            beside.wait()
-        try:
-            history, notice = read_history(root / data, git_env=os.environ), None
-        except HistoryError as exc:
-            history, notice = None, f"{exc}."
-            log.info(f"funnel: no history pages: {exc}")
+                beside.wait()
+            try:
+                history, notice = read_history(root / data, git_env=os.environ), None
+            except HistoryError as exc:
+                history, notice = None, f"{exc}."
+                log.info(f"funnel: no history pages: {exc}")
         if history is not None and past is not None:
             history = history.until(past.sha, past.line)
         compiled = None if caches is None else compiled_templates(caches, compiled_name())
@@ -295,7 +298,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         if self.recycled is not None:
             self.recycled.take(file.dest_uri for file in files)
         if self.kept.keeping_written and self.store is not None and self.store.holds_any():
-            with fewer_collections():  # kept pages read back: no cycles
+            with lasting():  # kept pages read back (no cycles), and the files: to the end
                 self.kept.pass_through(config, files, nav, self._finish_kept)
         if self.recycled is not None:
             self.recycled.drop_rest()  # before any page is written
