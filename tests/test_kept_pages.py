@@ -8,6 +8,7 @@ store removed: the two sites must be the same file for file, and the change must
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import pickle
 import shutil
@@ -22,6 +23,8 @@ from pathlib import Path, PurePath
 import pytest
 from click.testing import CliRunner
 from mkdocs import utils as mkdocs_utils
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
 from mkdocs.structure.files import File
 
 from generator import plugin
@@ -920,3 +923,19 @@ def test_a_page_that_cannot_be_linked_is_read_whole_and_written(repo, read_whole
     second = build(repo, "second")
     assert differing(first, second) == []
     assert len(read_whole) >= len(kept_files(repo)) - 1  # each written from its kept output
+
+
+@pytest.mark.parametrize("command", ["build", "serve"])
+def test_only_a_build_freezes_what_it_holds_to_its_end(repo, command, monkeypatch):
+    """A build's data, history and kept pages are frozen for the collector (it ends with
+    them); `funnel serve`, which builds again and again for hours, freezes nothing."""
+    monkeypatch.setenv("FUNNEL_AS_OF", AS_OF)
+    config = load_config(str(repo / "mkdocs.yml"), site_dir=str(repo.parent / "out"))
+    config.plugins.on_startup(command=command, dirty=False)
+    gc.unfreeze()
+    try:
+        mkdocs_build(config)
+        assert (gc.get_freeze_count() > 0) == (command == "build")
+    finally:
+        gc.unfreeze()
+    assert (repo.parent / "out" / DEAL_PAGE).is_file()
