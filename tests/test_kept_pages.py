@@ -938,4 +938,17 @@ def test_only_a_build_freezes_what_it_holds_to_its_end(repo, command, monkeypatc
         assert (gc.get_freeze_count() > 0) == (command == "build")
     finally:
         gc.unfreeze()
+        config.plugins.on_startup(command="build", dirty=False)  # MkDocs keeps the plugin
     assert (repo.parent / "out" / DEAL_PAGE).is_file()
+
+
+def test_a_build_after_a_preview_in_one_process_refuses_bad_data_as_a_build(repo, monkeypatch):
+    """MkDocs keeps a process's plugins from one load of mkdocs.yml to the next: `funnel
+    build` starts them as a build, whatever started them before (a preview shows bad data's
+    errors and goes on; a build stops)."""
+    config = load_config(str(repo / "mkdocs.yml"))
+    config.plugins.on_startup(command="serve", dirty=False)
+    deal = repo / DEAL
+    deal.write_text(deal.read_text(encoding="utf-8") + "amount: twice\n", encoding="utf-8")
+    result = invoke(repo, "site")
+    assert result.exit_code == 1 and "amount" in result.output

@@ -65,6 +65,8 @@ def build_site(
     fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-new-", dir=site_dir.parent))
     try:
         config = _configure(config_file, data_dir, as_of, at, site_dir=str(fresh))
+        # as `mkdocs build` starts its plugins (MkDocs keeps a process's plugins between loads)
+        config.plugins.on_startup(command="build", dirty=False)
         build(config)
     except (MkDocsException, BuildError) as exc:
         shutil.rmtree(fresh, ignore_errors=True)
