@@ -116,7 +116,7 @@ _WHY: dict[str, list[str]] = {
         "generator.site.memo.x_folder_hash__mutmut_14",
     ],
     "save=None is falsy, as False is: the check writes no cache file either way": [
-        "generator.site.preview.xǁPreviewǁanswer__mutmut_28",
+        "generator.site.preview.xǁPreviewǁanswer__mutmut_26",
     ],
     "ensure_ascii=None is falsy, as False is": [
         "generator.analytics.diff.x_to_json__mutmut_75",

@@ -25,12 +25,13 @@ from ..data.collecting import fewer_collections, give_back, lasting
 from ..data.files import FileEntry
 from ..data.parse_cache import ParseCache
 from ..data.problems import Problem, format_text, only_errors
-from ..data.validate import check_for_build
+from ..data.validate import CheckResult, check_for_build
 from ..history.beside import MinedBeside
 from ..history.cache import funnel_folder_of
 from ..history.git import HistoryError
 from ..history.mining import read_history
 from ..history.past import PastCommit, past_day
+from ..history.records import History
 from ..site.environment import compiled_name, compiled_templates, environment
 from ..site.memo import PageMemo
 from ..site.pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
@@ -204,29 +205,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         beside = None
         if caches is not None and not self.serving and spare_cores() >= 2:
             beside = MinedBeside(root / data, git_env=os.environ)  # while the data is checked
-        # a build's data and history live to its end (never so in `funnel serve`)
-        with contextlib.nullcontext() if self.serving else lasting():
-            try:
-                result = check_for_build(
-                    root / data, as_of, data, cache=cache, now_ns=time.time_ns(), entries=entries
-                )
-                errors = only_errors(result.problems)
-                for problem in result.problems:
-                    if problem.severity == "warning":
-                        log.info(str(problem))
-                if errors:
-                    raise DataRefused(errors)
-            except BaseException:
-                if beside is not None:
-                    beside.stop()
-                raise
-            if beside is not None:
-                beside.wait()
-            try:
-                history, notice = read_history(root / data, git_env=os.environ), None
-            except HistoryError as exc:
-                history, notice = None, f"{exc}."
-                log.info(f"funnel: no history pages: {exc}")
+        with self._to_the_end():
+            result = self._checked(root / data, as_of, cache, entries, beside)
+            history, notice = _mined(root / data)
         if history is not None and past is not None:
             history = history.until(past.sha, past.line)
         compiled = None if caches is None else compiled_templates(caches, compiled_name())
@@ -260,6 +241,39 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
                 directory_urls=directory_urls,
             )
         return pages
+
+    def _checked(
+        self,
+        folder: Path,
+        as_of: date,
+        cache: ParseCache | None,
+        entries: list[FileEntry] | None,
+        beside: MinedBeside | None,
+    ) -> CheckResult:
+        """The data checked for the build, its warnings told; errors stop the build (and
+        the history mined `beside` it, which is otherwise waited for)."""
+        try:
+            result = check_for_build(
+                folder, as_of, self._data(), cache=cache, now_ns=time.time_ns(), entries=entries
+            )
+            errors = only_errors(result.problems)
+            for problem in result.problems:
+                if problem.severity == "warning":
+                    log.info(str(problem))
+            if errors:
+                raise DataRefused(errors)
+        except BaseException:
+            if beside is not None:
+                beside.stop()
+            raise
+        if beside is not None:
+            beside.wait()
+        return result
+
+    def _to_the_end(self) -> contextlib.AbstractContextManager[None]:
+        """What a build makes inside lives to its end: made without collections, then frozen
+        (`lasting`); never so in `funnel serve`, which builds again and again for hours."""
+        return contextlib.nullcontext() if self.serving else lasting()
 
     def on_files(self, files: Files, /, *, config) -> Files:
         """Add the generated pages, the stylesheet and the script (they win over files of
@@ -298,7 +312,7 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         if self.recycled is not None:
             self.recycled.take(file.dest_uri for file in files)
         if self.kept.keeping_written and self.store is not None and self.store.holds_any():
-            with lasting():  # kept pages read back (no cycles), and the files: to the end
+            with self._to_the_end():  # kept pages read back (no cycles), and the files
                 self.kept.pass_through(config, files, nav, self._finish_kept)
         if self.recycled is not None:
             self.recycled.drop_rest()  # before any page is written
@@ -511,6 +525,16 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             if (root / folder).is_dir():
                 server.watch(str(root / folder))
         return server
+
+
+def _mined(folder: Path) -> tuple[History | None, str | None]:
+    """The history of the data `folder`, or None and why not (the pages that need it say
+    so)."""
+    try:
+        return read_history(folder, git_env=os.environ), None
+    except HistoryError as exc:
+        log.info(f"funnel: no history pages: {exc}")
+        return None, f"{exc}."
 
 
 class DataRefused(Exception):

@@ -74,6 +74,8 @@ class Preview:
         directory_urls: bool = True,
     ) -> None:
         self.data, self.as_of, self.display = data, as_of, display
+        self.named = display or str(data)
+        """How messages name the data folder."""
         self.directory_urls = directory_urls
         self.language, self.templates, self.cache = language, templates, cache
         self.history, self.history_notice = history, history_notice
@@ -94,7 +96,7 @@ class Preview:
             self.cache.settle(now_ns)
         if not self.data.is_dir():  # moved or removed: one error, not one for each file
             self.files = None
-            return Answer(errors=[error(self.display or str(self.data), 1, 1, GONE)])
+            return Answer(errors=[error(self.named, 1, 1, GONE)])
         entries = self._files(changed)
         result = check(  # the cache's file is written by the whole builds
             self.data,
@@ -135,7 +137,7 @@ class Preview:
             if self.files is not None:
                 return self.files
         refused: list[Problem] = []
-        found = walk(self.data, self.display or str(self.data), refused)
+        found = walk(self.data, self.named, refused)
         self.files = None if refused else found
         return self.files
 
