@@ -7,7 +7,7 @@ committed as the adoption's baseline on 2026-01-01, then --commits commits over 
 each change one deal's amount and log, written with `git fast-import`; default: as many commits
 as deals), with this project's mkdocs.yml and docs/. Then, each as its own process, in one run:
 
-- cold: `funnel build` with no cache (`.git/funnel/` and the site removed first);
+- cold: `funnel build` with no cache (`.git/funnel/` and the site moved away first);
 - warm: `funnel build` again after one new commit that changes one deal, --warm-runs times
   (default 3), the median reported (a machine shared with others varies by a third from one
   run to the next); then, unless --skip-verify, the last commit is built without the kept
@@ -21,6 +21,12 @@ With --rounds N, the cold build, the warm builds, MkDocs and Hugo are timed N ti
 each round running every measure once, one after the other: the figures are each measure's
 best round, so a slow stretch of the machine (which comes and goes by a third or more) does not
 fall on one side of a ratio only; each round's ratios are printed too.
+
+Every tool builds into an empty output folder: before each cold build, MkDocs and Hugo run, the
+last output is moved into bench/out/trash/, which is deleted when the run is over. Deleting a
+site of 12,000 files just before a build made the build's files slower to create for minutes
+after (on ext4 here, 5 to 30 s more system time a cold build), on one side of a ratio only.
+Run the benchmark on a machine that has not just deleted such a folder.
 
 Each line gives the wall time, the CPU time and the peak memory (max RSS) of the process, and
 the largest page. Targets at 10,000 deals: cold within 5x Hugo and under 1 GiB; warm under 10 %
@@ -54,6 +60,15 @@ ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 26)
 TARGET_HUGO, TARGET_WARM, TARGET_MEMORY = 5.0, 0.10, 1024**3
 START = datetime(2026, 1, 1, 9, 0)
+TRASH = OUT / "trash"
+
+
+def aside(path: Path) -> None:
+    """Move `path` (a folder, if it is there) into the trash, deleted when the run is over (see
+    the module's notes)."""
+    if path.exists():
+        TRASH.mkdir(parents=True, exist_ok=True)
+        path.rename(TRASH / f"{sum(1 for _ in TRASH.iterdir())}-{path.name}")
 
 
 def repository(deals: int, commits: int, seed: int = 1) -> Path:
@@ -148,7 +163,7 @@ def pages_of(root: Path):
 def plain_project(root: Path, pages) -> Path:
     """The same pages as Markdown files, built by MkDocs without the plugin."""
     plain = root / "plain"
-    shutil.rmtree(plain, ignore_errors=True)
+    aside(plain)
     for page in [*pages, STYLESHEET]:
         target = plain / "docs" / page.path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -179,7 +194,7 @@ HUGO_LAYOUT = """<!DOCTYPE html>
 def hugo_project(root: Path, pages) -> Path:
     """The same pages as Markdown content of a Hugo site with a minimal layout."""
     site = root / "hugo"
-    shutil.rmtree(site, ignore_errors=True)
+    aside(site)
     (site / "layouts" / "_default").mkdir(parents=True)
     (site / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
     for name in ("single.html", "list.html"):
@@ -247,8 +262,8 @@ def measure(
             )
     taken: dict[str, list[Timing]] = {}
     for round_ in range(1, max(1, rounds) + 1):
-        shutil.rmtree(root / ".git" / "funnel", ignore_errors=True)
-        shutil.rmtree(root / "site", ignore_errors=True)
+        aside(root / ".git" / "funnel")
+        aside(root / "site")
         got = {"cold": timed(build, root)}
         if not cold_only:
             runs = []
@@ -260,6 +275,7 @@ def measure(
             )
             got["warm"] = sorted(runs)[len(runs) // 2]
             for name, (command, folder) in others.items():
+                aside(folder / ("public" if name == "hugo" else "site"))
                 got[name] = timed(command, folder)
         if rounds > 1:
             print(f"  round {round_}: {_ratios(got)}", file=sys.stderr)
@@ -316,28 +332,35 @@ def main() -> None:
         help="rounds of every measure, one after the other; each measure's best counts",
     )
     args = parser.parse_args()
-    for deals in (int(size) for size in args.sizes.split(",")):
-        commits = args.commits if args.commits is not None else deals
-        print(f"building {deals} deals, {commits} commits ...", file=sys.stderr)
-        got = measure(
-            deals,
-            commits,
-            not args.skip_hugo,
-            not args.skip_verify,
-            args.cold_only,
-            args.warm_runs,
-            args.rounds,
-        )
-        cold = got["cold"][0]
-        for name, (wall, cpu, memory) in got.items():
-            ratio = f"{wall / got['hugo'][0]:.1f}x hugo" if "hugo" in got else ""
-            mib = memory / 2**20
-            print(f"  {name:<7} {wall:8.1f} s wall {cpu:8.1f} s cpu {mib:8.0f} MiB  {ratio}")
-        if "hugo" in got:
-            print(f"  target cold within {TARGET_HUGO:g}x hugo: {cold / got['hugo'][0]:.1f}x")
-        if "warm" in got:
-            print(f"  target warm under {TARGET_WARM:.0%} of cold: {got['warm'][0] / cold:.1%}")
-        print(f"  target cold under 1 GiB: {got['cold'][2] / 2**20:.0f} MiB")
+    if TRASH.exists():
+        print(f"deleting {TRASH} (left by a run that stopped) ...", file=sys.stderr)
+        shutil.rmtree(TRASH)
+    try:
+        for deals in (int(size) for size in args.sizes.split(",")):
+            commits = args.commits if args.commits is not None else deals
+            print(f"building {deals} deals, {commits} commits ...", file=sys.stderr)
+            got = measure(
+                deals,
+                commits,
+                not args.skip_hugo,
+                not args.skip_verify,
+                args.cold_only,
+                args.warm_runs,
+                args.rounds,
+            )
+            cold = got["cold"][0]
+            for name, (wall, cpu, memory) in got.items():
+                ratio = f"{wall / got['hugo'][0]:.1f}x hugo" if "hugo" in got else ""
+                mib = memory / 2**20
+                print(f"  {name:<7} {wall:8.1f} s wall {cpu:8.1f} s cpu {mib:8.0f} MiB  {ratio}")
+            if "hugo" in got:
+                print(f"  target cold within {TARGET_HUGO:g}x hugo: {cold / got['hugo'][0]:.1f}x")
+            if "warm" in got:
+                print(f"  target warm under {TARGET_WARM:.0%} of cold: {got['warm'][0] / cold:.1%}")
+            print(f"  target cold under 1 GiB: {got['cold'][2] / 2**20:.0f} MiB")
+
+    finally:
+        shutil.rmtree(TRASH, ignore_errors=True)
 
 
 if __name__ == "__main__":
