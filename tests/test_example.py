@@ -349,3 +349,12 @@ def test_build(story: Story, tmp_path: Path) -> None:
     timeline = (site / "deals" / story.last_merge_deals[0] / "index.html").read_text("utf-8")
     assert "王丽, merged by 张伟" in timeline
     assert (site / "handovers" / Path(story.handover.checklist).stem / "index.html").is_file()
+    # a team's week is shown, but searched on its people's pages only (it repeats them)
+    last = reviews[-1]
+    team = (site / "reviews" / last / "team-zhang-wei" / "index.html").read_text("utf-8")
+    person = (site / "reviews" / last / "wang-li" / "index.html").read_text("utf-8")
+    assert "Team of 张伟" in team and "exclude" not in team and "王丽" in person
+    index = json.loads((site / "search" / "search_index.json").read_text("utf-8"))
+    searched = {doc["location"].split("#")[0] for doc in index["docs"]}
+    assert f"reviews/{last}/wang-li/" in searched
+    assert [place for place in searched if "/team-" in place] == []
