@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from html import escape, unescape
 from html.parser import HTMLParser
+from itertools import islice
 from typing import Any
 
 _TAG = re.compile(
@@ -26,6 +27,8 @@ _ATTRIBUTE = re.compile(r"([a-zA-Z_:][-a-zA-Z0-9_:.]*)(=\"([^\"]*)\")?")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _KEEP = frozenset({"p", "code", "pre", "li", "ol", "ul", "sub", "sup"})
 _SKIPPED = ("object", "script", "style")
+_NO_ATTRIBUTES: dict[str, str | None] = {}
+"""The attributes of a tag without any (never changed)."""
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
     | {"source", "track", "wbr"}
@@ -81,24 +84,25 @@ def sections(html: str) -> list[Section] | None:
     content); None when the HTML holds more than plain tags and text (then the plugin reads
     it)."""
     reader = _Reader()
-    position = 0
-    for match in _TAG.finditer(html):
-        start = match.start()
-        if start > position and not reader.data(html[position:start]):
-            return None
-        position = match.end()
-        tag, attributes, closed, end = match.groups()
-        if end is not None:
-            reader.end(end.lower())
-            continue
-        tag = tag.lower()
-        if tag in _RAW_TEXT:
-            return None
-        reader.start(tag, _ATTRIBUTE.findall(attributes) if attributes else [])
-        if closed:
-            reader.end(tag)
-    if position < len(html) and not reader.data(html[position:]):
+    data, start, end = reader.data, reader.start, reader.end
+    parts = _TAG.split(html)  # the text before each tag, the tag's four groups, ... the rest
+    if parts[0] and not data(parts[0]):
         return None
+    for index in range(1, len(parts), 5):
+        tag = parts[index]
+        if tag is None:  # an end tag
+            end(parts[index + 3].lower())
+        else:
+            tag = tag.lower()
+            if tag in _RAW_TEXT:
+                return None
+            attributes = parts[index + 1]
+            start(tag, _ATTRIBUTE.findall(attributes) if attributes else [])
+            if parts[index + 2]:
+                end(tag)
+        text = parts[index + 4]
+        if text and not data(text):
+            return None
     return reader.sections
 
 
@@ -116,11 +120,12 @@ class _Reader:
     def start(self, tag: str, found: list[tuple[str, str, str]]) -> None:
         if tag in _VOID:
             return
-        attributes = _values(found)
-        self.open.append(tag)
+        attributes = _values(found) if found else _NO_ATTRIBUTES
+        open_ = self.open
+        open_.append(tag)
         self.classes.append(attributes.get("class"))
         if tag in _HEADINGS:
-            depth = len(self.open)
+            depth = len(open_)
             if "id" in attributes:
                 if tag != "h1" and not self.sections:
                     self._begin(Section("hx", depth=depth))
@@ -133,8 +138,8 @@ class _Reader:
             if name == "data-search-exclude" or (name == "class" and value == "linenodiv"):
                 self.skip.add(tag)
                 return
-        if tag in _KEEP and self.skip.isdisjoint(self.open):
-            (section.title if section.tag in self.open else section.text).append(f"<{tag}>")
+        if tag in _KEEP and self.skip.isdisjoint(open_):
+            (section.title if section.tag in open_ else section.text).append(f"<{tag}>")
 
     def end(self, tag: str) -> None:
         open_ = self.open
@@ -158,7 +163,7 @@ class _Reader:
             return
         pieces = section.title if section.tag in open_ else section.text
         index = pieces.index(f"<{tag}>")
-        if all(piece.isspace() for piece in pieces[index + 1 :]):
+        if all(piece.isspace() for piece in islice(pieces, index + 1, None)):  # no copy
             del pieces[index:]  # empty (or only whitespace): left out
         else:
             pieces.append(f"</{tag}>")
@@ -167,10 +172,18 @@ class _Reader:
         """Take the text between two tags; False when it holds a `<` (no plain tag)."""
         if "<" in raw:
             return False
-        if not self.skip.isdisjoint(self.open):
+        open_ = self.open
+        if not self.skip.isdisjoint(open_):
             return True
+        in_pre = "pre" in open_
+        if not in_pre and raw.isspace():  # most often: the line break between two tags
+            section = self.section or self._begin(Section("hx"))
+            if section.tag not in open_:
+                pieces = section.text
+                if not pieces or not pieces[-1].isspace():
+                    pieces.append(" ")
+                return True
         text = unescape(raw)
-        in_pre = "pre" in self.open
         if not in_pre:
             text = " " if text.isspace() else text.replace("\n", " ")
         section = self.section or self._begin(Section("hx"))
