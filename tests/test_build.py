@@ -191,9 +191,10 @@ def test_every_link_between_the_pages_leads_to_a_page(project, directory_urls):
 
 
 def test_the_shared_side_navigation_changes_no_byte(project, tmp_path, monkeypatch):
-    """Deal and account pages take the side navigation rendered once per folder: the site is
-    the very same as when the theme renders it for every page."""
+    """Deal and account pages take the side navigation, search box and logo rendered once per
+    folder: the site is the very same as when the theme renders them for every page."""
     from generator.plugin import SharedNavigation
+    from generator.plugin.shared_nav import SHARED
 
     kept: list[SharedNavigation] = []
     install = SharedNavigation.install
@@ -206,12 +207,29 @@ def test_the_shared_side_navigation_changes_no_byte(project, tmp_path, monkeypat
     monkeypatch.setattr(SharedNavigation, "install", staticmethod(counting))
     assert build(project).exit_code == 0
     shared = snapshot(project / "site")
-    assert {"accounts", "deals"} <= set(kept[0].rendered)
+    assert {"accounts", "deals"} <= {folder for folder, _ in kept[0].rendered}
+    assert {name for _, name in kept[0].rendered} == set(SHARED)  # the theme's own partials
     monkeypatch.setattr(SharedNavigation, "install", staticmethod(lambda env: None))
     assert build(project).exit_code == 0
     rendered_each_time = snapshot(project / "site")
     assert shared.keys() == rendered_each_time.keys()
     assert [name for name in shared if shared[name] != rendered_each_time[name]] == []
+
+
+def test_a_teams_own_search_box_that_reads_the_page_is_rendered_for_each_page(project):
+    """A partial of the team's own that reads the page is not shared between pages."""
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    config = config.replace("  name: material\n", "  name: material\n  custom_dir: overrides\n")
+    (project / "mkdocs.yml").write_text(config, encoding="utf-8")
+    (project / "overrides" / "partials").mkdir(parents=True)
+    (project / "overrides" / "partials" / "search.html").write_text(
+        '<div class="own-search">{{ page.title }}</div>', encoding="utf-8"
+    )
+    assert build(project).exit_code == 0
+    deals = sorted((project / "site" / "deals").glob("*/index.html"))
+    own = re.compile(r'class="own-search">([^<]*)<')
+    shown = {own.search(deal.read_text("utf-8"))[1] for deal in deals}
+    assert len(deals) > 2 and len(shown) == len(deals)
 
 
 def test_the_replaced_site_and_a_leftover_are_removed_after_the_build(project):

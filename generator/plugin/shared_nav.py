@@ -1,55 +1,72 @@
-"""The theme's side navigation, rendered once per folder for the pages that are not in it.
+"""The theme's side navigation and search box, rendered once per folder for the pages that are
+not in the navigation.
 
 Deal and account pages are never listed in the navigation, so every such page of one folder
 shows the very same side navigation (its links are relative to the folder): the theme renders
-it for the first, the others reuse it, byte for byte.
+it for the first, the others reuse it, byte for byte. So too the header's search box and logo,
+which show the same on every page: the theme's own partials (a team's own version of one that
+reads the page is rendered for every page, as the theme does).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from jinja2 import ChoiceLoader, DictLoader, TemplateNotFound
 from markupsafe import Markup
 
-NAV_WRAPPER = """\
+SHARED = ("partials/nav.html", "partials/search.html", "partials/logo.html")
+"""The theme's partials rendered once per folder for the pages outside the navigation."""
+READS_THE_PAGE = re.compile(r"\bpage\b")
+WRAPPER = """\
 {%- if funnel_nav is defined -%}
-{%- set kept = funnel_nav.get(funnel_nav_key) -%}
+{%- set kept = funnel_nav.get(funnel_nav_key, "NAME") -%}
 {%- if kept -%}{{ kept }}{%- else -%}
-{%- set rendered -%}{%- include "funnel/theme-nav.html" -%}{%- endset -%}
-{{- funnel_nav.keep(funnel_nav_key, rendered) -}}
+{%- set rendered -%}{%- include "funnel/theme/NAME" -%}{%- endset -%}
+{{- funnel_nav.keep(funnel_nav_key, "NAME", rendered) -}}
 {%- endif -%}
-{%- else -%}{%- include "funnel/theme-nav.html" -%}{%- endif -%}
+{%- else -%}{%- include "funnel/theme/NAME" -%}{%- endif -%}
 """
-"""The theme's `partials/nav.html`, wrapped: what it renders for a page outside the
-navigation is kept by the page's folder and given to the next such page, byte for byte."""
+"""A theme's partial `NAME`, wrapped: what it renders for a page outside the navigation is
+kept by the page's folder and given to the next such page, byte for byte."""
 
 
 class SharedNavigation:
-    """The side navigation as rendered for pages outside it, by the folder of their URL."""
+    """The partials (see `SHARED`) as rendered for pages outside the navigation, by the
+    folder of their URL and the partial's name."""
 
     def __init__(self) -> None:
-        self.rendered: dict[str, Markup] = {}
+        self.rendered: dict[tuple[str, str], Markup] = {}
 
     @classmethod
     def install(cls, env: Any) -> SharedNavigation | None:
-        """Wrap the theme's navigation partial in `env` (None when the theme has none)."""
-        try:
-            source, _, _ = env.loader.get_source(env, "partials/nav.html")
-        except TemplateNotFound:
+        """Wrap the theme's partials in `env` (None when the theme has none of them). The
+        navigation is wrapped whatever its source; another partial only when it does not
+        read the page."""
+        own = {}
+        for name in SHARED:
+            try:
+                source, _, _ = env.loader.get_source(env, name)
+            except TemplateNotFound:
+                continue
+            if name != SHARED[0] and READS_THE_PAGE.search(source):
+                continue
+            own[name] = WRAPPER.replace("NAME", name)
+            own[f"funnel/theme/{name}"] = source
+        if not own:
             return None
-        own = DictLoader({"partials/nav.html": NAV_WRAPPER, "funnel/theme-nav.html": source})
-        env.loader = ChoiceLoader([own, env.loader])
+        env.loader = ChoiceLoader([DictLoader(own), env.loader])
         return cls()
 
-    def get(self, key: str) -> Markup | None:
-        """The navigation kept for pages in this folder."""
-        return self.rendered.get(key)
+    def get(self, key: str, name: str = SHARED[0]) -> Markup | None:
+        """The partial `name` kept for pages in this folder."""
+        return self.rendered.get((key, name))
 
-    def keep(self, key: str, rendered: str) -> Markup:
-        """Keep the navigation the theme just rendered for a page in this folder."""
-        self.rendered[key] = Markup(rendered)
-        return self.rendered[key]
+    def keep(self, key: str, name: str, rendered: str) -> Markup:
+        """Keep the partial `name` the theme just rendered for a page in this folder."""
+        self.rendered[key, name] = Markup(rendered)
+        return self.rendered[key, name]
 
 
 def in_navigation(page: Any, nav: Any) -> bool:
