@@ -54,6 +54,7 @@ from .kept_pages import (
 )
 from .links import SPARE, Recycled
 from .page_keys import content_digest
+from .plain_text import NAME as PLAIN_TEXT_EXTENSION
 from .quick_pages import LastBuild
 from .shared_nav import SharedNavigation, in_navigation
 
@@ -132,8 +133,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
 
     def on_config(self, config, /):
         """Check the data (errors stop the build), read its history, and make the pages."""
-        if AS_IS_EXTENSION not in config.markdown_extensions:  # the tables written in HTML
-            config.markdown_extensions.append(AS_IS_EXTENSION)
+        for extension in (AS_IS_EXTENSION, PLAIN_TEXT_EXTENSION):  # see their modules
+            if extension not in config.markdown_extensions:
+                config.markdown_extensions.append(extension)
         root = Path(config.config_file_path).parent
         at = self._day("at")
         as_of = at or self._day("as_of") or date.today()

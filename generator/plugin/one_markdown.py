@@ -30,8 +30,9 @@ from mkdocs.structure.pages import (
 from mkdocs.structure.toc import get_toc
 
 from .as_is import NAME as AS_IS
+from .plain_text import NAME as PLAIN_TEXT
 
-OWN = frozenset({AS_IS})
+OWN = frozenset({AS_IS, PLAIN_TEXT})
 """This package's extensions (they hold nothing between documents)."""
 BUILT_IN = frozenset(
     {"abbr", "admonition", "attr_list", "codehilite", "def_list", "extra", "fenced_code"}
