@@ -65,3 +65,22 @@ def test_the_shortcut_equals_markdown_on_thousands_of_notes():
 )
 def test_notes_that_look_like_markdown_are_rendered_as_markdown(text):
     assert str(note_html(text)) == through_markdown(text)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (
+            "<script>alert(\"x\")</script> & 'q'",
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;q&#x27;",
+        ),
+        (markup.Markup("<b>bold</b>"), "&lt;b&gt;bold&lt;/b&gt;"),  # markup is shown as text too
+        (12.5, "12.5"),
+        (None, ""),
+        ("客户 <张伟>", "客户 &lt;张伟&gt;"),
+    ],
+)
+def test_html_text_escapes_whatever_it_is_given_every_time(value, shown):
+    for _ in range(2):  # the second time from the cache of str values
+        got = markup.html_text(value)
+        assert got == shown and type(got) is markup.Markup

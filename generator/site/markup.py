@@ -51,9 +51,17 @@ def _md_text(text: str) -> Markup:
 
 def html_text(text: object) -> Markup:
     """Plain text safe inside HTML and SVG (raw HTML blocks, attributes included)."""
+    if type(text) is str:  # not a subclass: Markup's str() is its markup, escaped all the same
+        return _html_text(text)
     if text is None:
         return Markup("")
-    return Markup(html.escape(str(text), quote=True))
+    return _html_text.__wrapped__(str(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _html_text(text: str) -> Markup:
+    """`html_text()` of a str: the same labels, names and values come back on every page."""
+    return Markup(html.escape(text, quote=True))
 
 
 _PLAIN_NOTE = re.compile(r"[^\\`*_\[\]<>&!#\r\n\u2028\u2029\t]*")
