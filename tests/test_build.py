@@ -216,6 +216,36 @@ def test_the_shared_side_navigation_changes_no_byte(project, tmp_path, monkeypat
     assert [name for name in shared if shared[name] != rendered_each_time[name]] == []
 
 
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_theme_words_looked_up_once_change_no_byte(project, monkeypatch, language):
+    """The theme's words, each looked up once a build, are the words it looks up every time."""
+    from generator.plugin import Words
+
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    theme_language = "\n  language: en\n"  # the theme's (the plugin's is indented further)
+    assert theme_language in config
+    config = config.replace(theme_language, f"\n  language: {language}\n", 1)
+    (project / "mkdocs.yml").write_text(config, encoding="utf-8")
+    made: list[Words] = []
+    install = Words.install
+
+    def counting(env, config):
+        words = install(env, config)
+        made.append(words)
+        return words
+
+    monkeypatch.setattr(Words, "install", staticmethod(counting))
+    assert build(project).exit_code == 0
+    remembered = snapshot(project / "site")
+    assert made and "search.placeholder" in made[0].known
+    assert made[0].known["search.placeholder"] == ("搜索" if language == "zh" else "Search")
+    monkeypatch.setattr(Words, "install", staticmethod(lambda env, config: None))
+    assert build(project).exit_code == 0
+    looked_up_each_time = snapshot(project / "site")
+    assert remembered.keys() == looked_up_each_time.keys()
+    assert [name for name in remembered if remembered[name] != looked_up_each_time[name]] == []
+
+
 def test_a_teams_own_search_box_that_reads_the_page_is_rendered_for_each_page(project):
     """A partial of the team's own that reads the page is not shared between pages."""
     config = (project / "mkdocs.yml").read_text(encoding="utf-8")

@@ -56,7 +56,7 @@ from .links import SPARE, Recycled
 from .page_keys import content_digest
 from .plain_text import NAME as PLAIN_TEXT_EXTENSION
 from .quick_pages import LastBuild
-from .shared_nav import SharedNavigation, in_navigation
+from .shared_nav import SharedNavigation, Words, in_navigation
 
 log = get_plugin_logger(__name__)
 GIVE_BACK_EVERY = 1000
@@ -386,11 +386,12 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         return written
 
     def _start_writing(self, env, /, *, config, files):
-        """Render the theme's side navigation once for all the pages that are not in it;
-        pages kept whole are written as they were kept."""
+        """Render the theme's side navigation once for all the pages that are not in it, and
+        each of its words once; pages kept whole are written as they were kept."""
         for page in self._stop_ahead():  # every page is converted: the build makes the rest
             page.written_ahead = True  # written whole when kept whole (see `KeptState.start`)
         self.navigation = SharedNavigation.install(env)
+        Words.install(env, config)
         if self.caches is not None and self.content:
             # the theme's templates, kept compiled by what every page's content depends on
             # (the configuration, the versions of MkDocs, the theme and Jinja, funnel's code)

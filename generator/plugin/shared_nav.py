@@ -1,11 +1,13 @@
-"""The theme's side navigation and search box, rendered once per folder for the pages that are
-not in the navigation.
+"""The theme's parts that many pages show alike, rendered once: the side navigation, search box
+and logo for each folder of pages outside the navigation, and the theme's words.
 
 Deal and account pages are never listed in the navigation, so every such page of one folder
 shows the very same side navigation (its links are relative to the folder): the theme renders
 it for the first, the others reuse it, byte for byte. So too the header's search box and logo,
 which show the same on every page: the theme's own partials (a team's own version of one that
-reads the page is rendered for every page, as the theme does).
+reads the page is rendered for every page, as the theme does). And the theme's words ("Search",
+"Copy to clipboard" ...), which its templates look up some twenty times a page, each time
+through a dictionary of all its words made anew: each word is looked up once a build.
 """
 
 from __future__ import annotations
@@ -67,6 +69,45 @@ class SharedNavigation:
         """Keep the partial `name` the theme just rendered for a page in this folder."""
         self.rendered[key, name] = Markup(rendered)
         return self.rendered[key, name]
+
+
+LANGUAGE = "partials/language.html"
+"""The theme's partial of its words: its macro `t(key)` gives a word in the site's language."""
+REMEMBERED_LANGUAGE = "{% macro t(key) %}{{ funnel_word(key) }}{% endmacro %}"
+
+
+class Words:
+    """The theme's words by key, each looked up once with the theme's own `t` macro."""
+
+    def __init__(self, env: Any, config: Any) -> None:
+        self.env, self.config = env, config
+        self.known: dict[str, Markup] = {}
+        self._module: Any = None
+
+    @classmethod
+    def install(cls, env: Any, config: Any) -> Words | None:
+        """Have the theme's templates in `env` look up each word once (None when the theme
+        has no such partial, or its own reads the page)."""
+        try:
+            source, _, _ = env.loader.get_source(env, LANGUAGE)
+        except TemplateNotFound:
+            return None
+        if READS_THE_PAGE.search(source):
+            return None
+        own = {LANGUAGE: REMEMBERED_LANGUAGE, f"funnel/theme/{LANGUAGE}": source}
+        env.loader = ChoiceLoader([DictLoader(own), env.loader])
+        words = cls(env, config)
+        env.globals["funnel_word"] = words
+        return words
+
+    def __call__(self, key: str) -> Markup:
+        found = self.known.get(key)
+        if found is None:
+            if self._module is None:
+                template = self.env.get_template(f"funnel/theme/{LANGUAGE}")
+                self._module = template.make_module({"config": self.config})
+            found = self.known[key] = Markup(self._module.t(key))
+        return found
 
 
 def in_navigation(page: Any, nav: Any) -> bool:
