@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-26"
 DEAL = "data/deals/north/huabei-steel-servers-2025.yaml"
 DEAL_PAGE = "deals/huabei-steel-servers-2025/index.html"
+DEAL_SOURCE = "deals/huabei-steel-servers-2025.md"
 GIT = {
     "GIT_AUTHOR_NAME": "Wang Fang",
     "GIT_AUTHOR_EMAIL": "wang.fang@example.com",
@@ -353,7 +354,7 @@ def test_a_damaged_store_is_rendered_again_and_a_removed_page_forgotten(repo, re
     assert written and written <= site  # kept as written: the site's very files
 
 
-def test_a_kept_page_is_linked_not_written_and_one_written_into_is_written_again(repo, rendered):
+def test_a_kept_page_is_linked_not_written_and_one_written_into_is_made_again(repo, rendered):
     build(repo, "first")
     rendered.clear()
     second = build(repo, "second")
@@ -365,17 +366,26 @@ def test_a_kept_page_is_linked_not_written_and_one_written_into_is_written_again
     third = build(repo, "third")
     third_file = repo.parent / "third" / DEAL_PAGE
     assert third_file.stat().st_ino != second_file.stat().st_ino
-    assert third[DEAL_PAGE] == second[DEAL_PAGE] and rendered == []
+    # its output was kept as the file written only: the theme makes it again, from its content
+    assert third[DEAL_PAGE] == second[DEAL_PAGE] and rendered == [DEAL_SOURCE]
     assert differing(third, cold(repo)) == []
 
 
-def test_where_files_cannot_be_linked_the_kept_pages_are_written(repo, rendered, monkeypatch):
+def test_a_page_kept_as_written_keeps_no_second_copy_of_its_output(repo):
     build(repo, "first")
+    pages = [pickle.loads(path.read_bytes()) for path in kept_files(repo)]
+    assert pages and all(page.packed == b"" for page in pages)  # each is linked instead
+    assert len(kept_files(repo, ".html")) == len(pages)
 
+
+def test_where_files_cannot_be_linked_the_kept_pages_are_written(repo, rendered, monkeypatch):
     def refused(*args: object) -> None:
         raise OSError(errno.EXDEV, "another file system")
 
     monkeypatch.setattr(kept_pages.os, "link", refused)
+    build(repo, "first")  # their output kept (compressed), as no file can be linked
+    pages = [pickle.loads(path.read_bytes()) for path in kept_files(repo)]
+    assert pages and all(page.packed for page in pages)
     rendered.clear()
     second = build(repo, "second")
     assert rendered == []
@@ -405,7 +415,7 @@ def test_pages_linked_by_a_second_process_make_the_very_site(repo, rendered, mon
     assert differing(second, cold(repo)) == []
 
 
-def test_a_link_the_second_process_cannot_make_fails_the_build_and_the_next_writes_it(
+def test_a_link_the_second_process_cannot_make_fails_the_build_and_the_next_makes_it(
     repo, rendered, monkeypatch
 ):
     monkeypatch.setattr(links, "FORK_FROM", 2)
@@ -426,8 +436,9 @@ def test_a_link_the_second_process_cannot_make_fails_the_build_and_the_next_writ
     monkeypatch.setattr(kept_pages, "_link", real)
     rendered.clear()
     again = build(repo, "again")
-    assert rendered == []  # its rendering is kept: written from it, and kept as written
-    assert (repo.parent / "again" / DEAL_PAGE).stat().st_nlink == 2
+    # its file kept as written was dropped: the theme makes it again from its kept content
+    assert rendered == [DEAL_SOURCE]
+    assert (repo.parent / "again" / DEAL_PAGE).stat().st_nlink == 2  # and kept as written
     assert differing(again, cold(repo)) == []
 
 
@@ -952,3 +963,17 @@ def test_a_build_after_a_preview_in_one_process_refuses_bad_data_as_a_build(repo
     deal.write_text(deal.read_text(encoding="utf-8") + "amount: twice\n", encoding="utf-8")
     result = invoke(repo, "site")
     assert result.exit_code == 1 and "amount" in result.output
+
+
+def test_links_are_tried_once_where_the_store_and_the_site_are(tmp_path, monkeypatch):
+    store_folder, site = tmp_path / ".git" / "funnel" / "pages", tmp_path / "out" / "site"
+    assert plugin.links_work(store_folder, site)  # the folder above the site is tried
+    assert [path.name for path in store_folder.iterdir()] == []  # the file tried is gone
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".git"]
+
+    def refused(*args: object) -> None:
+        raise OSError(errno.EPERM, "no second names here")
+
+    monkeypatch.setattr(plugin.os, "link", refused)
+    assert not plugin.links_work(store_folder, site)
+    assert [path.name for path in store_folder.iterdir()] == []

@@ -131,7 +131,9 @@ class KeptPage(KeptHead):
     `toc`). A build writes most pages it finds kept whole, and making the toc's objects took
     half the time of reading a page back."""
     packed: bytes
-    """The output, compressed: held so until it is written (a build holds every page)."""
+    """The output, compressed: held so until it is written (a build holds every page). Empty
+    when the page is kept as written instead (see `KeptState.output_linked`): the theme
+    renders it again from its content whenever the file written cannot be linked."""
 
     @property
     def toc(self) -> Any:
@@ -508,9 +510,10 @@ class KeptMarkdownPage(Page):
         if self.lean:  # rendered: its Markdown is let go (None would mean "not read yet")
             self.markdown = self.file.content_string = ""
 
-    def keep(self, output: str, search: str, shell: str) -> bool:
+    def keep(self, output: str, search: str, shell: str, with_output: bool = True) -> bool:
         """Keep this page's rendering (not when one of its links found no page, nor when
-        its conversion warned: the warning must come again); whether it was kept."""
+        its conversion warned: the warning must come again); whether it was kept. Without
+        its output (not `with_output`) when the file written is kept instead."""
         if self.key is None or self.lookups is None or self._packed is None:
             return False
         anchors = self.links_to_anchors
@@ -527,7 +530,7 @@ class KeptMarkdownPage(Page):
                 lookups=tuple(self.lookups),
                 search=search,
                 shell=shell,
-                packed=zlib.compress(output.encode("utf-8"), 1),
+                packed=zlib.compress(output.encode("utf-8"), 1) if with_output else b"",
             ),
         )
         return True
@@ -736,6 +739,10 @@ class KeptState:
     keeping_written: bool = False
     """The pages are written as they are kept (no other plugin changes them after the
     theme): the store keeps them as written (see `PageStore.keep_written`)."""
+    output_linked: bool = False
+    """The pages kept as written can be linked from the store into the site (the two are
+    on one file system): their output is not kept a second time, compressed (a cold build
+    compressed 600 MB for it at 10,000 deals)."""
     links: Links = field(default_factory=lambda: Links(_link))
     """The pages written ahead as second names of their kept files (see `links`)."""
     index: Any = None
@@ -787,7 +794,7 @@ class KeptState:
         whole = None
         if not store.link(key, self.shell, destination, self.links):
             whole = kept if isinstance(kept, KeptPage) else store.get(key)
-            if whole is None:
+            if whole is None or not whole.packed:  # no output kept: the theme renders it
                 return False
         page._title_from_render, page.present_anchor_ids = kept.title, kept.anchors
         if kept.links_to_anchors:
@@ -842,14 +849,16 @@ class KeptState:
         kept = page.store.get(page.key)
         if kept is not None:
             page.kept = kept
-            self._take_whole(page)
             page.written_ahead = written
+            self._take_whole(page)
 
     def _take_whole(self, page: KeptMarkdownPage) -> None:
-        """`page` is written as it was kept when its kept shell is this build's; else the
-        theme renders it, with its meta as read (the theme's templates look at it)."""
+        """`page` is written as it was kept when its kept shell is this build's and its
+        output is kept (or the process that made it wrote it); else the theme renders it,
+        with its meta as read (the theme's templates look at it)."""
         assert page.kept is not None
-        page.whole = page.kept.shell == self.shell
+        kept_output = bool(page.kept.packed) or page.written_ahead
+        page.whole = page.kept.shell == self.shell and kept_output
         if not page.whole:
             return
         page.content = ""  # not printed (the kept output is): nothing to decompress
@@ -919,12 +928,14 @@ class KeptState:
             kept = page.kept
             if kept is None:
                 page.store.rendered += 1
-                written = page.keep(output, encoded(new), self.shell)
+                written = page.keep(output, encoded(new), self.shell, not self.output_linked)
             else:
                 page.store.hits += 1
                 if self.entries is not None:
                     add(self.entries, kept.search)
-                written = page.whole or page.keep(output, kept.search, self.shell)
+                written = page.whole or page.keep(
+                    output, kept.search, self.shell, not self.output_linked
+                )
             if written and self.keeping_written and page.key is not None:
                 page.store.wrote(page.key, page.destination or page.file.abs_dest_path)
             page.kept, page.lookups = None, None  # written: not held for the rest of the build
