@@ -9,7 +9,9 @@ A generated page outside the navigation (a deal, an account, a weekly review ...
   MkDocs, the theme, Markdown and this package's own code, and the pages its links point to;
 - its output (the theme's HTML) by the content's key and the shell around it: the
   navigation as it is rendered (every title and address), and the theme's own templates
-  (a `custom_dir` by the bytes of its files, an installed theme by its version).
+  (a `custom_dir` by the bytes of its files, an installed theme by its version). Kept as
+  the file written (a second name of it: see `PageStore.keep_written`) where the store's
+  files can be linked into the site, else compressed with the page.
 
 A page whose content is kept is not converted from Markdown again, nor parsed for search;
 a page whose output is kept is not rendered by the theme either: MkDocs writes the kept
