@@ -25,7 +25,7 @@ fall on one side of a ratio only; each round's ratios are printed too.
 Every tool builds into an empty output folder: before each cold build, MkDocs and Hugo run, the
 last output is moved into bench/out/trash/, which is deleted when the run is over. Deleting a
 site of 12,000 files just before a build made the build's files slower to create for minutes
-after (on ext4 here, 5 to 30 s more system time a cold build), on one side of a ratio only.
+after (on ext4 here, 8 to 28 s more system time a cold build), on one side of a ratio only.
 Run the benchmark on a machine that has not just deleted such a folder.
 
 Each line gives the wall time, the CPU time and the peak memory (max RSS) of the process, and
