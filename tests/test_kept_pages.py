@@ -967,13 +967,13 @@ def test_a_build_after_a_preview_in_one_process_refuses_bad_data_as_a_build(repo
 
 def test_links_are_tried_once_where_the_store_and_the_site_are(tmp_path, monkeypatch):
     store_folder, site = tmp_path / ".git" / "funnel" / "pages", tmp_path / "out" / "site"
-    assert plugin.links_work(store_folder, site)  # the folder above the site is tried
+    assert kept_pages.links_work(store_folder, site)  # the folder above the site is tried
     assert [path.name for path in store_folder.iterdir()] == []  # the file tried is gone
     assert sorted(path.name for path in tmp_path.iterdir()) == [".git"]
 
     def refused(*args: object) -> None:
         raise OSError(errno.EPERM, "no second names here")
 
-    monkeypatch.setattr(plugin.os, "link", refused)
-    assert not plugin.links_work(store_folder, site)
+    monkeypatch.setattr(kept_pages.os, "link", refused)
+    assert not kept_pages.links_work(store_folder, site)
     assert [path.name for path in store_folder.iterdir()] == []

@@ -7,7 +7,6 @@ import html
 import logging
 import os
 import posixpath
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -312,12 +311,8 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         self.kept.nav = nav
         self.ahead = None
         self.kept.keeping_written = self._keeping_written(config)
-        self.kept.output_linked = (
-            self.kept.keeping_written
-            and self.store is not None
-            and self.store.folder is not None
-            and links_work(self.store.folder, Path(config.site_dir))
-        )
+        if self.kept.keeping_written and self.store is not None:
+            self.store.try_links(Path(config.site_dir))
         if self.recycled is not None:
             self.recycled.take(file.dest_uri for file in files)
         if self.kept.keeping_written and self.store is not None and self.store.holds_any():
@@ -576,27 +571,6 @@ def _with_refusal(html_page: str, errors: list[Problem], words: dict[str, str]) 
 
 
 SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
-
-
-def links_work(folder: Path, site: Path) -> bool:
-    """Whether a file in `folder` can be given a second name where `site` is (or the nearest
-    folder above it that is there): tried with an empty file, removed again."""
-    there = next((above for above in (site, *site.absolute().parents) if above.is_dir()), None)
-    if there is None:
-        return False
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".link-", delete=False) as tried:
-            first = Path(tried.name)
-        try:
-            second = there / f".funnel-link-{os.getpid()}"
-            os.link(first, second)
-            second.unlink()
-            return True
-        finally:
-            first.unlink(missing_ok=True)
-    except OSError:
-        return False
 
 
 def _noindex(html_page: AnyStr, search_label: str) -> AnyStr:

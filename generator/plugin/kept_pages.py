@@ -30,6 +30,7 @@ import contextlib
 import logging
 import os
 import pickle
+import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -134,8 +135,8 @@ class KeptPage(KeptHead):
     half the time of reading a page back."""
     packed: bytes
     """The output, compressed: held so until it is written (a build holds every page). Empty
-    when the page is kept as written instead (see `KeptState.output_linked`): the theme
-    renders it again from its content whenever the file written cannot be linked."""
+    when the page is kept as written instead (see `PageStore.try_links`): the theme renders
+    it again from its content whenever the file written cannot be linked."""
 
     @property
     def toc(self) -> Any:
@@ -169,7 +170,9 @@ class PageStore:
     written: dict[str, str] = field(default_factory=dict)
     """The pages this build wrote as they are kept (by key: where), to be kept as written."""
     linking: bool = True
-    """Pages may be linked here (not after a link failed: another file system ...)."""
+    """Pages may be linked here (not after a link failed: another file system ...). A build
+    that keeps its pages as written tries first (`try_links`): then a page kept as written
+    keeps no second copy of its output."""
     heads: dict[str, bytes] | None = None
     """Each kept page's head pickled, by key, as the last build wrote them (read when first
     asked for: see `head`)."""
@@ -339,6 +342,15 @@ class PageStore:
         links.made_here = True
         return True
 
+    def try_links(self, site: Path) -> None:
+        """Whether this build's pages can be linked between the store and `site` (see
+        `links_work`), tried once before any page is linked or kept."""
+        self.linking = self.folder is not None and links_work(self.folder, site)
+
+    def keeps_written(self) -> bool:
+        """Whether a page kept as written is linked from here (its output not kept again)."""
+        return self.folder is not None and self.linking
+
     def wrote(self, key: str, destination: str) -> None:
         """The build wrote the page kept under `key` to `destination` (as the store keeps it,
         finished): `keep_written` keeps that file."""
@@ -371,6 +383,27 @@ class PageStore:
 def _written_name(key: str, shell: str) -> str:
     """The name of a page kept as written: its key and the shell it was written around."""
     return f"{key}.{shell[:16]}.html"
+
+
+def links_work(folder: Path, site: Path) -> bool:
+    """Whether a file in `folder` can be given a second name where `site` is (or the nearest
+    folder above it that is there): tried with an empty file, removed again."""
+    there = next((above for above in (site, *site.absolute().parents) if above.is_dir()), None)
+    if there is None:
+        return False
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".link-", delete=False) as tried:
+            first = Path(tried.name)
+        try:
+            second = there / f".funnel-link-{os.getpid()}"
+            os.link(first, second)
+            second.unlink()
+            return True
+        finally:
+            first.unlink(missing_ok=True)
+    except OSError:
+        return False
 
 
 def _link(existing: Path | str, name: str) -> None:
@@ -512,7 +545,7 @@ class KeptMarkdownPage(Page):
         if self.lean:  # rendered: its Markdown is let go (None would mean "not read yet")
             self.markdown = self.file.content_string = ""
 
-    def keep(self, output: str, search: str, shell: str, with_output: bool = True) -> bool:
+    def keep(self, output: str, search: str, shell: str, with_output: bool) -> bool:
         """Keep this page's rendering (not when one of its links found no page, nor when
         its conversion warned: the warning must come again); whether it was kept. Without
         its output (not `with_output`) when the file written is kept instead."""
@@ -741,10 +774,6 @@ class KeptState:
     keeping_written: bool = False
     """The pages are written as they are kept (no other plugin changes them after the
     theme): the store keeps them as written (see `PageStore.keep_written`)."""
-    output_linked: bool = False
-    """The pages kept as written can be linked from the store into the site (the two are
-    on one file system): their output is not kept a second time, compressed (a cold build
-    compressed 600 MB for it at 10,000 deals)."""
     links: Links = field(default_factory=lambda: Links(_link))
     """The pages written ahead as second names of their kept files (see `links`)."""
     index: Any = None
@@ -928,16 +957,17 @@ class KeptState:
         new = self.entries[self.seen :] if self.entries is not None else []
         if isinstance(page, KeptMarkdownPage):
             kept = page.kept
+            # a page kept as written, linked from the store, keeps no second copy of its
+            # output (a first build compressed 600 MB for it at 10,000 deals)
+            with_output = not (self.keeping_written and page.store.keeps_written())
             if kept is None:
                 page.store.rendered += 1
-                written = page.keep(output, encoded(new), self.shell, not self.output_linked)
+                written = page.keep(output, encoded(new), self.shell, with_output)
             else:
                 page.store.hits += 1
                 if self.entries is not None:
                     add(self.entries, kept.search)
-                written = page.whole or page.keep(
-                    output, kept.search, self.shell, not self.output_linked
-                )
+                written = page.whole or page.keep(output, kept.search, self.shell, with_output)
             if written and self.keeping_written and page.key is not None:
                 page.store.wrote(page.key, page.destination or page.file.abs_dest_path)
             page.kept, page.lookups = None, None  # written: not held for the rest of the build

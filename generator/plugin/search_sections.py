@@ -176,21 +176,18 @@ class _Reader:
         if not self.skip.isdisjoint(open_):
             return True
         in_pre = "pre" in open_
-        if not in_pre and raw.isspace():  # most often: the line break between two tags
-            section = self.section or self._begin(Section("hx"))
-            if section.tag not in open_:
-                pieces = section.text
-                if not pieces or not pieces[-1].isspace():
-                    pieces.append(" ")
-                return True
-        text = unescape(raw)
-        if not in_pre:
+        if in_pre:
+            text = unescape(raw)
+        elif raw.isspace():  # most often: the line break between two tags
+            text = " "
+        else:
+            text = unescape(raw)
             text = " " if text.isspace() else text.replace("\n", " ")
         section = self.section or self._begin(Section("hx"))
-        if section.tag in self.open:
+        if section.tag in open_:
             if not any(
                 tag == "a" and kind == "headerlink"
-                for tag, kind in zip(self.open, self.classes, strict=True)
+                for tag, kind in zip(open_, self.classes, strict=True)
             ):  # a heading's permalink is not part of its title
                 section.title.append(escape(text, quote=False))
         elif text.isspace():

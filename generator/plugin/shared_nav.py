@@ -46,22 +46,14 @@ class SharedNavigation:
         """Wrap the theme's partials in `env` (None when the theme has none of them). The
         navigation is wrapped whatever its source; another partial only when it does not
         read the page."""
-        own = {}
-        for name in SHARED:
-            try:
-                source, _, _ = env.loader.get_source(env, name)
-            except TemplateNotFound:
-                continue
-            if name != SHARED[0] and READS_THE_PAGE.search(source):
-                continue
-            own[name] = WRAPPER.replace("NAME", name)
-            own[f"funnel/theme/{name}"] = source
-        if not own:
-            return None
-        env.loader = ChoiceLoader([DictLoader(own), env.loader])
-        return cls()
+        wrapped = [
+            name
+            for name in SHARED
+            if _in_place_of(env, name, WRAPPER.replace("NAME", name), any_source=name == SHARED[0])
+        ]
+        return cls() if wrapped else None
 
-    def get(self, key: str, name: str = SHARED[0]) -> Markup | None:
+    def get(self, key: str, name: str) -> Markup | None:
         """The partial `name` kept for pages in this folder."""
         return self.rendered.get((key, name))
 
@@ -88,14 +80,8 @@ class Words:
     def install(cls, env: Any, config: Any) -> Words | None:
         """Have the theme's templates in `env` look up each word once (None when the theme
         has no such partial, or its own reads the page)."""
-        try:
-            source, _, _ = env.loader.get_source(env, LANGUAGE)
-        except TemplateNotFound:
+        if not _in_place_of(env, LANGUAGE, REMEMBERED_LANGUAGE):
             return None
-        if READS_THE_PAGE.search(source):
-            return None
-        own = {LANGUAGE: REMEMBERED_LANGUAGE, f"funnel/theme/{LANGUAGE}": source}
-        env.loader = ChoiceLoader([DictLoader(own), env.loader])
         words = cls(env, config)
         env.globals["funnel_word"] = words
         return words
@@ -108,6 +94,21 @@ class Words:
                 self._module = template.make_module({"config": self.config})
             found = self.known[key] = Markup(self._module.t(key))
         return found
+
+
+def _in_place_of(env: Any, name: str, template: str, any_source: bool = False) -> bool:
+    """Have `env` render `template` in place of the theme's `name`, whose own source it finds
+    as `funnel/theme/<name>`; whether it does (not when the theme has no `name`, nor, unless
+    `any_source`, when the source of `name` reads the page)."""
+    try:
+        source, _, _ = env.loader.get_source(env, name)
+    except TemplateNotFound:
+        return False
+    if not any_source and READS_THE_PAGE.search(source):
+        return False
+    own = {name: template, f"funnel/theme/{name}": source}
+    env.loader = ChoiceLoader([DictLoader(own), env.loader])
+    return True
 
 
 def in_navigation(page: Any, nav: Any) -> bool:
