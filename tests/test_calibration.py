@@ -18,6 +18,7 @@ from generator.analytics.calibration import (
     DealPath,
     calibrate,
     calibrated_probability,
+    deal_paths,
     stage_rates,
 )
 from generator.cli.main import main
@@ -147,6 +148,18 @@ def test_since_keeps_the_deals_closed_in_the_window(history_repo):
     assert nothing["lead"]["observed"] is None
     assert (nothing["lead"]["low"], nothing["lead"]["high"]) == (None, None)
     assert nothing["lead"]["median_cycle_days"] is None
+
+
+def test_paths_read_once_give_every_grouping_the_same_rates(history_repo):
+    planted(history_repo)
+    dataset = check(history_repo.data, AS_OF).dataset.valid()
+    history = read_history(history_repo.data)
+    paths = deal_paths(history, dataset.funnel)
+    assert [path.deal for path in paths] == ["d1", "d2", "d4", "d5"]
+    for options in ({"by": "team"}, {"by": "owner"}, {"since": date(2026, 2, 5)}):
+        given = calibrate(dataset, history, AS_OF, paths=paths, **options)
+        assert given == calibrate(dataset, history, AS_OF, **options)
+    assert calibrate(dataset, history, AS_OF, paths=[]).groups[0].stages[0].reached == 0
 
 
 def test_no_closed_deals_gives_null_rates(history_repo):

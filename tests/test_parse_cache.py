@@ -213,6 +213,88 @@ def test_a_load_that_adds_nothing_leaves_the_file_alone(tmp_path):
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
+def first_deal(data: Path) -> Path:
+    return sorted((data / "deals").rglob("*.yaml"))[0]
+
+
+def test_a_load_that_adds_a_record_writes_the_tail_not_the_base(tmp_path, counted, monkeypatch):
+    monkeypatch.setattr(parse_cache, "TAIL_SHARE", 1)  # a tail as long as this small base
+    data = copy_valid(tmp_path / "data")
+    folder = tmp_path / "cache"
+    run(data, folder)
+    base = folder / f"parsed-{code_digest()}.pickle"
+    tail = folder / f"parsed-{code_digest()}.tail"
+    before = base.stat()
+    assert not tail.exists()  # a first load writes the base whole
+    deal = first_deal(data)
+    deal.write_text(deal.read_text(encoding="utf-8") + "next_step: Call back\n", "utf-8")
+    counted.clear()
+    edited = run(data, folder)
+    assert counted == [f"data/deals/{deal.relative_to(data / 'deals').as_posix()}"]
+    after = base.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert tail.is_file()
+    counted.clear()
+    again = run(data, folder)  # base and tail read together: nothing parsed
+    assert counted == []
+    same(again, edited)
+
+
+def test_a_tail_counts_only_with_its_own_base(tmp_path, counted, monkeypatch):
+    monkeypatch.setattr(parse_cache, "TAIL_SHARE", 1)
+    data = copy_valid(tmp_path / "data")
+    folder = tmp_path / "cache"
+    run(data, folder)
+    deal = first_deal(data)
+    deal.write_text(deal.read_text(encoding="utf-8") + "next_step: Call back\n", "utf-8")
+    run(data, folder)
+    tail = folder / f"parsed-{code_digest()}.tail"
+    old_tail = tail.read_bytes()
+    (folder / f"parsed-{code_digest()}.pickle").unlink()
+    tail.unlink()
+    run(data, folder)  # another base, written whole
+    assert not tail.exists()
+    tail.write_bytes(old_tail)  # the tail of the base before
+    assert ParseCache(folder).tail == {}
+    counted.clear()
+    run(data, folder)
+    assert counted == []  # the base alone holds every record
+
+
+@pytest.mark.parametrize("content", [b"", b"not a pickle", pickle.dumps(["a", "list"])])
+def test_a_damaged_tail_is_ignored(tmp_path, counted, content):
+    data = copy_valid(tmp_path / "data")
+    folder = tmp_path / "cache"
+    run(data, folder)
+    deal = first_deal(data)
+    deal.write_text(deal.read_text(encoding="utf-8") + "next_step: Call back\n", "utf-8")
+    (folder / f"parsed-{code_digest()}.tail").write_bytes(content)
+    counted.clear()
+    assert run(data, folder).ok
+    assert len(counted) == 1  # the changed deal only: the base is read
+    counted.clear()
+    run(data, folder)
+    assert counted == []  # its record written into a tail anew
+
+
+def test_a_tail_past_its_share_of_the_base_makes_a_new_base(tmp_path, counted, monkeypatch):
+    data = copy_valid(tmp_path / "data")
+    folder = tmp_path / "cache"
+    run(data, folder)
+    base = folder / f"parsed-{code_digest()}.pickle"
+    tail = folder / f"parsed-{code_digest()}.tail"
+    before = base.stat().st_ino
+    monkeypatch.setattr(parse_cache, "TAIL_SHARE", 10**9)  # any tail is too long
+    deal = first_deal(data)
+    deal.write_text(deal.read_text(encoding="utf-8") + "next_step: Call back\n", "utf-8")
+    run(data, folder)
+    assert base.stat().st_ino != before and not tail.exists()
+    assert ("Base", "", "") not in ParseCache(folder).entries
+    counted.clear()
+    run(data, folder)
+    assert counted == []
+
+
 def test_the_folder_is_made_with_its_parents(tmp_path):
     data = copy_valid(tmp_path / "data")
     run(data, tmp_path / "a" / "b" / "cache")
@@ -487,6 +569,40 @@ def test_a_deal_judged_on_the_same_records_keeps_its_problems(tmp_path, monkeypa
     assert len(judged) == len(later.dataset.deals)
 
 
+def test_a_new_process_keeps_the_problems_of_deals_judged_on_the_same_files(tmp_path, monkeypatch):
+    data = copy_valid(tmp_path / "data")
+    won = (data / DEAL_OF_ACCOUNT).read_text(encoding="utf-8")
+    late = won.replace("stage: won\nclosed_on: 2026-06-12\n", "stage: proposal\n")
+    (data / "deals" / "late.yaml").write_text(late, "utf-8")  # its expected close passed
+    first = check(data, AS_OF, display="data", cache=ParseCache(tmp_path / "cache"))
+    assert any(p.path == "data/deals/late.yaml" for p in first.problems)
+    judged = judged_again(monkeypatch)
+    second = check(data, AS_OF, display="data", cache=ParseCache(tmp_path / "cache"))
+    assert judged == [] and second.problems == first.problems
+    deal = data / DEAL_OF_ACCOUNT
+    deal.write_text(deal.read_text(encoding="utf-8") + "next_step: Call back\n", "utf-8")
+    third = check(data, AS_OF, display="data", cache=ParseCache(tmp_path / "cache"))
+    assert judged == [f"data/{DEAL_OF_ACCOUNT}"] and third.problems == first.problems
+    judged.clear()
+    elsewhere = check(data, AS_OF, display="other", cache=ParseCache(tmp_path / "cache"))
+    assert len(judged) == len(elsewhere.dataset.deals)  # other paths in every message
+    judged.clear()
+    later = check(data, date(2027, 6, 1), display="data", cache=ParseCache(tmp_path / "cache"))
+    assert len(judged) == len(later.dataset.deals)  # another day
+    assert later.problems == check(data, date(2027, 6, 1), display="data").problems
+
+
+def test_a_deal_with_a_broken_account_is_judged_in_every_process(tmp_path, monkeypatch):
+    data = copy_valid(tmp_path / "data")
+    account = data / "accounts" / "chengdu-optics.yaml"
+    account.write_text(account.read_text(encoding="utf-8") + "\x07", "utf-8")
+    first = check(data, AS_OF, display="data", cache=ParseCache(tmp_path / "cache"))
+    judged = judged_again(monkeypatch)
+    again = check(data, AS_OF, display="data", cache=ParseCache(tmp_path / "cache"))
+    assert f"data/{DEAL_OF_ACCOUNT}" in judged  # its account's text has a problem: no blob id
+    assert again.problems == first.problems
+
+
 @pytest.mark.parametrize(
     ("path", "old", "new", "deal", "message"),
     [
@@ -508,8 +624,9 @@ def test_a_deal_judged_on_the_same_records_keeps_its_problems(tmp_path, monkeypa
     ],
     ids=["its account", "the team", "the funnel"],
 )
+@pytest.mark.parametrize("process", ["the same process", "a new process"])
 def test_a_deal_is_judged_again_when_a_record_it_names_changed(
-    tmp_path, monkeypatch, path, old, new, deal, message
+    tmp_path, monkeypatch, path, old, new, deal, message, process
 ):
     data = copy_valid(tmp_path / "data")
     cache = ParseCache(tmp_path / "cache")
@@ -519,6 +636,8 @@ def test_a_deal_is_judged_again_when_a_record_it_names_changed(
     assert old in text, path
     file.write_text(text.replace(old, new, 1), encoding="utf-8")
     judged = judged_again(monkeypatch)
+    if process == "a new process":  # the records and judgements read back from the file
+        cache = ParseCache(tmp_path / "cache")
     result = check(data, AS_OF, display="data", cache=cache)
     assert f"data/{deal}" in judged
     found = [p for p in result.problems if p.path == f"data/{deal}"]
@@ -745,15 +864,21 @@ def test_a_builds_check_reads_no_file_unchanged_since_the_last(tmp_path, opened)
     assert second.dataset.texts == first.dataset.texts  # read now, when asked for
 
 
+FOUND = ("Places", "Judged")
+"""The parse cache's entries of problems found before: where values are, the deals' rules."""
+
+
 def test_a_problem_in_a_file_not_read_is_placed_by_reading_it_then(tmp_path, opened):
     data = copy_valid(tmp_path / "data")
     deal = warned(data)
     later = time.time_ns() + 10_000_000_000
     first = build_check(data, tmp_path / "cache", later)
+    kept = ParseCache(tmp_path / "cache").entries
+    shutil.rmtree(tmp_path / "cache")
     cache = ParseCache(tmp_path / "cache")
-    cache.entries = {key: value for key, value in cache.entries.items() if key[0] != "Places"}
-    cache.added = 1
-    cache.save()  # the places forgotten: the warning must be placed from the text
+    cache.entries = {key: value for key, value in kept.items() if key[0] not in FOUND}
+    cache.used, cache.added = dict(cache.entries), 1
+    cache.save()  # the places and the problems forgotten: the warning is placed from the text
     opened.clear()
     second = build_check(data, tmp_path / "cache", later)
     assert opened == [str(deal)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -245,8 +245,9 @@ class _Paths:
 def deal_paths(history: History, funnel: Funnel) -> list[DealPath]:
     """The way through the funnel of every deal that was ever open, in deal id order."""
     reader = _Paths(funnel, history)
-    paths = (reader.of(deal, versions) for deal, versions in sorted(history.deals.items()))
-    return [path for path in paths if path is not None]
+    with _without_collections():
+        paths = (reader.of(deal, versions) for deal, versions in sorted(history.deals.items()))
+        return [path for path in paths if path is not None]
 
 
 @contextmanager
@@ -338,10 +339,13 @@ def calibrate(
     since: date | None = None,
     by: GroupBy = "team",
     kind: PeriodKind = "quarter",
+    paths: Sequence[DealPath] | None = None,
 ) -> Calibration:
     """The stages' observed win rates per group, from the history already read (never mined
     again), with the calibrated forecast of the dataset's open deals. With `since`, closed
-    deals count only when they closed on or after it; open deals always count as open."""
+    deals count only when they closed on or after it; open deals always count as open.
+    `paths`: the history's `deal_paths`, when the caller has them already (one per grouping
+    would read every deal's history again)."""
     funnel = dataset.funnel
     territory = {account_id: account.territory for account_id, account in dataset.accounts.items()}
 
@@ -353,7 +357,7 @@ def calibrate(
     with _without_collections():
         paths = [
             path
-            for path in deal_paths(history, funnel)
+            for path in (deal_paths(history, funnel) if paths is None else paths)
             if since is None or path.closed_day is None or path.closed_day >= since
         ]
         grouped: dict[str, list[DealPath]] = {}

@@ -12,34 +12,71 @@ from datetime import date
 from itertools import chain
 
 from .load import Dataset
-from .model import Deal, DealParts, Handover, HandoverItem, Person
+from .model import Account, AccountParts, Deal, DealParts, Handover, HandoverItem, Person
 from .problems import Problem, did_you_mean
 
 
 def deal_rules(dataset: Dataset, as_of: date) -> Iterator[Problem]:
     """References and dates of every deal; of a broken deal, each part that could be read.
-    With a parse cache that judged a deal before on the very same records (`funnel serve`),
-    its problems are those found then."""
+    With a parse cache, a deal judged before on the very same records (`funnel serve`), or on
+    the same files' contents (a check or build after a commit: see `_shared`), keeps the
+    problems found then."""
     people: dict[str, Person] | None = None
     if dataset.team is not None:
         people = {}
         for person in dataset.team.people:
             people.setdefault(person.id, person)  # a second entry is reported in team.yaml
     deals: Iterable[Deal | DealParts] = chain(dataset.deals.values(), dataset.broken_deals.values())
-    before = {} if dataset.cache is None else dataset.cache.judged
+    cache = dataset.cache
+    before = {} if cache is None else cache.judged
+    shared = None if cache is None else _shared(dataset, as_of)
+    kept = {} if cache is None or shared is None else cache.judgements(shared)
     judged: dict[str, tuple[tuple[object, ...], list[Problem]]] = {}
+    judgements: dict[str, tuple[tuple[str, str], list[Problem]]] = {}
     for deal in deals:
         inputs = _inputs(dataset, deal, as_of)
+        contents = _contents(dataset, inputs) if shared is not None else None
         known = before.get(deal.path)
+        was = None if contents is None else kept.get(deal.path)
         if known is not None and all(a is b for a, b in zip(known[0], inputs, strict=True)):
             found = known[1]
+        elif was is not None and was[0] == contents:
+            found = was[1]
         else:
             found = list(_one_deal(dataset, deal, as_of, people))
         if inputs:
             judged[deal.path] = (inputs, found)
+        if contents is not None:
+            judgements[deal.path] = (contents, found)
         yield from found
-    if dataset.cache is not None:
-        dataset.cache.judged = judged
+    if cache is not None:
+        cache.judged = judged
+        if shared is not None:
+            cache.keep_judgements(shared, judgements)
+
+
+def _shared(dataset: Dataset, as_of: date) -> str | None:
+    """What every deal's problems depend on besides its own file and its account's: the day,
+    the contents of the funnel and the team, and the folder's name in messages; None when
+    the funnel or the team could not be read without problems (then nothing is kept)."""
+    funnel = dataset.blobs.get(dataset.path("funnel.yaml"))
+    team = dataset.blobs.get(dataset.path("team.yaml"))
+    if funnel is None or team is None:
+        return None
+    return f"{as_of.isoformat()} {funnel} {team} {dataset.display}"
+
+
+def _contents(dataset: Dataset, inputs: tuple[object, ...]) -> tuple[str, str] | None:
+    """The blob ids of a deal's file and of its account's (see `_inputs`), when both were read
+    without problems in their text; else None (the deal is judged every time)."""
+    if not inputs:
+        return None
+    deal, account = inputs[0], inputs[1]
+    assert isinstance(deal, Deal | DealParts) and isinstance(account, Account | AccountParts)
+    deal_blob, account_blob = dataset.blobs.get(deal.path), dataset.blobs.get(account.path)
+    if deal_blob is None or account_blob is None:
+        return None
+    return deal_blob, account_blob
 
 
 def _inputs(dataset: Dataset, deal: Deal | DealParts, as_of: date) -> tuple[object, ...]:

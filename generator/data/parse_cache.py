@@ -8,6 +8,10 @@ Only files that were read without any problem are kept: a file with errors is re
 time, so every message stays exact. What cannot be read (a cache from elsewhere, a truncated
 file) is ignored, and everything is read again.
 
+The records are in two files: the base, written whole now and then, and a tail of what loads
+added since (a build after a commit adds a few records to twelve thousand: the tail is written,
+not the 15 MB of the base). A tail counts only with the very base it adds to.
+
 The caller chooses the folder (`.git/funnel/` of the data's repository): never the working
 tree.
 """
@@ -37,6 +41,12 @@ SETTLE_NS = 1_000_000_000
 """How long ago a file must have last changed for its size and times to tell its content."""
 KEEP_UNUSED = 5000
 """Besides the entries a load used, this many others are kept (past days, other branches)."""
+TAIL_SHARE = 2
+"""The tail holds up to half the base's bytes (the files' blob ids and the deals' judgements,
+written whole at each change, take a sixth of it); a save that would make it longer writes
+the whole cache as a new base."""
+BASE_ID: CacheKey = ("Base", "", "")
+"""In the base file, the id of that writing of it; in a tail file, the id of its base."""
 
 
 def blob_id(content: bytes) -> str:
@@ -90,8 +100,16 @@ class ParseCache:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.file = folder / f"parsed-{code_digest()}.pickle"
-        self.entries: dict[CacheKey, bytes] = _read(self.file)
+        digest = code_digest()
+        self.file = folder / f"parsed-{digest}.pickle"
+        self.tail_file = folder / f"parsed-{digest}.tail"
+        base = _read(self.file)
+        self.base_id = base.pop(BASE_ID, b"")
+        self.base_bytes = sum(map(len, base.values()))
+        tail = _read(self.tail_file) if self.base_id else {}
+        self.tail: dict[CacheKey, bytes] = tail if tail.pop(BASE_ID, None) == self.base_id else {}
+        """What loads added since the base was written: kept in the tail file."""
+        self.entries: dict[CacheKey, bytes] = {**base, **self.tail}
         """Each record (or check result) pickled on its own: a load unpickles only what it
         asks for."""
         self.used: dict[CacheKey, bytes] = {}
@@ -208,6 +226,7 @@ class ParseCache:
         kept = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) if pickled is None else pickled
         self.entries[key] = kept
         self.used[key] = kept
+        self.tail[key] = kept
         self.read[key] = value
         self.added += 1
 
@@ -223,6 +242,20 @@ class ParseCache:
         """Keep where values of the content `blob` at `path` are (see `places`)."""
         self.put(("Places", path, blob), places)
 
+    def judgements(self, key: str) -> dict[str, tuple[tuple[str, str], list[Any]]]:
+        """By deal, the blob ids of its file and its account's and the problems its rules
+        across files found, as a check kept them under `key` (what all deals share: see
+        `deal_rules`)."""
+        kept = self._kept(("Judged", key, ""))
+        return kept if isinstance(kept, dict) else {}
+
+    def keep_judgements(
+        self, key: str, judgements: dict[str, tuple[tuple[str, str], list[Any]]]
+    ) -> None:
+        """Keep the deals' judgements under `key` (see `judgements`), when they changed."""
+        if judgements != self.judgements(key):
+            self.put(("Judged", key, ""), judgements)
+
     def result(self, key: str) -> Any:
         """The findings a whole check kept under `key` (see `unchanged.result_key`), or None."""
         return self._kept(("CheckResult", key, ""))
@@ -233,22 +266,39 @@ class ParseCache:
         self.save()
 
     def save(self) -> None:
-        """Write the cache when this load added to it or it holds too much; a folder that
-        cannot be written is left alone (the files are read again next time)."""
+        """Write the cache when this load added to it or it holds too much: what was added
+        since the base into the tail, or everything this load used and a bounded number of
+        others into a new base when the tail would grow too long or too much is unused; a
+        folder that cannot be written is left alone (the files are read again next time)."""
         unused = len(self.entries) - len(self.used)
         if not self.added and unused <= KEEP_UNUSED:
             return
+        try:
+            if (
+                unused <= KEEP_UNUSED
+                and self.base_id
+                and sum(map(len, self.tail.values())) * TAIL_SHARE <= self.base_bytes
+            ):
+                pickle_whole(self.tail_file, {BASE_ID: self.base_id, **self.tail})
+                self.added = 0
+                return
+            self._write_base()
+        except OSError:
+            return
+
+    def _write_base(self) -> None:
+        """Write what this load used and the newest others as a new base, with no tail."""
         others = [key for key in self.entries if key not in self.used][-KEEP_UNUSED:]
         kept = {key: self.entries[key] for key in others}
         kept.update(self.used)  # the files of this load last: the newest
-        try:
-            for old in self.folder.glob("parsed-*.pickle"):
-                if old != self.file:
-                    old.unlink(missing_ok=True)  # written by another version of the code
-            pickle_whole(self.file, kept)
-        except OSError:
-            return
-        self.entries, self.added = kept, 0
+        for old in self.folder.glob("parsed-*"):
+            if old not in (self.file, self.tail_file):
+                old.unlink(missing_ok=True)  # written by another version of the code
+        base_id = os.urandom(8)
+        pickle_whole(self.file, {BASE_ID: base_id, **kept})
+        self.tail_file.unlink(missing_ok=True)  # of the old base: never read with this one
+        self.entries, self.added, self.tail = kept, 0, {}
+        self.base_id, self.base_bytes = base_id, sum(map(len, kept.values()))
         self.read = {key: value for key, value in self.read.items() if key in kept}
 
 

@@ -12,6 +12,7 @@ from ..analytics.calibration import (
     GroupCalibration,
     StageRate,
     calibrate,
+    deal_paths,
     margin,
     percent,
 )
@@ -29,8 +30,10 @@ def build_calibration_pages(context: SiteContext) -> list[Page]:
     title = context.t["calibration"]
     if context.history is None:
         return [context.page("history_notice.md.j2", PAGE, title, notice=context.history_notice)]
-    team = calibrate(context.dataset, context.history, context.as_of, by="team")
-    owners = calibrate(context.dataset, context.history, context.as_of, by="owner")
+    dataset, history, as_of = context.dataset, context.history, context.as_of
+    paths = deal_paths(history, dataset.funnel)  # read once for both groupings
+    team = calibrate(dataset, history, as_of, by="team", paths=paths)
+    owners = calibrate(dataset, history, as_of, by="owner", paths=paths)
     names = {person.id: person.name for person in context.dataset.team.people}
     return [
         context.page(
