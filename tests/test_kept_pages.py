@@ -29,6 +29,7 @@ from mkdocs.structure.files import File
 
 from generator import plugin
 from generator.cli.main import main
+from generator.data.cache_files import Tailed
 from generator.plugin import ahead, kept_pages, links, search_json
 from generator.plugin.kept_pages import (
     HEADS,
@@ -713,7 +714,7 @@ def test_a_head_kept_by_an_earlier_version_is_not_used(tmp_path):
     now, none = head(packed('{"location":"a/"}')), head("")
     heads = {"now": now, "none": none, "compressed": zlib.compress(now)}  # as kept before
     heads |= {"listed": head([{}]), "text": head('{"location":"a/"}')}  # entries not packed
-    (tmp_path / HEADS).write_bytes(pickle.dumps(heads))
+    write_heads(tmp_path, heads)
     pages = PageStore(tmp_path)
     found = pages.head("now")
     assert isinstance(found, KeptHead) and unpacked(found.search) == '{"location":"a/"}'
@@ -868,7 +869,14 @@ def read_whole(monkeypatch) -> list[str]:
 
 
 def heads_of(project: Path) -> dict[str, bytes]:
-    return pickle.loads((store(project) / HEADS).read_bytes())
+    return Tailed(store(project) / HEADS).read()
+
+
+def write_heads(folder: Path, heads: dict[str, bytes]) -> None:
+    """The file of heads holding `heads`, written whole (no tail)."""
+    kept = Tailed(folder / HEADS)
+    kept.remove()
+    kept.write(heads)
 
 
 def test_a_build_that_links_its_pages_reads_their_heads_from_one_file(repo, read_whole):
@@ -887,7 +895,15 @@ def test_a_build_that_links_its_pages_reads_their_heads_from_one_file(repo, read
 
 
 @pytest.mark.parametrize(
-    "damage", ["garbage", "missing", "a page's file missing", "each head", "one head"]
+    "damage",
+    [
+        "garbage",
+        "missing",
+        "a page's file missing",
+        "each head",
+        "one head",
+        "an old file of heads",
+    ],
 )
 def test_damaged_heads_read_the_pages_whole_and_make_the_very_site(repo, read_whole, damage):
     first = build(repo, "first")
@@ -896,17 +912,19 @@ def test_damaged_heads_read_the_pages_whole_and_make_the_very_site(repo, read_wh
         heads.write_bytes(b"not a pickle")
     elif damage == "missing":
         heads.unlink()
+    elif damage == "an old file of heads":  # one dict, as heads were kept before their tail
+        heads.write_bytes(pickle.dumps(heads_of(repo)))
     elif damage == "each head":  # compressed, their entries not packed: as kept before
         earlier = {}
         for key, pickled in heads_of(repo).items():
             head = pickle.loads(pickled)
             head.search = unpacked(head.search)
             earlier[key] = zlib.compress(pickle.dumps(head), 1)
-        heads.write_bytes(pickle.dumps(earlier))
+        write_heads(store(repo), earlier)
     elif damage == "one head":
         damaged = heads_of(repo)
         damaged[next(iter(damaged))] = b"garbage"
-        heads.write_bytes(pickle.dumps(damaged))
+        write_heads(store(repo), damaged)
     else:
         (store(repo) / kept_files(repo)[0].name).unlink()
     read_whole.clear()

@@ -198,6 +198,24 @@ def test_the_memo_keeps_what_a_build_used_and_survives_damage(tmp_path):
     assert PageMemo.load(None).made == {}
 
 
+def test_a_build_that_changed_a_few_pages_writes_them_beside_the_memo(tmp_path):
+    memo = PageMemo.load(tmp_path)
+    pages = {f"page{number}": pack(f"# Page {number}\n" + "text " * 200) for number in range(20)}
+    for key, packed in pages.items():
+        memo.put(key, packed)
+    memo.save()
+    base = (tmp_path / MEMO_FILE).stat()
+    again = PageMemo.load(tmp_path)
+    for key in list(pages)[1:]:
+        again.get(key)  # page0 is no page of this build
+    again.put("new", pack("# New\n"))
+    again.save()
+    after = (tmp_path / MEMO_FILE).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (base.st_ino, base.st_mtime_ns)
+    assert (tmp_path / f"{MEMO_FILE}.tail").is_file()
+    assert PageMemo.load(tmp_path).made == {**dict(list(pages.items())[1:]), "new": pack("# New\n")}
+
+
 def test_a_page_holds_its_text_packed_and_reads_it_back():
     text = "# 华北钢铁 servers\n\n| a | b |\n" * 200
     page = Page("deals/a.md", text, "华北钢铁")

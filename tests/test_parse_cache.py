@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 from conftest import copy_valid, deal_yaml
 
-from generator.data import collecting, files, parse_cache
+from generator.data import cache_files, collecting, files, parse_cache
 from generator.data import load as load_module
 from generator.data.collecting import WHILE_READING, fewer_collections, give_back
 from generator.data.files import FileEntry
@@ -218,12 +218,12 @@ def first_deal(data: Path) -> Path:
 
 
 def test_a_load_that_adds_a_record_writes_the_tail_not_the_base(tmp_path, counted, monkeypatch):
-    monkeypatch.setattr(parse_cache, "TAIL_SHARE", 1)  # a tail as long as this small base
+    monkeypatch.setattr(cache_files, "SHARE", 1)  # a tail as long as this small base
     data = copy_valid(tmp_path / "data")
     folder = tmp_path / "cache"
     run(data, folder)
     base = folder / f"parsed-{code_digest()}.pickle"
-    tail = folder / f"parsed-{code_digest()}.tail"
+    tail = folder / f"parsed-{code_digest()}.pickle.tail"
     before = base.stat()
     assert not tail.exists()  # a first load writes the base whole
     deal = first_deal(data)
@@ -241,21 +241,21 @@ def test_a_load_that_adds_a_record_writes_the_tail_not_the_base(tmp_path, counte
 
 
 def test_a_tail_counts_only_with_its_own_base(tmp_path, counted, monkeypatch):
-    monkeypatch.setattr(parse_cache, "TAIL_SHARE", 1)
+    monkeypatch.setattr(cache_files, "SHARE", 1)
     data = copy_valid(tmp_path / "data")
     folder = tmp_path / "cache"
     run(data, folder)
     deal = first_deal(data)
     deal.write_text(deal.read_text(encoding="utf-8") + "next_step: Call back\n", "utf-8")
     run(data, folder)
-    tail = folder / f"parsed-{code_digest()}.tail"
+    tail = folder / f"parsed-{code_digest()}.pickle.tail"
     old_tail = tail.read_bytes()
     (folder / f"parsed-{code_digest()}.pickle").unlink()
     tail.unlink()
     run(data, folder)  # another base, written whole
     assert not tail.exists()
     tail.write_bytes(old_tail)  # the tail of the base before
-    assert ParseCache(folder).tail == {}
+    assert ParseCache(folder).entries == ParseCache(folder).kept.base
     counted.clear()
     run(data, folder)
     assert counted == []  # the base alone holds every record
@@ -268,7 +268,7 @@ def test_a_damaged_tail_is_ignored(tmp_path, counted, content):
     run(data, folder)
     deal = first_deal(data)
     deal.write_text(deal.read_text(encoding="utf-8") + "next_step: Call back\n", "utf-8")
-    (folder / f"parsed-{code_digest()}.tail").write_bytes(content)
+    (folder / f"parsed-{code_digest()}.pickle.tail").write_bytes(content)
     counted.clear()
     assert run(data, folder).ok
     assert len(counted) == 1  # the changed deal only: the base is read
@@ -282,14 +282,13 @@ def test_a_tail_past_its_share_of_the_base_makes_a_new_base(tmp_path, counted, m
     folder = tmp_path / "cache"
     run(data, folder)
     base = folder / f"parsed-{code_digest()}.pickle"
-    tail = folder / f"parsed-{code_digest()}.tail"
+    tail = folder / f"parsed-{code_digest()}.pickle.tail"
     before = base.stat().st_ino
-    monkeypatch.setattr(parse_cache, "TAIL_SHARE", 10**9)  # any tail is too long
+    monkeypatch.setattr(cache_files, "SHARE", 10**9)  # any tail is too long
     deal = first_deal(data)
     deal.write_text(deal.read_text(encoding="utf-8") + "next_step: Call back\n", "utf-8")
     run(data, folder)
     assert base.stat().st_ino != before and not tail.exists()
-    assert ("Base", "", "") not in ParseCache(folder).entries
     counted.clear()
     run(data, folder)
     assert counted == []
@@ -720,6 +719,20 @@ def test_memory_freed_between_texts_still_held_goes_back_to_the_system():
     assert found == "True" and int(returned) > 150
 
 
+def test_the_c_library_is_found_without_running_a_program(monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a program was run to find the C library")
+
+    monkeypatch.setattr(subprocess, "Popen", forbidden)
+    collecting.trim.cache_clear()
+    try:
+        found = collecting.trim()
+    finally:
+        collecting.trim.cache_clear()
+    glibc = sys.platform.startswith("linux") and os.confstr("CS_GNU_LIBC_VERSION") is not None
+    assert (found is not None) == glibc
+
+
 def test_memory_is_given_back_only_where_the_c_library_can(monkeypatch):
     calls: list[int] = []
     monkeypatch.setattr(collecting, "trim", lambda: calls.append)
@@ -908,17 +921,17 @@ def test_a_builds_check_without_a_cache_is_the_plain_check(tmp_path):
 
 def test_a_value_is_pickled_into_its_file_whole_or_not_at_all(tmp_path):
     target = tmp_path / "two" / "folders" / "kept.pickle"
-    parse_cache.pickle_whole(target, {"a": [1, 2]})
+    cache_files.pickle_whole(target, {"a": [1, 2]})
     assert pickle.loads(target.read_bytes()) == {"a": [1, 2]}
     with pytest.raises((TypeError, AttributeError, pickle.PicklingError)):
-        parse_cache.pickle_whole(target, {"a": lambda: 1})  # cannot be pickled
+        cache_files.pickle_whole(target, {"a": lambda: 1})  # cannot be pickled
     assert pickle.loads(target.read_bytes()) == {"a": [1, 2]}  # the file as it was
     assert [path.name for path in target.parent.iterdir()] == ["kept.pickle"]  # no leftover
 
 
 def test_bytes_are_written_into_their_file_whole(tmp_path):
     target = tmp_path / "two" / "folders" / "page"
-    parse_cache.write_whole(target, b"<html>")
+    cache_files.write_whole(target, b"<html>")
     assert target.read_bytes() == b"<html>"
     assert [path.name for path in target.parent.iterdir()] == ["page"]
 
@@ -929,7 +942,7 @@ def test_a_file_that_cannot_be_opened_says_why(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Path, "open", full)
     with pytest.raises(OSError, match="no space left"):  # not that no temporary file was left
-        parse_cache.write_whole(tmp_path / "page", b"<html>")
+        cache_files.write_whole(tmp_path / "page", b"<html>")
 
 
 def test_the_records_of_a_kind_are_counted(tmp_path):

@@ -53,17 +53,16 @@ def lasting() -> Iterator[None]:
 
 @cache
 def trim() -> Callable[[int], int] | None:
-    """glibc's `malloc_trim`, when the C library is glibc; looked for once, when first
-    needed (finding the C library runs a program: a command that gives nothing back, such as
-    a check of unchanged files, does not wait for it)."""
+    """glibc's `malloc_trim`, when the C library is glibc; looked up once, when first needed,
+    among the symbols the process has loaded (the C library is one of them: finding its file
+    by name would run a program, a tenth of a second of a build after a commit)."""
     import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("c")
     try:
-        return ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):  # no such library or function (musl, macOS, Windows)
+        found: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):  # not glibc (musl, macOS), or no such call
         return None
+    return found
 
 
 def give_back() -> None:

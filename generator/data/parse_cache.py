@@ -8,9 +8,8 @@ Only files that were read without any problem are kept: a file with errors is re
 time, so every message stays exact. What cannot be read (a cache from elsewhere, a truncated
 file) is ignored, and everything is read again.
 
-The records are in two files: the base, written whole now and then, and a tail of what loads
-added since (a build after a commit adds a few records to twelve thousand: the tail is written,
-not the 15 MB of the base). A tail counts only with the very base it adds to.
+The cache is kept as a base and a tail of the changes since (see `tailed`): a build after a
+commit adds a few records to twelve thousand, and writes those.
 
 The caller chooses the folder (`.git/funnel/` of the data's repository): never the working
 tree.
@@ -19,13 +18,13 @@ tree.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import sys
-from collections.abc import Callable
 from importlib.util import find_spec
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
+
+from .cache_files import Tailed
 
 if TYPE_CHECKING:
     from .model import Record
@@ -41,12 +40,6 @@ SETTLE_NS = 1_000_000_000
 """How long ago a file must have last changed for its size and times to tell its content."""
 KEEP_UNUSED = 5000
 """Besides the entries a load used, this many others are kept (past days, other branches)."""
-TAIL_SHARE = 2
-"""The tail holds up to half the base's bytes (the files' blob ids and the deals' judgements,
-written whole at each change, take a sixth of it); a save that would make it longer writes
-the whole cache as a new base."""
-BASE_ID: CacheKey = ("Base", "", "")
-"""In the base file, the id of that writing of it; in a tail file, the id of its base."""
 
 
 def blob_id(content: bytes) -> str:
@@ -70,46 +63,15 @@ def code_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def write_whole(path: Path, data: bytes) -> None:
-    """Write `data` to `path` whole or not at all (a temporary file beside it, renamed over
-    it), creating its folder: the caches in `.git/funnel/` are never half written."""
-    _whole(path, lambda handle: handle.write(data))
-
-
-def pickle_whole(path: Path, value: object) -> None:
-    """Pickle `value` into `path` whole or not at all (see `write_whole`), streamed: no copy
-    of the whole pickle is held in memory (a cache of 100,000 pages' heads is 500 MB)."""
-    _whole(path, lambda handle: pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def _whole(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with temporary.open("wb") as handle:
-            write(handle)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    os.replace(temporary, path)
-
-
 class ParseCache:
     """The records of valid files by (kind, path, blob id), loaded from and saved to one file
     in `folder`; `save` keeps what this load used and a bounded number of others."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        digest = code_digest()
-        self.file = folder / f"parsed-{digest}.pickle"
-        self.tail_file = folder / f"parsed-{digest}.tail"
-        base = _read(self.file)
-        self.base_id = base.pop(BASE_ID, b"")
-        self.base_bytes = sum(map(len, base.values()))
-        tail = _read(self.tail_file) if self.base_id else {}
-        self.tail: dict[CacheKey, bytes] = tail if tail.pop(BASE_ID, None) == self.base_id else {}
-        """What loads added since the base was written: kept in the tail file."""
-        self.entries: dict[CacheKey, bytes] = {**base, **self.tail}
+        self.file = folder / f"parsed-{code_digest()}.pickle"
+        self.kept = Tailed(self.file)
+        self.entries: dict[CacheKey, bytes] = self.kept.read()
         """Each record (or check result) pickled on its own: a load unpickles only what it
         asks for."""
         self.used: dict[CacheKey, bytes] = {}
@@ -226,7 +188,6 @@ class ParseCache:
         kept = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) if pickled is None else pickled
         self.entries[key] = kept
         self.used[key] = kept
-        self.tail[key] = kept
         self.read[key] = value
         self.added += 1
 
@@ -266,49 +227,22 @@ class ParseCache:
         self.save()
 
     def save(self) -> None:
-        """Write the cache when this load added to it or it holds too much: what was added
-        since the base into the tail, or everything this load used and a bounded number of
-        others into a new base when the tail would grow too long or too much is unused; a
-        folder that cannot be written is left alone (the files are read again next time)."""
+        """Write the cache when this load added to it or it holds too much: what this load
+        used and a bounded number of others (as a tail of the base when it can: see
+        `tailed`); a folder that cannot be written is left alone (the files are read again
+        next time)."""
         unused = len(self.entries) - len(self.used)
         if not self.added and unused <= KEEP_UNUSED:
             return
-        try:
-            if (
-                unused <= KEEP_UNUSED
-                and self.base_id
-                and sum(map(len, self.tail.values())) * TAIL_SHARE <= self.base_bytes
-            ):
-                pickle_whole(self.tail_file, {BASE_ID: self.base_id, **self.tail})
-                self.added = 0
-                return
-            self._write_base()
-        except OSError:
-            return
-
-    def _write_base(self) -> None:
-        """Write what this load used and the newest others as a new base, with no tail."""
         others = [key for key in self.entries if key not in self.used][-KEEP_UNUSED:]
         kept = {key: self.entries[key] for key in others}
         kept.update(self.used)  # the files of this load last: the newest
-        for old in self.folder.glob("parsed-*"):
-            if old not in (self.file, self.tail_file):
-                old.unlink(missing_ok=True)  # written by another version of the code
-        base_id = os.urandom(8)
-        pickle_whole(self.file, {BASE_ID: base_id, **kept})
-        self.tail_file.unlink(missing_ok=True)  # of the old base: never read with this one
-        self.entries, self.added, self.tail = kept, 0, {}
-        self.base_id, self.base_bytes = base_id, sum(map(len, kept.values()))
+        try:
+            for old in self.folder.glob("parsed-*"):
+                if old not in (self.file, self.kept.tail_file):
+                    old.unlink(missing_ok=True)  # written by another version of the code
+            self.kept.write(kept)
+        except OSError:
+            return
+        self.entries, self.added = kept, 0
         self.read = {key: value for key, value in self.read.items() if key in kept}
-
-
-def _read(file: Path) -> dict[CacheKey, bytes]:
-    """The kept records; nothing when the file is missing, damaged or not a cache."""
-    try:
-        with file.open("rb") as handle:
-            value: Any = pickle.load(handle)
-    except Exception:  # any damage: every file is read again
-        return {}
-    if not isinstance(value, dict) or not all(isinstance(v, bytes) for v in value.values()):
-        return {}
-    return value

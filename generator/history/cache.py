@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..data.parse_cache import ParseCache, pickle_whole
+from ..data.cache_files import pickle_whole
+from ..data.parse_cache import ParseCache
 from .git import GIT_ENV, Git, HistoryError, repository
 from .records import Commit, History, Version
 

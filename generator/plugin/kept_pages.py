@@ -45,7 +45,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 
-from ..data.parse_cache import pickle_whole, write_whole
+from ..data.cache_files import Tailed, write_whole
 from ..site.context import Page as SitePage
 from ..site.memo import PICKLED, unpack
 from .links import Links
@@ -117,7 +117,10 @@ COMPRESS_SEARCH_FROM = 20_000
 WRITES_KEPT = "_funnel_writes_kept"
 """Marks a search index whose JSON is written with the kept pages' entries as kept."""
 HEADS = "heads.pickle"
-"""The heads of the kept pages, all in one file of the store's folder (see `PageStore.head`)."""
+"""The heads of the kept pages, all in one file of the store's folder (see `PageStore.head`),
+with a tail of the changes since it was written whole (see `cache_files.Tailed`)."""
+HEADS_NAME = HEADS.partition(".")[0]
+"""What both files of heads are named before their first dot (a page's key never is)."""
 
 
 @dataclass
@@ -182,6 +185,12 @@ class PageStore:
     """The heads hold the search entries compressed: a build holds every head, and 100,000
     pages' entries take 600 MB as they are. A site of fewer pages than `COMPRESS_SEARCH_FROM`
     holds them as they are: unpacking 12,900 pages' (60 MB) took 0.3 s of a warm build."""
+    kept_heads: Tailed | None = field(init=False, default=None)
+    """The file of heads in `folder`."""
+
+    def __post_init__(self) -> None:
+        if self.folder is not None:
+            self.kept_heads = Tailed(self.folder / HEADS)
 
     def head(self, key: str) -> KeptHead | KeptPage | None:
         """The head of the page kept under `key` (see `KeptHead`): from the one file of heads,
@@ -199,15 +208,8 @@ class PageStore:
         return page
 
     def _heads(self) -> dict[str, bytes]:
-        if self.heads is None:
-            self.heads = {}
-            if self.folder is not None:
-                try:
-                    heads = pickle.loads((self.folder / HEADS).read_bytes())
-                except Exception:  # missing or damaged: the pages are read whole
-                    heads = {}
-                if isinstance(heads, dict):
-                    self.heads = heads
+        if self.heads is None:  # missing or damaged: the pages are read whole
+            self.heads = {} if self.kept_heads is None else self.kept_heads.read()
         return self.heads
 
     def get(self, key: str) -> KeptPage | None:
@@ -263,7 +265,8 @@ class PageStore:
         self.heads, self.new_heads = {}, {}
         if self.folder is not None:
             (self.folder / key).unlink(missing_ok=True)
-            (self.folder / HEADS).unlink(missing_ok=True)
+        if self.kept_heads is not None:
+            self.kept_heads.remove()
 
     def start(self) -> None:
         """A new build: nothing used yet."""
@@ -280,8 +283,8 @@ class PageStore:
             for entry in entries:
                 name = entry.name
                 key, _, written = name.partition(".")
-                if name == HEADS:
-                    continue
+                if key == HEADS_NAME:
+                    continue  # the heads' base and tail
                 if key not in self.used or (written and name != _written_name(key, shell)):
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(entry.path)
@@ -293,7 +296,7 @@ class PageStore:
         """Write the heads of the pages this build used and the folder holds `whole` into the
         one file of heads (only when they changed). A page kept by another process (`ahead`)
         has its head read from its file here."""
-        if self.folder is None:
+        if self.kept_heads is None:
             return
         known = {**self._heads(), **self.new_heads}
         kept = self.used & whole
@@ -309,7 +312,7 @@ class PageStore:
                 pickled = KeptHead.pickled(page, self.compress_search)
             heads[key] = pickled
         try:
-            pickle_whole(self.folder / HEADS, heads)
+            self.kept_heads.write(heads)
         except OSError as exc:
             log.debug(f"funnel: the heads of the kept pages could not be kept: {exc}")
             return

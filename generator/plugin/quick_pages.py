@@ -19,7 +19,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as ThemePage
 
-from ..data.parse_cache import write_whole
+from ..data.cache_files import write_whole
 from ..site.context import Page
 from .kept_pages import KeptMarkdownPage
 

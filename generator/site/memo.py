@@ -32,7 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..data.parse_cache import pickle_whole
+from ..data.cache_files import Tailed
 
 FORMAT = 1
 MEMO_FILE = f"markdown-v{FORMAT}.pickle"
@@ -229,19 +229,17 @@ class PageMemo:
     used: dict[str, bytes] = field(default_factory=dict)
     hits: int = 0
     rendered: int = 0
+    kept: Tailed | None = field(default=None, repr=False, compare=False)
+    """The file of `folder` the memo is read from and saved to."""
 
     @classmethod
     def load(cls, folder: Path | None) -> PageMemo:
-        """The memo saved in `folder` (an empty one when there is none or it is unreadable)."""
+        """The memo saved in `folder` (an empty one when there is none or it is unreadable:
+        missing, damaged or an earlier version's, and every page is rendered)."""
         memo = cls(folder)
-        if folder is None:
-            return memo
-        try:
-            made = pickle.loads((folder / MEMO_FILE).read_bytes())
-        except Exception:  # missing, damaged or an earlier version's: every page is rendered
-            return memo
-        if isinstance(made, dict):
-            memo.made = made
+        if folder is not None:
+            memo.kept = Tailed(folder / MEMO_FILE)
+            memo.made = memo.kept.read()
         return memo
 
     def start(self) -> None:
@@ -281,12 +279,15 @@ class PageMemo:
         self.used[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
     def save(self) -> None:
-        """Write the pages this build used (the others are forgotten), whole or not at all;
-        each page is packed already, so no copy of every page is made at once."""
-        if self.folder is None:
+        """Write the pages this build used (the others are forgotten), whole or not at all:
+        what changed since the file was last written whole, when that is little (see
+        `Tailed`); each page is packed already, so no copy of every page is made at once. A
+        build saves its memo once, at its end: the entries read are let go of."""
+        if self.kept is None:
             return
         with contextlib.suppress(OSError):  # nothing kept: the next build renders every page
-            pickle_whole(self.folder / MEMO_FILE, self.used)
+            self.kept.write(self.used)
+        self.kept.let_go()
 
 
 def page_key(
