@@ -187,17 +187,65 @@ def test_a_week_kept_damaged_is_worked_out_again(example, monkeypatch):
     worked = _counting(monkeypatch)
     memo = PageMemo()
     fresh = made(example, memo)
+
+    def kept(kind: type) -> list[str]:
+        return [
+            key
+            for key, value in memo.made.items()
+            if value[:1] == PICKLED and isinstance(pickle.loads(value), kind)
+        ]
+
     memo.start()
-    weeks = [
-        key
-        for key, value in memo.made.items()
-        if value[:1] == PICKLED and isinstance(pickle.loads(value), history_pages.WeekFacts)
-    ]
-    assert len(weeks) == history_pages.WEEKS_KEPT
-    memo.made[weeks[0]] = b"not a pickle"
+    assert len(kept(history_pages.WeekFacts)) == len(kept(history_pages.WeekPages)) == 12
+    for key in kept(history_pages.WeekPages):
+        memo.made[key] = b"not a pickle"  # the pages made again from the weeks' facts
+    worked.clear()
+    assert made(example, memo) == fresh
+    assert worked == []
+    memo.start()
+    for key in kept(history_pages.WeekPages):
+        memo.made[key] = b"not a pickle"
+    memo.made[kept(history_pages.WeekFacts)[0]] = b"not a pickle"  # and one week's facts
     worked.clear()
     assert made(example, memo) == fresh
     assert len(worked) == 1
+
+
+def test_a_past_week_is_taken_whole_and_its_facts_kept_for_a_later_build(example, monkeypatch):
+    """A week's pages whose history and names are unchanged are taken as they were, the week's
+    facts not read; a deal's new title makes them again, from the facts kept unread."""
+    worked = _counting(monkeypatch)
+    memo = PageMemo()
+    made(example, memo)
+    memo.start()
+    rendered: list[str] = []
+    render = SiteContext._render
+
+    def noted(self, template, path, **values):
+        rendered.append(path)
+        return render(self, template, path, **values)
+
+    monkeypatch.setattr(SiteContext, "_render", noted)
+    read: list[object] = []
+    recall = PageMemo.recall
+
+    def recalled(self, key):
+        value = recall(self, key)
+        read.append(value)
+        return value
+
+    monkeypatch.setattr(PageMemo, "recall", recalled)
+    made(example, memo)
+    assert not any(isinstance(value, history_pages.WeekFacts) for value in read)
+    assert not [path for path in rendered if path.startswith("reviews/")]
+    memo.start()
+    deal = next((example / "data" / "deals").rglob("*.yaml"))
+    _edit(deal, "title: ", "title: Renamed ")
+    worked.clear()
+    renamed = made(example, memo)
+    assert worked == []  # every week's facts read back
+    assert sum(isinstance(value, history_pages.WeekFacts) for value in read) == 12
+    assert renamed == made(example, None)
 
 
 def test_names_read_in_pinyin_are_kept_so_a_later_build_needs_no_pypinyin(example, monkeypatch):

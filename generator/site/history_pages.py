@@ -86,20 +86,61 @@ def build_history_pages(context: SiteContext) -> list[Page]:
     periods = [period for kind in KEPT for period in accuracy_periods(history, context.as_of, kind)]
     days = [week.end for week in shown] + [period.start - ONE_DAY for period in periods]
     keys = history_keys(context, history, days) if context.memo is not None else {}
-    weeks = week_facts(context, history, shown, keys)
     titles = {deal_id: deal.title for deal_id, deal in context.dataset.deals.items()}
-    pages: list[Page] = []
-    index_rows = []
-    for week, facts in weeks.items():
-        week_pages, team_pages, by_person = review_pages(context, week, facts.reviews, titles)
-        pages += week_pages
-        index_rows.append((week, team_pages, by_person))
+    weeks = [week_pages(context, history, week, keys, titles) for week in shown]
+    pages = [page for week in weeks for page in week.pages]
+    index_rows = [(week.week, week.managers, week.people) for week in weeks]
     pages.append(
         context.page("reviews.md.j2", "reviews/index.md", context.t["review"], rows=index_rows)
     )
     pages.append(compliance_page(context, history))
-    pages.append(trends_page(context, history, [facts.fill for facts in weeks.values()], keys))
+    pages.append(trends_page(context, history, [week.fill for week in weeks], keys))
     return pages
+
+
+@dataclass(frozen=True)
+class WeekPages:
+    """What the site shows of a week: its review pages, the managers with a team page and
+    the people with a page of their own (by owner, as the team names them; in the order of
+    the pages), and the funnel's fill at the week's end (a row of the trends page)."""
+
+    week: Week
+    pages: list[Page]
+    managers: list[Person]
+    people: list[tuple[str, Person | None]]
+    fill: FillRow
+
+
+def week_pages(
+    context: SiteContext,
+    history: History,
+    week: Week,
+    keys: dict[date, str],
+    titles: dict[str, str],
+) -> WeekPages:
+    """The week's pages (see `WeekPages`). With a memo, a week whose history up to its end
+    (`keys`: see `history_keys`, by day) and whose names (the deals' titles, the accounts'
+    and the people's names, the team's order) are those of a build before is taken whole:
+    its facts are not read, and kept for a later build (a name changed makes its pages again
+    from them)."""
+    memo = context.memo
+    facts_key = _history_key(context, keys, week.end, week)
+    key = None
+    if memo is not None and facts_key is not None:
+        names = (titles, context.labels["account"], context.people, context.reps)
+        key = context.reader.of((facts_key, "pages", *names))
+        kept = memo.recall(key)
+        if isinstance(kept, WeekPages):
+            memo.keep_unread(facts_key)
+            memo.hits += len(kept.pages)  # each page's Markdown kept
+            return kept
+    facts = week_facts(context, history, week, keys)
+    pages, managers, reviewed = review_pages(context, week, facts.reviews, titles)
+    people = [(rep.owner, person) for rep, person in reviewed]
+    made = WeekPages(week, pages, managers, people, facts.fill)
+    if memo is not None and key is not None:
+        memo.keep(key, made)
+    return made
 
 
 @dataclass(frozen=True)
@@ -116,29 +157,26 @@ class WeekFacts:
 
 
 def week_facts(
-    context: SiteContext, history: History, weeks: list[Week], keys: dict[date, str]
-) -> dict[Week, WeekFacts]:
-    """Each week's facts, in the order of `weeks`. With a memo, a week whose history up to its
-    end (`keys`: see `history_keys`, by day) is that of a week worked out before is taken from
-    it, and its reps' weeks are read by the names they were given as they were worked out
-    (see `WeekFacts.names`), not field by field."""
+    context: SiteContext, history: History, week: Week, keys: dict[date, str]
+) -> WeekFacts:
+    """The week's facts. With a memo, a week whose history up to its end (`keys`: see
+    `history_keys`, by day) is that of a week worked out before is taken from it, and its
+    reps' weeks are read by the names they were given as they were worked out (see
+    `WeekFacts.names`), not field by field."""
     named = context.memo is not None
-    found: dict[Week, WeekFacts] = {}
-    for week in weeks:
 
-        def work_out(week: Week = week) -> WeekFacts:
-            state = state_at(history, week.end)
-            reviews = weekly_review(history, context.events, context.funnel, week, state=state)
-            names = {owner: pickled_name(rep) for owner, rep in reviews.items()} if named else {}
-            return WeekFacts(reviews, _fill_row(context, week, state), names)
+    def work_out() -> WeekFacts:
+        state = state_at(history, week.end)
+        reviews = weekly_review(history, context.events, context.funnel, week, state=state)
+        names = {owner: pickled_name(rep) for owner, rep in reviews.items()} if named else {}
+        return WeekFacts(reviews, _fill_row(context, week, state), names)
 
-        facts = _kept_by_history(context, keys, week.end, week, work_out, WeekFacts)
-        for owner, rep in facts.reviews.items():
-            name = facts.names.get(owner)
-            if name is not None:
-                context.reader.name(rep, f"RepWeek@{name}")
-        found[week] = facts
-    return found
+    facts = _kept_by_history(context, keys, week.end, week, work_out, WeekFacts)
+    for owner, rep in facts.reviews.items():
+        name = facts.names.get(owner)
+        if name is not None:
+            context.reader.name(rep, f"RepWeek@{name}")
+    return facts
 
 
 def history_keys(context: SiteContext, history: History, days: list[date]) -> dict[date, str]:
@@ -170,9 +208,16 @@ def _kept_by_history(
     """What `make` makes for `what` of the history as it stood at `day`'s end, kept in the
     memo by that history (`keys`: see `history_keys`, by day) and `what`; made every time
     without a key (no memo)."""
+    return context.remembered(_history_key(context, keys, day, what), make, kind)
+
+
+def _history_key(
+    context: SiteContext, keys: dict[date, str], day: date, what: Week | Period
+) -> str | None:
+    """The memo's key of what is made for `what` of the history as it stood at `day`'s end
+    (see `_kept_by_history`); None without one."""
     day_key = keys.get(day)
-    key = None if day_key is None else context.reader.of((day_key, what))
-    return context.remembered(key, make, kind)
+    return None if day_key is None else context.reader.of((day_key, what))
 
 
 def review_pages(

@@ -278,6 +278,13 @@ class PageMemo:
         """Keep `value` (plain records, pickled) for `key`."""
         self.used[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
+    def keep_unread(self, key: str) -> None:
+        """Keep for the next build what a build before kept for `key`, without reading it (a
+        value this build had no need of, which a later one may)."""
+        kept = self.made.get(key)
+        if kept is not None:
+            self.used[key] = kept
+
     def save(self) -> None:
         """Write the pages this build used (the others are forgotten), whole or not at all:
         what changed since the file was last written whole, when that is little (see
