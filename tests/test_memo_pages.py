@@ -238,14 +238,28 @@ def test_a_past_week_is_taken_whole_and_its_facts_kept_for_a_later_build(example
     made(example, memo)
     assert not any(isinstance(value, history_pages.WeekFacts) for value in read)
     assert not [path for path in rendered if path.startswith("reviews/")]
-    memo.start()
-    deal = next((example / "data" / "deals").rglob("*.yaml"))
-    _edit(deal, "title: ", "title: Renamed ")
-    worked.clear()
-    renamed = made(example, memo)
-    assert worked == []  # every week's facts read back
-    assert sum(isinstance(value, history_pages.WeekFacts) for value in read) == 12
-    assert renamed == made(example, None)
+    for name, file, old, new in RENAMED:
+        memo.start()
+        read.clear()
+        rendered.clear()
+        _edit(next((example / "data").glob(file)), old, new)
+        worked.clear()
+        renamed = made(example, memo)
+        assert not any(isinstance(value, history_pages.WeekPages) for value in read), name
+        if name == "a deal's title":  # the weeks' facts read back, not worked out again
+            assert worked == []
+            assert sum(isinstance(value, history_pages.WeekFacts) for value in read) == 12
+        assert renamed == made(example, None), name
+
+
+RENAMED = [
+    ("a deal's title", "deals/*/*.yaml", "title: ", "title: Renamed "),
+    ("an account's name", "accounts/*.yaml", "name: ", "name: Renamed "),
+    ("a person's name", "team.yaml", "    name: 张伟\n", "    name: 张伟伟\n"),
+    ("the team's order", "team.yaml", "    name: 张伟伟\n", "    name: Zz\n"),
+]
+"""What a week's review pages name besides its history: each makes them again (a title from
+the facts kept; the others are in what all pages share, the facts' key among them)."""
 
 
 def test_names_read_in_pinyin_are_kept_so_a_later_build_needs_no_pypinyin(example, monkeypatch):
