@@ -134,6 +134,24 @@ def test_a_template_edited_between_builds_is_seen(example, tmp_path):
     assert again == made(example, None, templates=templates)
 
 
+def _rendered(monkeypatch) -> list[str]:
+    """The paths of the pages rendered from here on (not taken from the memo)."""
+    rendered: list[str] = []
+    render = SiteContext._render
+
+    def noted(self, template, path, **values):
+        rendered.append(path)
+        return render(self, template, path, **values)
+
+    monkeypatch.setattr(SiteContext, "_render", noted)
+    return rendered
+
+
+def _noted(found: list[object], value: object) -> object:
+    found.append(value)
+    return value
+
+
 def _counting(monkeypatch, name: str = "weekly_review") -> list[str]:
     """The weeks whose reviews (`weekly_review`), or the periods whose forecast at their start
     (`start_forecast`), are worked out (not taken from the memo), by name."""
@@ -218,23 +236,10 @@ def test_a_past_week_is_taken_whole_and_its_facts_kept_for_a_later_build(example
     memo = PageMemo()
     made(example, memo)
     memo.start()
-    rendered: list[str] = []
-    render = SiteContext._render
-
-    def noted(self, template, path, **values):
-        rendered.append(path)
-        return render(self, template, path, **values)
-
-    monkeypatch.setattr(SiteContext, "_render", noted)
+    rendered = _rendered(monkeypatch)
     read: list[object] = []
     recall = PageMemo.recall
-
-    def recalled(self, key):
-        value = recall(self, key)
-        read.append(value)
-        return value
-
-    monkeypatch.setattr(PageMemo, "recall", recalled)
+    monkeypatch.setattr(PageMemo, "recall", lambda memo, key: _noted(read, recall(memo, key)))
     made(example, memo)
     assert not any(isinstance(value, history_pages.WeekFacts) for value in read)
     assert not [path for path in rendered if path.startswith("reviews/")]
@@ -452,14 +457,7 @@ def test_a_commit_this_week_renders_again_only_the_review_pages_it_changes(examp
     memo = PageMemo()
     before = made(example, memo)
     memo.start()
-    rendered: list[str] = []
-    render = SiteContext._render
-
-    def noted(self, template, path, **values):
-        rendered.append(path)
-        return render(self, template, path, **values)
-
-    monkeypatch.setattr(SiteContext, "_render", noted)
+    rendered = _rendered(monkeypatch)
     _bigger_order(example)
     _commit(example, "A bigger order", "2026-11-26T10:00:00+0800")
     after = made(example, memo)

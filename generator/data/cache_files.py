@@ -21,9 +21,10 @@ BASE, TAIL = "base-1", "tail-1"
 """The first item of each file: which of the two it is, in this format."""
 SHARE = 2
 """A tail holds up to half the base's bytes; a save that would make it longer writes a new
-base (and so does one that drops more than half the base's keys)."""
+base."""
 KEY_BYTES = 64
-"""What a dropped key counts for in the tail's length."""
+"""What a dropped key counts for in the tail's length (a save that drops most of a base's
+entries writes a new one)."""
 
 
 def write_whole(path: Path, data: bytes) -> None:

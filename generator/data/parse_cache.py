@@ -8,8 +8,8 @@ Only files that were read without any problem are kept: a file with errors is re
 time, so every message stays exact. What cannot be read (a cache from elsewhere, a truncated
 file) is ignored, and everything is read again.
 
-The cache is kept as a base and a tail of the changes since (see `tailed`): a build after a
-commit adds a few records to twelve thousand, and writes those.
+The cache is kept as a base and a tail of the changes since (see `cache_files.Tailed`): a
+build after a commit adds a few records to twelve thousand, and writes those.
 
 The caller chooses the folder (`.git/funnel/` of the data's repository): never the working
 tree.
@@ -229,8 +229,8 @@ class ParseCache:
     def save(self) -> None:
         """Write the cache when this load added to it or it holds too much: what this load
         used and a bounded number of others (as a tail of the base when it can: see
-        `tailed`); a folder that cannot be written is left alone (the files are read again
-        next time)."""
+        `cache_files.Tailed`); a folder that cannot be written is left alone (the files are
+        read again next time)."""
         unused = len(self.entries) - len(self.used)
         if not self.added and unused <= KEEP_UNUSED:
             return
