@@ -15,7 +15,7 @@ from test_kept_pages import build, invoke, repo  # noqa: F401 (repo: the fixture
 import generator.history.beside as beside_module
 import generator.history.mining as mining
 import generator.plugin as plugin
-from generator.data import parse_cache
+from generator.data import cache_files
 from generator.history.beside import MinedBeside
 from generator.history.cache import BASE_FILE, TAIL_FILE
 from generator.history.git import HistoryError
@@ -86,7 +86,7 @@ def test_stopped_it_ends_and_leaves_no_half_written_cache(history_repo, monkeypa
             os.write(started[1], b"x")
             signal.pause()
 
-        parse_cache._whole(folder / BASE_FILE, half)
+        cache_files._whole(folder / BASE_FILE, half)
 
     monkeypatch.setattr(mining, "save_cache", slow_save)
     beside = MinedBeside(history_repo.data)
