@@ -300,8 +300,8 @@ _WHY: dict[str, list[str]] = {
         "generator.data.parse_cache.xǁParseCacheǁput__mutmut_5",
         "generator.data.parse_cache.xǁParseCacheǁput__mutmut_7",
         "generator.data.parse_cache.xǁParseCacheǁsave__mutmut_22",
-        "generator.data.parse_cache.x_pickle_whole__mutmut_8",
-        "generator.data.parse_cache.x_pickle_whole__mutmut_11",
+        "generator.data.cache_files.x_pickle_whole__mutmut_8",
+        "generator.data.cache_files.x_pickle_whole__mutmut_11",
     ],
     "only whether anything was added matters (any non-zero count is true)": [
         "generator.data.parse_cache.xǁParseCacheǁput__mutmut_12",

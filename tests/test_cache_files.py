@@ -133,3 +133,27 @@ def test_a_tail_is_at_most_half_the_base(tmp_path):
     assert (tmp_path / "kept.pickle.tail").exists()
     kept.write({**entries(10), "a": b"x" * 501})  # one byte more: a new base
     assert not (tmp_path / "kept.pickle.tail").exists()
+
+
+def test_after_letting_go_or_removing_a_write_is_a_new_base(tmp_path):
+    file, tail = tmp_path / "kept.pickle", tmp_path / "kept.pickle.tail"
+    kept = Tailed(file)
+    kept.write(entries(10))
+    kept.let_go()  # the base's entries no more in hand
+    kept.write({})  # written whole: not as a tail of a base it no longer holds
+    assert Tailed(file).read() == {} and file.is_file() and not tail.exists()
+    kept.write(entries(10))
+    kept.write({**entries(10), "new": b"value"})
+    kept.remove()
+    kept.remove()  # nothing left to remove: no error
+    assert list(tmp_path.iterdir()) == []
+    kept.write({})
+    assert file.is_file() and not tail.exists() and Tailed(file).read() == {}
+
+
+def test_a_write_before_any_read_is_a_new_base(tmp_path):
+    file = tmp_path / "kept.pickle"
+    Tailed(file).write(entries(10))
+    Tailed(file).write({})  # its base not read: written whole
+    assert Tailed(file).read() == {}
+    assert not (tmp_path / "kept.pickle.tail").exists()

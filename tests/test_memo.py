@@ -198,6 +198,21 @@ def test_the_memo_keeps_what_a_build_used_and_survives_damage(tmp_path):
     assert PageMemo.load(None).made == {}
 
 
+def test_what_a_build_keeps_unread_stays_for_the_next_one(tmp_path):
+    memo = PageMemo.load(tmp_path)
+    memo.keep("week", {"wang-li": [Decimal("1.50")]})
+    memo.put("page", pack("# A\n"))
+    memo.save()
+    again = PageMemo.load(tmp_path)
+    again.keep_unread("week")
+    again.keep_unread("missing")  # nothing kept for it: nothing to keep
+    assert again.used == {"week": again.made["week"]} and again.hits == 0
+    again.save()
+    later = PageMemo.load(tmp_path)
+    assert later.recall("week") == {"wang-li": [Decimal("1.50")]}
+    assert later.get("page") is None  # not used by the build before: forgotten
+
+
 def test_a_build_that_changed_a_few_pages_writes_them_beside_the_memo(tmp_path):
     memo = PageMemo.load(tmp_path)
     pages = {f"page{number}": pack(f"# Page {number}\n" + "text " * 200) for number in range(20)}

@@ -881,20 +881,37 @@ FOUND = ("Places", "Judged")
 """The parse cache's entries of problems found before: where values are, the deals' rules."""
 
 
+def forget(folder: Path, kinds: tuple[str, ...]) -> None:
+    """The parse cache in `folder` written anew without its entries of these kinds."""
+    kept = ParseCache(folder).entries
+    shutil.rmtree(folder)
+    cache = ParseCache(folder)
+    cache.entries = {key: value for key, value in kept.items() if key[0] not in kinds}
+    cache.used, cache.added = dict(cache.entries), 1
+    cache.save()
+
+
 def test_a_problem_in_a_file_not_read_is_placed_by_reading_it_then(tmp_path, opened):
     data = copy_valid(tmp_path / "data")
     deal = warned(data)
     later = time.time_ns() + 10_000_000_000
     first = build_check(data, tmp_path / "cache", later)
-    kept = ParseCache(tmp_path / "cache").entries
-    shutil.rmtree(tmp_path / "cache")
-    cache = ParseCache(tmp_path / "cache")
-    cache.entries = {key: value for key, value in kept.items() if key[0] not in FOUND}
-    cache.used, cache.added = dict(cache.entries), 1
-    cache.save()  # the places and the problems forgotten: the warning is placed from the text
+    forget(tmp_path / "cache", FOUND)  # the warning is placed from the text
     opened.clear()
     second = build_check(data, tmp_path / "cache", later)
     assert opened == [str(deal)]
+    assert second.problems == first.problems
+
+
+def test_a_deal_judged_again_places_its_problems_where_they_were_found(tmp_path, opened):
+    data = copy_valid(tmp_path / "data")
+    warned(data)
+    later = time.time_ns() + 10_000_000_000
+    first = build_check(data, tmp_path / "cache", later)
+    forget(tmp_path / "cache", ("Judged",))  # the places kept, not the problems
+    opened.clear()
+    second = build_check(data, tmp_path / "cache", later)
+    assert opened == []  # each warning placed as before, no file read
     assert second.problems == first.problems
 
 
