@@ -12,7 +12,17 @@ from datetime import date
 from itertools import chain
 
 from .load import Dataset
-from .model import Account, AccountParts, Deal, DealParts, Handover, HandoverItem, Person
+from .model import (
+    Account,
+    AccountParts,
+    Deal,
+    DealParts,
+    Funnel,
+    Handover,
+    HandoverItem,
+    Person,
+    Team,
+)
 from .problems import Problem, did_you_mean
 
 
@@ -66,20 +76,24 @@ def _shared(dataset: Dataset, as_of: date) -> str | None:
     return f"{as_of.isoformat()} {funnel} {team} {dataset.display}"
 
 
-def _contents(dataset: Dataset, inputs: tuple[object, ...]) -> tuple[str, str] | None:
+def _contents(dataset: Dataset, inputs: Inputs) -> tuple[str, str] | None:
     """The blob ids of a deal's file and of its account's (see `_inputs`), when both were read
     without problems in their text; else None (the deal is judged every time)."""
-    if not inputs:
+    if len(inputs) == 0:
         return None
-    deal, account = inputs[0], inputs[1]
-    assert isinstance(deal, Deal | DealParts) and isinstance(account, Account | AccountParts)
-    deal_blob, account_blob = dataset.blobs.get(deal.path), dataset.blobs.get(account.path)
+    deal_blob, account_blob = dataset.blobs.get(inputs[0].path), dataset.blobs.get(inputs[1].path)
     if deal_blob is None or account_blob is None:
         return None
     return deal_blob, account_blob
 
 
-def _inputs(dataset: Dataset, deal: Deal | DealParts, as_of: date) -> tuple[object, ...]:
+Inputs = (
+    tuple[Deal | DealParts, Account | AccountParts, Team | None, Funnel | None, date] | tuple[()]
+)
+"""A deal, its account, the team, the funnel and the day (see `_inputs`); or none."""
+
+
+def _inputs(dataset: Dataset, deal: Deal | DealParts, as_of: date) -> Inputs:
     """What a deal's problems depend on, when they may be kept (compared by identity: the
     parse cache gives the very same records for unchanged files); empty when they may not
     (a missing account's hint names the accounts there are)."""
