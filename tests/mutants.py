@@ -438,7 +438,34 @@ _WHY: dict[str, list[str]] = {
     ],
     "a deal whose account file is broken is judged again at every check instead of kept:"
     " the same problems": [
-        "generator.data.deal_rules.x__inputs__mutmut_5",
+        "generator.data.deal_rules.x__contents__mutmut_5",
+    ],
+    "without a parse cache nothing is kept, whether or not the key of what all deals share is"
+    " made: the same problems": [
+        "generator.data.deal_rules.x_deal_rules__mutmut_15",
+        "generator.data.deal_rules.x_deal_rules__mutmut_25",
+        "generator.data.deal_rules.x_deal_rules__mutmut_31",
+        "generator.data.deal_rules.x_deal_rules__mutmut_61",
+    ],
+    "a kept judgement's contents are never None: looking one up for a deal without contents"
+    " finds nothing it could take": [
+        "generator.data.deal_rules.x_deal_rules__mutmut_39",
+    ],
+    "a funnel, team, deal or account file with a problem in its text is not read at all, so"
+    " its record is None whatever the text: keyed by None, the same problems": [
+        "generator.data.deal_rules.x__shared__mutmut_11",
+        "generator.data.deal_rules.x__contents__mutmut_10",
+    ],
+    "a base's id, of any length, only tells one writing from another": [
+        "generator.data.cache_files.xǁTailedǁwrite__mutmut_26",
+    ],
+    "a Tailed without a base id (never read, let go of or removed) writes a new base: its"
+    " base's bytes are never compared, and None is as empty as b''": [
+        "generator.data.cache_files.xǁTailedǁ__init____mutmut_5",
+        "generator.data.cache_files.xǁTailedǁ__init____mutmut_7",
+        "generator.data.cache_files.xǁTailedǁ__init____mutmut_8",
+        "generator.data.cache_files.xǁTailedǁlet_go__mutmut_3",
+        "generator.data.cache_files.xǁTailedǁremove__mutmut_7",
     ],
     "a version that is not UTF-8 reads as no mapping whether None or an empty text stands for"
     " it: every field unknown either way": [

@@ -13,23 +13,19 @@ from itertools import chain
 
 from .load import Dataset
 from .model import (
-    Account,
-    AccountParts,
     Deal,
     DealParts,
-    Funnel,
     Handover,
     HandoverItem,
     Person,
-    Team,
 )
 from .problems import Problem, did_you_mean
 
 
 def deal_rules(dataset: Dataset, as_of: date) -> Iterator[Problem]:
     """References and dates of every deal; of a broken deal, each part that could be read.
-    With a parse cache, a deal judged before on the very same records (`funnel serve`), or on
-    the same files' contents (a check or build after a commit: see `_shared`), keeps the
+    With a parse cache, a deal judged before on the same files' contents (in this process, as
+    `funnel serve` judges again and again, or in one before: see `_shared`) keeps the
     problems found then."""
     people: dict[str, Person] | None = None
     if dataset.team is not None:
@@ -38,31 +34,21 @@ def deal_rules(dataset: Dataset, as_of: date) -> Iterator[Problem]:
             people.setdefault(person.id, person)  # a second entry is reported in team.yaml
     deals: Iterable[Deal | DealParts] = chain(dataset.deals.values(), dataset.broken_deals.values())
     cache = dataset.cache
-    before = {} if cache is None else cache.judged
     shared = None if cache is None else _shared(dataset, as_of)
     kept = {} if cache is None or shared is None else cache.judgements(shared)
-    judged: dict[str, tuple[tuple[object, ...], list[Problem]]] = {}
     judgements: dict[str, tuple[tuple[str, str], list[Problem]]] = {}
     for deal in deals:
-        inputs = _inputs(dataset, deal, as_of)
-        contents = _contents(dataset, inputs) if shared is not None else None
-        known = before.get(deal.path)
+        contents = None if shared is None else _contents(dataset, deal)
         was = None if contents is None else kept.get(deal.path)
-        if known is not None and all(a is b for a, b in zip(known[0], inputs, strict=True)):
-            found = known[1]
-        elif was is not None and was[0] == contents:
+        if was is not None and was[0] == contents:
             found = was[1]
         else:
             found = list(_one_deal(dataset, deal, as_of, people))
-        if inputs:
-            judged[deal.path] = (inputs, found)
         if contents is not None:
             judgements[deal.path] = (contents, found)
         yield from found
-    if cache is not None:
-        cache.judged = judged
-        if shared is not None:
-            cache.keep_judgements(shared, judgements)
+    if cache is not None and shared is not None:
+        cache.keep_judgements(shared, judgements)
 
 
 def _shared(dataset: Dataset, as_of: date) -> str | None:
@@ -76,33 +62,19 @@ def _shared(dataset: Dataset, as_of: date) -> str | None:
     return f"{as_of.isoformat()} {funnel} {team} {dataset.display}"
 
 
-def _contents(dataset: Dataset, inputs: Inputs) -> tuple[str, str] | None:
-    """The blob ids of a deal's file and of its account's (see `_inputs`), when both were read
-    without problems in their text; else None (the deal is judged every time)."""
-    if len(inputs) == 0:
+def _contents(dataset: Dataset, deal: Deal | DealParts) -> tuple[str, str] | None:
+    """The blob ids of a deal's file and of its account's, when both were read without
+    problems in their text; else None, and the deal is judged every time (so is one whose
+    account is missing: its hint names the accounts there are)."""
+    if deal.account is None:
         return None
-    deal_blob, account_blob = dataset.blobs.get(inputs[0].path), dataset.blobs.get(inputs[1].path)
+    account = dataset.accounts.get(deal.account) or dataset.broken_accounts.get(deal.account)
+    if account is None:
+        return None
+    deal_blob, account_blob = dataset.blobs.get(deal.path), dataset.blobs.get(account.path)
     if deal_blob is None or account_blob is None:
         return None
     return deal_blob, account_blob
-
-
-Inputs = (
-    tuple[Deal | DealParts, Account | AccountParts, Team | None, Funnel | None, date] | tuple[()]
-)
-"""A deal, its account, the team, the funnel and the day (see `_inputs`); or none."""
-
-
-def _inputs(dataset: Dataset, deal: Deal | DealParts, as_of: date) -> Inputs:
-    """What a deal's problems depend on, when they may be kept (compared by identity: the
-    parse cache gives the very same records for unchanged files); empty when they may not
-    (a missing account's hint names the accounts there are)."""
-    if deal.account is None:
-        return ()
-    account = dataset.accounts.get(deal.account) or dataset.broken_accounts.get(deal.account)
-    if account is None:
-        return ()
-    return (deal, account, dataset.team, dataset.funnel, as_of)
 
 
 def _one_deal(

@@ -82,9 +82,6 @@ class ParseCache:
         self.settled = 0
         """Files whose last change (ctime) is before this moment (nanoseconds since the
         epoch, given by the caller: see `settle`) may be known by their size and times."""
-        self.judged: dict[str, tuple[tuple[object, ...], list[Any]]] = {}
-        """By deal: the records its rules across files were judged on and the problems
-        found (see `deal_rules`); kept in memory only."""
         self.blobs: dict[str, tuple[int, tuple[int, int, int], str]] | None = None
         """By file on disk: its size, change times and inode, and its blob id, for the files
         of the last check that were settled (see `known_blob`); read when first asked."""
