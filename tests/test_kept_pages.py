@@ -329,6 +329,22 @@ def test_every_input_of_a_kept_page_makes_it_again(repo, rendered, change):
     assert differing(warm, cold(repo)) == []
 
 
+def test_a_copy_of_the_project_elsewhere_with_its_caches_makes_no_page_again(repo, rendered):
+    """A CI runner's checkout, or a second clone, with `.git/funnel/` copied into it (times
+    kept, as `tar --posix` keeps them): every page is found kept, and the site is the one a
+    build with nothing kept makes there. A new commit there changes only its pages."""
+    first = build(repo, "first")
+    elsewhere = repo.parent / "runner" / "work" / "project"
+    shutil.copytree(repo, elsewhere, symlinks=True)
+    rendered.clear()
+    second = build(elsewhere, "second")
+    assert rendered == []
+    assert differing(first, second) == []
+    _deal(elsewhere)
+    build(elsewhere, "third")
+    assert sorted(rendered) == ["accounts/huabei-steel.md", "deals/huabei-steel-servers-2025.md"]
+
+
 def test_only_the_pages_that_show_the_changed_deal_are_rendered_again(repo, rendered):
     build(repo, "first")
     rendered.clear()
@@ -509,17 +525,29 @@ def test_links_of_a_process_that_did_not_finish_are_all_failed(tmp_path, monkeyp
     assert stopped.pid == 0 and stopped.wait() == []
 
 
-def test_an_installed_theme_is_known_by_its_files_and_a_project_theme_by_their_bytes(tmp_path):
-    installed = tmp_path / "lib" / "site-packages" / "theme" / "templates"
-    (installed / "partials").mkdir(parents=True)
-    (installed / ".icons").mkdir()
-    (installed / "main.html").write_text("{% extends 'base.html' %}\n", encoding="utf-8")
-    (installed / "partials" / "nav.html").write_text("<nav></nav>\n", encoding="utf-8")
+def test_a_theme_is_known_by_the_bytes_of_its_files_wherever_and_whenever_installed(tmp_path):
+    def install(prefix: str) -> Path:
+        theme = tmp_path / prefix / "lib" / "site-packages" / "theme" / "templates"
+        (theme / "partials").mkdir(parents=True)
+        (theme / ".icons").mkdir()
+        (theme / "main.html").write_text("{% extends 'base.html' %}\n", encoding="utf-8")
+        (theme / "partials" / "nav.html").write_text("<nav></nav>\n", encoding="utf-8")
+        return theme
+
+    installed = install("runner")
     first = folder_digest(installed)
+    assert folder_digest(install("another-runner")) == first  # another place, other times
     (installed / ".icons" / "x.svg").write_text("<svg/>", encoding="utf-8")
     assert folder_digest(installed) == first  # icons come and go with the theme's files
-    (installed / "partials" / "nav.html").write_text("<nav>new</nav>\n", encoding="utf-8")
-    assert folder_digest(installed) != first  # a new version: other sizes and times
+    nav = installed / "partials" / "nav.html"
+    os.utime(nav, ns=(1, 1))
+    assert folder_digest(installed) == first  # installed again: the same bytes
+    nav.write_text("<nav>x</nav>\n", encoding="utf-8")
+    assert folder_digest(installed) != first  # a new version: other bytes
+    os.utime(nav, ns=(1, 1))
+    nav.write_text("<nav>y</nav>\n", encoding="utf-8")  # the same size, and its time set back
+    os.utime(nav, ns=(1, 1))
+    assert folder_digest(installed) != folder_digest(install("third"))
     project = tmp_path / "overrides"
     project.mkdir()
     (project / "main.html").write_text("a", encoding="utf-8")

@@ -43,9 +43,30 @@ def test_workflows_parse_and_pin_their_actions():
         for job in workflow["jobs"].values():
             for step in job.get("steps", []):
                 if "uses" in step:
-                    assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+\.\d+\.\d+", step["uses"]), step
+                    assert re.fullmatch(r"[\w.-]+/[\w.-]+(/[\w.-]+)?@v\d+\.\d+\.\d+", step["uses"])
                 if step.get("uses", "").startswith("actions/checkout"):
                     assert step["with"]["fetch-depth"] == 0, path
+
+
+def test_funnel_s_caches_are_saved_by_the_publishing_run_alone_and_read_by_pull_requests():
+    """The caches live in `.git/funnel/` (never the working tree, so never in the site), are
+    restored before funnel first runs, and only the publish workflow on main saves them: a
+    pull request's run (its own code, maybe a stranger's) never writes what main reads."""
+    for name, action in (("publish.yml", "actions/cache@"), ("pull-request.yml", "restore@")):
+        workflow = load(ROOT / ".github" / "workflows" / name)
+        steps = next(job["steps"] for job in workflow["jobs"].values() if "steps" in job)
+        cached = [i for i, step in enumerate(steps) if "actions/cache" in step.get("uses", "")]
+        assert len(cached) == 1, name
+        step = steps[cached[0]]
+        assert action in step["uses"], name
+        assert step["with"]["path"].split() == [".git/funnel", "!.git/funnel/site-spare"]
+        assert step["with"]["restore-keys"] == "funnel-"
+        assert step["with"]["key"].startswith("funnel-${{ github.")
+        first_run = next(i for i, one in enumerate(steps) if "funnel " in one.get("run", ""))
+        assert cached[0] < first_run, name
+    on = load(ROOT / ".github" / "workflows" / "publish.yml")
+    trigger = on.get("on", on.get(True))
+    assert trigger["push"]["branches"] == ["main"] and "pull_request" not in trigger
 
 
 def test_publish_builds_and_uploads_the_site():

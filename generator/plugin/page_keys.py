@@ -27,6 +27,10 @@ OWN_CODE = tuple(sorted(Path(__file__).parent.glob("*.py")))
 """The plugin's code: how it keeps and writes pages is part of every key."""
 VOLATILE = {"site_dir", "dev_addr"}
 """Settings that do not reach a page: `funnel build` writes each build to a new folder."""
+PLACED = ("config_file_path", "docs_dir")
+"""Settings that MkDocs holds as absolute paths: keyed by where they are from the folder of
+the configuration, so that another checkout of the same project (a CI runner's, a second
+clone) with the caches copied over finds the same pages."""
 
 
 def digest(*parts: object) -> str:
@@ -40,10 +44,15 @@ def digest(*parts: object) -> str:
 
 
 def content_digest(config: Mapping[str, Any]) -> str:
-    """What every page's content depends on besides its own Markdown: the configuration,
-    the versions of what renders it, and this package's code."""
+    """What every page's content depends on besides its own Markdown: the configuration
+    (its paths from the configuration's folder: see `PLACED`), the versions of what renders
+    it, and this package's code."""
     versions = installed_versions(DISTRIBUTIONS)
     settings = {key: value for key, value in config.items() if key not in VOLATILE}
+    project = os.path.dirname(str(config.get("config_file_path") or ""))
+    for key in PLACED:
+        if isinstance(settings.get(key), str) and project:
+            settings[key] = Path(os.path.relpath(settings[key], project)).as_posix()
     return digest(
         FORMAT,
         sys.version,
@@ -86,18 +95,30 @@ def _navigation(items: Iterable[Any], titles: Mapping[str, str | None]) -> list[
 
 
 def folder_digest(folder: Path) -> str:
-    """An installed theme's folder by the name, size and time of its files (a new version is
-    new files; its hidden icon folders, thousands of files, come and go with them); any other
-    (a custom_dir, a theme in the project) by the bytes of every file in it."""
+    """A theme's folder by the names and bytes of its files: an installed theme's visible
+    files (its hidden icon folders, thousands of files, come and go with them), any other
+    (a custom_dir, a theme in the project) every file. The same on every machine that has
+    the same files, wherever and whenever they were installed (a CI runner installs them
+    anew for each run)."""
     resolved = folder.resolve()
-    parts: list[object] = []
-    if "site-packages" in resolved.parts:
-        for path in sorted(_visible_files(resolved)):
-            stat = path.stat()
-            name = path.relative_to(resolved).as_posix()
-            parts.append(f"{name} {stat.st_size} {stat.st_mtime_ns}")
-        return digest(*parts)
-    return folder_hash(resolved)
+    if "site-packages" not in resolved.parts:
+        return folder_hash(resolved)
+    files = sorted(_visible_files(resolved))
+    listing = []
+    for path in files:
+        stat = path.stat()
+        listing.append((path.relative_to(resolved).as_posix(), stat.st_size, stat.st_mtime_ns))
+    return _installed_digest(resolved, tuple(listing))
+
+
+@functools.lru_cache(maxsize=16)
+def _installed_digest(folder: Path, listing: tuple[tuple[str, int, int], ...]) -> str:
+    """The digest of an installed theme's visible files (`listing`: their names, sizes and
+    times), read once per process while they stay as listed (a rebuild of `funnel serve`, the
+    second digest of a build)."""
+    return digest(
+        *(part for name, _, _ in listing for part in (name, (folder / name).read_bytes()))
+    )
 
 
 def _visible_files(folder: Path) -> Iterable[Path]:
