@@ -152,13 +152,18 @@ def restored_clone(root: Path) -> Path:
     clone = OUT / f"{root.name}-restored"
     aside(clone)
     subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True, env=GIT)
-    packed = subprocess.run(
+    # piped from one tar into the other: were the archive held here, a process started next
+    # would count it in its peak memory
+    packing = subprocess.Popen(
         ["tar", "--posix", "-cf", "-", "--exclude", "funnel/site-spare", "funnel"],
         cwd=root / ".git",
-        check=True,
-        capture_output=True,
-    ).stdout
-    subprocess.run(["tar", "-xf", "-"], cwd=clone / ".git", input=packed, check=True)
+        stdout=subprocess.PIPE,
+    )
+    subprocess.run(["tar", "-xf", "-"], cwd=clone / ".git", stdin=packing.stdout, check=True)
+    assert packing.stdout is not None
+    packing.stdout.close()
+    if packing.wait() != 0:
+        raise SystemExit("tar could not pack .git/funnel/")
     one_more_commit(clone)
     return clone
 
