@@ -140,12 +140,28 @@ def test_the_browser_setup_does_nothing_outside_ci(monkeypatch):
 
 
 def test_every_pull_request_is_judged_by_the_bases_code():
+    """The access rules run in a job of their own that installs funnel from the base branch
+    and runs nothing of the pull request's: in the job that runs the pull request's own
+    funnel (check, diff), a step could change what a later step runs."""
     workflow = load(ROOT / ".github" / "workflows" / "pull-request.yml")
     trigger = workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as true
     assert trigger["pull_request"] is None or "paths" not in trigger["pull_request"]
-    steps = workflow["jobs"]["funnel"]["steps"]
+    jobs = workflow["jobs"]
+    runs = {name: [step.get("run", "") for step in job["steps"]] for name, job in jobs.items()}
+    (judging,) = [name for name, lines in runs.items() if any("funnel policy" in r for r in lines)]
+    assert not any(
+        "funnel policy" in r for name, lines in runs.items() if name != judging for r in lines
+    )
+    steps = jobs[judging]["steps"]
     names = [step.get("name", "") for step in steps]
     base = next(i for i, name in enumerate(names) if name.startswith("Install the base"))
     rules = names.index("Access rules")
-    assert base < rules and "GITHUB_PATH" in steps[base]["run"]
-    assert all("funnel policy" not in step.get("run", "") for step in steps[:base])
+    assert base < rules
+    installs = [line.strip() for line in steps[base]["run"].splitlines() if "pip" in line]
+    assert installs and all(line.startswith("python -I -m pip install") for line in installs)
+    assert all('"$RUNNER_TEMP/base' in line for line in installs)  # the base's lock and code
+    for index, step in enumerate(steps):
+        if index in (base, rules) or "uses" in step:
+            continue
+        raise AssertionError(f"a step of the pull request's own in the access rules: {step}")
+    assert "needs" not in jobs[judging]  # judged whatever the other job's steps do
