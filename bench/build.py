@@ -146,12 +146,17 @@ def one_more_commit(root: Path) -> None:
     subprocess.run(["git", "commit", "-qam", "one deal's amount"], cwd=root, check=True, env=env)
 
 
+def restored(root: Path) -> Path:
+    """Where `restored_clone` clones the repository at `root`."""
+    return OUT / f"{root.name}-restored"
+
+
 def restored_clone(root: Path) -> Path:
     """A fresh clone of the repository in another folder, as a CI runner checks it out, with
     the repository's `.git/funnel/` (its spare site left out) restored into it through
     `tar --posix`, as the publish workflow's cache step restores it; then one new commit
     that changes one deal."""
-    clone = OUT / f"{root.name}-restored"
+    clone = restored(root)
     aside(clone)
     subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True, env=GIT)
     # piped from one tar into the other: were the archive held here, a process started next
@@ -161,8 +166,8 @@ def restored_clone(root: Path) -> Path:
         cwd=root / ".git",
         stdout=subprocess.PIPE,
     )
-    subprocess.run(["tar", "-xf", "-"], cwd=clone / ".git", stdin=packing.stdout, check=True)
     assert packing.stdout is not None
+    subprocess.run(["tar", "-xf", "-"], cwd=clone / ".git", stdin=packing.stdout, check=True)
     packing.stdout.close()
     if packing.wait() != 0:
         raise SystemExit("tar could not pack .git/funnel/")
@@ -315,7 +320,7 @@ def measure(
             taken.setdefault(name, []).append(timing)
     largest = largest_page(root / "site")
     if verify and not cold_only:
-        for built, what in ((root, "warm"), (OUT / f"{root.name}-restored", "restored")):
+        for built, what in ((root, "warm"), (restored(root), "restored")):
             shutil.rmtree(built / ".git" / "funnel" / PAGES_FOLDER)
             fresh = built / "site-uncached"
             subprocess.run([*build, "--site-dir", str(fresh)], cwd=built, check=True)

@@ -103,9 +103,8 @@ def folder_digest(folder: Path) -> str:
     resolved = folder.resolve()
     if "site-packages" not in resolved.parts:
         return folder_hash(resolved)
-    files = sorted(_visible_files(resolved))
     listing = []
-    for path in files:
+    for path in sorted(_visible_files(resolved)):
         stat = path.stat()
         listing.append((path.relative_to(resolved).as_posix(), stat.st_size, stat.st_mtime_ns))
     return _installed_digest(resolved, tuple(listing))
@@ -116,9 +115,10 @@ def _installed_digest(folder: Path, listing: tuple[tuple[str, int, int], ...]) -
     """The digest of an installed theme's visible files (`listing`: their names, sizes and
     times), read once per process while they stay as listed (a rebuild of `funnel serve`, the
     second digest of a build)."""
-    return digest(
-        *(part for name, _, _ in listing for part in (name, (folder / name).read_bytes()))
-    )
+    parts: list[object] = []
+    for name, _, _ in listing:
+        parts += [name, (folder / name).read_bytes()]
+    return digest(*parts)
 
 
 def _visible_files(folder: Path) -> Iterable[Path]:
