@@ -42,6 +42,7 @@ from generator.plugin.kept_pages import (
 )
 from generator.plugin.page_keys import folder_digest
 from generator.plugin.search_json import packed, unpacked
+from generator.site.context import Page as SitePage
 from generator.site.environment import PACKAGED, compiled_templates, environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -880,6 +881,25 @@ def test_a_generated_file_is_named_as_mkdocs_names_any_file(path):
         for asked in (True, False):  # MkDocs' own functions, asked for the other kind
             assert file._get_dest_path(asked) == mkdocs._get_dest_path(asked)
             assert file._get_url(asked) == mkdocs._get_url(asked)
+
+
+def test_the_generated_files_are_made_as_mkdocs_makes_a_generated_file(tmp_path):
+    """`PackedFile.all_of` looks the settings up once for all pages: each file it makes holds
+    what `File.generated` sets, and reads the page's packed text as its content."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\n", encoding="utf-8")
+    config = load_config(str(tmp_path / "mkdocs.yml"))
+    config.plugins._current_plugin = "funnel"  # as in an event of the plugin's
+    pages = [SitePage("deals/a.md", "# A\n"), SitePage("客户/北京 b.md", "# 北京\n")]
+    for folders in (True, False):
+        config.use_directory_urls = folders
+        for file, page in zip(kept_pages.PackedFile.all_of(config, pages), pages, strict=True):
+            mkdocs = File.generated(config, page.path, content=page.markdown)
+            mine = {name: value for name, value in vars(file).items() if name != "packed"}
+            theirs = {name: value for name, value in vars(mkdocs).items() if name != "_content"}
+            assert mine == {**theirs, "plain": ""}  # its text is the packed one
+            assert file.content_string == mkdocs.content_string == page.markdown
+            assert (file.dest_uri, file.url) == (mkdocs.dest_uri, mkdocs.url)
 
 
 @pytest.fixture

@@ -50,7 +50,6 @@ from .kept_pages import (
     PageStore,
     nav_titles,
     only_known_hooks,
-    posix_path,
 )
 from .links import SPARE, Recycled
 from .page_keys import content_digest
@@ -283,11 +282,10 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         home = Page("index.md", f"# {WORDS[self.config.language]['site_title']}\n")
         self.kept = KeptState()
         self.kept.links.recycled = self.recycled
-        for page in [*(self.pages or [home]), STYLESHEET, SCRIPT]:
-            existing = files.src_uris.get(posix_path(page.path))
+        for file in PackedFile.all_of(config, [*(self.pages or [home]), STYLESHEET, SCRIPT]):
+            existing = files.src_uris.get(file.src_uri)
             if existing is not None:
                 files.remove(existing)
-            file = PackedFile.of(config, page)
             files.append(file)
             if file.is_documentation_page():
                 self.kept.generated.append(file)
