@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from generator.cli import build as cli_build
 from generator.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -274,3 +276,28 @@ def test_the_replaced_site_and_a_leftover_are_removed_after_the_build(project):
         time.sleep(0.1)
     assert [path.name for path in project.iterdir() if path.name.startswith(".site")] == []
     assert (project / "site" / "index.html").is_file()
+
+
+def test_a_build_makes_no_record_of_the_messages_it_does_not_show(project, monkeypatch):
+    """`funnel build` shows warnings and errors; the data's warnings, told at INFO (for
+    `funnel serve`), are not even made into records to be dropped. `funnel serve` in the same
+    process shows INFO again."""
+    made: list[logging.LogRecord] = []
+    record = logging.LogRecord.__init__
+
+    def counting(self, *args, **kwargs):
+        record(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(logging.LogRecord, "__init__", counting)
+    result = build(project)
+    assert result.exit_code == 0, result.output
+    assert "has passed: update the date" not in result.output  # the sample data has warnings
+    assert [item for item in made if item.levelno < logging.WARNING] == []
+    mkdocs = logging.getLogger("mkdocs")
+    for level in (logging.INFO, logging.WARNING, logging.INFO):
+        cli_build._log_to_stderr(level)
+        handlers = [each for each in mkdocs.handlers if isinstance(each, cli_build._Stderr)]
+        assert [each.level for each in handlers] == [level]
+        assert mkdocs.isEnabledFor(logging.INFO) == (level == logging.INFO)
+    cli_build._log_to_stderr()

@@ -127,13 +127,17 @@ class _Stderr(logging.Handler):
 
 
 def _log_to_stderr(level: int = logging.WARNING) -> None:
-    """Show MkDocs' warnings and errors (the data's problems among them) as plain lines."""
+    """Show MkDocs' messages from `level` up (the data's problems among them) as plain
+    lines. Nothing below it is even made: a build of a team whose data has thousands of
+    warnings (told at INFO, for `funnel serve`) made a record of each, to drop it."""
     logger = logging.getLogger("mkdocs")
-    if not any(isinstance(handler, _Stderr) for handler in logger.handlers):
-        handler = _Stderr(level)
+    handler = next((each for each in logger.handlers if isinstance(each, _Stderr)), None)
+    if handler is None:
+        handler = _Stderr()
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+    handler.setLevel(level)
+    logger.setLevel(level)
 
 
 def serve_site(config_file: str, data_dir: str, as_of: date, dev_addr: str) -> None:
