@@ -484,6 +484,15 @@ _WHY: dict[str, list[str]] = {
         "generator.site.memo.xǁPageMemoǁsave__mutmut_10",
         "generator.site.memo.xǁPageMemoǁsave__mutmut_11",
     ],
+    "a loader's `get_source` is given the environment for its signature: none of the site's "
+    "(files, a prefix, a choice of them) reads it": [
+        "generator.site.reads.x__named__mutmut_3",
+    ],
+    "a template's name given to `parse` only names it in a syntax error's message, which is "
+    "caught (in doubt: True)": [
+        "generator.site.reads.x__named__mutmut_10",
+        "generator.site.reads.x__named__mutmut_12",
+    ],
 }
 EQUIVALENT = {name: why for why, names in _WHY.items() for name in names}
 

@@ -25,6 +25,7 @@ from .credits import Credits
 from .describe import describe_change
 from .markup import SortKeys
 from .memo import Digest, PageMemo, Unkeyable, pack, page_key, shared_digest, unpack
+from .reads import may_read
 from .words import WORDS
 
 T = TypeVar("T")
@@ -95,10 +96,15 @@ class SiteContext:
     """Pages made before, by the digest of their inputs (see `memo`); None: render all."""
     shared: str = ""
     """The digest of what every page depends on (with a memo)."""
+    undated: str = ""
+    """`shared` but for the as-of day: the key of a page whose templates never read the day
+    (see `may_read`), which then comes from the memo on a new day when its inputs are the
+    same (a deal's page, once its inputs say nothing of the day)."""
     history_key: str = ""
     """The digest of what everything made from the history depends on besides its commits
-    (with a memo and history): what every page shares, the data folder, the baseline and the
-    funnel."""
+    (with a memo and history): what every page shares but the day (a timeline, a week's
+    facts, a forecast at a period's start are told from the commits up to a day, never
+    from the as-of day), the data folder, the baseline and the funnel."""
     reader: Digest = field(default_factory=Digest)
     sort_key: SortKeys = field(default_factory=SortKeys)
     """Sorts names as people expect (see `SortKeys`)."""
@@ -169,11 +175,10 @@ class SiteContext:
             return context
         context.reader.know([*dataset.deals.values(), *dataset.accounts.values()], dataset.blobs)
         _name_views(context.reader, context.views, dataset, closed, people)
-        shared = shared_digest(
+        undated = shared_digest(
             [] if templates is None else [templates],
             language,
             t,
-            as_of,
             funnel.currency,
             funnel.rules,
             context.labels,
@@ -182,11 +187,12 @@ class SiteContext:
             context.history_notice,
             directory_urls,
         )
+        shared = context.reader.of((undated, as_of))
         if history is None:
-            return replace(context, shared=shared)
-        history_key = context.reader.of((shared, history.data_prefix, history.baseline, funnel))
+            return replace(context, shared=shared, undated=undated)
+        history_key = context.reader.of((undated, history.data_prefix, history.baseline, funnel))
         _name_timelines(context.reader, history_key, history, timelines)
-        return replace(context, shared=shared, history_key=history_key)
+        return replace(context, shared=shared, undated=undated, history_key=history_key)
 
     def render(self, template: str, path: str, **context: object) -> bytes:
         """The template rendered for the page at `path`, with what every page receives,
@@ -194,8 +200,9 @@ class SiteContext:
         before."""
         key = None
         if self.memo is not None:
+            shared = self.shared if self.day_for(template) else self.undated
             try:
-                key = page_key(self.shared, self.reader, template, path, context)
+                key = page_key(shared, self.reader, template, path, context)
             except Unkeyable:
                 key = None
             made = None if key is None else self.memo.get(key)
@@ -205,6 +212,11 @@ class SiteContext:
         if key is not None and self.memo is not None:
             self.memo.put(key, packed)
         return packed
+
+    def day_for(self, template: str) -> date | None:
+        """The as-of day when `template` may read it (see `may_read`), else None: part of the
+        key of what is rendered from it."""
+        return self.as_of if may_read(self.env, template, "as_of") else None
 
     def _render(self, template: str, path: str, **context: object) -> str:
         return self.env.get_template(template).render(

@@ -28,6 +28,7 @@ from .charts import lay_out_bars, lay_out_funnel, lay_out_lines, marker_path
 from .credits import Credits
 from .markup import AS_IS, html_text, md, note_html
 from .memo import folder_hash, installed_versions
+from .reads import reads_only
 
 if TYPE_CHECKING:
     from ..analytics.review import RepWeek
@@ -62,6 +63,11 @@ class _Output(CodeGenerator):
 class _SiteEnvironment(jinja2.Environment):
     code_generator_class = _Output
 
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        self.reading: dict[tuple[str, str], bool] = {}
+        """Whether a template may read a variable (see `reads.may_read`), asked once a build."""
+
 
 def _money(value: Decimal | int | None) -> Markup:
     """An amount with cents; a template's `sum` of nothing is the integer 0, shown as 0.00."""
@@ -86,13 +92,13 @@ def _percent(value: Decimal | None) -> Markup:
     return Markup(f"{value.normalize():f}%")
 
 
-@jinja2.pass_context
+@reads_only("page_path")
 def _link(context: jinja2.runtime.Context, target: str) -> Markup:
     """A relative link from the page being rendered to `target` (a path under docs/)."""
     return Markup(_up_to_docs(context["page_path"]) + target)
 
 
-@jinja2.pass_context
+@reads_only("page_path", "directory_urls")
 def _url(context: jinja2.runtime.Context, target: str) -> Markup:
     """The address of the page at `target` (a path under docs/) relative to the page being
     rendered, as the site writes it: for links in raw HTML, which Markdown passes through."""
@@ -177,7 +183,7 @@ def _made(
     return store[key]
 
 
-@jinja2.pass_context
+@reads_only("credits", "t")
 def _credit(context: jinja2.runtime.Context, commit: Commit) -> str:
     """Who made a change, and who merged it: the one way every page names them (by the
     site's `credits`, else by git's names)."""

@@ -33,6 +33,8 @@ from ..history.records import Commit, History, Snapshot
 from .context import Page, SiteContext
 from .memo import RenderedParts, pickled_name
 
+REVIEW = "review.md.j2"
+"""The template of a week's review pages."""
 WEEKS_KEPT = 12
 SECTIONS = [
     ("new_deals_week", ("added",)),
@@ -128,7 +130,8 @@ def week_pages(
     key = None
     if memo is not None and facts_key is not None:
         names = (titles, context.labels["account"], context.people, context.reps)
-        key = context.reader.of((facts_key, "pages", *names))
+        day = context.day_for(REVIEW)  # the pages are taken whole: the day if they show it
+        key = context.reader.of((facts_key, "pages", *names, day))
         kept = memo.recall(key)
         if isinstance(kept, WeekPages):
             memo.keep_unread(facts_key)
@@ -261,7 +264,7 @@ def review_page(
     `titles` names the deals by id. `made` keeps each rep's week as rendered for one week's
     pages (the same text on the rep's page and on the team's page), by owner."""
     return context.page(
-        "review.md.j2",
+        REVIEW,
         path,
         title,
         week=week,

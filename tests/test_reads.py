@@ -1,0 +1,158 @@
+"""Which values a template may read (`reads.may_read`): a page's memo key leaves out the
+as-of day only when its templates can never read it."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from generator.history.records import Commit
+from generator.site import environment as site_environment
+from generator.site.environment import environment
+from generator.site.reads import READS, may_read, reads_only
+from generator.site.words import WORDS
+
+AS_OF = date(2026, 11, 26)
+
+
+def _env_with(tmp_path: Path, templates: dict[str, str]):
+    folder = tmp_path / "own"
+    folder.mkdir(parents=True)
+    for name, text in templates.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return environment(folder)
+
+
+@pytest.mark.parametrize(
+    ("templates", "reads"),
+    [
+        ({"page.j2": "{{ title }} {{ link('x.md') }}"}, False),
+        ({"page.j2": "{{ as_of }}"}, True),
+        ({"page.j2": "{% if as_of %}x{% endif %}"}, True),
+        ({"page.j2": "{% set as_of = 'mine' %}{{ as_of }}"}, False),  # its own, not the day
+        ({"page.j2": "{% macro m() %}{{ as_of }}{% endmacro %}"}, True),  # a macro's body
+        (
+            {
+                "page.j2": '{% include "a.j2" %}',
+                "a.j2": '{% import "b.j2" as b %}',
+                "b.j2": "{{ as_of }}",
+            },
+            True,
+        ),
+        (
+            {"page.j2": '{% extends "a.j2" %}', "a.j2": "{% block x %}{{ as_of }}{% endblock %}"},
+            True,
+        ),
+        (
+            {
+                "page.j2": '{% from "a.j2" import m %}{{ m() }}',
+                "a.j2": "{% macro m() %}m{% endmacro %}",
+            },
+            False,
+        ),
+        ({"page.j2": "{% include name %}"}, True),  # known only as it renders
+        ({"page.j2": '{% include "missing.j2" %}'}, True),  # unreadable: in doubt
+        ({"page.j2": "{{ unclosed"}, True),
+        ({"page.j2": '{% include "page.j2" %}'}, True),  # takes itself in: in doubt
+    ],
+)
+def test_whether_a_template_may_read_the_day(tmp_path, templates, reads):
+    env = _env_with(tmp_path, templates)
+    assert may_read(env, "page.j2", "as_of") is reads
+    assert may_read(env, "page.j2", "as_of") is reads  # asked again: the same
+
+
+def test_a_function_given_the_whole_context_makes_every_template_read_the_day(tmp_path):
+    """A filter or global given the context may read anything: unless it is known (see
+    `reads_only`), every template may read the day. Jinja's own (`map`, `select` ...)
+    and the site's known ones do not count."""
+    env = _env_with(tmp_path, {"page.j2": "{{ [1] | map('string') | list }} {{ url('x.md') }}"})
+    assert may_read(env, "page.j2", "as_of") is False
+    env = _env_with(tmp_path / "other", {"page.j2": "{{ title }}"})
+    env.filters["dated"] = jinja2.pass_context(lambda context, value: context["as_of"])
+    assert may_read(env, "page.j2", "as_of") is True
+    assert may_read(env, "page.j2", "title") is True
+
+
+KNOWN_READERS = sorted(
+    (function for function in vars(site_environment).values() if hasattr(function, READS)),
+    key=lambda function: function.__name__,
+)
+
+
+def test_the_site_gives_the_whole_context_to_known_functions_only():
+    env = environment()
+    given = [
+        function
+        for function in [*env.globals.values(), *env.filters.values(), *env.tests.values()]
+        if getattr(function, "jinja_pass_arg", None) is jinja2.utils._PassArg.context
+        and function.__module__.startswith("generator")
+    ]
+    assert sorted(given, key=lambda function: function.__name__) == KNOWN_READERS
+    assert [function.__name__ for function in KNOWN_READERS] == ["_credit", "_link", "_url"]
+
+
+@pytest.mark.parametrize("function", KNOWN_READERS, ids=lambda function: function.__name__)
+def test_a_known_function_of_the_context_reads_only_what_it_is_known_to(function):
+    """Each function the site gives the whole context reads only the names it says it reads
+    (`reads_only`): a context that refuses any other name lets it through."""
+    allowed = getattr(function, READS)
+    values = {"page_path": "deals/a.md", "directory_urls": True, "t": WORDS["en"]}
+    values |= {"credits": None}
+
+    class Refusing(dict):
+        def __getitem__(self, name):
+            assert name in allowed, name
+            return super().__getitem__(name)
+
+        def get(self, name, default=None):
+            assert name in allowed, name
+            return super().get(name, default)
+
+    context = Refusing({name: value for name, value in values.items() if name in allowed})
+    argument = _a_commit() if function.__name__ == "_credit" else "accounts/b.md"
+    assert function(context, argument)
+
+
+def _a_commit() -> Commit:
+    return Commit("0" * 40, "Ann", "ann@example.com", AS_OF, "a change")
+
+
+def test_a_template_is_asked_about_once_per_environment(tmp_path):
+    """The answer is kept by the environment (its templates are read once a build): a
+    template changed since is seen by a new environment."""
+    env = _env_with(tmp_path, {"page.j2": "{{ title }}"})
+    assert may_read(env, "page.j2", "as_of") is False
+    (tmp_path / "own" / "page.j2").write_text("{{ as_of }}", encoding="utf-8")
+    assert may_read(env, "page.j2", "as_of") is False
+    assert may_read(environment(tmp_path / "own"), "page.j2", "as_of") is True
+
+
+def test_any_jinja_environment_can_be_asked(tmp_path):
+    """An environment that keeps no answers (Jinja's own) is read each time."""
+    env = jinja2.Environment(loader=jinja2.DictLoader({"a": "{{ as_of }}", "b": "{{ x }}"}))
+    assert may_read(env, "a", "as_of") is True
+    assert may_read(env, "b", "as_of") is False
+
+
+def test_a_template_that_calls_a_known_function_may_read_what_it_reads(tmp_path):
+    env = _env_with(tmp_path, {"page.j2": "{{ link('deals/a.md') }}"})
+    assert may_read(env, "page.j2", "page_path") is True  # `link` reads it
+    assert may_read(env, "page.j2", "credits") is True  # `credit` does, in any template
+    assert may_read(env, "page.j2", "as_of") is False
+
+
+def test_a_known_function_is_given_the_context_and_says_what_it_reads():
+    def shown(context, value):
+        return f"{context['a']}{value}"
+
+    known = reads_only("a", "b")(shown)
+    assert getattr(known, READS) == frozenset({"a", "b"})
+    assert known.jinja_pass_arg is jinja2.utils._PassArg.context  # type: ignore[attr-defined]
+    env = jinja2.Environment(loader=jinja2.DictLoader({"page": "{{ shown(1) }}"}))
+    env.globals["shown"] = known
+    assert env.get_template("page").render(a="x") == "x1"
+    assert may_read(env, "page", "b") is True and may_read(env, "page", "c") is False
