@@ -17,6 +17,7 @@ import time
 import zlib
 from collections.abc import Callable
 from ctypes import c_bool, c_longlong
+from datetime import date, timedelta
 from multiprocessing.sharedctypes import RawArray, RawValue
 from pathlib import Path, PurePath
 
@@ -43,6 +44,7 @@ from generator.plugin.kept_pages import (
 from generator.plugin.page_keys import folder_digest
 from generator.plugin.search_json import packed, unpacked
 from generator.site.context import Page as SitePage
+from generator.site.context import SiteContext
 from generator.site.environment import PACKAGED, compiled_templates, environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,7 +117,7 @@ def written(monkeypatch) -> list[int]:
     return counts
 
 
-def invoke(project: Path, site: str):
+def invoke(project: Path, site: str, as_of: str = AS_OF):
     return CliRunner().invoke(
         main,
         [
@@ -127,13 +129,13 @@ def invoke(project: Path, site: str):
             "--site-dir",
             str(project.parent / site),
             "--as-of",
-            AS_OF,
+            as_of,
         ],
     )
 
 
-def build(project: Path, site: str) -> dict[str, bytes]:
-    result = invoke(project, site)
+def build(project: Path, site: str, as_of: str = AS_OF) -> dict[str, bytes]:
+    result = invoke(project, site, as_of)
     assert result.exit_code == 0, result.output
     folder = project.parent / site
     return {
@@ -352,6 +354,32 @@ def test_only_the_pages_that_show_the_changed_deal_are_rendered_again(repo, rend
     _deal(repo)
     build(repo, "warm")  # the deal's page and its account's (which lists its deals)
     assert sorted(rendered) == ["accounts/huabei-steel.md", "deals/huabei-steel-servers-2025.md"]
+
+
+def test_a_build_on_the_next_day_renders_only_the_pages_that_show_the_day(
+    repo, rendered, monkeypatch
+):
+    """With the caches of the day before, the next day's build makes again the Markdown of
+    the pages that show the day only (no deal's or account's page), the theme renders again
+    only those whose Markdown changed, and the site is the one a build with nothing kept
+    makes that day."""
+    build(repo, "first")
+    rendered.clear()
+    made: list[str] = []
+    render = SiteContext._render
+
+    def noted(context, template, path, **values):
+        made.append(path)
+        return render(context, template, path, **values)
+
+    monkeypatch.setattr(SiteContext, "_render", noted)
+    next_day = (date.fromisoformat(AS_OF) + timedelta(days=1)).isoformat()
+    warm = build(repo, "next", next_day)
+    assert "index.md" in made and len(made) < 30, made
+    assert set(rendered) <= set(made)
+    assert not [path for path in made if path.startswith(("deals/", "accounts/"))]
+    shutil.rmtree(repo / ".git" / "funnel")
+    assert differing(warm, build(repo, "uncached", next_day)) == []
 
 
 def test_a_damaged_store_is_rendered_again_and_a_removed_page_forgotten(repo, rendered):
