@@ -337,3 +337,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"CI is set, so a browser test may not skip: {reason}"
+
+
+def markdown_made(monkeypatch) -> list[str]:
+    """The paths of the pages whose Markdown is made from here on (not taken from the memo)."""
+    from generator.site.context import SiteContext
+
+    made: list[str] = []
+    render = SiteContext._render
+
+    def noted(self, template, path, **values):
+        made.append(path)
+        return render(self, template, path, **values)
+
+    monkeypatch.setattr(SiteContext, "_render", noted)
+    return made

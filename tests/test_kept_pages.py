@@ -23,6 +23,7 @@ from pathlib import Path, PurePath
 
 import pytest
 from click.testing import CliRunner
+from conftest import markdown_made
 from mkdocs import utils as mkdocs_utils
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
@@ -44,7 +45,6 @@ from generator.plugin.kept_pages import (
 from generator.plugin.page_keys import folder_digest
 from generator.plugin.search_json import packed, unpacked
 from generator.site.context import Page as SitePage
-from generator.site.context import SiteContext
 from generator.site.environment import PACKAGED, compiled_templates, environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -365,14 +365,7 @@ def test_a_build_on_the_next_day_renders_only_the_pages_that_show_the_day(
     makes that day."""
     build(repo, "first")
     rendered.clear()
-    made: list[str] = []
-    render = SiteContext._render
-
-    def noted(context, template, path, **values):
-        made.append(path)
-        return render(context, template, path, **values)
-
-    monkeypatch.setattr(SiteContext, "_render", noted)
+    made = markdown_made(monkeypatch)
     next_day = (date.fromisoformat(AS_OF) + timedelta(days=1)).isoformat()
     warm = build(repo, "next", next_day)
     assert "index.md" in made and len(made) < 30, made

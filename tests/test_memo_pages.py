@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pypinyin
 import pytest
-from conftest import write_example
+from conftest import markdown_made, write_example
 
 from generator.analytics.deals import DealView
 from generator.data.model import Deal
@@ -134,7 +134,7 @@ def test_a_new_day_renders_again_the_pages_that_show_the_day_or_change_with_it(
     memo = PageMemo()
     made(example, memo)
     templates = _templates_used(monkeypatch)
-    rendered = _rendered(monkeypatch)
+    rendered = markdown_made(monkeypatch)
     for days in (1, 2, 5, 7, 36, 130):
         memo.start()
         rendered.clear()
@@ -203,19 +203,6 @@ def test_a_template_edited_between_builds_is_seen(example, tmp_path):
     again = made(example, memo, templates=templates)
     assert "Checked by the desk." in again["deals/northwind-servers-2027.md"]
     assert again == made(example, None, templates=templates)
-
-
-def _rendered(monkeypatch) -> list[str]:
-    """The paths of the pages rendered from here on (not taken from the memo)."""
-    rendered: list[str] = []
-    render = SiteContext._render
-
-    def noted(self, template, path, **values):
-        rendered.append(path)
-        return render(self, template, path, **values)
-
-    monkeypatch.setattr(SiteContext, "_render", noted)
-    return rendered
 
 
 def _noted(found: list[object], value: object) -> object:
@@ -307,7 +294,7 @@ def test_a_past_week_is_taken_whole_and_its_facts_kept_for_a_later_build(example
     memo = PageMemo()
     made(example, memo)
     memo.start()
-    rendered = _rendered(monkeypatch)
+    rendered = markdown_made(monkeypatch)
     read: list[object] = []
     recall = PageMemo.recall
     monkeypatch.setattr(PageMemo, "recall", lambda memo, key: _noted(read, recall(memo, key)))
@@ -528,7 +515,7 @@ def test_a_commit_this_week_renders_again_only_the_review_pages_it_changes(examp
     memo = PageMemo()
     before = made(example, memo)
     memo.start()
-    rendered = _rendered(monkeypatch)
+    rendered = markdown_made(monkeypatch)
     _bigger_order(example)
     _commit(example, "A bigger order", "2026-11-26T10:00:00+0800")
     after = made(example, memo)
