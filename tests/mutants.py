@@ -486,12 +486,12 @@ _WHY: dict[str, list[str]] = {
     ],
     "a loader's `get_source` is given the environment for its signature: none of the site's "
     "(files, a prefix, a choice of them) reads it": [
-        "generator.site.reads.x__named__mutmut_3",
+        "generator.site.reads.x__named__mutmut_7",
     ],
     "a template's name given to `parse` only names it in a syntax error's message, which is "
     "caught (in doubt: True)": [
-        "generator.site.reads.x__named__mutmut_10",
-        "generator.site.reads.x__named__mutmut_12",
+        "generator.site.reads.x__named__mutmut_14",
+        "generator.site.reads.x__named__mutmut_16",
     ],
 }
 EQUIVALENT = {name: why for why, names in _WHY.items() for name in names}

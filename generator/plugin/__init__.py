@@ -258,10 +258,9 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
                 folder, as_of, self._data(), cache=cache, now_ns=time.time_ns(), entries=entries
             )
             errors = only_errors(result.problems)
-            if log.isEnabledFor(logging.INFO):  # else no record is made of each, to be dropped
-                for problem in result.problems:
-                    if problem.severity == "warning":
-                        log.info(str(problem))
+            for problem in result.problems:
+                if problem.severity == "warning":
+                    log.info(str(problem))
             if errors:
                 raise DataRefused(errors)
         except BaseException:

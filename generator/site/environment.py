@@ -65,7 +65,7 @@ class _SiteEnvironment(jinja2.Environment):
 
     def __init__(self, **options: object) -> None:
         super().__init__(**options)  # type: ignore[arg-type]
-        self.reading: dict[tuple[str, str], bool] = {}
+        self.reading: dict[tuple[str | None, str], bool] = {}
         """Whether a template may read a variable (see `reads.may_read`), asked once a build."""
 
 

@@ -37,43 +37,49 @@ def reads_only(*names: str) -> Callable[[Function], Function]:
 
 def may_read(env: jinja2.Environment, template: str, variable: str) -> bool:
     """Whether rendering `template` may read `variable` from the values it is given: the
-    template or one it extends, includes or imports names it (other than as its own `set`),
-    names a template only known as it renders, or the environment has a function given the
-    whole context that is not known to leave `variable` alone (see `reads_only`). True when
-    in doubt: a template that cannot be read or parsed, or that takes itself in. Asked once
-    per environment (its `reading`, when it has one)."""
+    environment has a function given the whole context that is not known to leave `variable`
+    alone (see `reads_only`), or the template or one it extends, includes or imports names it
+    (other than as its own `set`), or names a template only known as it renders. True when
+    in doubt: a template that cannot be read or parsed, or that takes itself in. Each answer
+    is worked out once per environment (its `reading`, when it has one)."""
     reading = getattr(env, "reading", None)
     if not isinstance(reading, dict):
         reading = {}
-    asked = (template, variable)
-    if asked not in reading:
-        reading[asked] = True  # in doubt while it is worked out (a template that takes itself in)
-        reading[asked] = _context_read(env, variable) or _named(env, template, variable)
-    return bool(reading[asked])
+    return _context_read(env, variable, reading) or _named(env, template, variable, reading)
 
 
-def _context_read(env: jinja2.Environment, variable: str) -> bool:
+Answers = dict[tuple[str | None, str], bool]
+"""Whether a template (None: any, through the context) may read a variable."""
+
+
+def _context_read(env: jinja2.Environment, variable: str, reading: Answers) -> bool:
     """Whether a function of the environment that is given the whole context may read
-    `variable`."""
-    for function in [*env.globals.values(), *env.filters.values(), *env.tests.values()]:
-        if getattr(function, "jinja_pass_arg", None) is not jinja2.utils._PassArg.context:
-            continue
-        if function not in JINJA_OWN and variable in getattr(function, READS, {variable}):
-            return True
-    return False
+    `variable` (asked once, whatever the template)."""
+    asked = (None, variable)
+    if asked not in reading:
+        reading[asked] = any(
+            getattr(function, "jinja_pass_arg", None) is jinja2.utils._PassArg.context
+            and function not in JINJA_OWN
+            and variable in getattr(function, READS, {variable})
+            for function in [*env.globals.values(), *env.filters.values(), *env.tests.values()]
+        )
+    return reading[asked]
 
 
-def _named(env: jinja2.Environment, template: str, variable: str) -> bool:
+def _named(env: jinja2.Environment, template: str, variable: str, reading: Answers) -> bool:
     """Whether `template`, or a template it takes in, names `variable` (see `may_read`)."""
+    asked = (template, variable)
+    if asked in reading:
+        return reading[asked]
+    reading[asked] = True  # in doubt while it is worked out (a template that takes itself in)
     try:
         assert env.loader is not None
         source = env.loader.get_source(env, template)[0]
         tree = env.parse(source, template)
     except Exception:  # unreadable: in doubt
         return True
-    if variable in meta.find_undeclared_variables(tree):
-        return True
-    return any(
-        other is None or may_read(env, other, variable)
+    reading[asked] = variable in meta.find_undeclared_variables(tree) or any(
+        other is None or _named(env, other, variable, reading)
         for other in meta.find_referenced_templates(tree)
     )
+    return reading[asked]
