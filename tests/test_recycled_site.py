@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import errno
 import os
+import time
 from pathlib import Path
 
 import pytest
 
 from generator.plugin import links
-from generator.plugin.links import SPARE, STAGING, Recycled
+from generator.plugin.links import ASIDE, SPARE, STAGING, Recycled
 from tests.test_kept_pages import (  # noqa: F401 - fixtures, found by name
     DEAL,
     DEAL_PAGE,
@@ -82,6 +83,35 @@ def test_a_changed_and_a_removed_deal_leave_nothing_of_the_last_site(repo, rende
     written = {path.read_bytes() for path in kept_files(repo, ".html")}
     assert old_page not in written or old_page == changed[DEAL_PAGE]  # never written into
     assert differing(in_place(repo), cold(repo)) == []  # the kept files are still the pages
+
+
+def test_after_every_page_was_made_again_the_next_build_links_each_over_the_older_site(
+    repo,  # noqa: F811
+    rendered,  # noqa: F811
+    monkeypatch,
+):
+    in_place(repo, 2)
+    older = {path.stat().st_ino: path.read_bytes() for path in kept_files(repo, ".html")}
+    theme = repo / "overrides" / "main.html"
+    theme.write_text('{% extends "base.html" %}\n{#- changed -#}\n', encoding="utf-8")
+    in_place(repo)  # every page made again; the spare is the site from before
+    assert {(spare(repo) / DEAL_PAGE).stat().st_ino} <= older.keys()
+    rendered.clear()
+    moved: list[str] = []
+    set_aside = Recycled.set_aside
+    monkeypatch.setattr(
+        Recycled, "set_aside", lambda self, name: moved.append(name) or set_aside(self, name)
+    )
+    site = in_place(repo)
+    assert rendered == [] and len(moved) > 100
+    kept = {path.stat().st_ino for path in kept_files(repo, ".html")}
+    pages = [*(repo.parent / "site").glob("deals/*/index.html")]
+    assert len(pages) > 50 and all(path.stat().st_ino in kept for path in pages)
+    assert not kept & older.keys()
+    assert removed(aside(repo / ".git" / "funnel"))  # the older pages, set aside
+    assert differing(site, cold(repo)) == [] and folders(repo.parent / "site") == folders(
+        repo.parent / "cold"
+    )
 
 
 def test_whatever_else_the_last_site_held_is_gone(repo, rendered):  # noqa: F811
@@ -168,6 +198,70 @@ def test_the_spare_s_pages_stay_only_as_the_very_kept_files(tmp_path):
         "a/index.html",
     ]
     assert kept.read_text(encoding="utf-8") == "kept page"
+
+
+def aside(beside: Path) -> list[Path]:
+    return sorted(beside.glob(f"{ASIDE}*"))
+
+
+def removed(folders: list[Path], seconds: float = 20) -> bool:
+    """Whether the folders are gone within `seconds` (a process of their own removes them)."""
+    deadline = time.monotonic() + seconds
+    while any(folder.exists() for folder in folders):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_a_file_removed_is_moved_out_of_the_site_unchanged_and_removed_later(tmp_path):
+    kept, held, site = spare_site(tmp_path)
+    other = (held / "b" / "c" / "index.html").stat().st_ino
+    left = tmp_path / f"{ASIDE}cut-short"  # an earlier build's, whose removal was cut short
+    left.mkdir()
+    recycled = Recycled.start(held, str(site))
+    assert recycled is not None
+    recycled.take([])
+    page = site / "b" / "c" / "index.html"
+    assert not recycled.confirm(kept.stat(), str(page))
+    assert not page.exists()
+    (moved,) = [path for path in aside(tmp_path) if path != left]
+    assert [path.stat().st_ino for path in moved.iterdir()] == [other]
+    assert [path.read_text() for path in moved.iterdir()] == ["another page"]
+    recycled.drop_rest()
+    assert not (site / "a" / "index.html").exists() and len(list(moved.iterdir())) == 2
+    assert kept.read_text(encoding="utf-8") == "kept page"  # never written into
+    recycled.tidy()
+    assert removed([moved, left]) and kept.read_text(encoding="utf-8") == "kept page"
+
+
+def test_a_build_that_stops_has_what_it_set_aside_removed(tmp_path):
+    kept, held, site = spare_site(tmp_path)
+    recycled = Recycled.start(held, str(site))
+    assert recycled is not None
+    recycled.take([])
+    recycled.drop_rest()
+    (moved,) = aside(tmp_path)
+    recycled.stop()
+    assert removed([moved]) and kept.read_text(encoding="utf-8") == "kept page"
+
+
+def test_where_no_folder_can_be_made_beside_the_files_are_removed_here(tmp_path, monkeypatch):
+    kept, held, site = spare_site(tmp_path)
+    recycled = Recycled.start(held, str(site))
+    assert recycled is not None
+    recycled.take([])
+
+    def refused(**_) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(links.tempfile, "mkdtemp", refused)
+    recycled.drop_rest()
+    assert (
+        not (site / "a" / "index.html").exists() and not (site / "b" / "c" / "index.html").exists()
+    )
+    assert aside(tmp_path) == [] and kept.read_text(encoding="utf-8") == "kept page"
+    recycled.tidy()
 
 
 def test_a_page_not_confirmed_is_removed_and_its_folder_kept_for_the_build(tmp_path):

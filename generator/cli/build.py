@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
+
+from ..data.forked import remove_later
 
 
 class BuildError(Exception):
@@ -84,7 +84,7 @@ def build_site(
             old.rmdir()  # emptied: nothing to remove later but what earlier builds left
         leftover = sorted(site_dir.parent.glob(f".{site_dir.name}-old-*"))
         if leftover:
-            _remove_later(leftover)
+            remove_later(leftover)
 
 
 def _keep_spare(replaced: Path, spare: Path | None) -> bool:
@@ -98,24 +98,6 @@ def _keep_spare(replaced: Path, spare: Path | None) -> bool:
     except OSError:  # a spare there already, or another file system
         return False
     return True
-
-
-def _remove_later(folders: list[Path]) -> None:
-    """Remove the replaced site in a process of its own: the build is done once the new site
-    is in place (a site of 10,000 deals takes seconds to delete). Replaced sites whose removal
-    was cut short (or is still going on) are among `folders` too."""
-    program = "import shutil, sys\nfor folder in sys.argv[1:]: shutil.rmtree(folder, True)"
-    try:
-        subprocess.Popen(
-            [sys.executable, "-c", program, *map(str, folders)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    except OSError:
-        for folder in folders:
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 class _Stderr(logging.Handler):

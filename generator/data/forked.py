@@ -2,6 +2,8 @@
 
 The build forks one for the pages made ahead and one for the links (`plugin.ahead`,
 `plugin.links`); a load of many new files has one read and parse part of them (`Theirs`).
+What a build leaves to remove is removed by a process of its own, which outlives the build
+(`remove_later`).
 """
 
 from __future__ import annotations
@@ -9,8 +11,11 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import shutil
 import signal
-from collections.abc import Callable, Sequence
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, BinaryIO, Generic, TypeVar
 
 Item = TypeVar("Item")
@@ -35,6 +40,26 @@ def fork(work: Callable[[], None]) -> int:
         finally:
             os._exit(code)
     return pid
+
+
+def remove_later(folders: Iterable[os.PathLike[str] | str]) -> None:
+    """Remove `folders` in a process of its own, which the build does not wait for: a site of
+    10,000 deals takes seconds to delete, as the file system frees its files. Folders whose
+    removal was cut short (or is still going on) may be among them. Where no process can be
+    started, they are removed here."""
+    folders = [os.fspath(folder) for folder in folders]
+    program = "import shutil, sys\nfor folder in sys.argv[1:]: shutil.rmtree(folder, True)"
+    try:
+        subprocess.Popen(
+            [sys.executable, "-c", program, *folders],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class Theirs(Generic[Item, Result]):
