@@ -156,3 +156,64 @@ def test_a_known_function_is_given_the_context_and_says_what_it_reads():
     env.globals["shown"] = known
     assert env.get_template("page").render(a="x") == "x1"
     assert may_read(env, "page", "b") is True and may_read(env, "page", "c") is False
+
+
+def _kept_env(tmp_path: Path, templates: dict[str, str]):
+    folder = tmp_path / "own"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in templates.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    compiled = site_environment.compiled_templates(tmp_path / "caches", "templates-test")
+    return environment(folder, compiled)
+
+
+def _unparsed(env, monkeypatch):
+    def refused(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(env, "parse", refused)
+    return env
+
+
+def test_what_a_template_names_is_kept_and_a_later_build_parses_nothing(tmp_path, monkeypatch):
+    templates = {"page.j2": '{% include "a.j2" %}', "a.j2": "{{ as_of }}", "b.j2": "{{ x }}"}
+    first = _kept_env(tmp_path, templates)
+    assert may_read(first, "page.j2", "as_of") and not may_read(first, "b.j2", "as_of")
+    assert (tmp_path / "caches" / "templates-test" / "reads.pickle").is_file()
+    later = _unparsed(_kept_env(tmp_path, {}), monkeypatch)
+    assert may_read(later, "page.j2", "as_of") and not may_read(later, "b.j2", "as_of")
+    assert may_read(later, "b.j2", "x")
+
+
+def test_a_template_changed_is_parsed_again(tmp_path):
+    templates = {"page.j2": '{% include "a.j2" %}', "a.j2": "{{ as_of }}"}
+    assert may_read(_kept_env(tmp_path, templates), "page.j2", "as_of")
+    changed = _kept_env(tmp_path, {"a.j2": "{{ title }}"})
+    assert not may_read(changed, "page.j2", "as_of")
+    again = _kept_env(tmp_path, {"page.j2": "{{ as_of }} {% include 'a.j2' %}"})
+    assert may_read(again, "page.j2", "as_of")
+
+
+@pytest.mark.parametrize("damage", [b"not a pickle", b"\x80\x05K\x01.", None])
+def test_damaged_or_foreign_kept_facts_are_worked_out_again(tmp_path, damage):
+    import pickle
+
+    kept = tmp_path / "caches" / "templates-test" / "reads.pickle"
+    kept.parent.mkdir(parents=True)
+    wrong = {"x": (frozenset(), ("a.j2",))}  # facts of another source: never looked up
+    kept.write_bytes(damage if damage is not None else pickle.dumps({"k": "not facts", **wrong}))
+    env = _kept_env(tmp_path, {"page.j2": "{{ as_of }}"})
+    assert may_read(env, "page.j2", "as_of")
+    assert pickle.loads(kept.read_bytes()).keys() != {"x"}  # written anew
+
+
+def test_without_a_folder_of_compiled_templates_nothing_is_kept(tmp_path):
+    env = _env_with(tmp_path, {"page.j2": "{{ as_of }}"})
+    assert env.bytecode_cache is None and may_read(env, "page.j2", "as_of")
+    assert list(tmp_path.rglob("reads.pickle")) == []
+
+
+def test_a_template_that_cannot_be_parsed_is_in_doubt_and_not_kept(tmp_path):
+    env = _kept_env(tmp_path, {"page.j2": "{{ unclosed"})
+    assert may_read(env, "page.j2", "title")
+    assert not (tmp_path / "caches" / "templates-test" / "reads.pickle").exists()

@@ -67,6 +67,8 @@ class _SiteEnvironment(jinja2.Environment):
         super().__init__(**options)  # type: ignore[arg-type]
         self.reading: dict[tuple[str | None, str], bool] = {}
         """Whether a template may read a variable (see `reads.may_read`), asked once a build."""
+        self.template_facts: dict[str, object] | None = None
+        """What each template names, as kept beside the compiled templates (see `reads`)."""
 
 
 def _money(value: Decimal | int | None) -> Markup:
