@@ -486,12 +486,29 @@ _WHY: dict[str, list[str]] = {
     ],
     "a loader's `get_source` is given the environment for its signature: none of the site's "
     "(files, a prefix, a choice of them) reads it": [
-        "generator.site.reads.x__named__mutmut_7",
+        "generator.site.reads.x__facts__mutmut_3",
     ],
     "a template's name given to `parse` only names it in a syntax error's message, which is "
     "caught (in doubt: True)": [
-        "generator.site.reads.x__named__mutmut_14",
-        "generator.site.reads.x__named__mutmut_16",
+        "generator.site.reads.x__facts__mutmut_29",
+        "generator.site.reads.x__facts__mutmut_31",
+    ],
+    "the key of a template's facts is any digest of its name and source: another size, or "
+    "an error handler that only a lone surrogate would call (a template read from a file as "
+    "UTF-8 holds none; `UTF-8` is the same codec)": [
+        "generator.site.reads.x__facts__mutmut_12",
+        "generator.site.reads.x__facts__mutmut_16",
+        "generator.site.reads.x__facts__mutmut_18",
+        "generator.site.reads.x__facts__mutmut_19",
+        "generator.site.reads.x__facts__mutmut_20",
+        "generator.site.reads.x__facts__mutmut_21",
+    ],
+    "any pickle protocol reads back the same facts": [
+        "generator.site.reads.x__facts__mutmut_48",
+        "generator.site.reads.x__facts__mutmut_50",
+    ],
+    "a kept file that cannot be read is no dict, whether None or an empty text stands for it": [
+        "generator.site.reads.x__kept_facts__mutmut_16",
     ],
 }
 EQUIVALENT = {name: why for why, names in _WHY.items() for name in names}

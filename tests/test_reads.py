@@ -217,3 +217,50 @@ def test_a_template_that_cannot_be_parsed_is_in_doubt_and_not_kept(tmp_path):
     env = _kept_env(tmp_path, {"page.j2": "{{ unclosed"})
     assert may_read(env, "page.j2", "title")
     assert not (tmp_path / "caches" / "templates-test" / "reads.pickle").exists()
+
+
+def _facts_file(tmp_path: Path) -> Path:
+    return tmp_path / "caches" / "templates-test" / "reads.pickle"
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [("x", ()), ("a", "b"), (frozenset({"title"}), (), ()), (frozenset(),), "facts"],
+)
+def test_kept_facts_of_another_shape_are_worked_out_again(tmp_path, wrong):
+    import pickle
+
+    env = _kept_env(tmp_path, {"page.j2": "{{ title }}"})
+    assert may_read(env, "page.j2", "title") and not may_read(env, "page.j2", "as_of")
+    (key,) = pickle.loads(_facts_file(tmp_path).read_bytes())
+    _facts_file(tmp_path).write_bytes(pickle.dumps({key: wrong}))
+    again = _kept_env(tmp_path, {})
+    assert may_read(again, "page.j2", "title") and not may_read(again, "page.j2", "as_of")
+    assert pickle.loads(_facts_file(tmp_path).read_bytes())[key] == (frozenset({"title"}), ())
+
+
+def test_the_kept_facts_are_read_once_an_environment(tmp_path, monkeypatch):
+    env = _kept_env(tmp_path, {"page.j2": "{{ title }}", "other.j2": "{{ as_of }}"})
+    assert may_read(env, "page.j2", "title") and may_read(env, "other.j2", "as_of")
+    _facts_file(tmp_path).write_bytes(b"damaged since")
+    _unparsed(env, monkeypatch)
+    assert not may_read(env, "page.j2", "as_of") and not may_read(env, "other.j2", "title")
+
+
+def test_facts_that_cannot_be_written_are_kept_for_the_build(tmp_path, monkeypatch):
+    from generator.site import reads
+
+    def refused(path, data) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(reads, "write_whole", refused)
+    env = _kept_env(tmp_path, {"page.j2": "{{ as_of }}"})
+    assert may_read(env, "page.j2", "as_of") and not _facts_file(tmp_path).exists()
+    _unparsed(env, monkeypatch)
+    assert not may_read(env, "page.j2", "title")
+
+
+def test_any_jinja_environment_is_asked_and_keeps_its_facts_in_memory():
+    env = jinja2.Environment(loader=jinja2.DictLoader({"page.j2": "{{ as_of }}"}))
+    assert may_read(env, "page.j2", "as_of") and not may_read(env, "page.j2", "title")
+    assert list(env.template_facts.values()) == [(frozenset({"as_of"}), ())]
