@@ -88,6 +88,7 @@ def rendered(monkeypatch) -> list[str]:
     """The generated pages the theme rendered (and the store kept) in the builds so far,
     all by the build itself (no page is made ahead on a second core)."""
     monkeypatch.setattr(ahead, "MIN_PAGES", 10**9)
+    monkeypatch.setattr(plugin, "EARLY_PAGES", 10**9)
     seen: list[str] = []
     monkeypatch.setattr(KeptMarkdownPage, "keep", noting(seen))
     return seen

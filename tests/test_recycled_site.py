@@ -15,20 +15,25 @@ import time
 from pathlib import Path
 
 import pytest
+from mkdocs import utils as mkdocs_utils
 
-from generator.plugin import links
+from generator import plugin
+from generator.plugin import ahead, links
 from generator.plugin.links import ASIDE, SPARE, STAGING, Recycled
 from tests.test_kept_pages import (  # noqa: F401 - fixtures, found by name
     DEAL,
     DEAL_PAGE,
+    GIT,
     _deal,
     build,
     cold,
     differing,
     invoke,
     kept_files,
+    made_ahead_to_the_first,
     rendered,
     repo,
+    store,
 )
 
 OTHER_DEAL = "data/deals/east/contoso-printers-2025.yaml"
@@ -112,6 +117,84 @@ def test_after_every_page_was_made_again_the_next_build_links_each_over_the_olde
     assert differing(site, cold(repo)) == [] and folders(repo.parent / "site") == folders(
         repo.parent / "cold"
     )
+
+
+@pytest.mark.parametrize("linked", [True, False])
+def test_the_pages_not_kept_are_made_ahead_while_the_kept_ones_are_passed(
+    repo,  # noqa: F811
+    rendered,  # noqa: F811
+    monkeypatch,
+    tmp_path,
+    linked,
+):
+    if not linked:  # another file system: the pages are kept with their output, and written
+        monkeypatch.setattr(plugin.kept_pages, "links_work", lambda folder, site: False)
+    in_place(repo, 2)
+    site = repo.parent / "site"
+    old = site / DEAL_PAGE
+    witness = tmp_path / "witness.html"  # a third name of the file the old page is
+    os.link(old, witness)
+    before = witness.read_bytes()
+    shown = _deal(repo)
+    started: list[list[str]] = []
+
+    start = ahead.Ahead.start
+
+    def early(pages, config, files, nav, env=None, write=False, at_least=None):
+        if at_least is None:  # after the pages kept are passed: none (see `rendered`)
+            return start(pages, config, files, nav, env, write)
+        assert at_least == plugin.EARLY_PAGES and write and env is None
+        assert not any(os.path.exists(page.file.abs_dest_path) for page in pages)  # taken out
+        started.append([page.file.src_uri for page in pages])
+        return made_ahead_to_the_first(pages, config, files, nav, env, write)
+
+    monkeypatch.setattr(plugin, "EARLY_PAGES", 2)  # the deal's page and its account's
+    monkeypatch.setattr(ahead.Ahead, "start", staticmethod(early))
+    written: list[str] = []  # by the build (the process writes its pages itself)
+    write_file = mkdocs_utils.write_file
+
+    def noted(content: bytes, path: str) -> None:
+        written.append(path)
+        write_file(content, path)
+
+    monkeypatch.setattr(mkdocs_utils, "write_file", noted)
+    monkeypatch.setattr(plugin.kept_pages, "write_file", noted)  # the pages passed whole
+    rendered.clear()
+    changed = in_place(repo)
+    assert started == [["accounts/huabei-steel.md", "deals/huabei-steel-servers-2025.md"]]
+    assert rendered == []  # the build made none of them: it took what the process kept
+    assert not any(path.endswith(DEAL_PAGE) for path in written)
+    assert shown in changed[DEAL_PAGE].decode("utf-8")
+    assert witness.read_bytes() == before  # never written into
+    assert differing(changed, cold(repo)) == [] and folders(site) == folders(repo.parent / "cold")
+    monkeypatch.undo()
+    for key, value in GIT.items():
+        monkeypatch.setenv(key, value)
+    assert differing(in_place(repo), cold(repo)) == []  # a second build passes them all
+
+
+def test_fewer_pages_not_kept_than_worth_a_process_are_made_by_the_build(
+    repo,  # noqa: F811
+    rendered,  # noqa: F811
+    monkeypatch,
+):
+    in_place(repo, 2)
+    early: list[int] = []
+    start = ahead.Ahead.start
+
+    def noted(pages, *args, at_least=None, **kwargs):
+        if at_least is not None:
+            early.append(len(pages))
+        return start(pages, *args, at_least=at_least, **kwargs)
+
+    monkeypatch.setattr(plugin, "EARLY_PAGES", 3)  # two pages change
+    monkeypatch.setattr(ahead.Ahead, "start", staticmethod(noted))
+    _deal(repo)
+    rendered.clear()
+    changed = in_place(repo)
+    assert early == []
+    assert sorted(rendered) == ["accounts/huabei-steel.md", "deals/huabei-steel-servers-2025.md"]
+    assert differing(changed, cold(repo)) == []
 
 
 def test_whatever_else_the_last_site_held_is_gone(repo, rendered):  # noqa: F811

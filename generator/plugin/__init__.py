@@ -37,7 +37,7 @@ from ..site.memo import PageMemo
 from ..site.pages import SCRIPT, STYLESHEET, Page, build_pages, navigation
 from ..site.preview import Preview
 from ..site.words import WORDS
-from .ahead import Ahead, spare_cores
+from .ahead import EARLY_PAGES, Ahead, spare_cores
 from .as_is import NAME as AS_IS_EXTENSION
 from .kept_pages import (
     COMPRESS_SEARCH_FROM,
@@ -314,11 +314,24 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         if self.recycled is not None:
             self.recycled.take(file.dest_uri for file in files)
         if self.kept.keeping_written and self.store is not None and self.store.holds_any():
+
+            def made_ahead(pages: list[KeptMarkdownPage]) -> None:
+                """The pages not kept are made ahead while the kept ones are written, each
+                taken out of the old site first (see `Recycled.release`)."""
+                if len(pages) < EARLY_PAGES:
+                    return
+                if self.recycled is not None:
+                    self.recycled.release(page.file.abs_dest_path for page in pages)
+                self.ahead = Ahead.start(
+                    pages, config, files, nav, write=True, at_least=EARLY_PAGES
+                )
+
             with self._to_the_end():  # kept pages read back (no cycles), and the files
-                self.kept.pass_through(config, files, nav, self._finish_kept)
+                early = made_ahead if self._two_cores() else None
+                self.kept.pass_through(config, files, nav, self._finish_kept, early)
         if self.recycled is not None:
             self.recycled.drop_rest()  # before any page is written
-        if self._two_cores():
+        if self._two_cores() and self.ahead is None:
             pages = [file.page for file in files.documentation_pages()]
             kept = [page for page in pages if isinstance(page, KeptMarkdownPage)]
             self.ahead = Ahead.start(kept, config, files, nav, write=self.kept.keeping_written)

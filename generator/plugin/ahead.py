@@ -44,6 +44,11 @@ from .kept_pages import KeptMarkdownPage, Warned
 
 MIN_PAGES = 50
 """Fewer generated pages than this are made by the build alone (a fork costs more)."""
+EARLY_PAGES = 4
+"""From this many pages not kept, they are made ahead while the build writes the pages kept
+whole (see `KeptState.pass_through`): the changed pages of a warm build (a deal's, its
+account's, its rep's, the forecast, the week's review ...) are the biggest of the site, and
+the build spent as long on them as on passing its 12,900 kept pages."""
 PASSED_ALL = 2**62
 FINISH_SECONDS = 60
 """How long a process making pages is waited for to finish its page, once the build is done."""
@@ -80,12 +85,14 @@ class Ahead:
         nav: Navigation,
         env: Any = None,
         write: bool = False,
+        at_least: int | None = None,
     ) -> Ahead | None:
         """Fork the process for `pages` (in the order the build makes them): it converts and
         renders them; with the theme's `env` (pages the build converted), it renders them.
         With `write`, it writes each page it makes into the site as well (see `wrote`).
-        None when there is no core to spare, no fork, or too few pages."""
-        if len(pages) < MIN_PAGES or spare_cores() < 2:
+        None when there is no core to spare, no fork, or fewer pages than `at_least`
+        (`MIN_PAGES` unless given)."""
+        if len(pages) < (MIN_PAGES if at_least is None else at_least) or spare_cores() < 2:
             return None
         passed, made = RawValue(c_longlong, -1), RawValue(c_longlong, len(pages))
         written = RawArray(c_bool, len(pages)) if write else None

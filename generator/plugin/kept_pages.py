@@ -383,6 +383,13 @@ class PageStore:
                 return
 
 
+def _held(file: File, key: str) -> bool:
+    """Whether the store of `file`'s page holds a head or a page under `key` (in memory or
+    in its file of heads; a page kept in a file of its own without a head is made again)."""
+    store = file.page.store  # type: ignore[union-attr]
+    return key in store.memory or key in store._heads() or key in store.new_heads
+
+
 def _written_name(key: str, shell: str) -> str:
     """The name of a page kept as written: its key and the shell it was written around."""
     return f"{key}.{shell[:16]}.html"
@@ -799,35 +806,66 @@ class KeptState:
         return None if self.index is None else self.index.entries
 
     def pass_through(
-        self, config: Any, files: Files, nav: Navigation, finish: Callable[[bytes, Page], bytes]
+        self,
+        config: Any,
+        files: Files,
+        nav: Navigation,
+        finish: Callable[[bytes, Page], bytes],
+        not_kept: Callable[[list[KeptMarkdownPage]], object] | None = None,
     ) -> int:
         """Write each generated page kept whole now (its kept output, `finish`ed as the build
         finishes a page after the theme): the build then leaves it out (see `PassedFile`).
         The number of pages written. Only when no other plugin sees a page (see
-        `only_known_hooks`)."""
+        `only_known_hooks`). The pages of which nothing is kept under their key are handed
+        to `not_kept` first (they are made ahead meanwhile: see `ahead`), and never passed
+        here (a page the other process keeps meanwhile is the build's to take)."""
         pages = files.documentation_pages()
         self.places = {file.src_uri: place for place, file in enumerate(pages)}
         self.shell = self.passed_shell = shell_digest(
             config, nav, converted_titles(nav, config, files)
         )
         self.passed, self.given, self.anchored = [], 0, []
-        rest = [file for file in self.generated if not self._pass(file, config, files, finish)]
+        keyed = [(file, self._key(file, config)) for file in self.generated]
+        unkept = set()
+        if not_kept is not None:
+            unkept = {
+                file.src_uri for file, key in keyed if key is not None and not _held(file, key)
+            }
+            not_kept([file.page for file, _ in keyed if file.src_uri in unkept])  # type: ignore[misc]
+        rest = [
+            file
+            for file, key in keyed
+            if key is None
+            or file.src_uri in unkept
+            or not self._pass(file, key, config, files, finish)
+        ]
         self.links.start()
         written = len(self.generated) - len(rest)
         self.pages = pages if written else None
         self.generated = rest
         return written
 
-    def _pass(
-        self, file: File, config: Any, files: Files, finish: Callable[[bytes, Page], bytes]
-    ) -> bool:
+    @staticmethod
+    def _key(file: File, config: Any) -> str | None:
+        """The key of a generated page's content (None: not a page kept by key)."""
         page = file.page
         if not isinstance(page, KeptMarkdownPage):
-            return False
+            return None
         packed = file.packed if isinstance(file, PackedFile) else None
         if packed is None:
             page.read_source(config)
-        key = page_key(page.content_key, file, page.source() if packed is None else packed)
+        return page_key(page.content_key, file, page.source() if packed is None else packed)
+
+    def _pass(
+        self,
+        file: File,
+        key: str,
+        config: Any,
+        files: Files,
+        finish: Callable[[bytes, Page], bytes],
+    ) -> bool:
+        page = file.page
+        assert isinstance(page, KeptMarkdownPage)
         store, destination = page.store, file.abs_dest_path
         kept = store.head(key)
         if kept is None or kept.shell != self.shell or not _lookups_hold(kept.lookups, files):
@@ -845,6 +883,8 @@ class KeptState:
             if page.markdown is None:
                 Page.read_source(page, config)  # its meta, for its title (no key to make)
             output = finish(whole.written, page)
+            if self.links.recycled is not None:  # the last site's file there: never written
+                self.links.recycled.release([destination])  # into, nor removed once written
             if output and not output.isspace():  # MkDocs writes no blank page
                 write_file(output, destination)
                 store.wrote(key, destination)

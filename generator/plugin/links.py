@@ -192,6 +192,14 @@ class Recycled:
         self.set_aside(destination)
         return False
 
+    def release(self, destinations: Iterable[str]) -> None:
+        """Take the old site's files at `destinations` out of the new site now (see
+        `set_aside`): pages written there by another process before the build removes the
+        rest (`drop_rest`)."""
+        for destination in destinations:
+            if self.files.pop(destination, None) is not None:
+                self.set_aside(destination)
+
     def set_aside(self, name: str) -> None:
         """Take the old site's file `name` out of the new site: moved into a folder beside the
         spare, which `tidy` has removed by a process of its own. A rename takes 25 µs here;
