@@ -53,7 +53,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import yaml
-from check import GIT, OUT, dataset
+from check import GIT, OUT, compiled, dataset
 
 from generator.data.validate import check
 from generator.history.mining import read_history
@@ -346,6 +346,7 @@ def _ratios(got: dict[str, Timing]) -> str:
 
 
 def main() -> None:
+    compiled()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--commits", type=int, default=None, help="default: as many as deals")

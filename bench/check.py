@@ -51,6 +51,13 @@ OUT = Path(__file__).resolve().parent / "out"
 TARGET_SIZE, TARGET_COLD, TARGET_WARM = 10_000, 2.0, 3.0
 
 
+def compiled() -> None:
+    """The package's modules compiled, as an installed package has them: an environment may
+    forbid Python to write them itself (PYTHONDONTWRITEBYTECODE), and each `funnel` process
+    timed would compile the modules changed since they last were (an editable install)."""
+    compileall.compile_dir(Path(__file__).resolve().parent.parent / "generator", quiet=1)
+
+
 def dataset(deals: int, seed: int = 1) -> Path:
     """The cached data folder of this size (its own git repository), written first if missing
     or stale."""
@@ -182,9 +189,7 @@ def main() -> None:
         cli_cold,
         cli_check,
     )
-    # the package's modules compiled, as an installed package has them (an environment may
-    # forbid Python to write them itself: PYTHONDONTWRITEBYTECODE)
-    compileall.compile_dir(Path(__file__).resolve().parent.parent / "generator", quiet=1)
+    compiled()
     rows = []
     for size in sizes:
         root = dataset(size)

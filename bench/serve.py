@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from build import AS_OF, OUT, repository
+from check import compiled
 
 TARGETS = {1000: 1.0, 10000: 2.0}
 AMOUNT = re.compile(r"^amount: .*$", re.MULTILINE)
@@ -126,6 +127,7 @@ def measure(deals: int, edits: int) -> list[float]:
 
 
 def main() -> None:
+    compiled()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000")
     parser.add_argument("--edits", type=int, default=5)
