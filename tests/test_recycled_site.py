@@ -33,7 +33,6 @@ from tests.test_kept_pages import (  # noqa: F401 - fixtures, found by name
     made_ahead_to_the_first,
     rendered,
     repo,
-    store,
 )
 
 OTHER_DEAL = "data/deals/east/contoso-printers-2025.yaml"
@@ -405,3 +404,31 @@ def test_where_no_process_can_be_forked_the_spare_is_listed_here(tmp_path, monke
     assert recycled is not None
     recycled.take([])
     assert recycled.confirm(kept.stat(), str(site / "a" / "index.html"))
+
+
+@pytest.mark.parametrize("unused", [3, 150])
+def test_kept_files_no_longer_used_are_removed_many_of_them_by_a_process(tmp_path, unused):
+    from generator.plugin.kept_pages import PAGES_ASIDE, PageStore
+
+    folder = tmp_path / "funnel" / "pages-v1"
+    folder.mkdir(parents=True)
+    pages = PageStore(folder)
+    for number in range(unused):
+        (folder / f"old{number}").write_bytes(b"page")
+        (folder / f"old{number}.shell.html").write_bytes(b"<html>")
+    (folder / "used").write_bytes(b"page")
+    (folder / "used.shell.html").write_bytes(b"<html>")
+    (folder / "used.other.html").write_bytes(b"<html> around another shell")
+    left = tmp_path / "funnel" / f"{PAGES_ASIDE}cut-short"
+    left.mkdir()
+    pages.used = {"used"}
+    pages.prune("shell")
+    assert sorted(path.name for path in folder.iterdir() if not path.name.startswith("heads")) == [
+        "used",
+        "used.shell.html",
+    ]
+    aside = [path for path in (tmp_path / "funnel").glob(f"{PAGES_ASIDE}*") if path != left]
+    if unused < 100:  # removed at once
+        assert aside == [] and left.is_dir()
+    else:
+        assert len(aside) <= 1 and removed([*aside, left])

@@ -46,6 +46,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 
 from ..data.cache_files import Tailed, write_whole
+from ..data.forked import remove_later
 from ..site.context import Page as SitePage
 from ..site.memo import PICKLED, unpack
 from .links import Links
@@ -278,7 +279,7 @@ class PageStore:
         self.memory = {key: data for key, data in self.memory.items() if key in self.used}
         if self.folder is None or not self.folder.is_dir():
             return
-        whole = set()
+        whole, unused = set(), []
         with os.scandir(self.folder) as entries:  # no path object for each of 25,000 files
             for entry in entries:
                 name = entry.name
@@ -286,10 +287,10 @@ class PageStore:
                 if key == HEADS_NAME:
                     continue  # the heads' base and tail
                 if key not in self.used or (written and name != _written_name(key, shell)):
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(entry.path)
+                    unused.append(entry.path)
                 elif not written:
                     whole.add(key)
+        _remove(unused, str(self.folder.parent))
         self.keep_heads(whole)
 
     def keep_heads(self, whole: set[str]) -> None:
@@ -388,6 +389,34 @@ def _held(file: File, key: str) -> bool:
     in its file of heads; a page kept in a file of its own without a head is made again)."""
     store = file.page.store  # type: ignore[union-attr]
     return key in store.memory or key in store._heads() or key in store.new_heads
+
+
+ASIDE_FROM = 100
+"""From this many kept files a build no longer uses, they are moved aside and removed by a
+process of their own (see `_remove`)."""
+PAGES_ASIDE = "pages-aside-"
+"""What the folders of kept files set aside are named before their random part."""
+
+
+def _remove(paths: list[str], beside: str) -> None:
+    """Remove the files at `paths`: many of them are moved into a folder in `beside` (a
+    rename each, on the store's file system) and removed by a process of their own. A build
+    after a preview, or after one that made every page again, forgot 25,800 files of 12,900
+    pages: removing them took it 2.2 s, as the file system freed them. Folders an earlier
+    build set aside go with them (their removal was cut short)."""
+    aside = None
+    if len(paths) >= ASIDE_FROM:
+        with contextlib.suppress(OSError):
+            aside = tempfile.mkdtemp(prefix=PAGES_ASIDE, dir=beside)
+    for place, path in enumerate(paths):
+        with contextlib.suppress(FileNotFoundError):
+            if aside is None:
+                os.unlink(path)
+            else:
+                os.rename(path, os.path.join(aside, str(place)))
+    if aside is not None:
+        with os.scandir(beside) as entries:
+            remove_later([entry.path for entry in entries if entry.name.startswith(PAGES_ASIDE)])
 
 
 def _written_name(key: str, shell: str) -> str:
