@@ -261,6 +261,15 @@ def spare_site(tmp_path: Path) -> tuple[Path, Path, Path]:
     return kept, held, site
 
 
+def taken(tmp_path: Path) -> tuple[Path, Path, Path, Recycled]:
+    """The spare site (see `spare_site`) taken into the new site's folder."""
+    kept, held, site = spare_site(tmp_path)
+    recycled = Recycled.start(held, str(site))
+    assert recycled is not None
+    recycled.take([])
+    return kept, held, site, recycled
+
+
 def test_the_spare_s_pages_stay_only_as_the_very_kept_files(tmp_path):
     kept, held, site = spare_site(tmp_path)
     recycled = Recycled.start(held, str(site))
@@ -318,10 +327,7 @@ def test_a_file_removed_is_moved_out_of_the_site_unchanged_and_removed_later(tmp
 
 
 def test_a_build_that_stops_has_what_it_set_aside_removed(tmp_path):
-    kept, held, site = spare_site(tmp_path)
-    recycled = Recycled.start(held, str(site))
-    assert recycled is not None
-    recycled.take([])
+    kept, _, _, recycled = taken(tmp_path)
     recycled.drop_rest()
     (moved,) = aside(tmp_path)
     recycled.stop()
@@ -329,10 +335,7 @@ def test_a_build_that_stops_has_what_it_set_aside_removed(tmp_path):
 
 
 def test_where_no_folder_can_be_made_beside_the_files_are_removed_here(tmp_path, monkeypatch):
-    kept, held, site = spare_site(tmp_path)
-    recycled = Recycled.start(held, str(site))
-    assert recycled is not None
-    recycled.take([])
+    kept, _, site, recycled = taken(tmp_path)
 
     def refused(**_) -> str:
         raise PermissionError(13, "Permission denied")
@@ -347,10 +350,7 @@ def test_where_no_folder_can_be_made_beside_the_files_are_removed_here(tmp_path,
 
 
 def test_a_page_not_confirmed_is_removed_and_its_folder_kept_for_the_build(tmp_path):
-    kept, held, site = spare_site(tmp_path)
-    recycled = Recycled.start(held, str(site))
-    assert recycled is not None
-    recycled.take([])
+    kept, _, site, recycled = taken(tmp_path)
     recycled.drop_rest()
     assert not (site / "a" / "index.html").exists() and kept.read_text() == "kept page"
     (site / "b" / "c" / "index.html").write_text("written by the build", encoding="utf-8")
