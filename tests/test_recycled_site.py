@@ -18,6 +18,7 @@ import pytest
 from mkdocs import utils as mkdocs_utils
 
 from generator import plugin
+from generator.data import forked
 from generator.plugin import ahead, links
 from generator.plugin.links import ASIDE, SPARE, STAGING, Recycled
 from tests.test_kept_pages import (  # noqa: F401 - fixtures, found by name
@@ -340,7 +341,7 @@ def test_where_no_folder_can_be_made_beside_the_files_are_removed_here(tmp_path,
     def refused(**_) -> str:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(links.tempfile, "mkdtemp", refused)
+    monkeypatch.setattr(forked.tempfile, "mkdtemp", refused)
     recycled.drop_rest()
     assert (
         not (site / "a" / "index.html").exists() and not (site / "b" / "c" / "index.html").exists()

@@ -9,6 +9,7 @@ import os
 import posixpath
 import time
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import AnyStr
 
@@ -314,21 +315,11 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
         if self.recycled is not None:
             self.recycled.take(file.dest_uri for file in files)
         if self.kept.keeping_written and self.store is not None and self.store.holds_any():
-
-            def made_ahead(pages: list[KeptMarkdownPage]) -> None:
-                """The pages not kept are made ahead while the kept ones are written, each
-                taken out of the old site first (see `Recycled.release`)."""
-                if len(pages) < EARLY_PAGES:
-                    return
-                if self.recycled is not None:
-                    self.recycled.release(page.file.abs_dest_path for page in pages)
-                self.ahead = Ahead.start(
-                    pages, config, files, nav, write=True, at_least=EARLY_PAGES
-                )
-
+            early = partial(self._ahead_of_passing, config, files, nav)
             with self._to_the_end():  # kept pages read back (no cycles), and the files
-                early = made_ahead if self._two_cores() else None
-                self.kept.pass_through(config, files, nav, self._finish_kept, early)
+                self.kept.pass_through(
+                    config, files, nav, self._finish_kept, early if self._two_cores() else None
+                )
         if self.recycled is not None:
             self.recycled.drop_rest()  # before any page is written
         if self._two_cores() and self.ahead is None:
@@ -337,6 +328,18 @@ class FunnelPlugin(BasePlugin[FunnelConfig]):
             self.ahead = Ahead.start(kept, config, files, nav, write=self.kept.keeping_written)
         self.files = files
         return nav
+
+    def _ahead_of_passing(
+        self, config, files: Files, nav: Navigation, pages: list[KeptMarkdownPage]
+    ) -> None:
+        """The pages not kept are made ahead while the kept ones are written (see
+        `KeptState.pass_through`), each taken out of the old site first (see
+        `Recycled.release`)."""
+        if len(pages) < EARLY_PAGES:
+            return
+        if self.recycled is not None:
+            self.recycled.release(page.file.abs_dest_path for page in pages)
+        self.ahead = Ahead.start(pages, config, files, nav, write=True, at_least=EARLY_PAGES)
 
     def spare(self) -> Path | None:
         """Where the site this build replaces is kept for the next build (see `Recycled`):

@@ -15,11 +15,10 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from ..data.forked import Theirs, fork, remove_later
+from ..data.forked import SetAside, Theirs, fork
 
 FORK_FROM = 200
 """Fewer links than this are made by the build itself (a fork costs more)."""
@@ -127,12 +126,8 @@ class Recycled:
 
     def __init__(self, site_dir: str, staging: str, beside: str) -> None:
         self.site_dir, self.staging = site_dir, staging
-        self.beside = beside
-        """The folder the spare site was in (on the site's file system)."""
-        self.aside: str | None = None
-        """The folder in `beside` the files removed are moved into (see `set_aside`); "" when
-        none can be made."""
-        self.moved = 0
+        self.aside = SetAside(beside, ASIDE)
+        """The files removed, moved beside the spare site (on the site's file system)."""
         self.listing: Theirs[str, _Listing] | None = None
         self.files: dict[str, tuple[int, int]] = {}
         """Each file of the old site not yet confirmed or removed: where it is in the new
@@ -201,22 +196,10 @@ class Recycled:
                 self.set_aside(destination)
 
     def set_aside(self, name: str) -> None:
-        """Take the old site's file `name` out of the new site: moved into a folder beside the
-        spare, which `tidy` has removed by a process of its own. A rename takes 25 µs here;
-        removing the file took 110 µs, as the file system freed it: the build after one that
-        made every page again (a new version, template or configuration) removed the 12,900
-        pages of 10,000 deals in 2 s. Where no folder can be made, the file is removed."""
-        if self.aside is None:
-            try:
-                self.aside = tempfile.mkdtemp(prefix=ASIDE, dir=self.beside)
-            except OSError:
-                self.aside = ""
-        self.moved += 1
-        with contextlib.suppress(FileNotFoundError):
-            if self.aside:
-                os.rename(name, os.path.join(self.aside, str(self.moved)))
-            else:
-                os.unlink(name)
+        """Take the old site's file `name` out of the new site (see `SetAside`), removed once
+        the build is done (`tidy`): the build after one that made every page again (a new
+        version, template or configuration) finds all 12,900 pages of 10,000 deals so."""
+        self.aside.move(name)
 
     def drop_rest(self) -> None:
         """Remove every file of the old site not confirmed (its folders stay for the pages
@@ -235,20 +218,7 @@ class Recycled:
             if folder not in held:
                 with contextlib.suppress(OSError):  # not empty
                     os.rmdir(folder)
-        self._remove_aside()
-
-    def _remove_aside(self) -> None:
-        """Have the files set aside removed by a process of their own, with those an earlier
-        build set aside whose removal was cut short."""
-        if not self.aside:
-            return
-        self.aside = None
-        try:
-            with os.scandir(self.beside) as entries:
-                aside = [entry.path for entry in entries if entry.name.startswith(ASIDE)]
-        except OSError:  # gone meanwhile
-            return
-        remove_later(aside)
+        self.aside.remove_later()
 
     def _at(self, name: str) -> str:
         return os.path.join(self.site_dir, name)
@@ -258,7 +228,7 @@ class Recycled:
         if self.listing is not None:
             self.listing.stop()
             self.listing = None
-        self._remove_aside()
+        self.aside.remove_later()
 
 
 def _list_all(staging: Sequence[str]) -> list[_Listing]:
